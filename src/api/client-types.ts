@@ -1,0 +1,96 @@
+// The typed surface of the access API as the CLI and the plugin host see it.
+// `HttpAccessClient` (client.ts) implements it over HTTP; errors come back as AccessbotError
+// with the server's stable code.
+
+import type { AccessRequest, ProposedState, RequestEvent, RequestState, Role, Traits, User } from '../access/types.js';
+
+export interface CreateRequestInput {
+  roles?: string[];
+  resources?: string[];
+  reason?: string;
+  suggestedReviewers?: string[];
+  /** Pending TTL, Go-style duration (`30m`, `24h`); capped by the server. */
+  requestTtl?: string;
+}
+
+export interface ReviewInput {
+  proposedState: ProposedState;
+  reason?: string;
+  /** Approve only: subset of requested roles. */
+  roles?: string[];
+  annotations?: Record<string, string[]>;
+  /** Submit on behalf of this user; needs the `review_as` verb on access_request. */
+  author?: string;
+}
+
+export interface ResolveInput {
+  state: 'APPROVED' | 'DENIED';
+  reason?: string;
+  roles?: string[];
+  annotations?: Record<string, string[]>;
+}
+
+export interface ListRequestsFilter {
+  state?: RequestState;
+  user?: string;
+}
+
+export interface UserInput {
+  name: string;
+  email?: string;
+  roles: string[];
+  traits?: Traits;
+}
+
+export interface IssuedToken {
+  token: string;
+  user: string;
+  expires?: string;
+}
+
+export interface WhoAmI {
+  user: User;
+  /** Roles this user may request (literal names known to the API). */
+  requestableRoles: string[];
+  requestPrompt?: string;
+  reasonRequired: boolean;
+}
+
+export interface WatchOptions {
+  /** Resume after this sequence number (0 = from the beginning of the log). */
+  since: number;
+  signal?: AbortSignal;
+  /** Called once per event, in order; the client awaits it before handing the next one. */
+  onEvent: (event: RequestEvent) => Promise<void> | void;
+  /** Called when the stream drops and the client is about to reconnect. */
+  onReconnect?: (err: unknown, lastSeq: number) => void;
+}
+
+export interface AccessClient {
+  whoami(): Promise<WhoAmI>;
+
+  createRequest(input: CreateRequestInput): Promise<AccessRequest>;
+  getRequest(id: string): Promise<AccessRequest>;
+  listRequests(filter?: ListRequestsFilter): Promise<AccessRequest[]>;
+  submitReview(id: string, input: ReviewInput): Promise<AccessRequest>;
+  /** Administrative approve/deny (tctl request approve|deny); needs `update` on access_request. */
+  resolveRequest(id: string, input: ResolveInput): Promise<AccessRequest>;
+  deleteRequest(id: string): Promise<void>;
+
+  listUsers(): Promise<User[]>;
+  getUser(name: string): Promise<User>;
+  /** Finds the access user for a platform identity: by email (case-insensitive) or by a trait value. */
+  lookupUser(query: { email: string } | { trait: string; value: string }): Promise<User | null>;
+  upsertUser(input: UserInput): Promise<User>;
+  deleteUser(name: string): Promise<void>;
+  issueToken(user: string, opts?: { ttl?: string; description?: string }): Promise<IssuedToken>;
+
+  listRoles(): Promise<Role[]>;
+  applyRoles(roles: Role[]): Promise<Role[]>;
+  deleteRole(name: string): Promise<void>;
+
+  /** Current last sequence number of the event log. */
+  latestSeq(): Promise<number>;
+  /** Follows the watch stream from `since`, reconnecting with Last-Event-ID until `signal` aborts. */
+  watch(opts: WatchOptions): Promise<void>;
+}

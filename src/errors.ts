@@ -1,0 +1,75 @@
+// One registry of error codes for the whole project (API, CLI, config, host).
+// Callers branch on `code`, never on message text. The HTTP status travels with the code
+// so the API maps every failure the same way, and the client rebuilds the same typed error.
+
+export const ERROR_CODES = {
+  // input
+  BAD_REQUEST: 400,
+  VALIDATION_FAILED: 400,
+  INVALID_YAML: 400,
+  INVALID_RESOURCE_ID: 400,
+  MIXED_ROLES_AND_RESOURCES: 400,
+  EMPTY_REQUEST: 400,
+  REASON_REQUIRED: 400,
+  REASON_TOO_LONG: 400,
+  INVALID_DURATION: 400,
+  INVALID_ROLE: 400,
+  INVALID_REVIEW_ROLES: 400,
+  INVALID_CURSOR: 400,
+  // auth
+  UNAUTHENTICATED: 401,
+  INVALID_TOKEN: 401,
+  FORBIDDEN: 403,
+  ROLE_NOT_REQUESTABLE: 403,
+  RESOURCE_NOT_REQUESTABLE: 403,
+  REVIEW_NOT_ALLOWED: 403,
+  SELF_REVIEW: 403,
+  REVIEW_AS_NOT_ALLOWED: 403,
+  // missing
+  NOT_FOUND: 404,
+  REQUEST_NOT_FOUND: 404,
+  USER_NOT_FOUND: 404,
+  ROLE_NOT_FOUND: 404,
+  UNKNOWN_ROLE: 400,
+  // state
+  ALREADY_REVIEWED: 409,
+  REQUEST_RESOLVED: 409,
+  REQUEST_EXPIRED: 409,
+  CONFLICT: 409,
+  // config / runtime
+  CONFIG_INVALID: 500,
+  REDIS_UNAVAILABLE: 503,
+  API_UNAVAILABLE: 503,
+  PLUGIN_NOT_FOUND: 500,
+  INTERNAL: 500,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class AccessbotError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details?: unknown;
+
+  constructor(code: ErrorCode, message: string, details?: unknown) {
+    super(message);
+    this.name = 'AccessbotError';
+    this.code = code;
+    this.status = ERROR_CODES[code];
+    this.details = details;
+  }
+
+  toJSON(): { error: { code: ErrorCode; message: string; details?: unknown } } {
+    return {
+      error: { code: this.code, message: this.message, ...(this.details === undefined ? {} : { details: this.details }) },
+    };
+  }
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERROR_CODES, value);
+}
+
+export function hasCode(err: unknown, code: ErrorCode): boolean {
+  return err instanceof AccessbotError && err.code === code;
+}
