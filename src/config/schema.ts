@@ -1,0 +1,115 @@
+// The whole configuration file, validated once at start. Secrets arrive already resolved
+// (`${ENV}` and `file:/path` are expanded by the loader before validation).
+// Each plugin's own block under `plugins.<id>` is validated by that plugin's schema.
+
+import { z } from 'zod';
+
+const duration = z
+  .string()
+  .regex(/^(\d+(\.\d+)?(ms|s|m|h|d))+$/, 'a duration like 30s, 15m, 24h or 1h30m');
+
+const hostPort = z
+  .string()
+  .regex(/^[^:\s]+:\d{1,5}$|^:\d{1,5}$/, 'host:port, e.g. 127.0.0.1:3080');
+
+export const apiConfigSchema = z
+  .object({
+    /** Where `accessbot serve|api` listens. */
+    listen: hostPort.default('127.0.0.1:3080'),
+    store: z
+      .object({
+        driver: z.literal('sqlite').default('sqlite'),
+        /** SQLite file; its folder is created when missing. */
+        path: z.string().min(1).default('./data/accessbot.db'),
+      })
+      .prefault({}),
+    /** Folder for the bootstrap admin token and other local state. */
+    data_dir: z.string().min(1).default('./data'),
+    /** Pending TTL when a requester gives none, and the most they may ask for. */
+    request_ttl: duration.default('24h'),
+    max_request_ttl: duration.default('7d'),
+    /** How often pending requests are checked for expiry. */
+    expiry_interval: duration.default('5s'),
+    /** Roles applied at start (YAML, one or more `kind: role` documents). */
+    roles_file: z.string().optional(),
+  })
+  .strict();
+
+export const routeRuleSchema = z
+  .object({
+    /** Role globs this rule matches (`dba`, `dev-*`, `*`). A request matches when any of its roles does. */
+    roles: z.array(z.string().min(1)).min(1),
+    /** Per plugin id: raw recipients the plugin resolves (channels, emails, project keys, URLs). */
+    targets: z.record(z.string(), z.array(z.string().min(1)).min(1)),
+  })
+  .strict();
+
+export const deliveryConfigSchema = z
+  .object({
+    attempts: z.number().int().min(1).max(100).default(12),
+    /** First retry delay; doubles each attempt, with jitter, up to max_backoff. */
+    backoff: duration.default('1s'),
+    max_backoff: duration.default('5m'),
+    concurrency: z.number().int().min(1).max(256).default(16),
+  })
+  .strict();
+
+export const hostConfigSchema = z
+  .object({
+    /** Inbound hooks, health and metrics. */
+    listen: hostPort.default('127.0.0.1:3081'),
+    /** Public base URL of the inbound server, for callback links. */
+    public_url: z.url().optional(),
+    api: z
+      .object({
+        /** Access API base URL; `serve` fills it in with its own. */
+        url: z.url().optional(),
+        /** Bearer token of the host's identity (needs review_as on access_request). */
+        token: z.string().min(1).optional(),
+      })
+      .strict()
+      .prefault({}),
+    redis: z
+      .object({
+        /** redis://, rediss:// or unix:///path.sock. Unset: 127.0.0.1:6379, else a private redis-server. */
+        url: z.string().optional(),
+        prefix: z.string().min(1).default('accessbot'),
+      })
+      .strict()
+      .prefault({}),
+    delivery: deliveryConfigSchema.prefault({}),
+    routing: z.array(routeRuleSchema).default([]),
+    /** How long a signed inbound call stays valid, both directions (seconds). */
+    replay_window_seconds: z.number().int().min(1).max(3600).default(300),
+  })
+  .strict();
+
+export const logConfigSchema = z
+  .object({
+    level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  })
+  .strict();
+
+/** Keys every plugin block may carry, read by the host rather than the plugin. */
+export const pluginHostKeysSchema = z.object({
+  enabled: z.boolean().default(true),
+  /** Access user the plugin's automatic reviews are submitted as. */
+  review_as: z.string().min(1).optional(),
+});
+export const PLUGIN_HOST_KEYS = ['enabled', 'review_as'] as const;
+
+export const configSchema = z
+  .object({
+    api: apiConfigSchema.prefault({}),
+    host: hostConfigSchema.prefault({}),
+    log: logConfigSchema.prefault({}),
+    /** Per plugin id, that plugin's settings (validated by the plugin's own schema). */
+    plugins: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+export type ApiConfig = z.infer<typeof apiConfigSchema>;
+export type HostConfig = z.infer<typeof hostConfigSchema>;
+export type RouteRule = z.infer<typeof routeRuleSchema>;
+export type DeliveryConfig = z.infer<typeof deliveryConfigSchema>;
