@@ -1,0 +1,29 @@
+# The two quick-start commands: `make serve` and `make test`. Each installs what it needs.
+.PHONY: serve test deps build lint typecheck bench clean
+
+deps:
+	@bash scripts/ensure-system.sh
+	@bash scripts/ensure-node-deps.sh
+
+build: deps
+	@npm run --silent build
+
+# accessbot serve on the embedded defaults: SQLite in ./data, Redis on 127.0.0.1:6379 or a private one.
+serve: build
+	@node bin/accessbot.js serve $(ARGS)
+
+lint: deps
+	@npx biome check .
+
+typecheck: deps
+	@npx tsc -p tsconfig.json --noEmit
+
+# Every test: lint, type check, then the whole vitest suite (unit, integration, fault).
+test: deps
+	@bash scripts/test.sh
+
+bench: build
+	@npm run --silent bench
+
+clean:
+	rm -rf dist coverage .tmp
