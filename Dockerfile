@@ -1,0 +1,34 @@
+# syntax=docker/dockerfile:1
+# Multi-stage: build with the full toolchain (better-sqlite3 compiles natively), run as a
+# non-root user on a slim image with only production dependencies and the compiled output.
+
+FROM node:20-bookworm AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY plugins ./plugins
+RUN npm run build && npm prune --omit=dev
+
+FROM node:20-bookworm-slim AS runtime
+ENV NODE_ENV=production \
+    ACCESSBOT_DATA_DIR=/data \
+    ACCESSBOT_API_LISTEN=0.0.0.0:3080
+WORKDIR /app
+RUN apt-get update && apt-get install -y --no-install-recommends redis-server tini \
+    && rm -rf /var/lib/apt/lists/* \
+    && groupadd --system accessbot && useradd --system --gid accessbot --home /app accessbot \
+    && mkdir -p /data && chown accessbot:accessbot /data
+COPY --from=build --chown=accessbot:accessbot /app/node_modules ./node_modules
+COPY --from=build --chown=accessbot:accessbot /app/dist ./dist
+COPY --chown=accessbot:accessbot package.json ./
+COPY --chown=accessbot:accessbot bin ./bin
+COPY --chown=accessbot:accessbot config ./config
+USER accessbot
+VOLUME ["/data"]
+EXPOSE 3080 3081
+HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
+  CMD node -e "fetch('http://127.0.0.1:3080/healthz').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "bin/accessbot.js"]
+CMD ["serve"]
