@@ -1,0 +1,310 @@
+// SQLite store on better-sqlite3: the embedded default. One writer connection; each
+// request change and its event are one transaction, so the event log never disagrees
+// with the requests table. The notifier fires after commit, synchronously in seq order.
+
+import { EventEmitter } from 'node:events';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { AccessRequest, RequestEvent, Role, User } from '../access/types.js';
+import { AccessbotError } from '../errors.js';
+import { migrate } from './migrations.js';
+import type { CommitListener, RequestFilter, Store, TokenRecord } from './types.js';
+
+interface EventRow {
+  seq: number;
+  type: 'put' | 'delete';
+  request: string;
+  at: string;
+}
+
+interface TokenRow {
+  hash: string;
+  user: string;
+  created: string;
+  expires: string | null;
+  description: string | null;
+}
+
+export interface SqliteStoreOptions {
+  /** File path, or ':memory:'. The parent folder is created when missing. */
+  path: string;
+  now?: () => Date;
+}
+
+export class SqliteStore implements Store {
+  private readonly db: Database.Database;
+  private readonly notifier = new EventEmitter();
+  private readonly now: () => Date;
+
+  constructor(opts: SqliteStoreOptions) {
+    if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
+    this.db = new Database(opts.path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma('foreign_keys = ON');
+    migrate(this.db);
+    this.now = opts.now ?? (() => new Date());
+    // Every watch connection subscribes; the default limit of 10 would only warn.
+    this.notifier.setMaxListeners(0);
+  }
+
+  private preparedCache: ReturnType<SqliteStore['prepare']> | undefined;
+  private get prepared(): ReturnType<SqliteStore['prepare']> {
+    this.preparedCache ??= this.prepare();
+    return this.preparedCache;
+  }
+
+  private prepare() {
+    const db = this.db;
+    return {
+      insertRequest: db.prepare(
+        'INSERT INTO requests (id, user, state, version, request_expires, doc) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      casRequest: db.prepare(
+        'UPDATE requests SET user = ?, state = ?, version = ?, request_expires = ?, doc = ? WHERE id = ? AND version = ?',
+      ),
+      getRequest: db.prepare<[string], { doc: string }>('SELECT doc FROM requests WHERE id = ?'),
+      deleteRequest: db.prepare('DELETE FROM requests WHERE id = ?'),
+      dueRequests: db.prepare<[string, number], { doc: string }>(
+        "SELECT doc FROM requests WHERE state = 'PENDING' AND request_expires <= ? ORDER BY request_expires LIMIT ?",
+      ),
+      insertEvent: db.prepare('INSERT INTO events (request_id, type, request, at) VALUES (?, ?, ?, ?)'),
+      eventsSince: db.prepare<[number, number], EventRow>(
+        'SELECT seq, type, request, at FROM events WHERE seq > ? ORDER BY seq LIMIT ?',
+      ),
+      // sqlite_sequence keeps the high-water mark even when the newest events are pruned.
+      latestSeq: db.prepare<[], { seq: number | null }>(
+        "SELECT (SELECT seq FROM sqlite_sequence WHERE name = 'events') AS seq",
+      ),
+      listUsers: db.prepare<[], { doc: string }>('SELECT doc FROM users ORDER BY name'),
+      getUser: db.prepare<[string], { doc: string }>('SELECT doc FROM users WHERE name = ?'),
+      userByEmail: db.prepare<[string], { doc: string }>(
+        'SELECT doc FROM users WHERE email_lc = ? ORDER BY name LIMIT 1',
+      ),
+      putUser: db.prepare(
+        'INSERT INTO users (name, email_lc, doc) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET email_lc = excluded.email_lc, doc = excluded.doc',
+      ),
+      deleteUser: db.prepare('DELETE FROM users WHERE name = ?'),
+      listRoles: db.prepare<[], { doc: string }>('SELECT doc FROM roles ORDER BY name'),
+      getRole: db.prepare<[string], { doc: string }>('SELECT doc FROM roles WHERE name = ?'),
+      putRole: db.prepare(
+        'INSERT INTO roles (name, doc) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET doc = excluded.doc',
+      ),
+      deleteRole: db.prepare('DELETE FROM roles WHERE name = ?'),
+      putToken: db.prepare(
+        'INSERT INTO tokens (hash, user, created, expires, description) VALUES (?, ?, ?, ?, ?)',
+      ),
+      findToken: db.prepare<[string], TokenRow>(
+        'SELECT hash, user, created, expires, description FROM tokens WHERE hash = ?',
+      ),
+      deleteUserTokens: db.prepare('DELETE FROM tokens WHERE user = ?'),
+      deleteUserTokensByDescription: db.prepare('DELETE FROM tokens WHERE user = ? AND description = ?'),
+      counts: db.prepare<[], { users: number; roles: number }>(
+        'SELECT (SELECT count(*) FROM users) AS users, (SELECT count(*) FROM roles) AS roles',
+      ),
+    };
+  }
+
+  /** Appends the event for a change already applied inside the current transaction. */
+  private appendEvent(type: 'put' | 'delete', request: AccessRequest, requestJson: string): RequestEvent {
+    const at = this.now().toISOString();
+    const info = this.prepared.insertEvent.run(request.id, type, requestJson, at);
+    return { seq: Number(info.lastInsertRowid), type, request, at };
+  }
+
+  private commit<T extends RequestEvent>(write: () => T): T {
+    const event = this.db.transaction(write).immediate();
+    this.notifier.emit('event', event);
+    return event;
+  }
+
+  async createRequest(request: AccessRequest): Promise<RequestEvent> {
+    return this.commit(() => {
+      const json = JSON.stringify(request);
+      try {
+        this.prepared.insertRequest.run(
+          request.id,
+          request.user,
+          request.state,
+          request.version,
+          request.requestExpires,
+          json,
+        );
+      } catch (err) {
+        if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+          throw new AccessbotError('CONFLICT', `request ${request.id} already exists`);
+        }
+        throw err;
+      }
+      return this.appendEvent('put', request, json);
+    });
+  }
+
+  async updateRequest(request: AccessRequest, expectedVersion: number): Promise<RequestEvent> {
+    return this.commit(() => {
+      const json = JSON.stringify(request);
+      const info = this.prepared.casRequest.run(
+        request.user,
+        request.state,
+        request.version,
+        request.requestExpires,
+        json,
+        request.id,
+        expectedVersion,
+      );
+      if (info.changes === 0) {
+        if (!this.prepared.getRequest.get(request.id)) {
+          throw new AccessbotError('REQUEST_NOT_FOUND', `no access request ${request.id}`);
+        }
+        throw new AccessbotError('CONFLICT', `request ${request.id} changed meanwhile; read it again`);
+      }
+      return this.appendEvent('put', request, json);
+    });
+  }
+
+  async deleteRequest(id: string): Promise<RequestEvent> {
+    return this.commit(() => {
+      const row = this.prepared.getRequest.get(id);
+      if (!row) throw new AccessbotError('REQUEST_NOT_FOUND', `no access request ${id}`);
+      this.prepared.deleteRequest.run(id);
+      return this.appendEvent('delete', JSON.parse(row.doc) as AccessRequest, row.doc);
+    });
+  }
+
+  async getRequest(id: string): Promise<AccessRequest | null> {
+    const row = this.prepared.getRequest.get(id);
+    return row ? (JSON.parse(row.doc) as AccessRequest) : null;
+  }
+
+  async listRequests(filter: RequestFilter = {}): Promise<AccessRequest[]> {
+    const where: string[] = [];
+    const params: string[] = [];
+    if (filter.state) {
+      where.push('state = ?');
+      params.push(filter.state);
+    }
+    if (filter.user) {
+      where.push('user = ?');
+      params.push(filter.user);
+    }
+    const sql = `SELECT doc FROM requests ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY rowid`;
+    const rows = this.db.prepare<string[], { doc: string }>(sql).all(...params);
+    return rows.map((r) => JSON.parse(r.doc) as AccessRequest);
+  }
+
+  async listDueRequests(now: Date, limit: number): Promise<AccessRequest[]> {
+    return this.prepared.dueRequests
+      .all(now.toISOString(), limit)
+      .map((r) => JSON.parse(r.doc) as AccessRequest);
+  }
+
+  async eventsSince(seq: number, limit: number): Promise<RequestEvent[]> {
+    return this.prepared.eventsSince.all(seq, limit).map((r) => ({
+      seq: r.seq,
+      type: r.type,
+      request: JSON.parse(r.request) as AccessRequest,
+      at: r.at,
+    }));
+  }
+
+  async latestSeq(): Promise<number> {
+    return this.prepared.latestSeq.get()?.seq ?? 0;
+  }
+
+  onCommit(listener: CommitListener): () => void {
+    this.notifier.on('event', listener);
+    return () => this.notifier.off('event', listener);
+  }
+
+  async listUsers(): Promise<User[]> {
+    return this.prepared.listUsers.all().map((r) => JSON.parse(r.doc) as User);
+  }
+
+  async getUser(name: string): Promise<User | null> {
+    const row = this.prepared.getUser.get(name);
+    return row ? (JSON.parse(row.doc) as User) : null;
+  }
+
+  async findUserByEmail(email: string): Promise<User | null> {
+    const row = this.prepared.userByEmail.get(email.trim().toLowerCase());
+    return row ? (JSON.parse(row.doc) as User) : null;
+  }
+
+  async findUsersByTrait(trait: string, value: string): Promise<User[]> {
+    // Traits are free-form JSON; a scan is fine at the size of a user directory.
+    const users = await this.listUsers();
+    return users.filter((u) => Object.hasOwn(u.traits, trait) && (u.traits[trait] ?? []).includes(value));
+  }
+
+  async putUser(user: User): Promise<void> {
+    this.prepared.putUser.run(user.name, user.email?.trim().toLowerCase() ?? null, JSON.stringify(user));
+  }
+
+  async deleteUser(name: string): Promise<boolean> {
+    return this.db.transaction(() => {
+      this.prepared.deleteUserTokens.run(name);
+      return this.prepared.deleteUser.run(name).changes > 0;
+    })();
+  }
+
+  async listRoles(): Promise<Role[]> {
+    return this.prepared.listRoles.all().map((r) => JSON.parse(r.doc) as Role);
+  }
+
+  async getRole(name: string): Promise<Role | null> {
+    const row = this.prepared.getRole.get(name);
+    return row ? (JSON.parse(row.doc) as Role) : null;
+  }
+
+  async putRoles(roles: Role[]): Promise<void> {
+    this.db.transaction(() => {
+      for (const role of roles) this.prepared.putRole.run(role.metadata.name, JSON.stringify(role));
+    })();
+  }
+
+  async deleteRole(name: string): Promise<boolean> {
+    return this.prepared.deleteRole.run(name).changes > 0;
+  }
+
+  async putToken(token: TokenRecord): Promise<void> {
+    this.prepared.putToken.run(
+      token.hash,
+      token.user,
+      token.created,
+      token.expires ?? null,
+      token.description ?? null,
+    );
+  }
+
+  async findToken(hash: string): Promise<TokenRecord | null> {
+    const row = this.prepared.findToken.get(hash);
+    if (!row) return null;
+    return {
+      hash: row.hash,
+      user: row.user,
+      created: row.created,
+      ...(row.expires ? { expires: row.expires } : {}),
+      ...(row.description ? { description: row.description } : {}),
+    };
+  }
+
+  async deleteTokens(user: string, description?: string): Promise<number> {
+    const info =
+      description === undefined
+        ? this.prepared.deleteUserTokens.run(user)
+        : this.prepared.deleteUserTokensByDescription.run(user, description);
+    return info.changes;
+  }
+
+  async isEmpty(): Promise<boolean> {
+    const c = this.prepared.counts.get();
+    return !c || (c.users === 0 && c.roles === 0);
+  }
+
+  async close(): Promise<void> {
+    this.notifier.removeAllListeners();
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,66 @@
+// The persistence contract. Async on purpose: SQLite answers synchronously, but a
+// PostgreSQL store (several API replicas over one database) will not, and callers
+// must not notice the difference.
+
+import type { AccessRequest, RequestEvent, RequestState, Role, User } from '../access/types.js';
+
+export interface RequestFilter {
+  state?: RequestState;
+  user?: string;
+}
+
+export interface TokenRecord {
+  /** sha256 (hex) of the bearer token; the token itself is never stored. */
+  hash: string;
+  user: string;
+  created: string;
+  expires?: string;
+  description?: string;
+}
+
+/** Called after a request change has committed, in commit (seq) order. */
+export type CommitListener = (event: RequestEvent) => void;
+
+export interface Store {
+  /** Writes the request and its `put` event in one transaction. */
+  createRequest(request: AccessRequest): Promise<RequestEvent>;
+  /**
+   * Compare-and-set: writes only if the stored version is still `expectedVersion`,
+   * else throws CONFLICT (REQUEST_NOT_FOUND when the request is gone).
+   */
+  updateRequest(request: AccessRequest, expectedVersion: number): Promise<RequestEvent>;
+  /** Removes the request and writes a `delete` event carrying it as it was. */
+  deleteRequest(id: string): Promise<RequestEvent>;
+  getRequest(id: string): Promise<AccessRequest | null>;
+  listRequests(filter?: RequestFilter): Promise<AccessRequest[]>;
+  /** PENDING requests whose request expiry is at or before `now`. */
+  listDueRequests(now: Date, limit: number): Promise<AccessRequest[]>;
+  eventsSince(seq: number, limit: number): Promise<RequestEvent[]>;
+  latestSeq(): Promise<number>;
+  /** Subscribes to committed events; returns the unsubscribe function. */
+  onCommit(listener: CommitListener): () => void;
+
+  listUsers(): Promise<User[]>;
+  getUser(name: string): Promise<User | null>;
+  /** Case-insensitive match on the email address. */
+  findUserByEmail(email: string): Promise<User | null>;
+  findUsersByTrait(trait: string, value: string): Promise<User[]>;
+  putUser(user: User): Promise<void>;
+  /** Deletes the user and every token of theirs; false when there was no such user. */
+  deleteUser(name: string): Promise<boolean>;
+
+  listRoles(): Promise<Role[]>;
+  getRole(name: string): Promise<Role | null>;
+  /** Upserts every role in one transaction (all or none). */
+  putRoles(roles: Role[]): Promise<void>;
+  deleteRole(name: string): Promise<boolean>;
+
+  putToken(token: TokenRecord): Promise<void>;
+  findToken(hash: string): Promise<TokenRecord | null>;
+  /** Deletes a user's tokens, only those with this description when given; returns how many. */
+  deleteTokens(user: string, description?: string): Promise<number>;
+
+  /** True when no user and no role exists yet (first start). */
+  isEmpty(): Promise<boolean>;
+  close(): Promise<void>;
+}
