@@ -4,13 +4,9 @@
 
 import { z } from 'zod';
 
-const duration = z
-  .string()
-  .regex(/^(\d+(\.\d+)?(ms|s|m|h|d))+$/, 'a duration like 30s, 15m, 24h or 1h30m');
+const duration = z.string().regex(/^(\d+(\.\d+)?(ms|s|m|h|d))+$/, 'a duration like 30s, 15m, 24h or 1h30m');
 
-const hostPort = z
-  .string()
-  .regex(/^[^:\s]+:\d{1,5}$|^:\d{1,5}$/, 'host:port, e.g. 127.0.0.1:3080');
+const hostPort = z.string().regex(/^[^:\s]+:\d{1,5}$|^:\d{1,5}$/, 'host:port, e.g. 127.0.0.1:3080');
 
 export const apiConfigSchema = z
   .object({

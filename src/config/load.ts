@@ -1,0 +1,90 @@
+// Loads the configuration: env overrides (readEnvOptions), the YAML file, `${ENV}` and
+// `file:` secrets, then the main schema and every enabled plugin's schema. Every problem found
+// on the way is collected into one ConfigError, so nothing is reported one restart at a time.
+
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { loadPluginDefinitions } from '../host/plugin-loader.js';
+import type { PluginDefinition } from '../plugin-sdk/index.js';
+import { applyOverrides, readEnvOptions } from './env.js';
+import { ConfigError, type ConfigIssue } from './issues.js';
+import { validatePluginBlocks } from './plugin-blocks.js';
+import { type Config, configSchema } from './schema.js';
+import { interpolateEnv, resolveFileRefs, type SecretResolution, scrubSecrets } from './secrets.js';
+import { readConfigYaml } from './yaml-source.js';
+import { fromZodIssues } from './zod-issues.js';
+
+export const DEFAULT_CONFIG_FILES = ['accessbot.yaml', 'accessbot.yml'];
+
+export interface LoadConfigOptions {
+  /** Config file; overrides ACCESSBOT_CONFIG. Without either, ./accessbot.yaml when present. */
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Plugin definitions to validate against (default: discovered from plugins/). */
+  plugins?: ReadonlyMap<string, PluginDefinition>;
+  /** Where to discover plugins when `plugins` is not given. */
+  pluginsDir?: string;
+}
+
+export interface LoadedConfig {
+  config: Config;
+  /** Parsed config of every enabled plugin, by id. */
+  pluginConfigs: Map<string, unknown>;
+  /** Absolute path of the file read, when there was one. */
+  source?: string;
+}
+
+function pickConfigFile(
+  opts: LoadConfigOptions,
+  cwd: string,
+  envFile?: string,
+): { file?: string; explicit: boolean } {
+  const named = opts.file ?? envFile;
+  if (named) return { file: resolve(cwd, named), explicit: true };
+  for (const name of DEFAULT_CONFIG_FILES) {
+    const candidate = resolve(cwd, name);
+    if (existsSync(candidate)) return { file: candidate, explicit: false };
+  }
+  return { explicit: false };
+}
+
+export async function loadConfig(opts: LoadConfigOptions = {}): Promise<LoadedConfig> {
+  const env = opts.env ?? process.env;
+  const cwd = opts.cwd ?? process.cwd();
+  const envOptions = readEnvOptions(env);
+  const { file } = pickConfigFile(opts, cwd, envOptions.configFile);
+
+  const issues: ConfigIssue[] = [];
+  const secrets: SecretResolution = { issues, secrets: new Set() };
+
+  let tree: Record<string, unknown> = {};
+  if (file) {
+    const source = readConfigYaml(file);
+    issues.push(...source.issues);
+    tree = source.tree;
+    interpolateEnv(tree, env, secrets);
+  }
+  applyOverrides(tree, envOptions.overrides);
+  resolveFileRefs(tree, file ? dirname(file) : cwd, secrets);
+
+  // A value that could not be resolved would also fail its schema; one line per path is enough.
+  const unresolved = new Set(issues.map((i) => i.path));
+  const addSchemaIssues = (found: ConfigIssue[]) =>
+    issues.push(...found.filter((i) => !unresolved.has(i.path)));
+
+  const parsed = configSchema.safeParse(tree);
+  if (!parsed.success) addSchemaIssues(fromZodIssues(parsed.error.issues));
+
+  const definitions = opts.plugins ?? (await loadPluginDefinitions(opts.pluginsDir));
+  const blocks = validatePluginBlocks(tree.plugins, definitions);
+  addSchemaIssues(blocks.issues);
+
+  if (issues.length > 0 || !parsed.success) {
+    const clean = issues.map((i) => ({ path: i.path, message: scrubSecrets(i.message, secrets.secrets) }));
+    throw new ConfigError(clean, file);
+  }
+  return file
+    ? { config: parsed.data, pluginConfigs: blocks.pluginConfigs, source: file }
+    : { config: parsed.data, pluginConfigs: blocks.pluginConfigs };
+}
