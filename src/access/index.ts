@@ -50,12 +50,12 @@ export interface ResolutionInput {
 export type Verb = 'list' | 'read' | 'create' | 'update' | 'delete' | 'review_as';
 export type RuleResource = 'access_request' | 'user' | 'role' | 'token';
 
-export { parseDuration, formatDuration } from './duration.js';
-export { parseResourceId, type ResourceId } from './resource-id.js';
-export { parseRolesYaml, validateRole } from './role-schema.js';
-export { requestableRoles, reasonRequirement, hasPermission } from './policy.js';
+export { formatDuration, parseDuration } from './duration.js';
+export { hasPermission, reasonRequirement, requestableRoles } from './policy.js';
 export { newAccessRequest } from './request.js';
-export { applyReview, applyResolution, expireIfDue, canReview } from './review.js';
+export { parseResourceId, type ResourceId } from './resource-id.js';
+export { applyResolution, applyReview, canReview, expireIfDue } from './review.js';
+export { parseRolesYaml, validateRole } from './role-schema.js';
 
 // Re-exported types for convenience of callers.
 export type { AccessRequest, Role, User };

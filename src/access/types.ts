@@ -94,6 +94,11 @@ export interface Review {
   roles: string[];
   annotations: Record<string, string[]>;
   created: string;
+  /**
+   * Indexes into the request's `thresholds` this review counts toward, fixed when it was
+   * submitted (the reviewer's roles and traits may change later). Set by the model.
+   */
+  thresholdIndexes?: number[];
 }
 
 export interface AccessRequest {
