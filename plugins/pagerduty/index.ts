@@ -1,0 +1,112 @@
+// PagerDuty: an incident per request on the notify service(s), review and resolution notes,
+// and automatic approval for whoever is on call for a service the request names.
+
+import { type Card, definePlugin, type MessageRef, permanent } from '../../src/plugin-sdk/index.js';
+import { PagerDutyClient } from './client.js';
+import { type PagerDutyConfig, pagerDutyConfigSchema } from './config.js';
+import { asIncidentRef, closeIncident, noteReview, openIncident } from './incidents.js';
+import { evaluateOnCall } from './on-call.js';
+
+const annotationValues = (card: Card, name: string): string[] => [
+  ...new Set((card.annotations[name] ?? []).map((v) => v.trim()).filter(Boolean)),
+];
+
+export function clientFromConfig(config: PagerDutyConfig): PagerDutyClient {
+  return new PagerDutyClient({
+    baseUrl: config.base_url,
+    apiKey: config.api_key,
+    fromEmail: config.from_email,
+    timeoutMs: config.timeout_ms,
+  });
+}
+
+export default definePlugin({
+  id: 'pagerduty',
+  description: 'Opens a PagerDuty incident per request and auto-approves whoever is on call',
+  configSchema: pagerDutyConfigSchema,
+  capabilities: { threadedReplies: true, inboundDecisions: false, autoReview: true, directMessages: false },
+  create(ctx) {
+    const config = ctx.config;
+    const client = clientFromConfig(config);
+    return {
+      async healthCheck() {
+        await client.abilities();
+      },
+
+      async resolveRecipient(raw, audience) {
+        const service = await client.findServiceByName(raw);
+        if (!service) throw permanent(`no PagerDuty service named "${raw}"`);
+        return { id: service.id, kind: 'service', audience, data: { name: service.name } };
+      },
+
+      defaultRecipients(card) {
+        return annotationValues(card, config.notify_service_annotation);
+      },
+
+      async deliver(target, card): Promise<MessageRef> {
+        // Paging someone about a request that is already decided helps nobody.
+        if (card.state !== 'PENDING') {
+          ctx.log.info(
+            { requestId: card.requestId, state: card.state },
+            'request already resolved: no incident',
+          );
+          return { skipped: true, serviceId: target.id };
+        }
+        const ref = await openIncident(client, target.id, card, config.urgency);
+        ctx.log.info(
+          { requestId: card.requestId, incidentId: ref.incidentId, serviceId: target.id },
+          'incident open',
+        );
+        return ref;
+      },
+
+      async update(_target, rawRef, card) {
+        const ref = asIncidentRef(rawRef);
+        if (!ref || ref.resolved || card.state === 'PENDING') return undefined;
+        const closed = await closeIncident(client, ctx.kv, ref, card);
+        ctx.log.info(
+          { requestId: card.requestId, incidentId: ref.incidentId, state: card.state },
+          'incident resolved',
+        );
+        return closed;
+      },
+
+      async reply(_target, rawRef, review) {
+        const ref = asIncidentRef(rawRef);
+        if (!ref) return;
+        await noteReview(client, ctx.kv, ref, review);
+      },
+
+      async autoReview(card) {
+        const serviceNames = annotationValues(card, config.services_annotation);
+        const verdict = await evaluateOnCall(client, config.auto_approval, {
+          ...(card.requester.email ? { email: card.requester.email } : {}),
+          roles: card.roles,
+          serviceNames,
+        });
+        if (!verdict.approve) {
+          ctx.log.info(
+            {
+              requestId: card.requestId,
+              requester: card.requester.name,
+              services: serviceNames,
+              why: verdict.why,
+            },
+            `no on-call auto-approval: ${verdict.detail}`,
+          );
+          return null;
+        }
+        ctx.log.info(
+          {
+            requestId: card.requestId,
+            requester: card.requester.name,
+            services: verdict.services,
+            level: verdict.level,
+          },
+          'on call: auto-approving',
+        );
+        return { action: 'approve', reason: verdict.reason };
+      },
+    };
+  },
+});
