@@ -1,0 +1,357 @@
+// A fake Slack Web API on 127.0.0.1 that answers like Slack: every method is
+// `POST /api/<method>`, form-encoded (or JSON), `Authorization: Bearer <token>`; failures are
+// HTTP 200 with `{ ok: false, error }`; rate limits are HTTP 429 with Retry-After. It keeps
+// channels, users, messages, threads, ephemerals and opened modals so tests can assert what a
+// person would see, and records every call. Outage modes make it fail on purpose.
+
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { blockViolation, SLACK_LIMITS } from './limits.js';
+
+type Json = Record<string, unknown>;
+
+export interface FakeSlackUser {
+  id: string;
+  name: string;
+  email?: string;
+}
+
+export interface FakeSlackMessage {
+  channel: string;
+  ts: string;
+  text: string;
+  blocks: Json[];
+  threadTs?: string;
+  /** Every version of the message, oldest first (the post, then each chat.update). */
+  history: { text: string; blocks: Json[] }[];
+}
+
+export interface FakeSlackCall {
+  method: string;
+  params: Json;
+  /** HTTP status the fake answered with. */
+  status: number;
+  /** `error` of an `ok:false` answer, if any. */
+  error?: string;
+  at: number;
+}
+
+export interface FakeEphemeral {
+  channel: string;
+  user: string;
+  text: string;
+}
+
+export interface OpenedView {
+  id: string;
+  triggerId: string;
+  user: string;
+  view: Json;
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+export class FakeSlack {
+  readonly botToken: string;
+  readonly appToken: string;
+  readonly calls: FakeSlackCall[] = [];
+  readonly messages: FakeSlackMessage[] = [];
+  readonly ephemerals: FakeEphemeral[] = [];
+  readonly views: OpenedView[] = [];
+  /** Channel name → channel ID. */
+  readonly channels = new Map<string, string>();
+  readonly users = new Map<string, FakeSlackUser>();
+  /** Trigger IDs handed out with interactions; views.open accepts each once, briefly. */
+  private readonly triggers = new Map<string, { user: string; issued: number }>();
+  private server?: Server;
+  private port = 0;
+  private tsCounter = 0;
+  private failures: { status: number; retryAfterSeconds?: number; methods?: string[] }[] = [];
+  /** Artificial delay per call (ms), to mimic a slow platform. */
+  latencyMs = 0;
+  /** Hook for a socket-mode fake to serve apps.connections.open. */
+  socketUrl?: () => string;
+
+  constructor(opts: { botToken?: string; appToken?: string } = {}) {
+    this.botToken = opts.botToken ?? `xoxb-test-${randomUUID()}`;
+    this.appToken = opts.appToken ?? `xapp-test-${randomUUID()}`;
+  }
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((err: unknown) => {
+        res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end(String(err));
+      });
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.port = (this.server.address() as AddressInfo).port;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    if (!this.server) return;
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+  }
+
+  /** Base URL the WebClient takes as `slackApiUrl`. */
+  get apiUrl(): string {
+    return `http://127.0.0.1:${this.port}/api/`;
+  }
+
+  addChannel(name: string, id = `C${randomUUID().replaceAll('-', '').slice(0, 10).toUpperCase()}`): string {
+    this.channels.set(name, id);
+    return id;
+  }
+
+  addUser(user: FakeSlackUser): FakeSlackUser {
+    this.users.set(user.id, user);
+    return user;
+  }
+
+  /** The next `count` calls (optionally only to `methods`) answer HTTP 500. */
+  failNext(count: number, opts: { methods?: string[] } = {}): void {
+    for (let i = 0; i < count; i++) this.failures.push({ status: 500, ...opts });
+  }
+
+  /** The next `count` calls answer HTTP 429 with `Retry-After: retryAfterSeconds`. */
+  rateLimitNext(count: number, retryAfterSeconds: number, opts: { methods?: string[] } = {}): void {
+    for (let i = 0; i < count; i++) this.failures.push({ status: 429, retryAfterSeconds, ...opts });
+  }
+
+  /** Issues a trigger_id the way Slack attaches one to a click (valid for 3 seconds in Slack). */
+  issueTrigger(user: string): string {
+    const id = `${Date.now()}.${Math.floor(Math.random() * 1e9)}.${randomUUID().slice(0, 8)}`;
+    this.triggers.set(id, { user, issued: Date.now() });
+    return id;
+  }
+
+  callsTo(method: string, opts: { okOnly?: boolean } = {}): FakeSlackCall[] {
+    return this.calls.filter((c) => c.method === method && (!opts.okOnly || (c.status === 200 && !c.error)));
+  }
+
+  /** Root messages (not thread replies) in a channel ID. */
+  rootMessages(channel?: string): FakeSlackMessage[] {
+    return this.messages.filter((m) => !m.threadTs && (channel === undefined || m.channel === channel));
+  }
+
+  threadReplies(channel: string, ts: string): FakeSlackMessage[] {
+    return this.messages.filter((m) => m.channel === channel && m.threadTs === ts);
+  }
+
+  dmChannelOf(userId: string): string {
+    return `D${userId.slice(1)}`;
+  }
+
+  private nextTs(): string {
+    this.tsCounter += 1;
+    return `${Math.floor(Date.now() / 1000)}.${String(this.tsCounter).padStart(6, '0')}`;
+  }
+
+  private resolveChannel(raw: unknown): string | undefined {
+    if (typeof raw !== 'string' || raw === '') return undefined;
+    if (/^[UW][A-Z0-9]+$/.test(raw)) return this.users.has(raw) ? this.dmChannelOf(raw) : undefined;
+    if (/^D[A-Z0-9]+$/.test(raw)) return this.users.has(`U${raw.slice(1)}`) ? raw : undefined;
+    if (/^[CG][A-Z0-9]+$/.test(raw)) return [...this.channels.values()].includes(raw) ? raw : undefined;
+    return this.channels.get(raw.replace(/^#/, ''));
+  }
+
+  private async readBody(req: IncomingMessage): Promise<Json> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks).toString('utf8');
+    const type = req.headers['content-type'] ?? '';
+    if (type.startsWith('application/json')) return raw ? (JSON.parse(raw) as Json) : {};
+    const params: Json = {};
+    for (const [k, v] of new URLSearchParams(raw)) params[k] = v;
+    return params;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const match = /^\/api\/([a-zA-Z.]+)$/.exec(url.pathname);
+    if (req.method !== 'POST' || !match) {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end('not found');
+      return;
+    }
+    const method = match[1]!;
+    const params = await this.readBody(req);
+    if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
+    const call: FakeSlackCall = { method, params, status: 200, at: Date.now() };
+    this.calls.push(call);
+
+    const failureIndex = this.failures.findIndex((f) => !f.methods || f.methods.includes(method));
+    if (failureIndex >= 0) {
+      const failure = this.failures.splice(failureIndex, 1)[0]!;
+      call.status = failure.status;
+      if (failure.status === 429) {
+        call.error = 'ratelimited';
+        res.writeHead(429, {
+          'content-type': JSON_TYPE,
+          'retry-after': String(failure.retryAfterSeconds ?? 1),
+        });
+        res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
+      } else {
+        res.writeHead(failure.status, { 'content-type': 'text/html' });
+        res.end('<html><body>Slack is having trouble</body></html>');
+      }
+      return;
+    }
+
+    const bearer =
+      /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? (params.token as string | undefined);
+    const reply = (body: Json) => {
+      if (body.ok === false) call.error = String(body.error);
+      res.writeHead(200, { 'content-type': JSON_TYPE });
+      res.end(JSON.stringify(body));
+    };
+    if (!bearer) return reply({ ok: false, error: 'not_authed' });
+    const expected = method === 'apps.connections.open' ? this.appToken : this.botToken;
+    if (bearer !== expected) return reply({ ok: false, error: 'invalid_auth' });
+    reply(this.dispatch(method, params));
+  }
+
+  private dispatch(method: string, p: Json): Json {
+    switch (method) {
+      case 'auth.test':
+        return {
+          ok: true,
+          url: 'https://fake.slack.com/',
+          team: 'Fake',
+          user: 'accessbot',
+          team_id: 'T0001',
+          user_id: 'UBOT',
+          bot_id: 'BBOT',
+        };
+      case 'chat.postMessage':
+        return this.postMessage(p);
+      case 'chat.update':
+        return this.update(p);
+      case 'chat.postEphemeral': {
+        const channel = this.resolveChannel(p.channel);
+        if (!channel) return { ok: false, error: 'channel_not_found' };
+        if (typeof p.user !== 'string' || !this.users.has(p.user))
+          return { ok: false, error: 'user_not_found' };
+        this.ephemerals.push({ channel, user: p.user, text: String(p.text ?? '') });
+        return { ok: true, message_ts: this.nextTs() };
+      }
+      case 'users.lookupByEmail': {
+        const email = String(p.email ?? '').toLowerCase();
+        const user = [...this.users.values()].find((u) => u.email?.toLowerCase() === email);
+        return user ? { ok: true, user: this.userJson(user) } : { ok: false, error: 'users_not_found' };
+      }
+      case 'users.info': {
+        const user = this.users.get(String(p.user ?? ''));
+        return user ? { ok: true, user: this.userJson(user) } : { ok: false, error: 'user_not_found' };
+      }
+      case 'views.open':
+        return this.openView(p);
+      case 'apps.connections.open':
+        return this.socketUrl
+          ? { ok: true, url: this.socketUrl() }
+          : { ok: false, error: 'socket_mode_not_enabled' };
+      default:
+        return { ok: false, error: 'unknown_method' };
+    }
+  }
+
+  private userJson(user: FakeSlackUser): Json {
+    return {
+      id: user.id,
+      name: user.name,
+      real_name: user.name,
+      is_bot: false,
+      profile: {
+        real_name: user.name,
+        display_name: user.name,
+        ...(user.email ? { email: user.email } : {}),
+      },
+    };
+  }
+
+  private parseBlocks(p: Json): { blocks: Json[]; error?: string } {
+    if (p.blocks === undefined) return { blocks: [] };
+    let blocks: unknown;
+    try {
+      blocks = typeof p.blocks === 'string' ? JSON.parse(p.blocks) : p.blocks;
+    } catch {
+      return { blocks: [], error: 'invalid_blocks_format' };
+    }
+    if (blockViolation(blocks)) return { blocks: [], error: 'invalid_blocks' };
+    return { blocks: blocks as Json[] };
+  }
+
+  private postMessage(p: Json): Json {
+    const channel = this.resolveChannel(p.channel);
+    if (!channel) return { ok: false, error: 'channel_not_found' };
+    const text = String(p.text ?? '');
+    if (text.length > SLACK_LIMITS.messageText) return { ok: false, error: 'msg_too_long' };
+    const { blocks, error } = this.parseBlocks(p);
+    if (error) return { ok: false, error };
+    if (!text && blocks.length === 0) return { ok: false, error: 'no_text' };
+    const threadTs = typeof p.thread_ts === 'string' ? p.thread_ts : undefined;
+    if (threadTs && !this.messages.some((m) => m.channel === channel && m.ts === threadTs)) {
+      return { ok: false, error: 'thread_not_found' };
+    }
+    const ts = this.nextTs();
+    this.messages.push({
+      channel,
+      ts,
+      text,
+      blocks,
+      ...(threadTs ? { threadTs } : {}),
+      history: [{ text, blocks }],
+    });
+    return {
+      ok: true,
+      channel,
+      ts,
+      message: { type: 'message', text, blocks, ts, ...(threadTs ? { thread_ts: threadTs } : {}) },
+    };
+  }
+
+  private update(p: Json): Json {
+    if (typeof p.channel !== 'string' || !/^[CGD][A-Z0-9]+$/.test(p.channel))
+      return { ok: false, error: 'channel_not_found' };
+    const message = this.messages.find((m) => m.channel === p.channel && m.ts === p.ts);
+    if (!message) return { ok: false, error: 'message_not_found' };
+    const text = String(p.text ?? '');
+    if (text.length > SLACK_LIMITS.messageText) return { ok: false, error: 'msg_too_long' };
+    const { blocks, error } = this.parseBlocks(p);
+    if (error) return { ok: false, error };
+    message.text = text;
+    message.blocks = blocks;
+    message.history.push({ text, blocks });
+    return { ok: true, channel: message.channel, ts: message.ts, text };
+  }
+
+  private openView(p: Json): Json {
+    const triggerId = String(p.trigger_id ?? '');
+    const trigger = this.triggers.get(triggerId);
+    if (!trigger) return { ok: false, error: 'invalid_trigger_id' };
+    this.triggers.delete(triggerId);
+    let view: Json;
+    try {
+      view = (typeof p.view === 'string' ? JSON.parse(p.view) : p.view) as Json;
+    } catch {
+      return { ok: false, error: 'invalid_arguments' };
+    }
+    if (view.type !== 'modal') return { ok: false, error: 'invalid_arguments' };
+    if (String(view.private_metadata ?? '').length > SLACK_LIMITS.privateMetadata)
+      return { ok: false, error: 'invalid_arguments' };
+    if (textOf(view.title).length > SLACK_LIMITS.modalTitle) return { ok: false, error: 'invalid_arguments' };
+    if (blockViolation(view.blocks)) return { ok: false, error: 'invalid_blocks' };
+    const id = `V${randomUUID().replaceAll('-', '').slice(0, 10).toUpperCase()}`;
+    this.views.push({ id, triggerId, user: trigger.user, view });
+    return { ok: true, view: { id, ...view, state: { values: {} }, hash: randomUUID() } };
+  }
+}
+
+function textOf(obj: unknown): string {
+  return typeof obj === 'object' && obj !== null && typeof (obj as Json).text === 'string'
+    ? ((obj as Json).text as string)
+    : '';
+}
