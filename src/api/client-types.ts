@@ -2,7 +2,15 @@
 // `HttpAccessClient` (client.ts) implements it over HTTP; errors come back as AccessbotError
 // with the server's stable code.
 
-import type { AccessRequest, ProposedState, RequestEvent, RequestState, Role, Traits, User } from '../access/types.js';
+import type {
+  AccessRequest,
+  ProposedState,
+  RequestEvent,
+  RequestState,
+  Role,
+  Traits,
+  User,
+} from '../access/types.js';
 
 export interface CreateRequestInput {
   roles?: string[];

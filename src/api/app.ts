@@ -1,0 +1,80 @@
+// The fastify instance: registers the route table with auth before body parsing, zod
+// validation, one error shape, and a YAML body parser for role documents.
+
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import type { User } from '../access/types.js';
+import { AccessbotError } from '../errors.js';
+import type { Store } from '../store/types.js';
+import type { ServiceSettings } from './access-context.js';
+import { authenticate } from './auth.js';
+import { toAccessbotError } from './http-errors.js';
+import type { ApiRoute } from './routes/route.js';
+import { parseInput } from './schemas.js';
+
+const BODY_LIMIT_BYTES = 1024 * 1024;
+
+export function buildApp(
+  routes: ApiRoute[],
+  deps: { store: Store; settings: ServiceSettings; log: Logger },
+): FastifyInstance {
+  const app = Fastify({
+    logger: false,
+    bodyLimit: BODY_LIMIT_BYTES,
+    // Watch streams never go idle; close() must end them rather than wait forever.
+    forceCloseConnections: true,
+  });
+  const callers = new WeakMap<FastifyRequest, User>();
+
+  app.addContentTypeParser(
+    ['application/yaml', 'application/x-yaml', 'text/yaml'],
+    { parseAs: 'string' },
+    (_req, body, done) => done(null, body),
+  );
+
+  app.setErrorHandler((err, req, reply) => {
+    const e = toAccessbotError(err);
+    if (e.status >= 500)
+      deps.log.error({ err, method: req.method, url: req.routeOptions.url }, 'request failed');
+    else deps.log.debug({ code: e.code, method: req.method, url: req.routeOptions.url }, 'request refused');
+    return reply.code(e.status).send(e.toJSON());
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    const path = req.url.split('?')[0];
+    const e = new AccessbotError('NOT_FOUND', `no route ${req.method} ${path}`);
+    return reply.code(404).send(e.toJSON());
+  });
+
+  for (const r of routes) {
+    app.route({
+      method: r.method,
+      url: r.url,
+      // Authentication runs before the body is read: anonymous callers cost nothing.
+      ...(r.auth
+        ? {
+            onRequest: async (req: FastifyRequest) => {
+              callers.set(
+                req,
+                await authenticate(deps.store, req.headers.authorization, deps.settings.now()),
+              );
+            },
+          }
+        : {}),
+      handler: async (req, reply) => {
+        const params = (r.params ? parseInput(r.params, req.params, 'path') : req.params) as Record<
+          string,
+          string
+        >;
+        const query = r.query ? parseInput(r.query, req.query, 'query') : undefined;
+        const body = r.body ? parseInput(r.body, req.body, 'body') : undefined;
+        const caller = callers.get(req) as User;
+        const result = await r.handler({ caller, body, query, params, request: req, reply });
+        if (r.streaming) return reply;
+        if (r.status === 204) return reply.code(204).send();
+        return reply.code(r.status ?? 200).send(result);
+      },
+    });
+  }
+  return app;
+}

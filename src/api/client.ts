@@ -1,0 +1,191 @@
+// HttpAccessClient: the typed access API over HTTP (global fetch). Server errors come back
+// as AccessbotError with the server's code; a server that cannot be reached is API_UNAVAILABLE.
+
+import type { AccessRequest, Role, User } from '../access/types.js';
+import { AccessbotError, isErrorCode } from '../errors.js';
+import type {
+  AccessClient,
+  CreateRequestInput,
+  IssuedToken,
+  ListRequestsFilter,
+  ResolveInput,
+  ReviewInput,
+  UserInput,
+  WatchOptions,
+  WhoAmI,
+} from './client-types.js';
+import { followWatchStream } from './watch-client.js';
+
+export interface HttpAccessClientOptions {
+  baseUrl: string;
+  token: string;
+  timeoutMs?: number;
+}
+
+export class HttpAccessClient implements AccessClient {
+  private readonly baseUrl: string;
+  private readonly token: string;
+  private readonly timeoutMs: number;
+
+  constructor(opts: HttpAccessClientOptions) {
+    this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
+    this.token = opts.token;
+    this.timeoutMs = opts.timeoutMs ?? 30_000;
+  }
+
+  whoami(): Promise<WhoAmI> {
+    return this.call('GET', '/v1/whoami');
+  }
+
+  createRequest(input: CreateRequestInput): Promise<AccessRequest> {
+    return this.call('POST', '/v1/requests', input);
+  }
+
+  getRequest(id: string): Promise<AccessRequest> {
+    return this.call('GET', `/v1/requests/${enc(id)}`);
+  }
+
+  listRequests(filter: ListRequestsFilter = {}): Promise<AccessRequest[]> {
+    return this.call('GET', `/v1/requests${query(filter)}`);
+  }
+
+  submitReview(id: string, input: ReviewInput): Promise<AccessRequest> {
+    return this.call('POST', `/v1/requests/${enc(id)}/reviews`, input);
+  }
+
+  resolveRequest(id: string, input: ResolveInput): Promise<AccessRequest> {
+    return this.call('POST', `/v1/requests/${enc(id)}/resolve`, input);
+  }
+
+  async deleteRequest(id: string): Promise<void> {
+    await this.call('DELETE', `/v1/requests/${enc(id)}`);
+  }
+
+  listUsers(): Promise<User[]> {
+    return this.call('GET', '/v1/users');
+  }
+
+  getUser(name: string): Promise<User> {
+    return this.call('GET', `/v1/users/${enc(name)}`);
+  }
+
+  async lookupUser(q: { email: string } | { trait: string; value: string }): Promise<User | null> {
+    try {
+      return await this.call<User>('GET', `/v1/users/lookup${query(q)}`);
+    } catch (err) {
+      if (err instanceof AccessbotError && err.code === 'USER_NOT_FOUND') return null;
+      throw err;
+    }
+  }
+
+  upsertUser(input: UserInput): Promise<User> {
+    return this.call('POST', '/v1/users', input);
+  }
+
+  async deleteUser(name: string): Promise<void> {
+    await this.call('DELETE', `/v1/users/${enc(name)}`);
+  }
+
+  issueToken(user: string, opts: { ttl?: string; description?: string } = {}): Promise<IssuedToken> {
+    return this.call('POST', `/v1/users/${enc(user)}/tokens`, opts);
+  }
+
+  listRoles(): Promise<Role[]> {
+    return this.call('GET', '/v1/roles');
+  }
+
+  applyRoles(roles: Role[]): Promise<Role[]> {
+    return this.call('POST', '/v1/roles', roles);
+  }
+
+  /** Applies roles from YAML text exactly as written (one or more documents). */
+  applyRolesYaml(yaml: string): Promise<Role[]> {
+    return this.call('POST', '/v1/roles', yaml, 'application/yaml');
+  }
+
+  async deleteRole(name: string): Promise<void> {
+    await this.call('DELETE', `/v1/roles/${enc(name)}`);
+  }
+
+  async latestSeq(): Promise<number> {
+    return (await this.call<{ seq: number }>('GET', '/v1/events/latest')).seq;
+  }
+
+  watch(opts: WatchOptions): Promise<void> {
+    return followWatchStream(
+      { baseUrl: this.baseUrl, token: this.token, connectTimeoutMs: this.timeoutMs },
+      opts,
+    );
+  }
+
+  private async call<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType = 'application/json',
+  ): Promise<T> {
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${this.token}`,
+      accept: 'application/json',
+    };
+    let payload: string | undefined;
+    if (body !== undefined) {
+      headers['content-type'] = contentType;
+      payload = typeof body === 'string' && contentType !== 'application/json' ? body : JSON.stringify(body);
+    }
+    let res: Response;
+    try {
+      res = await fetch(this.baseUrl + path, {
+        method,
+        headers,
+        ...(payload === undefined ? {} : { body: payload }),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (err) {
+      throw unavailable(this.baseUrl, err);
+    }
+    if (res.status === 204) return undefined as T;
+    const text = await res.text();
+    if (!res.ok) throw errorFromResponse(res.status, text);
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new AccessbotError(
+        'INTERNAL',
+        `access API sent a response that is not JSON (HTTP ${res.status})`,
+      );
+    }
+  }
+}
+
+/** Rebuilds the server's typed error from `{ error: { code, message, details } }`. */
+export function errorFromResponse(status: number, text: string): AccessbotError {
+  try {
+    const parsed = JSON.parse(text) as { error?: { code?: unknown; message?: unknown; details?: unknown } };
+    const e = parsed.error;
+    if (e && isErrorCode(e.code)) {
+      return new AccessbotError(e.code, typeof e.message === 'string' ? e.message : e.code, e.details);
+    }
+  } catch {
+    // not our error shape: fall through
+  }
+  if (status >= 500) return new AccessbotError('API_UNAVAILABLE', `access API answered HTTP ${status}`);
+  return new AccessbotError('BAD_REQUEST', `access API answered HTTP ${status}`);
+}
+
+export function unavailable(baseUrl: string, err: unknown): AccessbotError {
+  const cause = (err as { cause?: { code?: string } }).cause;
+  const why = (err as Error).name === 'TimeoutError' ? 'timed out' : (cause?.code ?? (err as Error).message);
+  return new AccessbotError('API_UNAVAILABLE', `cannot reach the access API at ${baseUrl} (${why})`);
+}
+
+function enc(segment: string): string {
+  return encodeURIComponent(segment);
+}
+
+function query(params: object): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}

@@ -1,0 +1,175 @@
+// Users, roles and tokens: the directory the access model decides over.
+
+import {
+  type AccessContext,
+  parseDuration,
+  parseRolesYaml,
+  reasonRequirement,
+  requestableRoles,
+  validateRole,
+} from '../access/index.js';
+import type { Role, User } from '../access/types.js';
+import { AccessbotError } from '../errors.js';
+import type { Store } from '../store/types.js';
+import { loadAccessContext, requirePermission, type ServiceSettings } from './access-context.js';
+import type { IssuedToken, UserInput, WhoAmI } from './client-types.js';
+import { mintToken } from './tokens.js';
+
+export class DirectoryService {
+  constructor(
+    private readonly store: Store,
+    private readonly settings: ServiceSettings,
+  ) {}
+
+  private context(): Promise<AccessContext> {
+    return loadAccessContext(this.store, this.settings);
+  }
+
+  async whoami(caller: User): Promise<WhoAmI> {
+    const ctx = await this.context();
+    const reason = reasonRequirement(caller, ctx);
+    return {
+      user: caller,
+      requestableRoles: requestableRoles(caller, ctx),
+      reasonRequired: reason.required,
+      ...(reason.prompt ? { requestPrompt: reason.prompt } : {}),
+    };
+  }
+
+  async listUsers(caller: User): Promise<User[]> {
+    requirePermission(caller, 'user', ['list'], await this.context());
+    return this.store.listUsers();
+  }
+
+  async getUser(caller: User, name: string): Promise<User> {
+    if (name !== caller.name) requirePermission(caller, 'user', ['read', 'list'], await this.context());
+    const user = await this.store.getUser(name);
+    if (!user) throw new AccessbotError('USER_NOT_FOUND', `no user ${name}`);
+    return user;
+  }
+
+  /** Finds the user behind a platform identity. Ambiguous trait matches are refused, not guessed. */
+  async lookupUser(caller: User, query: { email: string } | { trait: string; value: string }): Promise<User> {
+    requirePermission(caller, 'user', ['read', 'list'], await this.context());
+    if ('email' in query) {
+      const user = await this.store.findUserByEmail(query.email);
+      if (!user) throw new AccessbotError('USER_NOT_FOUND', 'no user with that email');
+      return user;
+    }
+    const users = await this.store.findUsersByTrait(query.trait, query.value);
+    if (users.length === 0) throw new AccessbotError('USER_NOT_FOUND', `no user with trait ${query.trait}`);
+    if (users.length > 1) {
+      throw new AccessbotError('CONFLICT', `several users carry that ${query.trait} value`, {
+        users: users.map((u) => u.name),
+      });
+    }
+    return users[0] as User;
+  }
+
+  async upsertUser(caller: User, input: UserInput): Promise<User> {
+    const ctx = await this.context();
+    const existing = await this.store.getUser(input.name);
+    requirePermission(caller, 'user', [existing ? 'update' : 'create'], ctx);
+    const unknown = input.roles.filter((r) => !ctx.roles.has(r));
+    if (unknown.length > 0) {
+      throw new AccessbotError('UNKNOWN_ROLE', `unknown role(s): ${unknown.join(', ')}`, { roles: unknown });
+    }
+    if (input.email) {
+      const owner = await this.store.findUserByEmail(input.email);
+      if (owner && owner.name !== input.name) {
+        throw new AccessbotError('CONFLICT', `email already belongs to user ${owner.name}`);
+      }
+    }
+    const user: User = {
+      name: input.name,
+      roles: [...new Set(input.roles)],
+      traits: input.traits ?? {},
+      createdAt: existing?.createdAt ?? this.settings.now().toISOString(),
+      ...(input.email ? { email: input.email } : {}),
+    };
+    await this.store.putUser(user);
+    return user;
+  }
+
+  async deleteUser(caller: User, name: string): Promise<void> {
+    requirePermission(caller, 'user', ['delete'], await this.context());
+    if (name === caller.name) throw new AccessbotError('FORBIDDEN', 'you cannot delete your own user');
+    if (!(await this.store.deleteUser(name))) throw new AccessbotError('USER_NOT_FOUND', `no user ${name}`);
+  }
+
+  async issueToken(
+    caller: User,
+    name: string,
+    opts: { ttl?: string | undefined; description?: string | undefined },
+  ): Promise<IssuedToken> {
+    requirePermission(caller, 'token', ['create'], await this.context());
+    if (!(await this.store.getUser(name))) throw new AccessbotError('USER_NOT_FOUND', `no user ${name}`);
+    const ttlMs = opts.ttl === undefined ? undefined : parseDuration(opts.ttl);
+    const minted = await mintToken(this.store, name, {
+      now: this.settings.now(),
+      ...(ttlMs === undefined ? {} : { ttlMs }),
+      ...(opts.description ? { description: opts.description } : {}),
+    });
+    return { user: name, ...minted };
+  }
+
+  async listRoles(caller: User): Promise<Role[]> {
+    requirePermission(caller, 'role', ['list', 'read'], await this.context());
+    return this.store.listRoles();
+  }
+
+  /** Validates every document first; writes all of them or none. */
+  async applyRoles(caller: User, body: string | unknown[]): Promise<Role[]> {
+    requirePermission(caller, 'role', ['create', 'update'], await this.context());
+    const roles = validateRoleDocuments(body);
+    await this.store.putRoles(roles);
+    return roles;
+  }
+
+  async deleteRole(caller: User, name: string): Promise<void> {
+    requirePermission(caller, 'role', ['delete'], await this.context());
+    if (!(await this.store.getRole(name))) throw new AccessbotError('ROLE_NOT_FOUND', `no role ${name}`);
+    const holders = (await this.store.listUsers()).filter((u) => u.roles.includes(name)).map((u) => u.name);
+    if (holders.length > 0) {
+      throw new AccessbotError('CONFLICT', `role ${name} is still assigned to ${holders.join(', ')}`, {
+        users: holders,
+      });
+    }
+    await this.store.deleteRole(name);
+  }
+}
+
+/** YAML text (one or more documents) or a JSON array of role objects → validated roles. */
+export function validateRoleDocuments(body: string | unknown[]): Role[] {
+  const roles = typeof body === 'string' ? parseRolesYaml(body) : validateJsonRoles(body);
+  if (roles.length === 0) throw new AccessbotError('INVALID_ROLE', 'no role documents given');
+  const seen = new Set<string>();
+  const duplicates = roles.map((r) => r.metadata.name).filter((n) => seen.has(n) || !seen.add(n));
+  if (duplicates.length > 0) {
+    throw new AccessbotError('INVALID_ROLE', `role(s) given twice: ${duplicates.join(', ')}`, {
+      problems: duplicates.map((n) => ({ path: 'metadata.name', message: `${n} given twice` })),
+    });
+  }
+  return roles;
+}
+
+function validateJsonRoles(docs: unknown[]): Role[] {
+  const roles: Role[] = [];
+  const problems: { document: number; details: unknown; message: string }[] = [];
+  docs.forEach((doc, index) => {
+    try {
+      roles.push(validateRole(doc));
+    } catch (err) {
+      if (!(err instanceof AccessbotError) || err.code !== 'INVALID_ROLE') throw err;
+      problems.push({ document: index, message: err.message, details: err.details });
+    }
+  });
+  if (problems.length > 0) {
+    throw new AccessbotError(
+      'INVALID_ROLE',
+      problems.map((p) => `document ${p.document}: ${p.message}`).join('; '),
+      problems,
+    );
+  }
+  return roles;
+}

@@ -1,0 +1,31 @@
+// One mapping from anything thrown in a route to the wire shape
+// `{ "error": { "code", "message", "details"? } }` with the code's status. Stack traces
+// and internal messages never reach the client.
+
+import { AccessbotError } from '../errors.js';
+
+interface FastifyLikeError {
+  code?: string;
+  statusCode?: number;
+  validation?: unknown;
+  message?: string;
+}
+
+export function toAccessbotError(err: unknown): AccessbotError {
+  if (err instanceof AccessbotError) return err;
+  const e = (err ?? {}) as FastifyLikeError;
+  switch (e.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new AccessbotError('PAYLOAD_TOO_LARGE', 'request body is too large');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new AccessbotError('UNSUPPORTED_MEDIA_TYPE', 'unsupported content type; send application/json');
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new AccessbotError('VALIDATION_FAILED', 'request body is not valid JSON');
+  }
+  if (e.validation) return new AccessbotError('VALIDATION_FAILED', e.message ?? 'invalid request');
+  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    return new AccessbotError('BAD_REQUEST', 'bad request');
+  }
+  return new AccessbotError('INTERNAL', 'internal error');
+}

@@ -1,0 +1,163 @@
+// Access-request operations on top of the pure model and the store. Every change is a
+// read → model → compare-and-set write, retried when another writer got there first, so
+// concurrent reviews (or a review racing the expiry sweeper) never lose an update.
+
+import { randomUUID } from 'node:crypto';
+import {
+  type AccessContext,
+  applyResolution,
+  applyReview,
+  canReview,
+  expireIfDue,
+  newAccessRequest,
+} from '../access/index.js';
+import type { AccessRequest, User } from '../access/types.js';
+import { AccessbotError, hasCode } from '../errors.js';
+import type { Store } from '../store/types.js';
+import { canAny, loadAccessContext, requirePermission, type ServiceSettings } from './access-context.js';
+import type { CreateRequestInput, ListRequestsFilter, ResolveInput, ReviewInput } from './client-types.js';
+
+const MAX_CAS_ATTEMPTS = 8;
+
+export class RequestService {
+  constructor(
+    private readonly store: Store,
+    private readonly settings: ServiceSettings,
+  ) {}
+
+  context(): Promise<AccessContext> {
+    return loadAccessContext(this.store, this.settings);
+  }
+
+  async create(caller: User, input: CreateRequestInput): Promise<AccessRequest> {
+    const ctx = await this.context();
+    const request = newAccessRequest({ id: randomUUID(), user: caller, ...input }, ctx);
+    await this.store.createRequest(request);
+    return request;
+  }
+
+  async get(caller: User, id: string): Promise<AccessRequest> {
+    const ctx = await this.context();
+    const stored = await this.store.getRequest(id);
+    if (!stored || !this.isVisible(caller, stored, ctx)) throw notFound(id);
+    return this.expireOnRead(stored, ctx);
+  }
+
+  async list(caller: User, filter: ListRequestsFilter = {}): Promise<AccessRequest[]> {
+    const ctx = await this.context();
+    const seeAll = canAny(caller, 'access_request', ['list', 'read'], ctx);
+    // Expire-on-read runs before the state filter so a due request never lists as PENDING.
+    const { state, ...rest } = filter;
+    const rows = await this.store.listRequests(rest);
+    const out: AccessRequest[] = [];
+    for (const row of rows) {
+      if (!seeAll && !this.isVisible(caller, row, ctx)) continue;
+      const current = await this.expireOnRead(row, ctx);
+      if (!state || current.state === state) out.push(current);
+    }
+    return out;
+  }
+
+  async review(caller: User, id: string, input: ReviewInput): Promise<AccessRequest> {
+    const authorName = input.author ?? caller.name;
+    let author = caller;
+    if (authorName !== caller.name) {
+      const ctx = await this.context();
+      if (!canAny(caller, 'access_request', ['review_as'], ctx)) {
+        throw new AccessbotError(
+          'REVIEW_AS_NOT_ALLOWED',
+          `user ${caller.name} may not submit reviews on behalf of ${authorName}`,
+        );
+      }
+      const found = await this.store.getUser(authorName);
+      if (!found) throw new AccessbotError('USER_NOT_FOUND', `no user ${authorName}`);
+      author = found;
+    }
+    return this.mutate(id, (request, ctx) =>
+      applyReview(
+        request,
+        author,
+        {
+          proposedState: input.proposedState,
+          submittedBy: caller.name,
+          ...(input.reason === undefined ? {} : { reason: input.reason }),
+          ...(input.roles === undefined ? {} : { roles: input.roles }),
+          ...(input.annotations === undefined ? {} : { annotations: input.annotations }),
+        },
+        ctx,
+      ),
+    );
+  }
+
+  async resolve(caller: User, id: string, input: ResolveInput): Promise<AccessRequest> {
+    requirePermission(caller, 'access_request', ['update'], await this.context());
+    return this.mutate(id, (request, ctx) => applyResolution(request, { ...input, by: caller.name }, ctx));
+  }
+
+  async remove(caller: User, id: string): Promise<void> {
+    requirePermission(caller, 'access_request', ['delete'], await this.context());
+    await this.store.deleteRequest(id);
+  }
+
+  /** Expires due PENDING requests, each as its own change + event. Returns how many. */
+  async expireDue(batch = 500): Promise<number> {
+    let expired = 0;
+    const now = this.settings.now();
+    for (const request of await this.store.listDueRequests(now, batch)) {
+      const next = expireIfDue(request, now);
+      if (!next) continue;
+      try {
+        await this.store.updateRequest(next, request.version);
+        expired++;
+      } catch (err) {
+        // Someone reviewed or deleted it meanwhile; the next sweep sees the fresh state.
+        if (!hasCode(err, 'CONFLICT') && !hasCode(err, 'REQUEST_NOT_FOUND')) throw err;
+      }
+    }
+    return expired;
+  }
+
+  private isVisible(caller: User, request: AccessRequest, ctx: AccessContext): boolean {
+    return (
+      request.user === caller.name ||
+      canAny(caller, 'access_request', ['list', 'read'], ctx) ||
+      canReview(request, caller, ctx)
+    );
+  }
+
+  private async expireOnRead(request: AccessRequest, ctx: AccessContext): Promise<AccessRequest> {
+    const expired = expireIfDue(request, ctx.now);
+    if (!expired) return request;
+    try {
+      await this.store.updateRequest(expired, request.version);
+      return expired;
+    } catch (err) {
+      if (!hasCode(err, 'CONFLICT')) throw err;
+      return (await this.store.getRequest(request.id)) ?? expired;
+    }
+  }
+
+  private async mutate(
+    id: string,
+    change: (request: AccessRequest, ctx: AccessContext) => AccessRequest,
+  ): Promise<AccessRequest> {
+    for (let attempt = 1; ; attempt++) {
+      const ctx = await this.context();
+      const stored = await this.store.getRequest(id);
+      if (!stored) throw notFound(id);
+      // A due request is expired (and its event written) before the model refuses the change.
+      const current = await this.expireOnRead(stored, ctx);
+      const next = change(current, ctx);
+      try {
+        await this.store.updateRequest(next, current.version);
+        return next;
+      } catch (err) {
+        if (!hasCode(err, 'CONFLICT') || attempt >= MAX_CAS_ATTEMPTS) throw err;
+      }
+    }
+  }
+}
+
+function notFound(id: string): AccessbotError {
+  return new AccessbotError('REQUEST_NOT_FOUND', `no access request ${id}`);
+}

@@ -1,0 +1,68 @@
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { AccessbotError } from '../../errors.js';
+import type { Store } from '../../store/types.js';
+import { loadAccessContext, requirePermission, type ServiceSettings } from '../access-context.js';
+import { requestEventSchema, watchQuery } from '../schemas.js';
+import { streamEvents } from '../watch-stream.js';
+import { type ApiRoute, route } from './route.js';
+
+export function eventRoutes(store: Store, settings: ServiceSettings, log: Logger): ApiRoute[] {
+  return [
+    route({
+      method: 'GET',
+      url: '/v1/events/latest',
+      summary: 'The last sequence number of the event log',
+      auth: true,
+      response: z.object({ seq: z.number().int() }),
+      handler: async ({ caller }) => {
+        requirePermission(
+          caller,
+          'access_request',
+          ['list', 'read'],
+          await loadAccessContext(store, settings),
+        );
+        return { seq: await store.latestSeq() };
+      },
+    }),
+    route({
+      method: 'GET',
+      url: '/v1/watch',
+      summary:
+        'Server-sent events of every request change after `since` (or Last-Event-ID): replay from the log, then live',
+      auth: true,
+      query: watchQuery,
+      response: requestEventSchema,
+      streaming: true,
+      handler: async ({ caller, query, request, reply }) => {
+        requirePermission(
+          caller,
+          'access_request',
+          ['list', 'read'],
+          await loadAccessContext(store, settings),
+        );
+        const since = parseCursor(request.headers['last-event-id'] ?? query.since ?? '0');
+        const latest = await store.latestSeq();
+        if (since > latest) {
+          throw new AccessbotError(
+            'INVALID_CURSOR',
+            `cursor ${since} is beyond the end of the log (${latest})`,
+            {
+              latest,
+            },
+          );
+        }
+        reply.hijack();
+        await streamEvents({ store, since, res: reply.raw, log });
+      },
+    }),
+  ];
+}
+
+function parseCursor(raw: string | string[]): number {
+  const value = Array.isArray(raw) ? raw[0] : raw;
+  if (value === undefined || !/^\d{1,15}$/.test(value.trim())) {
+    throw new AccessbotError('INVALID_CURSOR', 'the cursor must be a non-negative integer sequence number');
+  }
+  return Number(value.trim());
+}

@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import type { RequestService } from '../request-service.js';
+import {
+  accessRequestSchema,
+  createRequestBody,
+  idParams,
+  listRequestsQuery,
+  resolveBody,
+  reviewBody,
+} from '../schemas.js';
+import { type ApiRoute, route } from './route.js';
+
+export function requestRoutes(requests: RequestService): ApiRoute[] {
+  return [
+    route({
+      method: 'POST',
+      url: '/v1/requests',
+      summary: 'Create an access request as the caller (roles or resources, never both)',
+      auth: true,
+      body: createRequestBody,
+      response: accessRequestSchema,
+      status: 201,
+      handler: ({ caller, body }) => requests.create(caller, body),
+    }),
+    route({
+      method: 'GET',
+      url: '/v1/requests',
+      summary: 'List the requests the caller may see (own, reviewable, or all with list/read)',
+      auth: true,
+      query: listRequestsQuery,
+      response: z.array(accessRequestSchema),
+      handler: ({ caller, query }) => requests.list(caller, query),
+    }),
+    route({
+      method: 'GET',
+      url: '/v1/requests/:id',
+      summary: 'Show one request',
+      auth: true,
+      params: idParams,
+      response: accessRequestSchema,
+      handler: ({ caller, params }) => requests.get(caller, params.id as string),
+    }),
+    route({
+      method: 'POST',
+      url: '/v1/requests/:id/reviews',
+      summary: 'Review a request (as the caller, or as `author` with review_as)',
+      auth: true,
+      params: idParams,
+      body: reviewBody,
+      response: accessRequestSchema,
+      handler: ({ caller, params, body }) => requests.review(caller, params.id as string, body),
+    }),
+    route({
+      method: 'POST',
+      url: '/v1/requests/:id/resolve',
+      summary: 'Approve or deny administratively (needs update on access_request)',
+      auth: true,
+      params: idParams,
+      body: resolveBody,
+      response: accessRequestSchema,
+      handler: ({ caller, params, body }) => requests.resolve(caller, params.id as string, body),
+    }),
+    route({
+      method: 'DELETE',
+      url: '/v1/requests/:id',
+      summary: 'Delete a request (needs delete on access_request)',
+      auth: true,
+      params: idParams,
+      status: 204,
+      handler: ({ caller, params }) => requests.remove(caller, params.id as string),
+    }),
+  ];
+}

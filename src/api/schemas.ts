@@ -1,0 +1,176 @@
+// Request/response shapes of the HTTP API, in zod. The same schemas validate bodies and
+// generate the OpenAPI document, so the two cannot drift apart.
+
+import { z } from 'zod';
+import { AccessbotError } from '../errors.js';
+
+const name = z.string().min(1).max(253);
+const annotations = z.record(z.string().min(1).max(253), z.array(z.string().max(4096)).max(64));
+const traits = z.record(z.string().min(1).max(253), z.array(z.string().max(1024)).max(256));
+const duration = z.string().min(1).max(32);
+const requestState = z.enum(['PENDING', 'APPROVED', 'DENIED', 'EXPIRED']);
+const proposedState = z.enum(['APPROVED', 'DENIED']);
+
+/** Bodies are capped by fastify's bodyLimit; reason length is the model's rule (REASON_TOO_LONG). */
+export const createRequestBody = z
+  .object({
+    roles: z.array(name).max(256).optional(),
+    resources: z.array(z.string().min(1).max(1024)).max(256).optional(),
+    reason: z.string().optional(),
+    suggestedReviewers: z.array(name).max(64).optional(),
+    requestTtl: duration.optional(),
+  })
+  .strict();
+
+export const reviewBody = z
+  .object({
+    proposedState,
+    reason: z.string().optional(),
+    roles: z.array(name).max(256).optional(),
+    annotations: annotations.optional(),
+    author: name.optional(),
+  })
+  .strict();
+
+export const resolveBody = z
+  .object({
+    state: proposedState,
+    reason: z.string().optional(),
+    roles: z.array(name).max(256).optional(),
+    annotations: annotations.optional(),
+  })
+  .strict();
+
+export const listRequestsQuery = z
+  .object({
+    state: requestState.optional(),
+    user: name.optional(),
+  })
+  .strict();
+
+export const userBody = z
+  .object({
+    name: z
+      .string()
+      .min(1)
+      .max(253)
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._@+-]*$/, 'letters, digits and . _ @ + - only'),
+    email: z.email().optional(),
+    roles: z.array(name).max(256),
+    traits: traits.optional(),
+    /** Accepted so a User read from the API can be sent back as is; the server keeps its own. */
+    createdAt: z.string().optional(),
+  })
+  .strict();
+
+export const lookupUserQuery = z.union([
+  z.object({ email: z.string().min(1).max(320) }).strict(),
+  z.object({ trait: z.string().min(1).max(253), value: z.string().max(1024) }).strict(),
+]);
+
+export const issueTokenBody = z
+  .object({
+    ttl: duration.optional(),
+    description: z.string().max(200).optional(),
+  })
+  .strict();
+
+export const watchQuery = z
+  .object({
+    since: z
+      .string()
+      .regex(/^\d{1,15}$/, 'a non-negative integer sequence number')
+      .optional(),
+  })
+  .strict();
+
+export const idParams = z.object({ id: z.uuid() });
+export const nameParams = z.object({ name });
+
+// Response shapes (documentation only: the server builds these from typed objects).
+const review = z.object({
+  author: z.string(),
+  submittedBy: z.string(),
+  proposedState,
+  reason: z.string(),
+  roles: z.array(z.string()),
+  annotations,
+  created: z.string(),
+});
+
+export const accessRequestSchema = z.object({
+  id: z.uuid(),
+  user: z.string(),
+  roles: z.array(z.string()),
+  resources: z.array(z.string()),
+  reason: z.string(),
+  suggestedReviewers: z.array(z.string()),
+  annotations,
+  thresholds: z.array(
+    z.object({
+      name: z.string().optional(),
+      approve: z.number().optional(),
+      deny: z.number().optional(),
+      filter: z.string().optional(),
+    }),
+  ),
+  roleThresholds: z.record(z.string(), z.array(z.number())),
+  state: requestState,
+  reviews: z.array(review),
+  created: z.string(),
+  requestExpires: z.string(),
+  accessExpires: z.string(),
+  approvedRoles: z.array(z.string()),
+  resolvedAt: z.string().optional(),
+  resolvedBy: z.string().optional(),
+  resolveReason: z.string().optional(),
+  resolveAnnotations: annotations.optional(),
+  version: z.number().int(),
+});
+
+export const userSchema = z.object({
+  name: z.string(),
+  email: z.string().optional(),
+  roles: z.array(z.string()),
+  traits,
+  createdAt: z.string(),
+});
+
+export const roleSchemaDoc = z
+  .object({
+    kind: z.literal('role'),
+    version: z.string().optional(),
+    metadata: z.object({ name: z.string() }).loose(),
+    spec: z.record(z.string(), z.unknown()),
+  })
+  .loose();
+
+export const requestEventSchema = z.object({
+  seq: z.number().int(),
+  type: z.enum(['put', 'delete']),
+  request: accessRequestSchema,
+  at: z.string(),
+});
+
+export const errorSchema = z.object({
+  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+});
+
+export const whoamiSchema = z.object({
+  user: userSchema,
+  requestableRoles: z.array(z.string()),
+  requestPrompt: z.string().optional(),
+  reasonRequired: z.boolean(),
+});
+
+/** Parses with a zod schema; failures become VALIDATION_FAILED with every issue listed. */
+export function parseInput<T extends z.ZodType>(schema: T, value: unknown, what: string): z.infer<T> {
+  const result = schema.safeParse(value ?? {});
+  if (result.success) return result.data;
+  const details = result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+  throw new AccessbotError(
+    'VALIDATION_FAILED',
+    `invalid ${what}: ${details.map((d) => `${d.path || '(root)'}: ${d.message}`).join('; ')}`,
+    details,
+  );
+}

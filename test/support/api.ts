@@ -1,0 +1,68 @@
+// A real access API for tests: temp-dir SQLite, 127.0.0.1 port 0, silent logger, the
+// bootstrap admin's token, and real tokens minted over HTTP for any user.
+
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HttpAccessClient } from '../../src/api/client.js';
+import type { UserInput } from '../../src/api/client-types.js';
+import { type RunningApi, startApiServer } from '../../src/api/server.js';
+import { apiConfigSchema } from '../../src/config/schema.js';
+import { createLogger } from '../../src/log.js';
+
+export interface TestApiOptions {
+  /** Role documents applied (as YAML, through the API) before the users are created. */
+  rolesYaml?: string;
+  users?: UserInput[];
+  /** The API's clock (expiry tests move it forward). */
+  now?: () => Date;
+  /** Expiry sweep interval, e.g. '100ms' (default: the config default). */
+  expiryInterval?: string;
+}
+
+export interface TestApi {
+  api: RunningApi;
+  adminClient: HttpAccessClient;
+  /** A client with a fresh token for `user` (who must exist). */
+  clientFor(user: string): Promise<HttpAccessClient>;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+export async function startTestApi(opts: TestApiOptions = {}): Promise<TestApi> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'accessbot-api-'));
+  const config = apiConfigSchema.parse({
+    listen: '127.0.0.1:0',
+    store: { path: join(dataDir, 'accessbot.db') },
+    data_dir: dataDir,
+    ...(opts.expiryInterval ? { expiry_interval: opts.expiryInterval } : {}),
+  });
+  const api = await startApiServer({
+    config,
+    log: createLogger({ level: 'silent' }),
+    ...(opts.now ? { now: opts.now } : {}),
+  });
+  const stop = async () => {
+    await api.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    const adminToken = readFileSync(api.adminTokenFile, 'utf8').trim();
+    const adminClient = new HttpAccessClient({ baseUrl: api.url, token: adminToken });
+    if (opts.rolesYaml) await adminClient.applyRolesYaml(opts.rolesYaml);
+    for (const user of opts.users ?? []) await adminClient.upsertUser(user);
+    return {
+      api,
+      adminClient,
+      dataDir,
+      stop,
+      async clientFor(user: string) {
+        const { token } = await adminClient.issueToken(user, { description: 'test' });
+        return new HttpAccessClient({ baseUrl: api.url, token });
+      },
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
