@@ -1,0 +1,120 @@
+// PagerDuty plugin: what the idempotent incident open and the on-call check cost, measured
+// against the fake PagerDuty REST API on 127.0.0.1 (so the figures are our overhead and the
+// number of round trips, not PagerDuty's latency).
+
+import { performance } from 'node:perf_hooks';
+import definition from '../plugins/pagerduty/index.js';
+import type { PluginInstance } from '../src/plugin-sdk/index.js';
+import { requestCard, testContext } from '../test/fakes/pagerduty/plugin-context.js';
+import { startFakePagerDuty } from '../test/fakes/pagerduty/server.js';
+
+interface Figure {
+  name: string;
+  value: number;
+  unit: string;
+}
+/** Same shape as bench/types.ts BenchSection. */
+interface BenchSection {
+  title: string;
+  rows: (Figure & { baseline?: Figure })[];
+  notes?: string[];
+}
+
+const N = 200;
+
+async function meanMs(n: number, fn: (i: number) => Promise<unknown>): Promise<number> {
+  for (let i = 0; i < 10; i++) await fn(-1 - i); // warm-up
+  const start = performance.now();
+  for (let i = 0; i < n; i++) await fn(i);
+  return (performance.now() - start) / n;
+}
+
+export default async function run(): Promise<BenchSection> {
+  const pd = await startFakePagerDuty();
+  try {
+    pd.dir.addUser({ name: 'Bot', email: 'bot@example.com' });
+    const notify = pd.dir.addService('Access Requests');
+    const db = pd.dir.addService('Databases');
+    const pay = pd.dir.addService('Payments');
+    const sched = pd.dir.addSchedule('Primary');
+    const alice = pd.dir.addUser({ name: 'Alice', email: 'alice@example.com' });
+    pd.dir.putOnCall(alice, pay.escalation_policy, 1, sched);
+    for (let i = 0; i < 20; i++)
+      pd.dir.putOnCall(
+        pd.dir.addUser({ name: `U${i}`, email: `u${i}@example.com` }),
+        db.escalation_policy,
+        1,
+        sched,
+      );
+
+    const { ctx } = testContext(
+      definition.configSchema.parse({ api_key: pd.apiKey, from_email: 'bot@example.com', base_url: pd.url }),
+    );
+    const plugin = (await definition.create(ctx)) as PluginInstance;
+    const target = await plugin.resolveRecipient('Access Requests', 'reviewer');
+
+    // Baseline: one bare POST /incidents, the least any incident creation costs.
+    const bare = await meanMs(N, (i) =>
+      fetch(`${pd.url}/incidents`, {
+        method: 'POST',
+        headers: {
+          Accept: 'application/vnd.pagerduty+json;version=2',
+          Authorization: `Token token=${pd.apiKey}`,
+          From: 'bot@example.com',
+          'Content-Type': 'application/json',
+        },
+        body: JSON.stringify({
+          incident: {
+            type: 'incident',
+            title: `bare ${i}`,
+            service: { id: notify.id, type: 'service_reference' },
+          },
+        }),
+      }).then((r) => r.text()),
+    );
+
+    const cards = Array.from({ length: N + 10 }, () => requestCard());
+    const idempotentOpen = await meanMs(N, (i) => plugin.deliver(target, cards[i < 0 ? N - i - 1 : i]!));
+    const retriedOpen = await meanMs(N, (i) => plugin.deliver(target, cards[i < 0 ? N - i - 1 : i]!));
+
+    const onCallCard = requestCard(
+      { annotations: { pagerduty_services: ['Databases', 'Payments'] } },
+      { email: 'alice@example.com' },
+    );
+    const before = pd.calls.length;
+    const approve = await meanMs(N, () => plugin.autoReview!(onCallCard));
+    const callsPerDecision = (pd.calls.length - before) / (N + 10);
+    const ping = await meanMs(N, () => plugin.healthCheck());
+
+    return {
+      title: 'PagerDuty plugin (fake PagerDuty on 127.0.0.1)',
+      rows: [
+        {
+          name: 'open incident, idempotent (lookup by incident_key + POST)',
+          value: idempotentOpen,
+          unit: 'ms',
+          baseline: { name: 'bare POST /incidents', value: bare, unit: 'ms' },
+        },
+        {
+          name: 'retried delivery finding its incident (lookup only)',
+          value: retriedOpen,
+          unit: 'ms',
+          baseline: { name: 'bare POST /incidents', value: bare, unit: 'ms' },
+        },
+        {
+          name: 'on-call auto-approval decision (2 services)',
+          value: approve,
+          unit: 'ms',
+          baseline: { name: 'one authenticated GET (/abilities)', value: ping, unit: 'ms' },
+        },
+        { name: 'PagerDuty calls per auto-approval decision', value: callsPerDecision, unit: 'calls' },
+      ],
+      notes: [
+        `${N} sequential operations each after 10 warm-up runs; means.`,
+        'De-duplication costs one extra GET per new incident and saves the POST on every retry.',
+      ],
+    };
+  } finally {
+    await pd.stop();
+  }
+}
