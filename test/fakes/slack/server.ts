@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { blockViolation, SLACK_LIMITS } from './limits.js';
 
 type Json = Record<string, unknown>;
@@ -70,8 +71,9 @@ export class FakeSlack {
   private failures: { status: number; retryAfterSeconds?: number; methods?: string[] }[] = [];
   /** Artificial delay per call (ms), to mimic a slow platform. */
   latencyMs = 0;
-  /** Hook for a socket-mode fake to serve apps.connections.open. */
+  /** Hooks for the socket-mode fake: the URL apps.connections.open hands out, and its upgrades. */
   socketUrl?: () => string;
+  onUpgrade?: (req: IncomingMessage, socket: Duplex) => void;
 
   constructor(opts: { botToken?: string; appToken?: string } = {}) {
     this.botToken = opts.botToken ?? `xoxb-test-${randomUUID()}`;
@@ -84,6 +86,10 @@ export class FakeSlack {
         res.writeHead(500, { 'content-type': 'text/plain' });
         res.end(String(err));
       });
+    });
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex) => {
+      if (this.onUpgrade) this.onUpgrade(req, socket);
+      else socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     this.port = (this.server.address() as AddressInfo).port;
