@@ -16,7 +16,7 @@ export class FakeSocketMode {
   /** Every ack received, in order. */
   readonly acks: Json[] = [];
 
-  constructor(private readonly fake: FakeSlack) {
+  constructor(fake: FakeSlack) {
     fake.socketUrl = () => {
       const ticket = randomUUID();
       this.tickets.add(ticket);
