@@ -17,6 +17,8 @@ export interface RecordedCall {
   headers: Record<string, string | undefined>;
   body: unknown;
   status: number;
+  /** When the call arrived (ms since epoch). */
+  at: number;
 }
 
 export interface Fault {
@@ -236,6 +238,7 @@ export async function startFakePagerDuty(opts: { apiKey?: string } = {}): Promis
   };
 
   const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
+    const at = Date.now();
     const raw = await readBody(req);
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const method = req.method ?? 'GET';
@@ -264,7 +267,15 @@ export async function startFakePagerDuty(opts: { apiKey?: string } = {}): Promis
       answer = route(method, url.pathname, url.searchParams, body, headers.from);
       if (fault?.afterCommit) answer = faultAnswer(fault);
     }
-    calls.push({ method, path: url.pathname, query: url.searchParams, headers, body, status: answer.status });
+    calls.push({
+      method,
+      path: url.pathname,
+      query: url.searchParams,
+      headers,
+      body,
+      status: answer.status,
+      at,
+    });
     res.writeHead(answer.status, { 'content-type': 'application/json; charset=utf-8', ...answer.headers });
     res.end(answer.body === undefined ? '' : JSON.stringify(answer.body));
   });
