@@ -21,6 +21,10 @@ export const ERROR_CODES = {
   // auth
   UNAUTHENTICATED: 401,
   INVALID_TOKEN: 401,
+  /** Inbound hook: signature missing or wrong. */
+  INVALID_SIGNATURE: 401,
+  /** Inbound hook: signed timestamp outside the replay window (either direction). */
+  STALE_REQUEST: 401,
   FORBIDDEN: 403,
   ROLE_NOT_REQUESTABLE: 403,
   RESOURCE_NOT_REQUESTABLE: 403,

@@ -109,6 +109,17 @@ export interface AutoReview {
   reason: string;
 }
 
+/**
+ * Passed to deliver/update/reply: the host's deterministic id for this delivery. It is the same
+ * on every retry of the same message, so a platform (or a receiver) that accepts an idempotency
+ * key can drop a second copy sent after a crash between the platform call and the stored ref.
+ */
+export interface DeliveryContext {
+  deliveryId: string;
+  /** 1 on the first try. */
+  attempt: number;
+}
+
 export interface PluginInstance {
   /** Throws PluginError('auth' | ...) with a message naming what is missing. */
   healthCheck(): Promise<void>;
@@ -116,11 +127,22 @@ export interface PluginInstance {
   resolveRecipient(raw: string, audience: Target['audience']): Promise<Target>;
   /** Recipients this plugin adds on its own for a request (e.g. its default project, an annotation). */
   defaultRecipients?(card: Card): string[];
-  deliver(target: Target, card: Card): Promise<MessageRef>;
+  deliver(target: Target, card: Card, delivery?: DeliveryContext): Promise<MessageRef>;
   /** Re-renders from the current card; may return a replacement ref. */
-  update(target: Target, ref: MessageRef, card: Card): Promise<MessageRef | undefined>;
+  update(
+    target: Target,
+    ref: MessageRef,
+    card: Card,
+    delivery?: DeliveryContext,
+  ): Promise<MessageRef | undefined>;
   /** A review as a threaded reply / comment / note. */
-  reply?(target: Target, ref: MessageRef, review: CardReview, card: Card): Promise<void>;
+  reply?(
+    target: Target,
+    ref: MessageRef,
+    review: CardReview,
+    card: Card,
+    delivery?: DeliveryContext,
+  ): Promise<void>;
   /** Decide on a new request by itself (e.g. on-call approval); null = no opinion. */
   autoReview?(card: Card): Promise<AutoReview | null>;
   routes?(): InboundRoute[];

@@ -1,8 +1,10 @@
 // The plugin SDK: the only module a plugin may import.
+
+export { z } from 'zod';
 export type { AccessRequest, RequestState } from '../access/types.js';
 export * from './card.js';
 export * from './contract.js';
 export * from './errors.js';
 export * from './escape.js';
+export * from './inbound.js';
 export * from './signing.js';
-export { z } from 'zod';
