@@ -1,0 +1,91 @@
+// Jira: one issue per access request; moving it to Approved or Denied is a review submitted as
+// the person who moved it (so thresholds and review rights still apply), and every webhook is
+// verified. See README.md for the config keys and the security notes.
+
+import { definePlugin, type MessageRef, permanent, type Target } from '../../src/plugin-sdk/index.js';
+import { identityOf, JiraApi } from './client.js';
+import { type JiraConfig, jiraConfigSchema } from './config.js';
+import { checkJira } from './health.js';
+import { jiraWebhookRoute } from './inbound.js';
+import { type IssueRef, IssueSync } from './issues.js';
+
+const PROJECT_KEY = /^[A-Z][A-Z0-9_]{0,254}$/;
+
+function refOf(ref: MessageRef): IssueRef {
+  const r = ref as Partial<IssueRef>;
+  if (typeof r.issueKey !== 'string' || typeof r.requestId !== 'string' || typeof r.project !== 'string')
+    throw permanent('jira: the stored reference is not a jira issue reference');
+  return {
+    issueKey: r.issueKey,
+    issueId: String(r.issueId ?? ''),
+    project: r.project,
+    requestId: r.requestId,
+  };
+}
+
+export default definePlugin({
+  id: 'jira',
+  description: 'A Jira issue per access request; moving it to Approved or Denied submits a review',
+  configSchema: jiraConfigSchema,
+  capabilities: { threadedReplies: true, inboundDecisions: true, autoReview: false, directMessages: false },
+  create(ctx) {
+    const config: JiraConfig = ctx.config;
+    const api = new JiraApi(config);
+    const issues = new IssueSync(api, config, ctx.kv, ctx.log);
+    let bot: Promise<string | undefined> | undefined;
+    const botIdentity = () => {
+      bot ??= api.myself().then(identityOf, (err) => {
+        bot = undefined;
+        throw err;
+      });
+      return bot;
+    };
+
+    return {
+      async healthCheck() {
+        const me = await checkJira(api, config);
+        bot = Promise.resolve(identityOf(me));
+      },
+
+      async resolveRecipient(raw: string, audience: Target['audience']): Promise<Target> {
+        const key = raw.trim().toUpperCase();
+        if (!PROJECT_KEY.test(key)) throw permanent(`jira: "${raw}" is not a project key (like SEC)`);
+        return { id: key, kind: 'project', audience };
+      },
+
+      defaultRecipients() {
+        return [config.project];
+      },
+
+      async deliver(target, card) {
+        const ref = await issues.ensureIssue(target.id, card);
+        if (card.state !== 'PENDING') await issues.sync(ref, card);
+        return { ...ref };
+      },
+
+      async update(_target, ref, card) {
+        await issues.sync(refOf(ref), card);
+        return undefined;
+      },
+
+      async reply(_target, ref, review) {
+        await issues.commentReview(refOf(ref), review);
+      },
+
+      routes() {
+        return [
+          jiraWebhookRoute({
+            api,
+            config,
+            kv: ctx.kv,
+            log: ctx.log,
+            issues,
+            decide: (d) => ctx.decide(d),
+            getCard: (id) => ctx.getCard(id),
+            botIdentity,
+          }),
+        ];
+      },
+    };
+  },
+});

@@ -1,0 +1,131 @@
+// One issue per request and project, kept in step with the request: found again on a retried
+// delivery (our kv first, then the request label, because Jira's search index lags), moved to
+// the status matching the request, and commented once per review and once per resolution.
+
+import {
+  type Card,
+  type CardReview,
+  type Logger,
+  type PluginKv,
+  transient,
+} from '../../src/plugin-sdk/index.js';
+import type { JiraApi } from './client.js';
+import type { JiraConfig } from './config.js';
+import { issueDescription, issueSummary, resolutionComment, reviewComment } from './render.js';
+import { sameStatus, statusForState } from './status.js';
+
+export interface IssueRef {
+  issueKey: string;
+  issueId: string;
+  project: string;
+  requestId: string;
+}
+
+/** Entity property holding the request an issue belongs to. */
+export const REQUEST_PROPERTY = 'accessbot.request';
+const KEEP_SECONDS = 90 * 24 * 3600;
+
+export function requestLabel(requestId: string): string {
+  return `accessbot-${requestId.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+}
+
+export const issueKvKey = (project: string, requestId: string) => `issue:${project}:${requestId}`;
+
+export class IssueSync {
+  constructor(
+    private readonly api: JiraApi,
+    private readonly config: JiraConfig,
+    private readonly kv: PluginKv,
+    private readonly log: Logger,
+  ) {}
+
+  /** The request's issue in `project`, created when there is none yet. */
+  async ensureIssue(project: string, card: Card): Promise<IssueRef> {
+    const existing = await this.findIssue(project, card.requestId);
+    if (existing) return existing;
+    // Two deliveries racing for one request would both miss the search and create twice.
+    const lock = `creating:${project}:${card.requestId}`;
+    if (!(await this.kv.setIfAbsent(lock, '1', 60)))
+      throw transient('jira: another delivery is creating this issue');
+    try {
+      const created = await this.api.createIssue(project, this.config.issue_type, {
+        summary: issueSummary(card),
+        description: issueDescription(card, this.config.statuses, this.config.reason_prefix),
+        labels: ['accessbot', requestLabel(card.requestId)],
+      });
+      const ref: IssueRef = {
+        issueKey: created.key,
+        issueId: created.id,
+        project,
+        requestId: card.requestId,
+      };
+      await this.kv.set(issueKvKey(project, card.requestId), JSON.stringify(ref), KEEP_SECONDS);
+      await this.api.setProperty(created.key, REQUEST_PROPERTY, { requestId: card.requestId, project });
+      this.log.info({ issue: created.key, requestId: card.requestId }, 'jira issue created');
+      return ref;
+    } finally {
+      await this.kv.delete(lock);
+    }
+  }
+
+  private async findIssue(project: string, requestId: string): Promise<IssueRef | null> {
+    const cached = await this.kv.get(issueKvKey(project, requestId));
+    if (cached) {
+      const ref = JSON.parse(cached) as IssueRef;
+      if (await this.api.issue(ref.issueKey)) {
+        // The property may be missing when the call after creation failed.
+        await this.api.setProperty(ref.issueKey, REQUEST_PROPERTY, { requestId, project });
+        return ref;
+      }
+    }
+    const found = await this.api.issuesWithLabel(project, requestLabel(requestId));
+    const first = found.sort((a, b) => Number(a.id) - Number(b.id))[0];
+    if (!first) return null;
+    const ref: IssueRef = { issueKey: first.key, issueId: first.id, project, requestId };
+    await this.kv.set(issueKvKey(project, requestId), JSON.stringify(ref), KEEP_SECONDS);
+    await this.api.setProperty(ref.issueKey, REQUEST_PROPERTY, { requestId, project });
+    return ref;
+  }
+
+  /** Moves the issue to the status matching `state`; returns the status it had, or null if gone. */
+  async moveToMatch(issueKey: string, card: Card): Promise<{ from: string; to: string } | null> {
+    const issue = await this.api.issue(issueKey);
+    if (!issue) return null;
+    const from = issue.fields.status.name;
+    const to = statusForState(this.config.statuses, card.state);
+    if (sameStatus(from, to)) return { from, to };
+    if (!(await this.api.transitionTo(issueKey, to)))
+      throw transient(`jira: the workflow of ${issueKey} has no transition from "${from}" to "${to}"`);
+    return { from, to };
+  }
+
+  /** Status and resolution comment for the card as it stands now; safe to repeat. */
+  async sync(ref: IssueRef, card: Card): Promise<void> {
+    const moved = await this.moveToMatch(ref.issueKey, card);
+    if (!moved) {
+      this.log.warn({ issue: ref.issueKey }, 'jira issue no longer exists; nothing to update');
+      return;
+    }
+    if (card.state === 'PENDING') return;
+    await this.once(`resolved:${ref.issueKey}`, () =>
+      this.api.addComment(ref.issueKey, resolutionComment(card)),
+    );
+  }
+
+  async commentReview(ref: IssueRef, review: CardReview): Promise<void> {
+    await this.once(`review:${ref.issueKey}:${review.author}:${review.decision}`, () =>
+      this.api.addComment(ref.issueKey, reviewComment(review)),
+    );
+  }
+
+  /** Runs `act` once per key; a failed attempt releases the key so the retry can post. */
+  private async once(key: string, act: () => Promise<void>): Promise<void> {
+    if (!(await this.kv.setIfAbsent(key, '1', KEEP_SECONDS))) return;
+    try {
+      await act();
+    } catch (err) {
+      await this.kv.delete(key);
+      throw err;
+    }
+  }
+}
