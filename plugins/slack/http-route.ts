@@ -40,7 +40,7 @@ export function interactionRoute(
       }
       const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
       if (type !== 'application/x-www-form-urlencoded') {
-        return refuse(415, 'BAD_REQUEST', 'expected application/x-www-form-urlencoded');
+        return refuse(400, 'BAD_REQUEST', 'expected application/x-www-form-urlencoded');
       }
       let payload: unknown;
       try {

@@ -36,8 +36,8 @@ export default definePlugin({
         await slackCall('auth.test', () => client.auth.test());
       },
       resolveRecipient: (raw, audience) => resolveRecipient(client, raw, audience),
-      async deliver(target, card) {
-        const ref = await messages.post(target, card);
+      async deliver(target, card, delivery?: { deliveryId: string }) {
+        const ref = await messages.post(target, card, delivery?.deliveryId);
         return { channel: ref.channel, ts: ref.ts };
       },
       async update(target, ref, card) {

@@ -134,6 +134,18 @@ describe('messages', () => {
     );
   });
 
+  it('a retried post with the same delivery id edits the first message instead of posting again', async () => {
+    const slack = await instance();
+    const card = testCard();
+    const before = fake.rootMessages(ops).length;
+    const first = await slack.deliver(channel, card, { deliveryId: `post-${card.requestId}`, attempt: 1 });
+    const newer = testCard({ id: card.requestId, state: 'DENIED', version: 2 });
+    const second = await slack.deliver(channel, newer, { deliveryId: `post-${card.requestId}`, attempt: 2 });
+    expect(second).toEqual(first);
+    expect(fake.rootMessages(ops).length - before).toBe(1);
+    expect(statusOf(fake.rootMessages(ops).find((m) => m.ts === first.ts)!.blocks)).toBe('*❌ DENIED*');
+  });
+
   it('edits the message on approval: status, who decided and why, no buttons', async () => {
     const slack = await instance();
     const pending = testCard();

@@ -43,7 +43,19 @@ export class SlackMessages {
     private readonly opts: RenderOptions,
   ) {}
 
-  async post(target: Target, card: Card): Promise<SlackRef> {
+  /**
+   * Posts the root message. Slack takes no idempotency key, so the ref is remembered under the
+   * host's delivery id: a retry after the post succeeded but before the host stored the ref
+   * (crash, lost Redis write) edits that message instead of posting a second one.
+   */
+  async post(target: Target, card: Card, deliveryId?: string): Promise<SlackRef> {
+    const memoKey = deliveryId ? `posted:${deliveryId}` : undefined;
+    const remembered = memoKey ? await this.kv.get(memoKey) : null;
+    if (remembered) {
+      const ref = asSlackRef(JSON.parse(remembered) as MessageRef);
+      await this.edit(target, ref, card);
+      return ref;
+    }
     const { text, blocks } = renderMessage(target, card, this.opts);
     const res = await slackCall('chat.postMessage', () =>
       this.client.chat.postMessage({
@@ -54,7 +66,9 @@ export class SlackMessages {
       }),
     );
     if (!res.channel || !res.ts) throw permanent('chat.postMessage answered without channel or ts');
-    return { channel: res.channel, ts: res.ts };
+    const ref = { channel: res.channel, ts: res.ts };
+    if (memoKey) await this.kv.set(memoKey, JSON.stringify(ref), 30 * 24 * 3600);
+    return ref;
   }
 
   async edit(target: Target, ref: SlackRef, card: Card): Promise<void> {
