@@ -1,0 +1,103 @@
+// SqliteStore on its own: the event log and the requests table move together, seq only
+// grows, compare-and-set refuses stale writers, and a reopened file keeps everything.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import type { AccessRequest } from '../../src/access/types.js';
+import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { expectRejectCode } from './helpers.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function tempDb(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'accessbot-store-'));
+  dirs.push(dir);
+  return join(dir, 'nested', 'accessbot.db');
+}
+
+function request(id: string, version = 1, state: AccessRequest['state'] = 'PENDING'): AccessRequest {
+  return {
+    id,
+    user: 'alice',
+    roles: ['dba'],
+    resources: [],
+    reason: '',
+    suggestedReviewers: [],
+    annotations: {},
+    thresholds: [{ approve: 1, deny: 1 }],
+    roleThresholds: { dba: [0] },
+    state,
+    reviews: [],
+    created: '2026-01-01T00:00:00.000Z',
+    requestExpires: '2026-01-02T00:00:00.000Z',
+    accessExpires: '2026-01-01T08:00:00.000Z',
+    approvedRoles: [],
+    version,
+  };
+}
+
+it('writes each change with its event, notifies after commit, and refuses stale versions', async () => {
+  const store = new SqliteStore({ path: tempDb() });
+  const notified: number[] = [];
+  store.onCommit((e) => notified.push(e.seq));
+
+  const a = await store.createRequest(request('a'));
+  const b = await store.createRequest(request('b'));
+  const a2 = await store.updateRequest(request('a', 2, 'APPROVED'), 1);
+  await expectRejectCode(store.updateRequest(request('a', 2, 'DENIED'), 1), 'CONFLICT');
+  await expectRejectCode(store.updateRequest(request('zzz', 2), 1), 'REQUEST_NOT_FOUND');
+  await expectRejectCode(store.createRequest(request('b')), 'CONFLICT');
+  const del = await store.deleteRequest('b');
+
+  expect([a.seq, b.seq, a2.seq, del.seq]).toEqual([1, 2, 3, 4]);
+  expect(notified).toEqual([1, 2, 3, 4]);
+  expect(await store.latestSeq()).toBe(4);
+  expect((await store.getRequest('a'))?.state).toBe('APPROVED');
+  expect(await store.getRequest('b')).toBeNull();
+  expect((await store.eventsSince(2, 10)).map((e) => [e.type, e.request.id, e.request.state])).toEqual([
+    ['put', 'a', 'APPROVED'],
+    ['delete', 'b', 'PENDING'],
+  ]);
+  expect((await store.listDueRequests(new Date('2026-01-03T00:00:00Z'), 10)).map((r) => r.id)).toEqual([]);
+  await store.close();
+});
+
+it('keeps data and the seq high-water mark across a reopen', async () => {
+  const path = tempDb();
+  const first = new SqliteStore({ path });
+  await first.createRequest(request('x'));
+  await first.createRequest(request('y'));
+  await first.deleteRequest('y');
+  await first.close();
+
+  const second = new SqliteStore({ path });
+  expect(await second.latestSeq()).toBe(3);
+  expect((await second.createRequest(request('z'))).seq).toBe(4);
+  expect((await second.listDueRequests(new Date('2026-01-03T00:00:00Z'), 10)).map((r) => r.id)).toEqual([
+    'x',
+    'z',
+  ]);
+  await second.close();
+});
+
+it('finds users by email case-insensitively and deletes their tokens with them', async () => {
+  const store = new SqliteStore({ path: tempDb() });
+  await store.putUser({
+    name: 'al',
+    email: 'Al@Example.com',
+    roles: [],
+    traits: { team: ['db'] },
+    createdAt: 'x',
+  });
+  await store.putToken({ hash: 'h1', user: 'al', created: 'x' });
+  expect((await store.findUserByEmail('aL@example.COM'))?.name).toBe('al');
+  expect((await store.findUsersByTrait('team', 'db')).map((u) => u.name)).toEqual(['al']);
+  expect(await store.deleteUser('al')).toBe(true);
+  expect(await store.findToken('h1')).toBeNull();
+  await store.close();
+});
