@@ -1,0 +1,42 @@
+// `accessbot serve | api | host`: the long-running processes. `serve` is the embedded default
+// (API + plugin host in one process); `api` and `host` are the halves for scale-out.
+
+import type { Command } from 'commander';
+import { AccessbotError } from '../../errors.js';
+import type { CliContext } from '../context.js';
+
+const runtime = () => import('../serve-runtime.js');
+
+export function registerServeCommands(program: Command, ctx: CliContext): void {
+  program
+    .command('serve')
+    .description('run the access API and the plugin host in one process (the embedded default)')
+    .action(async (_flags: unknown, cmd: Command) => {
+      const { config } = await ctx.config(cmd);
+      await (await runtime()).runServe(ctx, config);
+    });
+
+  program
+    .command('api')
+    .description('run the access API only (several replicas may share one database)')
+    .action(async (_flags: unknown, cmd: Command) => {
+      const { config } = await ctx.config(cmd);
+      await (await runtime()).runApiOnly(ctx, config);
+    });
+
+  program
+    .command('host')
+    .description('run the plugin host only, against an API given by --api or host.api.url')
+    .action(async (_flags: unknown, cmd: Command) => {
+      const { config } = await ctx.config(cmd);
+      const apiUrl = ctx.globals(cmd).api ?? ctx.io.env.ACCESSBOT_API ?? config.host.api.url;
+      if (!apiUrl) {
+        throw new AccessbotError(
+          'CONFIG_INVALID',
+          'the host needs the API URL: pass --api URL or set host.api.url',
+        );
+      }
+      const token = config.host.api.token ?? (await ctx.resolveToken(cmd));
+      await (await runtime()).runHostOnly(ctx, config, apiUrl, token);
+    });
+}

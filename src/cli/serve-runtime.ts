@@ -1,0 +1,104 @@
+// What `accessbot serve | api | host` run. Loaded only by those commands, so everyday verbs
+// do not pay for loading fastify, SQLite and the host.
+
+import { HttpAccessClient } from '../api/client.js';
+import { ensureServiceToken, type RunningApi, startApiServer } from '../api/server.js';
+import type { Config } from '../config/index.js';
+import { AccessbotError } from '../errors.js';
+import { createLogger, type Logger } from '../log.js';
+import type { CliContext } from './context.js';
+import { loadHostModule, type RunningHost } from './host-module.js';
+
+/** The identity `serve` gives its own plugin host, and the role that lets it review on behalf. */
+export const HOST_SERVICE_USER = 'accessbot-host';
+export const HOST_SERVICE_ROLES = ['accessbot-plugin'];
+
+interface Closable {
+  name: string;
+  close(): Promise<void>;
+}
+
+/** Resolves on SIGINT/SIGTERM, after closing everything in reverse start order. */
+function closeOnSignal(ctx: CliContext, log: Logger, parts: Closable[]): Promise<void> {
+  return new Promise((resolve) => {
+    let stopping = false;
+    const stop = async (signal: NodeJS.Signals) => {
+      if (stopping) return;
+      stopping = true;
+      ctx.io.out(`${signal} received, shutting down`);
+      for (const part of [...parts].reverse()) {
+        try {
+          await part.close();
+        } catch (err) {
+          log.error({ err, part: part.name }, 'error while shutting down');
+        }
+      }
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+async function startHostWith(
+  ctx: CliContext,
+  config: Config,
+  apiUrl: string,
+  token: string,
+  log: Logger,
+): Promise<RunningHost | undefined> {
+  const hostModule = await loadHostModule();
+  if (!hostModule) {
+    log.warn('the plugin host is not available in this build; running without it');
+    ctx.io.out('plugin host: not available in this build (running the API only)');
+    return undefined;
+  }
+  const hostConfig: Config = { ...config, host: { ...config.host, api: { url: apiUrl, token } } };
+  const client = new HttpAccessClient({ baseUrl: apiUrl, token });
+  const host = await hostModule.startHost({ config: hostConfig, client, log });
+  ctx.io.out(`plugin host listening on ${host.url}`);
+  return host;
+}
+
+function announceApi(ctx: CliContext, api: RunningApi): void {
+  ctx.io.out(`access API listening on ${api.url}`);
+  ctx.io.out(`admin token file: ${api.adminTokenFile}`);
+}
+
+export async function runServe(ctx: CliContext, config: Config): Promise<void> {
+  const log = createLogger({ level: config.log.level });
+  const parts: Closable[] = [];
+  try {
+    const api = await startApiServer({ config: config.api, log });
+    parts.push({ name: 'api', close: () => api.close() });
+    announceApi(ctx, api);
+    const token = await ensureServiceToken(api.store, HOST_SERVICE_USER, HOST_SERVICE_ROLES);
+    const host = await startHostWith(ctx, config, api.url, token, log);
+    if (host) parts.push({ name: 'host', close: () => host.close() });
+  } catch (err) {
+    for (const part of parts.reverse()) await part.close().catch(() => undefined);
+    throw err;
+  }
+  await closeOnSignal(ctx, log, parts);
+}
+
+export async function runApiOnly(ctx: CliContext, config: Config): Promise<void> {
+  const log = createLogger({ level: config.log.level });
+  const api = await startApiServer({ config: config.api, log });
+  announceApi(ctx, api);
+  await closeOnSignal(ctx, log, [{ name: 'api', close: () => api.close() }]);
+}
+
+export async function runHostOnly(
+  ctx: CliContext,
+  config: Config,
+  apiUrl: string,
+  token: string,
+): Promise<void> {
+  const log = createLogger({ level: config.log.level });
+  const host = await startHostWith(ctx, config, apiUrl, token, log);
+  if (!host) throw new AccessbotError('PLUGIN_NOT_FOUND', 'the plugin host is not available in this build');
+  await closeOnSignal(ctx, log, [{ name: 'host', close: () => host.close() }]);
+}
