@@ -52,10 +52,11 @@ export type RuleResource = 'access_request' | 'user' | 'role' | 'token';
 
 export { formatDuration, parseDuration } from './duration.js';
 export { hasPermission, reasonRequirement, requestableRoles } from './policy.js';
+export { MAX_REASON_BYTES } from './reason.js';
 export { newAccessRequest } from './request.js';
-export { parseResourceId, type ResourceId } from './resource-id.js';
-export { applyResolution, applyReview, canReview, expireIfDue } from './review.js';
-export { parseRolesYaml, validateRole } from './role-schema.js';
+export { formatResourceId, type KubeResourceRef, parseResourceId, type ResourceId } from './resource-id.js';
+export { applyResolution, applyReview, canReview, expireIfDue, reviewRefusal } from './review.js';
+export { parseRolesYaml, type RoleProblem, validateRole } from './role-schema.js';
 
 // Re-exported types for convenience of callers.
 export type { AccessRequest, Role, User };

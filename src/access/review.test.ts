@@ -3,7 +3,14 @@ import { expectCode } from '../../test/access/expect-code.js';
 import { at, SEED_NOW, seedContext, seedUsers } from '../../test/access/fixtures.js';
 import type { NewReviewInput } from './index.js';
 import { newAccessRequest } from './request.js';
-import { applyResolution, applyReview, canReview, EXPIRED_REASON, expireIfDue } from './review.js';
+import {
+  applyResolution,
+  applyReview,
+  canReview,
+  EXPIRED_REASON,
+  expireIfDue,
+  reviewRefusal,
+} from './review.js';
 import type { AccessRequest, User } from './types.js';
 
 const ctx = seedContext();
@@ -146,7 +153,22 @@ describe('applyReview', () => {
     expectCode(() => applyReview(once, seedUsers.ruth, approve(seedUsers.ruth), soon), 'ALREADY_REVIEWED');
     const approved = applyReview(dbaRequest(), seedUsers.bob, approve(seedUsers.bob), soon);
     expectCode(() => applyReview(approved, seedUsers.ivan, deny(seedUsers.ivan), soon), 'REQUEST_RESOLVED');
-    expect(canReview(approved, seedUsers.ivan, soon)).toBe(false);
+  });
+
+  it('canReview stays true after deciding (visibility); reviewRefusal says why not now', () => {
+    const request = dbaRequest();
+    expect(reviewRefusal(request, seedUsers.bob, soon)).toBeUndefined();
+    const approved = applyReview(request, seedUsers.bob, approve(seedUsers.bob), soon);
+    expect(canReview(approved, seedUsers.bob, soon)).toBe(true);
+    expect(canReview(approved, seedUsers.ivan, soon)).toBe(true);
+    expect(reviewRefusal(approved, seedUsers.ivan, soon)?.code).toBe('REQUEST_RESOLVED');
+    const tomReq = newAccessRequest({ id: 't', user: seedUsers.tom, roles: ['prod-db'] }, ctx);
+    const once = applyReview(tomReq, seedUsers.ruth, approve(seedUsers.ruth), soon);
+    expect(reviewRefusal(once, seedUsers.ruth, soon)?.code).toBe('ALREADY_REVIEWED');
+    expect(reviewRefusal(once, seedUsers.tom, soon)?.code).toBe('SELF_REVIEW');
+    expect(reviewRefusal(once, seedUsers.bob, soon)?.code).toBe('REVIEW_NOT_ALLOWED');
+    const late = at(ctx, new Date(Date.parse(tomReq.requestExpires)));
+    expect(reviewRefusal(once, seedUsers.sam, late)?.code).toBe('REQUEST_EXPIRED');
   });
 
   it('refuses once expired, by state or by clock', () => {

@@ -10,13 +10,27 @@ import type { AccessRequest, Review, User } from './types.js';
 
 export const EXPIRED_REASON = 'request expired before a decision';
 
-/** Whether `reviewer` could review this request right now (state, self, twice, permission). */
+/**
+ * Whether `reviewer` is a reviewer of this request: not its requester, and allowed to review
+ * every role it asks for. Deliberately blind to state and earlier reviews, so a reviewer keeps
+ * seeing a request after deciding it; `reviewRefusal` answers "could they review right now".
+ */
 export function canReview(request: AccessRequest, reviewer: User, ctx: AccessContext): boolean {
+  if (reviewer.name === request.user) return false;
+  return unreviewableRoles(request, reviewer, ctx).length === 0;
+}
+
+/** The error applyReview would raise for this reviewer now (before looking at the review itself). */
+export function reviewRefusal(
+  request: AccessRequest,
+  reviewer: User,
+  ctx: AccessContext,
+): AccessbotError | undefined {
   try {
     checkReviewable(request, reviewer, ctx);
-    return true;
+    return undefined;
   } catch (err) {
-    if (err instanceof AccessbotError && err.code !== 'INVALID_ROLE') return false;
+    if (err instanceof AccessbotError && err.code !== 'INVALID_ROLE') return err;
     throw err;
   }
 }
@@ -103,8 +117,7 @@ function checkReviewable(request: AccessRequest, reviewer: User, ctx: AccessCont
   }
   // A reviewer must be allowed to review every role the request would grant: approving a
   // request is approving all of it unless the review narrows it.
-  const mine = rolesOf(reviewer, ctx);
-  const refused = request.roles.filter((role) => !isPermitted(mine, 'review_requests', reviewer, role));
+  const refused = unreviewableRoles(request, reviewer, ctx);
   if (refused.length > 0) {
     throw new AccessbotError(
       'REVIEW_NOT_ALLOWED',
@@ -114,6 +127,11 @@ function checkReviewable(request: AccessRequest, reviewer: User, ctx: AccessCont
       { roles: refused },
     );
   }
+}
+
+function unreviewableRoles(request: AccessRequest, reviewer: User, ctx: AccessContext): string[] {
+  const mine = rolesOf(reviewer, ctx);
+  return request.roles.filter((role) => !isPermitted(mine, 'review_requests', reviewer, role));
 }
 
 function checkOpen(request: AccessRequest, now: Date): void {
