@@ -20,10 +20,14 @@ function entryOf(dir: string): string | undefined {
 
 function isDefinition(value: unknown): value is PluginDefinition {
   const v = value as Partial<PluginDefinition> | undefined;
-  return !!v && typeof v.id === 'string' && typeof v.create === 'function' && !!v.configSchema && !!v.capabilities;
+  return (
+    !!v && typeof v.id === 'string' && typeof v.create === 'function' && !!v.configSchema && !!v.capabilities
+  );
 }
 
-export async function loadPluginDefinitions(dir = DEFAULT_PLUGINS_DIR): Promise<Map<string, PluginDefinition>> {
+export async function loadPluginDefinitions(
+  dir = DEFAULT_PLUGINS_DIR,
+): Promise<Map<string, PluginDefinition>> {
   const found = new Map<string, PluginDefinition>();
   if (!existsSync(dir)) return found;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -32,10 +36,16 @@ export async function loadPluginDefinitions(dir = DEFAULT_PLUGINS_DIR): Promise<
     if (!file) continue;
     const mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
     if (!isDefinition(mod.default)) {
-      throw new AccessbotError('PLUGIN_NOT_FOUND', `plugins/${entry.name} does not default-export a plugin definition`);
+      throw new AccessbotError(
+        'PLUGIN_NOT_FOUND',
+        `plugins/${entry.name} does not default-export a plugin definition`,
+      );
     }
     if (mod.default.id !== entry.name) {
-      throw new AccessbotError('PLUGIN_NOT_FOUND', `plugins/${entry.name} declares id "${mod.default.id}"; the id must equal the folder name`);
+      throw new AccessbotError(
+        'PLUGIN_NOT_FOUND',
+        `plugins/${entry.name} declares id "${mod.default.id}"; the id must equal the folder name`,
+      );
     }
     found.set(entry.name, mod.default);
   }

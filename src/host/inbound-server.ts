@@ -1,0 +1,106 @@
+// The host's one HTTP server: each plugin's routes under /hooks/<id>/, plus /healthz,
+// /readyz and /metrics. Bodies are kept as raw bytes (no parser runs before the plugin),
+// because signatures are computed over exactly what the platform sent.
+
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { AccessbotError } from '../errors.js';
+import type { Logger as PinoLogger } from '../log.js';
+import type { InboundRequest, InboundResponse, InboundRoute } from '../plugin-sdk/index.js';
+
+export interface InboundServerDeps {
+  routes: Map<string, InboundRoute[]>;
+  log: PinoLogger;
+  health(): Promise<{ ready: boolean; checks: Record<string, string> }>;
+  metrics(): Promise<{ contentType: string; body: string }>;
+}
+
+const BODY_LIMIT = 1024 * 1024;
+
+function sendError(reply: FastifyReply, err: AccessbotError): FastifyReply {
+  return reply.status(err.status).type('application/json').send(JSON.stringify(err.toJSON()));
+}
+
+function headersOf(req: FastifyRequest): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(req.headers))
+    out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
+}
+
+export async function startInboundServer(
+  d: InboundServerDeps,
+  listen: { host: string; port: number },
+): Promise<{ app: FastifyInstance; url: string; port: number }> {
+  const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT, return503OnClosing: true });
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  app.get('/healthz', async () => ({ ok: true }));
+  app.get('/readyz', async (_req, reply) => {
+    const h = await d.health();
+    return reply.status(h.ready ? 200 : 503).send({ ready: h.ready, checks: h.checks });
+  });
+  app.get('/metrics', async (_req, reply) => {
+    const m = await d.metrics();
+    return reply.type(m.contentType).send(m.body);
+  });
+
+  const hook = async (req: FastifyRequest, reply: FastifyReply) => {
+    const { plugin } = req.params as { plugin: string };
+    const rest = (req.params as Record<string, string | undefined>)['*'] ?? '';
+    const path = `/${rest}`.replace(/\/+$/, '') || '/';
+    const routes = d.routes.get(plugin);
+    const route = routes?.find(
+      (r) => r.method === req.method && (r.path.replace(/\/+$/, '') || '/') === path,
+    );
+    if (!route)
+      return sendError(
+        reply,
+        new AccessbotError('NOT_FOUND', `no hook ${req.method} /hooks/${plugin}${path}`),
+      );
+    const inbound: InboundRequest = {
+      method: req.method,
+      path,
+      headers: headersOf(req),
+      rawBody: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
+      query: Object.fromEntries(
+        Object.entries((req.query ?? {}) as Record<string, unknown>).map(([k, v]) => [k, String(v)]),
+      ),
+    };
+    let res: InboundResponse;
+    try {
+      res = await route.handler(inbound);
+    } catch (err) {
+      d.log.error(
+        { plugin, path, err: err instanceof Error ? err.message : String(err) },
+        'inbound handler failed',
+      );
+      return sendError(reply, new AccessbotError('INTERNAL', 'the hook failed; see the host log'));
+    }
+    reply.status(res.status);
+    for (const [k, v] of Object.entries(res.headers ?? {})) reply.header(k, v);
+    if (res.body === undefined) return reply.send();
+    if (typeof res.body === 'string' || Buffer.isBuffer(res.body)) return reply.send(res.body);
+    return reply.type('application/json').send(JSON.stringify(res.body));
+  };
+  app.route({ method: ['GET', 'POST', 'PUT'], url: '/hooks/:plugin', handler: hook });
+  app.route({ method: ['GET', 'POST', 'PUT'], url: '/hooks/:plugin/*', handler: hook });
+
+  app.setNotFoundHandler((req, reply) =>
+    sendError(reply, new AccessbotError('NOT_FOUND', `no route ${req.method} ${req.url}`)),
+  );
+  app.setErrorHandler((err: { statusCode?: number; message: string }, _req, reply) => {
+    const status = err.statusCode ?? 500;
+    if (status === 413) return sendError(reply, new AccessbotError('PAYLOAD_TOO_LARGE', 'body too large'));
+    if (status >= 400 && status < 500)
+      return sendError(reply, new AccessbotError('BAD_REQUEST', err.message));
+    d.log.error({ err: err.message }, 'inbound server error');
+    return sendError(reply, new AccessbotError('INTERNAL', 'internal error'));
+  });
+
+  await app.listen({ host: listen.host, port: listen.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : listen.port;
+  const host = listen.host.includes(':') ? `[${listen.host}]` : listen.host;
+  return { app, url: `http://${host}:${port}`, port };
+}

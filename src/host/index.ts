@@ -1,0 +1,161 @@
+// The plugin host: watcher → router → one BullMQ queue per plugin → plugin; plus the inbound
+// server that turns clicks into reviews. Any number of hosts may share one Redis.
+
+import type { RedisOptions, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { AccessClient } from '../api/client-types.js';
+import type { Config } from '../config/schema.js';
+import type { Logger as PinoLogger } from '../log.js';
+import type { PluginDefinition } from '../plugin-sdk/index.js';
+import { activatePlugins } from './active-plugins.js';
+import { DeliveryQueues } from './delivery-queues.js';
+import { startDeliveryWorker } from './delivery-worker.js';
+import { startInboundServer } from './inbound-server.js';
+import { hostKeys } from './keys.js';
+import { MessageRefs } from './message-refs.js';
+import { createHostMetrics } from './metrics.js';
+import { loadPluginDefinitions } from './plugin-loader.js';
+import { Progress } from './progress.js';
+import { resolveRedis } from './redis-connection.js';
+import { RequestReader } from './request-reader.js';
+import { retryPolicyFrom } from './retry-policy.js';
+import { TargetLock } from './target-lock.js';
+import { Watcher } from './watcher.js';
+
+export { type DeliveryRow, listDeliveries, retryDeliveries } from './deliveries-cli.js';
+export { type ResolvedRedis, redisOptionsFromUrl, resolveRedis } from './redis-connection.js';
+
+export interface StartHostOptions {
+  config: Config;
+  client: AccessClient;
+  log: PinoLogger;
+  /** Plugin definitions; default: every folder under plugins/. */
+  plugins?: Map<string, PluginDefinition>;
+  /** Plugin config blocks by id; default: config.plugins. */
+  pluginConfigs?: Map<string, unknown>;
+  /** Redis to use; default: resolveRedis(config). */
+  redis?: RedisOptions;
+  /** Crash-recovery timings (BullMQ lock and stalled check); tests shorten them. */
+  tuning?: { lockDurationMs?: number; stalledIntervalMs?: number };
+}
+
+export interface RunningHost {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+function parseListen(listen: string): { host: string; port: number } {
+  const at = listen.lastIndexOf(':');
+  return { host: listen.slice(0, at) || '0.0.0.0', port: Number(listen.slice(at + 1)) };
+}
+
+export async function startHost(opts: StartHostOptions): Promise<RunningHost> {
+  const { config, client } = opts;
+  const log = opts.log.child({ component: 'host' });
+  const resolved = opts.redis
+    ? { options: opts.redis, stop: async () => {} }
+    : await resolveRedis(config, log);
+  const connection: RedisOptions = { ...resolved.options, maxRetriesPerRequest: null };
+  const redis = new Redis(connection);
+  redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
+  const keys = hostKeys(config.host.redis.prefix);
+  const metrics = createHostMetrics();
+  const reader = new RequestReader(client);
+  const refs = new MessageRefs(redis, keys);
+  const progress = new Progress(redis, keys);
+  const lockDurationMs = opts.tuning?.lockDurationMs ?? 30_000;
+  const stalledIntervalMs = opts.tuning?.stalledIntervalMs ?? 15_000;
+  const lock = new TargetLock(redis, lockDurationMs);
+  const policy = retryPolicyFrom(config.host.delivery);
+
+  const definitions = opts.plugins ?? (await loadPluginDefinitions());
+  const blocks = opts.pluginConfigs ?? new Map(Object.entries(config.plugins));
+  const plugins = await activatePlugins(definitions, blocks, {
+    client,
+    redis,
+    keys,
+    log,
+    reader,
+    ...(config.host.public_url ? { publicUrl: config.host.public_url } : {}),
+    onDecision: (plugin, outcome) => metrics.decisions.inc({ plugin, outcome }),
+  });
+  const pluginIds = [...plugins.keys()];
+  const queues = new DeliveryQueues(pluginIds, connection, keys, policy);
+  const workers: Worker[] = [...plugins.values()].map((plugin) =>
+    startDeliveryWorker({
+      plugin,
+      client,
+      redis,
+      connection,
+      keys,
+      queues,
+      refs,
+      progress,
+      lock,
+      reader,
+      rules: config.host.routing,
+      policy,
+      metrics,
+      log,
+      concurrency: config.host.delivery.concurrency,
+      lockDurationMs,
+      stalledIntervalMs,
+    }),
+  );
+  const watcher = new Watcher({ client, progress, queues, reader, pluginIds, log });
+  watcher.start();
+
+  const routes = new Map([...plugins].map(([id, p]) => [id, p.instance.routes?.() ?? []]));
+  const server = await startInboundServer(
+    {
+      routes,
+      log,
+      health: async () => {
+        const checks: Record<string, string> = {};
+        checks.redis = await redis
+          .ping()
+          .then(() => 'ok')
+          .catch((err: Error) => `down: ${err.message}`);
+        checks.watcher = watcher.ready ? 'ok' : 'starting';
+        for (const p of plugins.values())
+          checks[`plugin.${p.id}`] = p.healthy ? 'ok' : `unhealthy: ${p.lastError ?? ''}`;
+        return { ready: Object.values(checks).every((c) => c === 'ok'), checks };
+      },
+      metrics: async () => {
+        await Promise.all(
+          [...queues.queues].map(async ([plugin, queue]) => {
+            const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized');
+            for (const [state, n] of Object.entries(counts)) metrics.queueDepth.set({ plugin, state }, n);
+            metrics.deadLetters.set({ plugin }, counts.failed ?? 0);
+          }),
+        ).catch((err: Error) => log.warn({ err: err.message }, 'queue depth unavailable'));
+        const latest = await client.latestSeq().catch(() => undefined);
+        if (latest !== undefined) metrics.watcherLag.set(Math.max(0, latest - watcher.lastSeq));
+        return { contentType: metrics.registry.contentType, body: await metrics.registry.metrics() };
+      },
+    },
+    parseListen(config.host.listen),
+  );
+  log.info({ url: server.url, plugins: pluginIds }, 'plugin host started');
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: server.url,
+    port: server.port,
+    close() {
+      closing ??= (async () => {
+        await server.app.close();
+        await watcher.stop();
+        // Worker.close waits for jobs in flight, so nothing is cut off half-sent.
+        await Promise.all(workers.map((w) => w.close()));
+        await queues.close();
+        for (const p of plugins.values()) await p.instance.close?.().catch(() => {});
+        await redis.quit().catch(() => redis.disconnect());
+        await resolved.stop();
+        log.info('plugin host stopped');
+      })();
+      return closing;
+    },
+  };
+}

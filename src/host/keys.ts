@@ -1,0 +1,37 @@
+// Every Redis key and BullMQ name the host uses, in one place, so replicas sharing a Redis
+// (and the deliveries CLI) agree on them. BullMQ forbids `:` in job ids, so ids use `-`/`.`.
+
+import { createHash } from 'node:crypto';
+
+export interface HostKeys {
+  prefix: string;
+  /** BullMQ key prefix (BullMQ adds `:<queue>:...` itself). */
+  bullPrefix: string;
+  queueName(pluginId: string): string;
+  cursor: string;
+  /** Highest request version any replica's watcher has seen. */
+  latestVersion(requestId: string): string;
+  refs(pluginId: string, requestId: string): string;
+  replied(pluginId: string, requestId: string, targetKey: string): string;
+  resolveCache(pluginId: string): string;
+  pluginKv(pluginId: string): string;
+}
+
+export function hostKeys(prefix: string): HostKeys {
+  return {
+    prefix,
+    bullPrefix: `${prefix}:bull`,
+    queueName: (pluginId) => `deliver.${pluginId}`,
+    cursor: `${prefix}:watch:cursor`,
+    latestVersion: (requestId) => `${prefix}:ver:${requestId}`,
+    refs: (pluginId, requestId) => `${prefix}:refs:${pluginId}:${requestId}`,
+    replied: (pluginId, requestId, targetKey) => `${prefix}:replied:${pluginId}:${requestId}:${targetKey}`,
+    resolveCache: (pluginId) => `${prefix}:resolve:${pluginId}`,
+    pluginKv: (pluginId) => `${prefix}:plugin:${pluginId}:`,
+  };
+}
+
+/** Short stable key for a target (ids may hold `:`, `/`, spaces...). */
+export function targetKey(targetId: string, audience: string): string {
+  return createHash('sha256').update(`${audience}\u0000${targetId}`).digest('hex').slice(0, 20);
+}

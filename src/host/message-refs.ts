@@ -1,0 +1,164 @@
+// Where each (plugin, request, target) message lives on its platform, kept in one Redis hash
+// per (plugin, request) and changed only by compare-and-set Lua scripts, so concurrent
+// workers on several replicas never overwrite a newer state with an older one.
+//
+// A record is written as `posting` (with the deterministic delivery id) *before* the platform
+// call, and becomes `posted` (with the ref) after it. A retry that finds `posting` re-sends with
+// the same delivery id, which idempotent receivers use to drop the second copy.
+
+import type { Redis } from 'ioredis';
+import type { MessageRef, Target } from '../plugin-sdk/index.js';
+import type { HostKeys } from './keys.js';
+
+export interface RefRecord {
+  target: Target;
+  state: 'posting' | 'posted';
+  deliveryId: string;
+  ref?: MessageRef;
+  /** Request version last shown on the platform (0 while posting). */
+  renderedVersion: number;
+}
+
+/** Records live long after a request is resolved, then go (30 days after the last change). */
+const TTL_SECONDS = 30 * 24 * 3600;
+
+// KEYS[1] hash, ARGV: field, json, ttl. Returns the record now stored (ours or the existing one).
+const CLAIM = `
+redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+return redis.call('HGET', KEYS[1], ARGV[1])`;
+
+// KEYS[1] hash, ARGV: field, refJson, version, ttl. posting → posted; 0 when already posted.
+const COMMIT = `
+local cur = redis.call('HGET', KEYS[1], ARGV[1])
+if not cur then return -1 end
+local rec = cjson.decode(cur)
+if rec.state == 'posted' then return 0 end
+rec.state = 'posted'
+rec.ref = ARGV[2]
+rec.renderedVersion = tonumber(ARGV[3])
+redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(rec))
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+return 1`;
+
+// KEYS[1] hash, ARGV: field, version, refJson|'' , ttl. Raises renderedVersion only upwards.
+const RENDERED = `
+local cur = redis.call('HGET', KEYS[1], ARGV[1])
+if not cur then return -1 end
+local rec = cjson.decode(cur)
+local v = tonumber(ARGV[2])
+if rec.state ~= 'posted' or (rec.renderedVersion or 0) >= v then return 0 end
+rec.renderedVersion = v
+if ARGV[3] ~= '' then rec.ref = ARGV[3] end
+redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(rec))
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+return 1`;
+
+/** As stored: target and ref stay JSON strings so Lua's cjson never reshapes them ([] vs {}). */
+interface StoredRecord {
+  target: string;
+  state: 'posting' | 'posted';
+  deliveryId: string;
+  ref?: string;
+  renderedVersion: number;
+}
+
+function decode(raw: string): RefRecord {
+  const s = JSON.parse(raw) as StoredRecord;
+  return {
+    target: JSON.parse(s.target) as Target,
+    state: s.state,
+    deliveryId: s.deliveryId,
+    renderedVersion: Number(s.renderedVersion) || 0,
+    ...(s.ref ? { ref: JSON.parse(s.ref) as MessageRef } : {}),
+  };
+}
+
+type RefCommands = {
+  refClaim(key: string, field: string, json: string, ttl: number): Promise<string>;
+  refCommit(key: string, field: string, ref: string, version: number, ttl: number): Promise<number>;
+  refRendered(key: string, field: string, version: number, ref: string, ttl: number): Promise<number>;
+};
+
+export class MessageRefs {
+  private readonly redis: Redis & RefCommands;
+
+  constructor(
+    redis: Redis,
+    private readonly keys: HostKeys,
+  ) {
+    redis.defineCommand('refClaim', { numberOfKeys: 1, lua: CLAIM });
+    redis.defineCommand('refCommit', { numberOfKeys: 1, lua: COMMIT });
+    redis.defineCommand('refRendered', { numberOfKeys: 1, lua: RENDERED });
+    this.redis = redis as Redis & RefCommands;
+  }
+
+  async get(plugin: string, requestId: string, tkey: string): Promise<RefRecord | null> {
+    const raw = await this.redis.hget(this.keys.refs(plugin, requestId), tkey);
+    return raw ? decode(raw) : null;
+  }
+
+  async all(plugin: string, requestId: string): Promise<Map<string, RefRecord>> {
+    const raw = await this.redis.hgetall(this.keys.refs(plugin, requestId));
+    return new Map(Object.entries(raw).map(([k, v]) => [k, decode(v)]));
+  }
+
+  /** Stores a `posting` record unless one exists; returns whichever record is now stored. */
+  async claim(
+    plugin: string,
+    requestId: string,
+    tkey: string,
+    target: Target,
+    deliveryId: string,
+  ): Promise<RefRecord> {
+    const rec: StoredRecord = {
+      target: JSON.stringify(target),
+      state: 'posting',
+      deliveryId,
+      renderedVersion: 0,
+    };
+    const raw = await this.redis.refClaim(
+      this.keys.refs(plugin, requestId),
+      tkey,
+      JSON.stringify(rec),
+      TTL_SECONDS,
+    );
+    return decode(raw);
+  }
+
+  /** posting → posted. False when another worker committed first. */
+  async commit(
+    plugin: string,
+    requestId: string,
+    tkey: string,
+    ref: MessageRef,
+    version: number,
+  ): Promise<boolean> {
+    const r = await this.redis.refCommit(
+      this.keys.refs(plugin, requestId),
+      tkey,
+      JSON.stringify(ref),
+      version,
+      TTL_SECONDS,
+    );
+    return r === 1;
+  }
+
+  /** Records that `version` is now shown; never lowers it. True when this raised it. */
+  async rendered(
+    plugin: string,
+    requestId: string,
+    tkey: string,
+    version: number,
+    newRef?: MessageRef,
+  ): Promise<boolean> {
+    const r = await this.redis.refRendered(
+      this.keys.refs(plugin, requestId),
+      tkey,
+      version,
+      newRef ? JSON.stringify(newRef) : '',
+      TTL_SECONDS,
+    );
+    return r === 1;
+  }
+}

@@ -1,0 +1,53 @@
+// Two monotonic numbers shared by all host replicas through Redis: the watch cursor
+// (last event fully handed to the queues) and, per request, the highest version seen.
+// Both only ever move up, so replicas racing each other cannot move them back.
+
+import type { Redis } from 'ioredis';
+import type { HostKeys } from './keys.js';
+
+const RAISE = `
+local cur = tonumber(redis.call('GET', KEYS[1]) or '-1')
+local v = tonumber(ARGV[1])
+if v > cur then
+  if ARGV[2] ~= '0' then redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2]) else redis.call('SET', KEYS[1], ARGV[1]) end
+  return v
+end
+return cur`;
+
+const VERSION_TTL_SECONDS = 30 * 24 * 3600;
+
+type RaiseCommand = { raiseTo(key: string, value: number, ttl: number): Promise<number> };
+
+export class Progress {
+  private readonly redis: Redis & RaiseCommand;
+
+  constructor(
+    redis: Redis,
+    private readonly keys: HostKeys,
+  ) {
+    redis.defineCommand('raiseTo', { numberOfKeys: 1, lua: RAISE });
+    this.redis = redis as Redis & RaiseCommand;
+  }
+
+  async cursor(): Promise<number | null> {
+    const raw = await this.redis.get(this.keys.cursor);
+    return raw === null ? null : Number(raw);
+  }
+
+  /** Sets the cursor only when none exists (first start of the first replica). */
+  async initCursor(seq: number): Promise<void> {
+    await this.redis.set(this.keys.cursor, String(seq), 'NX');
+  }
+
+  async advanceCursor(seq: number): Promise<number> {
+    return this.redis.raiseTo(this.keys.cursor, seq, 0);
+  }
+
+  async sawVersion(requestId: string, version: number): Promise<number> {
+    return this.redis.raiseTo(this.keys.latestVersion(requestId), version, VERSION_TTL_SECONDS);
+  }
+
+  async latestVersion(requestId: string): Promise<number> {
+    return Number((await this.redis.get(this.keys.latestVersion(requestId))) ?? 0);
+  }
+}

@@ -1,0 +1,157 @@
+// Finds a Redis for the host: host.redis.url or REDIS_URL; else 127.0.0.1:6379 when something
+// answers there; else a private `redis-server` from PATH on a unix socket in the data dir
+// (the embedded default of `accessbot serve`). Otherwise one clear line on how to get Redis.
+
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join, resolve as resolvePath } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { RedisOptions } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Config } from '../config/schema.js';
+import { AccessbotError } from '../errors.js';
+import type { Logger as PinoLogger } from '../log.js';
+
+export interface ResolvedRedis {
+  options: RedisOptions;
+  /** Where it came from, for the log (never includes a password). */
+  description: string;
+  stop(): Promise<void>;
+}
+
+const NO_REDIS =
+  'no Redis available: set REDIS_URL (or host.redis.url), run one on 127.0.0.1:6379, or install redis-server (apt-get install redis-server) so accessbot can start a private one';
+
+/** redis://[user:pass@]host:port[/db], rediss://…, unix:///path/to.sock → ioredis options. */
+export function redisOptionsFromUrl(url: string): RedisOptions {
+  const u = new URL(url);
+  const base: RedisOptions = { maxRetriesPerRequest: null };
+  if (u.protocol === 'unix:') return { ...base, path: decodeURIComponent(u.pathname) };
+  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') {
+    throw new AccessbotError(
+      'CONFIG_INVALID',
+      `host.redis.url: expected redis://, rediss:// or unix://, got ${u.protocol}`,
+    );
+  }
+  const db = u.pathname.replace(/^\//, '');
+  return {
+    ...base,
+    host: u.hostname || '127.0.0.1',
+    port: u.port ? Number(u.port) : 6379,
+    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
+    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+    ...(db ? { db: Number(db) } : {}),
+    ...(u.protocol === 'rediss:' ? { tls: {} } : {}),
+  };
+}
+
+async function answers(options: RedisOptions, timeoutMs: number): Promise<boolean> {
+  const probe = new Redis({
+    ...options,
+    lazyConnect: true,
+    connectTimeout: timeoutMs,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  probe.on('error', () => {});
+  try {
+    await probe.connect();
+    return (await probe.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    probe.disconnect();
+  }
+}
+
+async function startPrivateRedis(dataDir: string, log: PinoLogger): Promise<ResolvedRedis> {
+  const dir = resolvePath(dataDir, 'redis');
+  mkdirSync(dir, { recursive: true });
+  const socket = join(dir, 'redis.sock');
+  const pidFile = join(dir, 'redis.pid');
+  const options: RedisOptions = { path: socket, maxRetriesPerRequest: null };
+  // Another accessbot process (serve, or the deliveries CLI) already runs it: share it.
+  if (existsSync(socket) && (await answers(options, 300))) {
+    return { options, description: `private redis-server on ${socket}`, stop: async () => {} };
+  }
+  const args = [
+    '--port',
+    '0',
+    '--unixsocket',
+    socket,
+    '--unixsocketperm',
+    '700',
+    '--dir',
+    dir,
+    '--appendonly',
+    'yes',
+    '--save',
+    '',
+    '--daemonize',
+    'yes',
+    '--pidfile',
+    pidFile,
+    '--logfile',
+    join(dir, 'redis.log'),
+  ];
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn('redis-server', args, { stdio: 'ignore' });
+    child.on('error', () => reject(new AccessbotError('REDIS_UNAVAILABLE', NO_REDIS)));
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve()
+        : reject(
+            new AccessbotError('REDIS_UNAVAILABLE', `redis-server exited with ${code}; see ${dir}/redis.log`),
+          ),
+    );
+  });
+  const deadline = Date.now() + 10_000;
+  while (!(existsSync(socket) && (await answers(options, 500)))) {
+    if (Date.now() > deadline)
+      throw new AccessbotError(
+        'REDIS_UNAVAILABLE',
+        `private redis-server did not answer; see ${dir}/redis.log`,
+      );
+    await sleep(50);
+  }
+  log.info({ socket }, 'started a private redis-server');
+  return {
+    options,
+    description: `private redis-server on ${socket}`,
+    async stop() {
+      if (!existsSync(pidFile)) return;
+      const pid = Number(readFileSync(pidFile, 'utf8').trim());
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        /* already gone */
+      }
+      const until = Date.now() + 5000;
+      while (Date.now() < until) {
+        try {
+          process.kill(pid, 0);
+          await sleep(50);
+        } catch {
+          break;
+        }
+      }
+      rmSync(socket, { force: true });
+    },
+  };
+}
+
+export async function resolveRedis(config: Config, log: PinoLogger): Promise<ResolvedRedis> {
+  const url = config.host.redis.url ?? process.env.REDIS_URL;
+  if (url) {
+    const options = redisOptionsFromUrl(url);
+    return {
+      options,
+      description: options.path ? `unix socket ${options.path}` : `${options.host}:${options.port}`,
+      stop: async () => {},
+    };
+  }
+  const local: RedisOptions = { host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null };
+  if (await answers(local, 300))
+    return { options: local, description: '127.0.0.1:6379', stop: async () => {} };
+  return startPrivateRedis(config.api.data_dir, log);
+}

@@ -1,0 +1,70 @@
+// Reads the current state of a request for rendering. The watcher hands every request it
+// sees to `remember`, so a worker rendering version N usually needs no API round trip; when
+// the cache is older than what the job needs, the API is asked. Caches are bounded.
+
+import type { AccessRequest } from '../access/types.js';
+import type { AccessClient } from '../api/client-types.js';
+import { hasCode } from '../errors.js';
+import { type Card, cardFromRequest, type Target } from '../plugin-sdk/index.js';
+
+class BoundedMap<K, V> {
+  private readonly map = new Map<K, V>();
+  constructor(private readonly max: number) {}
+  get(key: K): V | undefined {
+    return this.map.get(key);
+  }
+  set(key: K, value: V): void {
+    this.map.delete(key);
+    this.map.set(key, value);
+    if (this.map.size > this.max) {
+      const oldest = this.map.keys().next();
+      if (!oldest.done) this.map.delete(oldest.value);
+    }
+  }
+}
+
+const EMAIL_TTL_MS = 60_000;
+
+export class RequestReader {
+  private readonly requests = new BoundedMap<string, AccessRequest>(5000);
+  private readonly emails = new BoundedMap<string, { email: string | undefined; at: number }>(5000);
+
+  constructor(private readonly client: AccessClient) {}
+
+  remember(request: AccessRequest): void {
+    const known = this.requests.get(request.id);
+    if (!known || known.version <= request.version) this.requests.set(request.id, request);
+  }
+
+  /** The request at `minVersion` or later; null when the API no longer knows it. */
+  async current(id: string, minVersion = 0): Promise<AccessRequest | null> {
+    const cached = this.requests.get(id);
+    if (cached && cached.version >= minVersion && minVersion > 0) return cached;
+    try {
+      const fresh = await this.client.getRequest(id);
+      this.remember(fresh);
+      return fresh;
+    } catch (err) {
+      if (hasCode(err, 'REQUEST_NOT_FOUND') || hasCode(err, 'NOT_FOUND')) return null;
+      throw err;
+    }
+  }
+
+  async emailOf(userName: string): Promise<string | undefined> {
+    const hit = this.emails.get(userName);
+    if (hit && Date.now() - hit.at < EMAIL_TTL_MS) return hit.email;
+    let email: string | undefined;
+    try {
+      email = (await this.client.getUser(userName)).email;
+    } catch (err) {
+      if (!hasCode(err, 'USER_NOT_FOUND') && !hasCode(err, 'NOT_FOUND')) throw err;
+    }
+    this.emails.set(userName, { email, at: Date.now() });
+    return email;
+  }
+
+  async card(request: AccessRequest, audience: Target['audience'] = 'reviewer'): Promise<Card> {
+    const requesterEmail = await this.emailOf(request.user);
+    return cardFromRequest(request, { audience, ...(requesterEmail ? { requesterEmail } : {}) });
+  }
+}

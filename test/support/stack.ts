@@ -1,0 +1,119 @@
+// API + plugin host in one test process, on the shared test Redis with a fresh key prefix, so
+// plugin suites drive the whole path: create a request → the plugin posts → a signed click
+// comes back → a review by the mapped person.
+
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { HttpAccessClient } from '../../src/api/client.js';
+import type { UserInput } from '../../src/api/client-types.js';
+import { ensureServiceToken } from '../../src/api/server.js';
+import { configSchema, type DeliveryConfig, type RouteRule } from '../../src/config/schema.js';
+import { type RunningHost, type StartHostOptions, startHost } from '../../src/host/index.js';
+import { createLogger } from '../../src/log.js';
+import type { PluginDefinition } from '../../src/plugin-sdk/index.js';
+import { startTestApi, type TestApi } from './api.js';
+
+export interface TestStackOptions {
+  rolesYaml: string;
+  users: UserInput[];
+  /** Plugin config blocks by id (as under `plugins:` in the config file). */
+  plugins: Record<string, unknown>;
+  routing?: RouteRule[];
+  delivery?: Partial<DeliveryConfig>;
+  /** Plugin definitions; default: every folder under plugins/. */
+  definitions?: Map<string, PluginDefinition>;
+  /** Shorter crash-recovery timings, as fault tests use. */
+  tuning?: StartHostOptions['tuning'];
+  logLevel?: string;
+}
+
+export interface TestStack {
+  api: TestApi['api'];
+  adminClient: HttpAccessClient;
+  clientFor(user: string): Promise<HttpAccessClient>;
+  /** The client the host uses (identity `accessbot-host`, role `accessbot-plugin`). */
+  hostClient: HttpAccessClient;
+  host: RunningHost;
+  hookUrl(pluginId: string, path?: string): string;
+  redisOptions: { path: string; maxRetriesPerRequest: null };
+  /** The Redis key prefix of this stack. */
+  prefix: string;
+  waitFor<T>(cond: () => T | Promise<T>, timeoutMs?: number, what?: string): Promise<NonNullable<T>>;
+  stop(): Promise<void>;
+}
+
+export function testRedisOptions(): { path: string; maxRetriesPerRequest: null } {
+  const path = process.env.ACCESSBOT_TEST_REDIS_SOCKET;
+  if (!path) throw new Error('ACCESSBOT_TEST_REDIS_SOCKET is not set: run through vitest (global setup)');
+  return { path, maxRetriesPerRequest: null };
+}
+
+/** Polls until `cond` returns something truthy; fails with `what` after `timeoutMs`. */
+export async function waitFor<T>(
+  cond: () => T | Promise<T>,
+  timeoutMs = 20_000,
+  what = 'condition',
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let lastErr: unknown;
+  for (;;) {
+    try {
+      const v = await cond();
+      if (v) return v as NonNullable<T>;
+    } catch (err) {
+      lastErr = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${lastErr ? ` (last error: ${String(lastErr)})` : ''}`,
+      );
+    }
+    await sleep(25);
+  }
+}
+
+export async function startTestStack(opts: TestStackOptions): Promise<TestStack> {
+  const testApi = await startTestApi({ rolesYaml: opts.rolesYaml, users: opts.users });
+  const redisOptions = testRedisOptions();
+  const prefix = `t${randomUUID().slice(0, 8)}`;
+  try {
+    const token = await ensureServiceToken(testApi.api.store, 'accessbot-host', ['accessbot-plugin']);
+    const hostClient = new HttpAccessClient({ baseUrl: testApi.api.url, token });
+    const config = configSchema.parse({
+      host: {
+        listen: '127.0.0.1:0',
+        redis: { prefix },
+        routing: opts.routing ?? [],
+        delivery: { backoff: '100ms', max_backoff: '2s', ...opts.delivery },
+      },
+      plugins: opts.plugins,
+    });
+    const host = await startHost({
+      config,
+      client: hostClient,
+      log: createLogger({ level: opts.logLevel ?? process.env.ACCESSBOT_TEST_LOG_LEVEL ?? 'silent' }),
+      redis: redisOptions,
+      ...(opts.definitions ? { plugins: opts.definitions } : {}),
+      ...(opts.tuning ? { tuning: opts.tuning } : {}),
+    });
+    return {
+      api: testApi.api,
+      adminClient: testApi.adminClient,
+      clientFor: (user) => testApi.clientFor(user),
+      hostClient,
+      host,
+      hookUrl: (pluginId, path = '/') =>
+        `${host.url}/hooks/${pluginId}${path.startsWith('/') ? path : `/${path}`}`,
+      redisOptions,
+      prefix,
+      waitFor,
+      async stop() {
+        await host.close();
+        await testApi.stop();
+      },
+    };
+  } catch (err) {
+    await testApi.stop();
+    throw err;
+  }
+}
