@@ -3,7 +3,7 @@
 // reviews by the mapped person, and forged / stale / unauthorised ones change nothing.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HOST_ROLES, HOST_USERS } from '../support/access-fixtures.js';
+import { HOST_ROLES, HOST_USERS } from './fixtures.js';
 import { postSignedDecision, type Receiver, startReceiver } from '../support/receiver.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
