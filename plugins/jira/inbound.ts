@@ -5,9 +5,10 @@
 
 import { createHash } from 'node:crypto';
 import {
+  errorResponse,
   hmacSha256Hex,
-  type InboundResponse,
   type InboundRoute,
+  jsonResponse,
   safeEqual,
 } from '../../src/plugin-sdk/index.js';
 import { handleStatusChange, type StatusChangeDeps } from './status-change.js';
@@ -19,11 +20,6 @@ interface IssueUpdatedPayload {
   issue?: { id?: unknown; key?: unknown };
   changelog?: { id?: unknown; items?: { field?: unknown }[] };
 }
-
-const refuse = (status: number, code: string, message: string): InboundResponse => ({
-  status,
-  body: { error: { code, message } },
-});
 
 export function signatureValid(secret: string, header: string | undefined, rawBody: Buffer): boolean {
   if (!header) return false;
@@ -38,30 +34,30 @@ export function jiraWebhookRoute(deps: StatusChangeDeps): InboundRoute {
     async handler(req) {
       if (config.webhook_secret !== undefined) {
         if (!signatureValid(config.webhook_secret, req.headers['x-hub-signature'], req.rawBody))
-          return refuse(401, 'UNAUTHENTICATED', 'missing or invalid X-Hub-Signature');
+          return errorResponse('INVALID_SIGNATURE', 'missing or invalid X-Hub-Signature');
       } else if (!config.allow_unsigned_webhooks) {
-        return refuse(401, 'UNAUTHENTICATED', 'webhooks are refused: no webhook_secret is configured');
+        return errorResponse('INVALID_SIGNATURE', 'webhooks are refused: no webhook_secret is configured');
       }
       let payload: IssueUpdatedPayload;
       try {
         payload = JSON.parse(req.rawBody.toString('utf8')) as IssueUpdatedPayload;
       } catch {
-        return refuse(400, 'BAD_REQUEST', 'the body is not JSON');
+        return errorResponse('BAD_REQUEST', 'the body is not JSON');
       }
       if (payload === null || typeof payload !== 'object')
-        return refuse(400, 'BAD_REQUEST', 'the body is not an object');
+        return errorResponse('BAD_REQUEST', 'the body is not an object');
 
       const identifier =
         req.headers['x-atlassian-webhook-identifier'] ??
         `body-${createHash('sha256').update(req.rawBody).digest('hex')}`;
       const dedupeKey = `hook:${identifier}`;
       if (!(await kv.setIfAbsent(dedupeKey, '1', DEDUPE_SECONDS)))
-        return { status: 200, body: { ignored: 'duplicate delivery' } };
+        return jsonResponse(200, { ignored: 'duplicate delivery' });
 
       const statusChanged = payload.changelog?.items?.some((i) => i?.field === 'status') ?? false;
       const issueRef = typeof payload.issue?.id === 'string' ? payload.issue.id : payload.issue?.key;
       if (payload.webhookEvent !== 'jira:issue_updated' || !statusChanged || typeof issueRef !== 'string')
-        return { status: 200, body: { ignored: 'not a status change' } };
+        return jsonResponse(200, { ignored: 'not a status change' });
       const changelogId = payload.changelog?.id;
       try {
         const result = await handleStatusChange(
@@ -71,14 +67,14 @@ export function jiraWebhookRoute(deps: StatusChangeDeps): InboundRoute {
             ? String(changelogId)
             : undefined,
         );
-        return { status: 200, body: result };
+        return jsonResponse(200, result);
       } catch (err) {
         await kv.delete(dedupeKey);
         log.error(
           { error: (err as Error).message, issue: issueRef },
           'jira webhook could not be handled; Jira will retry',
         );
-        return refuse(503, 'API_UNAVAILABLE', 'could not handle the webhook now; retry later');
+        return errorResponse('API_UNAVAILABLE', 'could not handle the webhook now; retry later');
       }
     },
   };

@@ -407,7 +407,7 @@ describe('webhook', () => {
     });
     for (const res of [forged, missing, swapped]) {
       expect(res.status).toBe(401);
-      expect(res.body).toMatchObject({ error: { code: 'UNAUTHENTICATED' } });
+      expect(res.body).toMatchObject({ error: { code: 'INVALID_SIGNATURE' } });
     }
     expect(decisions.received).toHaveLength(0);
     expect(fake.calls).toHaveLength(0);

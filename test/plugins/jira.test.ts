@@ -1,0 +1,304 @@
+// End to end: the real API, the real host with its BullMQ queues on the test Redis, the jira
+// plugin, and the fake Jira REST API, which also sends its own signed webhooks for the moves
+// the bot makes (as a registered Jira admin webhook would). Proves the issue's "Must show" list.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AccessRequest } from '../../src/access/types.js';
+import {
+  type FakeIssue,
+  type FakeJira,
+  type SignedWebhook,
+  sendWebhook,
+  startFakeJira,
+} from '../fakes/jira/index.js';
+import { startTestStack } from '../support/stack.js';
+
+type Stack = Awaited<ReturnType<typeof startTestStack>>;
+
+const SECRET = 'whsec-e2e-0123456789abcdef';
+
+const ROLES = `kind: role
+version: v7
+metadata:
+  name: developer
+spec:
+  allow:
+    request:
+      roles: ['dba']
+---
+kind: role
+version: v7
+metadata:
+  name: prod-requester
+spec:
+  allow:
+    request:
+      roles: ['prod-db']
+      thresholds:
+        - approve: 2
+          deny: 1
+---
+kind: role
+version: v7
+metadata:
+  name: approver
+spec:
+  allow:
+    review_requests:
+      roles: ['dba', 'prod-db']
+---
+kind: role
+version: v7
+metadata:
+  name: dba
+spec: {}
+---
+kind: role
+version: v7
+metadata:
+  name: prod-db
+spec: {}
+`;
+
+const USERS = [
+  { name: 'alice', email: 'alice@example.com', roles: ['developer'] },
+  { name: 'tom', email: 'tom@example.com', roles: ['prod-requester'] },
+  { name: 'bob', email: 'bob@example.com', roles: ['approver'] },
+  { name: 'dave', email: 'dave@example.com', roles: ['approver'] },
+  { name: 'mallory', email: 'mallory@example.com', roles: ['developer'] },
+];
+
+let jira: FakeJira;
+let stack: Stack;
+
+beforeAll(async () => {
+  jira = await startFakeJira();
+  jira.addUser({
+    accountId: 'bot-1',
+    displayName: 'accessbot',
+    email: 'accessbot@example.com',
+    apiToken: 'bot-token',
+  });
+  jira.addUser({ accountId: 'acc-alice', displayName: 'Alice', email: 'alice@example.com' });
+  jira.addUser({ accountId: 'acc-bob', displayName: 'Bob', email: 'bob@example.com' });
+  jira.addUser({ accountId: 'acc-dave', displayName: 'Dave', email: 'dave@example.com' });
+  jira.addUser({ accountId: 'acc-mallory', displayName: 'Mallory', email: 'mallory@example.com' });
+  jira.model.addProject('SEC');
+  stack = await startTestStack({
+    rolesYaml: ROLES,
+    users: USERS,
+    plugins: {
+      jira: {
+        base_url: jira.baseUrl,
+        auth: { type: 'basic', email: 'accessbot@example.com', api_token: 'bot-token' },
+        project: 'SEC',
+        webhook_secret: SECRET,
+      },
+    },
+    delivery: { backoff: '200ms', max_backoff: '2s', attempts: 20 },
+  });
+  jira.registerWebhook(stack.hookUrl('jira'), SECRET);
+}, 60_000);
+
+afterAll(async () => {
+  await stack?.stop();
+  await jira?.stop();
+});
+
+async function request(user: string, roles: string[], reason: string, extra: { requestTtl?: string } = {}) {
+  const client = await stack.clientFor(user);
+  return client.createRequest({ roles, reason, ...extra });
+}
+
+async function issueFor(id: string): Promise<FakeIssue> {
+  return stack.waitFor(
+    () => [...jira.model.issues.values()].find((i) => i.labels.includes(`accessbot-${id}`)),
+    20_000,
+    `the issue of ${id}`,
+  );
+}
+
+const current = (id: string): Promise<AccessRequest> => stack.adminClient.getRequest(id);
+const bodies = (issue: FakeIssue) => issue.comments.map((c) => c.body);
+
+async function send(hook: SignedWebhook) {
+  return sendWebhook(stack.hookUrl('jira'), hook);
+}
+
+describe('issues from requests', () => {
+  it('opens one issue with the reason, and a very long reason stays whole within Jira limits', async () => {
+    const reason = `${'needs [x|y] {code} '.repeat(200)}END`.slice(0, 4000);
+    const req = await request('alice', ['dba'], reason);
+    const issue = await issueFor(req.id);
+    expect(issue.projectKey).toBe('SEC');
+    expect(issue.summary).toBe('Access request from alice: roles dba');
+    expect(issue.description).toContain(`{{${req.id}}}`);
+    expect(issue.description).toContain('needs \\[x\\|y\\] \\{code\\}');
+    expect(issue.description.length).toBeLessThanOrEqual(32_767);
+    expect(issue.description).not.toContain('(truncated)');
+    // The property is stored right after the creation call returns.
+    await stack.waitFor(() => issue.properties.has('accessbot.request'), 20_000, 'the request property');
+    expect(issue.properties.get('accessbot.request')).toEqual({ requestId: req.id, project: 'SEC' });
+    expect(
+      [...jira.model.issues.values()].filter((i) => i.labels.includes(`accessbot-${req.id}`)),
+    ).toHaveLength(1);
+  });
+
+  it('retries a failed creation without creating a second issue', async () => {
+    // The issue is created, then storing its property fails: the delivery is retried.
+    jira.failNextMatching('PUT', /\/properties\//, 503);
+    const req = await request('alice', ['dba'], 'retry me');
+    const issue = await issueFor(req.id);
+    await stack.waitFor(
+      () => issue.properties.has('accessbot.request'),
+      20_000,
+      'the property after the retry',
+    );
+    expect(
+      jira.callsTo('POST', /^\/rest\/api\/2\/issue$/).filter((c) => JSON.stringify(c.body).includes(req.id)),
+    ).toHaveLength(1);
+    expect(
+      [...jira.model.issues.values()].filter((i) => i.labels.includes(`accessbot-${req.id}`)),
+    ).toHaveLength(1);
+  });
+
+  it('comments each review, and moves the issue to Approved with one resolution comment', async () => {
+    const req = await request('alice', ['dba'], 'deploy hotfix');
+    const issue = await issueFor(req.id);
+    const bob = await stack.clientFor('bob');
+    await bob.submitReview(req.id, { proposedState: 'APPROVED', reason: 'ticket OPS-1' });
+    await stack.waitFor(() => issue.status.name === 'Approved', 20_000, 'the move to Approved');
+    await stack.waitFor(
+      () => bodies(issue).some((b) => b.includes('was *approved* by *bob*')),
+      20_000,
+      'resolution',
+    );
+    await stack.waitFor(
+      () => bodies(issue).some((b) => b.includes('*bob* approved this request')),
+      20_000,
+      'review',
+    );
+    await jira.settled();
+    expect(bodies(issue).filter((b) => b.includes('*bob* approved this request'))).toHaveLength(1);
+    expect(bodies(issue).filter((b) => b.includes('was *approved*'))).toHaveLength(1);
+    expect(issue.histories).toHaveLength(1);
+    // The webhook for the bot's own move came back and changed nothing.
+    expect(jira.deliveries.some((d) => d.status === 200 && d.hook.rawBody.includes(issue.key))).toBe(true);
+    expect((await current(req.id)).reviews).toHaveLength(1);
+  });
+
+  it('moves the issue to Denied when the request is denied', async () => {
+    const req = await request('alice', ['dba'], 'just curious');
+    const issue = await issueFor(req.id);
+    const bob = await stack.clientFor('bob');
+    await bob.submitReview(req.id, { proposedState: 'DENIED', reason: 'no ticket' });
+    await stack.waitFor(() => issue.status.name === 'Denied', 20_000, 'the move to Denied');
+    await stack.waitFor(
+      () => bodies(issue).some((b) => b.includes('was *denied* by *bob*')),
+      20_000,
+      'resolution',
+    );
+  });
+
+  it('moves the issue to Expired when the request expires', async () => {
+    const req = await request('alice', ['dba'], 'short lived', { requestTtl: '1s' });
+    const issue = await issueFor(req.id);
+    await stack.waitFor(() => issue.status.name === 'Expired', 40_000, 'the move to Expired');
+    await stack.waitFor(() => bodies(issue).some((b) => b.includes('*expired*')), 20_000, 'expiry comment');
+    expect((await current(req.id)).state).toBe('EXPIRED');
+  }, 60_000);
+});
+
+describe('moves on the board are reviews', () => {
+  it('approves as the mover with the reason from their comment', async () => {
+    const req = await request('alice', ['dba'], 'db migration');
+    const issue = await issueFor(req.id);
+    jira.comment(issue.key, 'acc-bob', 'Reason: change CHG-42 approved');
+    const res = await send(jira.moveIssue(issue.key, 'Approved', 'acc-bob', SECRET));
+    expect(res.status).toBe(200);
+    const after = await current(req.id);
+    expect(after.state).toBe('APPROVED');
+    expect(after.reviews).toMatchObject([
+      { author: 'bob', proposedState: 'APPROVED', reason: 'change CHG-42 approved' },
+    ]);
+    await stack.waitFor(
+      () => bodies(issue).some((b) => b.includes('was *approved* by *bob*')),
+      20_000,
+      'resolution',
+    );
+    expect(issue.status.name).toBe('Approved');
+  });
+
+  it('denies as the mover without a reason comment', async () => {
+    const req = await request('alice', ['dba'], 'db migration 2');
+    const issue = await issueFor(req.id);
+    const res = await send(jira.moveIssue(issue.key, 'Denied', 'acc-bob', SECRET));
+    expect(res.status).toBe(200);
+    const after = await current(req.id);
+    expect(after.state).toBe('DENIED');
+    expect(after.reviews).toMatchObject([{ author: 'bob', proposedState: 'DENIED', reason: '' }]);
+  });
+
+  it('refuses a move by someone without review rights: comment, and back to Pending', async () => {
+    const req = await request('alice', ['dba'], 'please');
+    const issue = await issueFor(req.id);
+    const res = await send(jira.moveIssue(issue.key, 'Approved', 'acc-mallory', SECRET));
+    expect(res.status).toBe(200);
+    expect((await current(req.id)).state).toBe('PENDING');
+    expect((await current(req.id)).reviews).toHaveLength(0);
+    expect(issue.status.name).toBe('Pending');
+    const last = bodies(issue).at(-1)!;
+    expect(last).toContain('Mallory moved this issue to *Approved*: the review was not recorded');
+    expect(last).toContain('may not review');
+    expect(last).toContain('back in *Pending*');
+  });
+
+  it('with a threshold of two, the first move leaves the request pending and says so', async () => {
+    const req = await request('tom', ['prod-db'], 'prod fix');
+    const issue = await issueFor(req.id);
+    await send(jira.moveIssue(issue.key, 'Approved', 'acc-bob', SECRET));
+    expect((await current(req.id)).state).toBe('PENDING');
+    expect(issue.status.name).toBe('Pending');
+    expect(bodies(issue).at(-1)).toContain('the approval is recorded; the request stays pending');
+    await send(jira.moveIssue(issue.key, 'Approved', 'acc-dave', SECRET));
+    const after = await current(req.id);
+    expect(after.state).toBe('APPROVED');
+    expect(after.reviews.map((r) => r.author)).toEqual(['bob', 'dave']);
+    expect(issue.status.name).toBe('Approved');
+  });
+});
+
+describe('webhook security', () => {
+  it('refuses forged and missing signatures with 401 and changes nothing', async () => {
+    const req = await request('alice', ['dba'], 'forgery target');
+    const issue = await issueFor(req.id);
+    const forged = jira.moveIssue(issue.key, 'Approved', 'acc-bob', 'a-guessed-secret-value');
+    const callsBefore = jira.calls.length;
+    const commentsBefore = issue.comments.length;
+    const bad = await send(forged);
+    const { 'x-hub-signature': _, ...unsigned } = forged.headers;
+    const missing = await send({ headers: unsigned, rawBody: forged.rawBody });
+    for (const res of [bad, missing]) {
+      expect(res.status).toBe(401);
+      expect(JSON.parse(res.body)).toMatchObject({ error: { code: 'INVALID_SIGNATURE' } });
+    }
+    const after = await current(req.id);
+    expect(after.state).toBe('PENDING');
+    expect(after.reviews).toHaveLength(0);
+    expect(jira.calls.length).toBe(callsBefore);
+    expect(issue.comments.length).toBe(commentsBefore);
+  });
+
+  it('ignores a replayed webhook identifier', async () => {
+    const req = await request('alice', ['dba'], 'replay target');
+    const issue = await issueFor(req.id);
+    const hook = jira.moveIssue(issue.key, 'Approved', 'acc-mallory', SECRET);
+    const first = await send(hook);
+    const commentsAfterFirst = issue.comments.length;
+    const replay = await send(hook);
+    expect(first.status).toBe(200);
+    expect(replay.status).toBe(200);
+    expect(JSON.parse(replay.body)).toMatchObject({ ignored: 'duplicate delivery' });
+    expect(issue.comments.length).toBe(commentsAfterFirst);
+  });
+});
