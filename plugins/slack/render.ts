@@ -53,21 +53,29 @@ function whatRequested(card: Card): { label: string; list: string[] } {
     : { label: 'Roles', list: card.roles };
 }
 
-function decidersOf(card: Card): string[] {
-  if (card.resolution?.by) return [card.resolution.by];
-  const state = card.resolution?.state;
-  return card.reviews.filter((r) => r.decision === state).map((r) => r.author);
+/**
+ * Who decided and why. When the deciding review met a threshold, every review on the winning
+ * side counts (two approvals approve together); an administrator's resolution names only them.
+ */
+function decisionOf(card: Card): { who: string[]; reasons: string[] } {
+  const resolution = card.resolution!;
+  const side = card.reviews.filter((r) => r.decision === resolution.state);
+  const byReview = resolution.by === undefined || side.some((r) => r.author === resolution.by);
+  if (byReview && side.length > 0) {
+    return { who: side.map((r) => r.author), reasons: side.filter((r) => r.reason).map((r) => r.reason) };
+  }
+  return {
+    who: resolution.by ? [resolution.by] : [],
+    reasons: resolution.reason ? [resolution.reason] : [],
+  };
 }
 
 function resolutionText(card: Card, reasonMax: number): string | undefined {
   if (!card.resolution) return undefined;
   if (card.resolution.state === 'EXPIRED') return '*Resolution*\nExpired without a decision.';
   const verb = card.resolution.state === 'APPROVED' ? 'Approved' : 'Denied';
-  const who = decidersOf(card);
+  const { who, reasons } = decisionOf(card);
   const byText = who.length > 0 ? ` by ${who.map((w) => `*${fitText(w, 100)}*`).join(', ')}` : '';
-  const reasons = card.resolution.reason
-    ? [card.resolution.reason]
-    : card.reviews.filter((r) => r.decision === card.resolution?.state && r.reason).map((r) => r.reason);
   const why =
     reasons.length > 0 ? `\n>${fitText(reasons.join('; '), reasonMax).replaceAll('\n', '\n>')}` : '';
   return `*Resolution*\n${verb}${byText}${why}`;
