@@ -288,6 +288,9 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
       lockDuration: d.lockDurationMs,
       stalledInterval: d.stalledIntervalMs,
       maxStalledCount: 5,
+      // Effectively unlimited, but BullMQ honours queue.rateLimit() (our Retry-After pause)
+      // on the very next fetch only when a limiter is configured.
+      limiter: { max: 100_000, duration: 1000 },
       settings: {
         backoffStrategy: (attemptsMade, type, err) =>
           type === BACKOFF_TYPE ? backoffDelayMs(d.policy, attemptsMade, err) : 1000,

@@ -3,9 +3,9 @@
 // reviews by the mapped person, and forged / stale / unauthorised ones change nothing.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HOST_ROLES, HOST_USERS } from './fixtures.js';
 import { postSignedDecision, type Receiver, startReceiver } from '../support/receiver.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
+import { HOST_ROLES, HOST_USERS } from './fixtures.js';
 
 const SECRET = 'webhook-test-secret-0123456789';
 let receiver: Receiver;

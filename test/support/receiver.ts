@@ -40,7 +40,7 @@ export interface Receiver {
   /** Calls answered with a failure by `answer`. */
   failedCalls(): number;
   /** Decide the answer for each call (null = accept). Reset with answer(null). */
-  answer(fn: ((call: number) => ReceiverAnswer | null) | null): void;
+  answer(fn: ((call: number, path: string) => ReceiverAnswer | null) | null): void;
   stop(): Promise<void>;
 }
 
@@ -60,7 +60,7 @@ export async function startReceiver(opts: { secret: string }): Promise<Receiver>
   let badSignatures = 0;
   let failedCalls = 0;
   let calls = 0;
-  let answerFn: ((call: number) => ReceiverAnswer | null) | null = null;
+  let answerFn: ((call: number, path: string) => ReceiverAnswer | null) | null = null;
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const raw = await readBody(req);
@@ -72,7 +72,8 @@ export async function startReceiver(opts: { secret: string }): Promise<Receiver>
       res.writeHead(401).end('bad signature');
       return;
     }
-    const forced = answerFn?.(++calls) ?? null;
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    const forced = answerFn?.(++calls, path) ?? null;
     if (forced) {
       failedCalls++;
       res.writeHead(forced.status, forced.retryAfter ? { 'retry-after': forced.retryAfter } : {});
@@ -87,7 +88,7 @@ export async function startReceiver(opts: { secret: string }): Promise<Receiver>
       const entry: ReceivedDelivery = {
         delivery: id,
         event: payload.event,
-        path: new URL(req.url ?? '/', 'http://x').pathname,
+        path,
         requestId: payload.card.requestId,
         version: payload.card.version,
         state: payload.card.state,

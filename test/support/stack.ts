@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { HttpAccessClient } from '../../src/api/client.js';
 import type { UserInput } from '../../src/api/client-types.js';
 import { ensureServiceToken } from '../../src/api/server.js';
-import { configSchema, type DeliveryConfig, type RouteRule } from '../../src/config/schema.js';
+import { type Config, configSchema, type DeliveryConfig, type RouteRule } from '../../src/config/schema.js';
 import { type RunningHost, type StartHostOptions, startHost } from '../../src/host/index.js';
 import { createLogger } from '../../src/log.js';
 import type { PluginDefinition } from '../../src/plugin-sdk/index.js';
@@ -38,6 +38,8 @@ export interface TestStack {
   redisOptions: { path: string; maxRetriesPerRequest: null };
   /** The Redis key prefix of this stack. */
   prefix: string;
+  /** The host's whole config (for listDeliveries / retryDeliveries). */
+  config: Config;
   waitFor<T>(cond: () => T | Promise<T>, timeoutMs?: number, what?: string): Promise<NonNullable<T>>;
   stop(): Promise<void>;
 }
@@ -106,6 +108,7 @@ export async function startTestStack(opts: TestStackOptions): Promise<TestStack>
         `${host.url}/hooks/${pluginId}${path.startsWith('/') ? path : `/${path}`}`,
       redisOptions,
       prefix,
+      config,
       waitFor,
       async stop() {
         await host.close();
