@@ -3,7 +3,7 @@
 // kube_cluster can no longer be requested (it would bypass the restriction).
 
 import { AccessbotError } from '../errors.js';
-import { compileMatcher } from './matcher.js';
+import { asInvalidRole, compileMatcher } from './matcher.js';
 import type { ResourceId } from './resource-id.js';
 import type { KubernetesResourceRule, Role } from './types.js';
 
@@ -28,7 +28,13 @@ export function checkKubeRequestRules(
   }
   const kube = resource.kube;
   if (!kube) return;
-  if (rules.some((rule) => ruleAllows(rule, kube.kind, kube.apiGroup))) return;
+  let allowed: boolean;
+  try {
+    allowed = rules.some((rule) => ruleAllows(rule, kube.kind, kube.apiGroup));
+  } catch (err) {
+    throw asInvalidRole(err, 'allow.request.kubernetes_resources');
+  }
+  if (allowed) return;
   const shown = kube.apiGroup === '' ? kube.kind : `${kube.kind}.${kube.apiGroup}`;
   throw new AccessbotError(
     'RESOURCE_NOT_REQUESTABLE',

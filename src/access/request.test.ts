@@ -306,3 +306,38 @@ describe('newAccessRequest: resources', () => {
     expect(request.suggestedReviewers).toEqual(['bob@example.com', 'amy@example.com', 'sec@example.com']);
   });
 });
+
+describe('newAccessRequest: roles that were never validated', () => {
+  it('a bad threshold filter or kubernetes_resources pattern is INVALID_ROLE at creation', () => {
+    const roles = seedRoles();
+    roles.set('bad-filter', {
+      kind: 'role',
+      metadata: { name: 'bad-filter' },
+      spec: {
+        allow: {
+          request: { roles: ['dba'], thresholds: [{ approve: 1, filter: 'contains(reviewer.roles' }] },
+        },
+      },
+    });
+    roles.set('bad-kube', {
+      kind: 'role',
+      metadata: { name: 'bad-kube' },
+      spec: {
+        allow: { request: { search_as_roles: ['access'], kubernetes_resources: [{ kind: '^pods[$' }] } },
+      },
+    });
+    const c = seedContext(undefined, roles);
+    expectCode(
+      () => create({ user: { ...seedUsers.alice, roles: ['bad-filter'] }, roles: ['dba'] }, c),
+      'INVALID_ROLE',
+    );
+    expectCode(
+      () =>
+        create(
+          { user: { ...seedUsers.alice, roles: ['bad-kube'] }, resources: ['/c/kube:ns:pods/k/ns/p'] },
+          c,
+        ),
+      'INVALID_ROLE',
+    );
+  });
+});

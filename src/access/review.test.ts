@@ -379,3 +379,12 @@ describe('expireIfDue', () => {
     expect(expireIfDue(approved, new Date(SEED_NOW.getTime() + 365 * 24 * 60 * MINUTE))).toBeNull();
   });
 });
+
+describe('input the type system cannot stop at run time', () => {
+  it('a proposed state other than APPROVED/DENIED is refused and changes nothing', () => {
+    const request = dbaRequest();
+    const bogus = { proposedState: 'MAYBE', submittedBy: 'bob' } as unknown as NewReviewInput;
+    expectCode(() => applyReview(request, seedUsers.bob, bogus, soon), 'VALIDATION_FAILED');
+    expect(request.reviews).toEqual([]);
+  });
+});

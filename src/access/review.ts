@@ -42,6 +42,7 @@ export function applyReview(
   ctx: AccessContext,
 ): AccessRequest {
   checkReviewable(request, reviewer, ctx);
+  checkProposedState(input.proposedState);
   const roles = checkedRoles(request, input.proposedState, input.roles);
   const reason = input.reason ?? '';
   checkReasonLength(reason, 'the review reason');
@@ -80,6 +81,7 @@ export function applyResolution(
   ctx: AccessContext,
 ): AccessRequest {
   checkOpen(request, ctx.now);
+  checkProposedState(input.state);
   const roles = checkedRoles(request, input.state, input.roles);
   const reason = input.reason ?? '';
   checkReasonLength(reason, 'the resolution reason');
@@ -145,6 +147,16 @@ function checkOpen(request: AccessRequest, now: Date): void {
   }
   if (now.getTime() >= Date.parse(request.requestExpires)) {
     throw new AccessbotError('REQUEST_EXPIRED', `request ${request.id} expired at ${request.requestExpires}`);
+  }
+}
+
+// Callers validate their input, but a state outside the two would silently count as nothing.
+function checkProposedState(state: unknown): void {
+  if (state !== 'APPROVED' && state !== 'DENIED') {
+    throw new AccessbotError(
+      'VALIDATION_FAILED',
+      `a review proposes APPROVED or DENIED, not ${JSON.stringify(state)}`,
+    );
   }
 }
 

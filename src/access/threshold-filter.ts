@@ -59,8 +59,13 @@ export function filterProblem(filter: string): string | undefined {
 /** Evaluates a (possibly absent) filter; a bad one surfaces as INVALID_ROLE. */
 export function reviewerPasses(filter: string | undefined, reviewer: FilterSubject): boolean {
   if (filter === undefined || filter.trim() === '') return true;
+  return checkFilter(filter)(reviewer);
+}
+
+/** Compiles a filter, turning a syntax error into INVALID_ROLE. */
+export function checkFilter(filter: string): ReviewerFilter {
   try {
-    return compileFilter(filter)(reviewer);
+    return compileFilter(filter);
   } catch (err) {
     if (err instanceof FilterSyntaxError) {
       throw new AccessbotError('INVALID_ROLE', err.message, [

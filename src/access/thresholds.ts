@@ -4,7 +4,7 @@
 //   - every role some approval covers has, through one of its thresholds, `approve` counting
 //     approvals covering it → APPROVED for exactly those roles.
 
-import { type FilterSubject, reviewerPasses } from './threshold-filter.js';
+import { checkFilter, type FilterSubject, reviewerPasses } from './threshold-filter.js';
 import type { AccessRequest, Review, Role, Threshold } from './types.js';
 
 export const DEFAULT_THRESHOLD: Threshold = { approve: 1, deny: 1 };
@@ -23,6 +23,8 @@ export function collectThresholds(permitting: ReadonlyMap<string, readonly Role[
   const indexByKey = new Map<string, number>();
   const indexOf = (threshold: Threshold): number => {
     const normal = normalise(threshold);
+    // A bad filter would otherwise surface only at the first review, after people were notified.
+    if (normal.filter !== undefined) checkFilter(normal.filter);
     const key = JSON.stringify([normal.approve, normal.deny, normal.filter ?? '']);
     let index = indexByKey.get(key);
     if (index === undefined) {
