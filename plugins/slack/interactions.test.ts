@@ -189,19 +189,25 @@ describe('refused before anything is parsed', () => {
     const { message } = await postedRequest(r);
     const views = fake.views.length;
     const payload = clickPayload(fake, message, 'UALICE', 'accessbot_approve');
-    const cases: SignedInteraction[] = [
-      signInteraction('wrong-secret', payload),
-      signInteraction(SECRET, payload, { timestampSeconds: now() - 301 }),
-      signInteraction(SECRET, payload, { timestampSeconds: now() + 301 }),
+    const cases: [SignedInteraction, string][] = [
+      [signInteraction('wrong-secret', payload), 'INVALID_SIGNATURE'],
+      [signInteraction(SECRET, payload, { timestampSeconds: now() - 301 }), 'STALE_REQUEST'],
+      [signInteraction(SECRET, payload, { timestampSeconds: now() + 301 }), 'STALE_REQUEST'],
     ];
     const tampered = signInteraction(SECRET, payload);
-    cases.push({ ...tampered, body: tampered.body.replace('accessbot_approve', 'accessbot_deny') });
+    cases.push([
+      { ...tampered, body: tampered.body.replace('accessbot_approve', 'accessbot_deny') },
+      'INVALID_SIGNATURE',
+    ]);
     const unsigned = signInteraction(SECRET, payload);
-    cases.push({ body: unsigned.body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
-    for (const signed of cases) {
+    cases.push([
+      { body: unsigned.body, headers: { 'content-type': 'application/x-www-form-urlencoded' } },
+      'INVALID_SIGNATURE',
+    ]);
+    for (const [signed, code] of cases) {
       const res = await r.post(signed);
       expect(res.status).toBe(401);
-      expect(res.body).toMatchObject({ error: { code: 'UNAUTHENTICATED' } });
+      expect(res.body).toMatchObject({ error: { code } });
     }
     await r.slack.idle();
     expect(fake.views.length).toBe(views);

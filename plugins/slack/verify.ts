@@ -5,7 +5,9 @@
 
 import { hmacSha256Hex, safeEqual, withinReplayWindow } from '../../src/plugin-sdk/index.js';
 
-export type VerifyResult = { ok: true; signature: string } | { ok: false; why: string };
+export type VerifyResult =
+  | { ok: true; signature: string }
+  | { ok: false; code: 'INVALID_SIGNATURE' | 'STALE_REQUEST'; why: string };
 
 export function verifySlackSignature(
   headers: Record<string, string | undefined>,
@@ -16,11 +18,13 @@ export function verifySlackSignature(
 ): VerifyResult {
   const timestamp = headers['x-slack-request-timestamp'];
   const signature = headers['x-slack-signature'];
-  if (!timestamp || !signature) return { ok: false, why: 'missing Slack signature headers' };
+  if (!timestamp || !signature)
+    return { ok: false, code: 'INVALID_SIGNATURE', why: 'missing Slack signature headers' };
   if (!/^\d{1,12}$/.test(timestamp) || !withinReplayWindow(timestamp, windowSeconds, nowMs)) {
-    return { ok: false, why: 'timestamp outside the replay window' };
+    return { ok: false, code: 'STALE_REQUEST', why: 'timestamp outside the replay window' };
   }
   const expected = `v0=${hmacSha256Hex(signingSecret, 'v0:', timestamp, ':', rawBody)}`;
-  if (!safeEqual(signature, expected)) return { ok: false, why: 'signature mismatch' };
+  if (!safeEqual(signature, expected))
+    return { ok: false, code: 'INVALID_SIGNATURE', why: 'signature mismatch' };
   return { ok: true, signature };
 }

@@ -324,14 +324,14 @@ describe('refusals', () => {
     const viewsBefore = fake.views.length;
     const now = Math.floor(Date.now() / 1000);
     const payload = () => clickPayload(fake, inOps, 'UALICE', 'accessbot_approve');
-    for (const signed of [
-      signInteraction('not-the-secret', payload()),
-      signInteraction(SECRET, payload(), { timestampSeconds: now - 3600 }),
-      signInteraction(SECRET, payload(), { timestampSeconds: now + 3600 }),
-    ]) {
+    for (const [signed, code] of [
+      [signInteraction('not-the-secret', payload()), 'INVALID_SIGNATURE'],
+      [signInteraction(SECRET, payload(), { timestampSeconds: now - 3600 }), 'STALE_REQUEST'],
+      [signInteraction(SECRET, payload(), { timestampSeconds: now + 3600 }), 'STALE_REQUEST'],
+    ] as const) {
       const res = await postInteraction(url, signed);
       expect(res.status).toBe(401);
-      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('UNAUTHENTICATED');
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe(code);
     }
     // A forged modal submission as well: nothing may be decided from it.
     const forged = signInteraction('not-the-secret', {
