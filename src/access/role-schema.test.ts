@@ -142,7 +142,8 @@ describe('validateRole', () => {
   });
 
   it('refuses something that is not a role at all', () => {
-    expectCode(() => validateRole('kind: role'), 'INVALID_ROLE');
+    const err = expectCode(() => validateRole('kind: role'), 'INVALID_ROLE');
+    expect(err.message).toContain('must be a YAML mapping');
     expectCode(() => validateRole(null), 'INVALID_ROLE');
   });
 });

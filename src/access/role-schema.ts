@@ -117,26 +117,32 @@ const options = z.looseObject({
     .optional(),
 });
 
-const roleSchema = z.looseObject({
-  kind: z.literal('role', { error: 'kind must be "role"' }),
-  version: z
-    .enum(SUPPORTED_VERSIONS, { error: `version must be one of ${SUPPORTED_VERSIONS.join(', ')}` })
-    .optional(),
-  metadata: z.looseObject({
-    name: z
-      .string({ error: 'metadata.name is required' })
-      .regex(/^[^\s/,]+$/, 'metadata.name must be non-empty, without spaces, "/" or ","'),
-    description: z.string().optional(),
-    labels: z.record(z.string(), z.string()).optional(),
-  }),
-  spec: z
-    .looseObject({
-      allow: conditions.nullish().transform((v) => v ?? undefined),
-      deny: conditions.nullish().transform((v) => v ?? undefined),
-      options: options.nullish().transform((v) => v ?? undefined),
-    })
-    .prefault({}),
-});
+const roleSchema = z.looseObject(
+  {
+    kind: z.literal('role', { error: 'kind must be "role"' }),
+    version: z
+      .enum(SUPPORTED_VERSIONS, { error: `version must be one of ${SUPPORTED_VERSIONS.join(', ')}` })
+      .optional(),
+    metadata: z.looseObject(
+      {
+        name: z
+          .string({ error: 'metadata.name is required' })
+          .regex(/^[^\s/,]+$/, 'metadata.name must be non-empty, without spaces, "/" or ","'),
+        description: z.string().optional(),
+        labels: z.record(z.string(), z.string()).optional(),
+      },
+      { error: 'metadata with a name is required' },
+    ),
+    spec: z
+      .looseObject({
+        allow: conditions.nullish().transform((v) => v ?? undefined),
+        deny: conditions.nullish().transform((v) => v ?? undefined),
+        options: options.nullish().transform((v) => v ?? undefined),
+      })
+      .prefault({}),
+  },
+  { error: 'a role document must be a YAML mapping (kind, metadata, spec)' },
+);
 
 /** Problems of one document, or the Role. Never throws for bad input. */
 export function checkRole(doc: unknown): { role: Role; problems: [] } | { problems: RoleProblem[] } {
@@ -211,6 +217,7 @@ function roleName(doc: unknown): string | undefined {
   return typeof metadata?.name === 'string' ? metadata.name : undefined;
 }
 
+// The yaml package appends its own position and a code excerpt; we give the position once.
 function firstLine(message: string): string {
-  return message.split('\n')[0] ?? message;
+  return (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+:?$/, '');
 }
