@@ -460,3 +460,87 @@ describe('webhook', () => {
     expect(other.body).toMatchObject({ ignored: 'not a status change' });
   });
 });
+
+describe('data center and edge cases', () => {
+  it('speaks to Data Center with a personal access token (Bearer) and the /search endpoint', async () => {
+    fake.addUser({
+      accountId: 'bot-dc',
+      displayName: 'dc bot',
+      email: 'dc-bot@example.com',
+      pat: 'pat-0123',
+    });
+    const { inst } = await instance(undefined, undefined, { auth: { type: 'pat', token: 'pat-0123' } });
+    await inst.healthCheck();
+    const card = makeCard({ requestId: randomUUID() });
+    const first = await inst.deliver(target, card);
+    const other = await instance(undefined, undefined, { auth: { type: 'pat', token: 'pat-0123' } });
+    const second = await other.inst.deliver(target, card);
+    expect(second.issueKey).toBe(first.issueKey);
+    expect(fake.calls.every((c) => c.authScheme === 'Bearer' && c.accountId === 'bot-dc')).toBe(true);
+    expect(fake.callsTo('GET', /^\/rest\/api\/2\/search$/)).toHaveLength(2);
+    expect(fake.callsTo('GET', /^\/rest\/api\/2\/search\/jql$/)).toHaveLength(0);
+  });
+
+  it('ignores moves of issues that accessbot did not create', async () => {
+    const decisions = reviewers();
+    const { inst } = await instance(decisions);
+    const stranger = fake.model.createIssue({
+      projectKey: 'SEC',
+      issueTypeName: 'Task',
+      summary: 'unrelated',
+      description: '',
+      labels: [],
+      reporterId: 'acc-bob',
+    });
+    const res = await post(inst, fake.moveIssue(stranger.key, 'Approved', 'acc-bob', SECRET));
+    expect(res.body).toMatchObject({ handled: false, why: 'not an accessbot issue' });
+    expect(decisions.received).toHaveLength(0);
+    expect(stranger.comments).toHaveLength(0);
+  });
+
+  it('ignores an issue whose property was edited to point at another request', async () => {
+    const decisions = reviewers();
+    const kv = new MemoryKv();
+    const { inst } = await instance(decisions, kv);
+    const victim = makeCard({ requestId: randomUUID() });
+    decisions.cards.set(victim.requestId, victim);
+    await inst.deliver(target, victim);
+    const decoy = await inst.deliver(target, makeCard({ requestId: randomUUID() }));
+    issueOf(String(decoy.issueKey)).properties.set('accessbot.request', {
+      requestId: victim.requestId,
+      project: 'SEC',
+    });
+    const res = await post(inst, fake.moveIssue(String(decoy.issueKey), 'Approved', 'acc-bob', SECRET));
+    expect(res.body).toMatchObject({ handled: false });
+    expect(decisions.received).toHaveLength(0);
+    expect(decisions.cards.get(victim.requestId)?.state).toBe('PENDING');
+  });
+
+  it('accepts unsigned webhooks only when explicitly configured to', async () => {
+    const decisions = reviewers();
+    const { inst } = await instance(decisions, new MemoryKv(), {
+      webhook_secret: undefined,
+      allow_unsigned_webhooks: true,
+    });
+    const card = makeCard({ requestId: randomUUID() });
+    decisions.cards.set(card.requestId, card);
+    const ref = await inst.deliver(target, card);
+    const res = await post(inst, fake.moveIssue(String(ref.issueKey), 'Approved', 'acc-bob', null));
+    expect(res.status).toBe(200);
+    expect(decisions.cards.get(card.requestId)?.state).toBe('APPROVED');
+  });
+
+  it('tells an unmapped mover that nobody matched them, and moves the issue back', async () => {
+    fake.addUser({ accountId: 'acc-eve', displayName: 'Eve', email: 'eve@elsewhere.example' });
+    const decisions = reviewers();
+    const { inst } = await instance(decisions);
+    const card = makeCard({ requestId: randomUUID() });
+    decisions.cards.set(card.requestId, card);
+    const ref = await inst.deliver(target, card);
+    await post(inst, fake.moveIssue(String(ref.issueKey), 'Denied', 'acc-eve', SECRET));
+    expect(issueOf(String(ref.issueKey)).status.name).toBe('Pending');
+    expect(commentsOf(String(ref.issueKey)).at(-1)).toContain(
+      'Eve moved this issue to *Denied*: the review was not recorded',
+    );
+  });
+});

@@ -83,6 +83,8 @@ beforeAll(async () => {
   jira.addUser({ accountId: 'acc-bob', displayName: 'Bob', email: 'bob@example.com' });
   jira.addUser({ accountId: 'acc-dave', displayName: 'Dave', email: 'dave@example.com' });
   jira.addUser({ accountId: 'acc-mallory', displayName: 'Mallory', email: 'mallory@example.com' });
+  // A Jira user with no access user behind them.
+  jira.addUser({ accountId: 'acc-eve', displayName: 'Eve', email: 'eve@contractor.example' });
   jira.model.addProject('SEC');
   stack = await startTestStack({
     rolesYaml: ROLES,
@@ -209,6 +211,27 @@ describe('issues from requests', () => {
   }, 60_000);
 });
 
+describe('Jira outages', () => {
+  it('rides out 5xx and a 429, waiting out Retry-After, and still opens exactly one issue', async () => {
+    await jira.settled();
+    const from = jira.calls.length;
+    jira.failNext(2, 500);
+    jira.failNext(1, 429, 2);
+    const req = await request('alice', ['dba'], 'during an outage');
+    const issue = await issueFor(req.id);
+    await stack.waitFor(() => issue.properties.has('accessbot.request'), 20_000, 'the property');
+    const calls = jira.calls.slice(from);
+    expect(calls.filter((c) => c.status === 500)).toHaveLength(2);
+    const limited = calls.findIndex((c) => c.status === 429);
+    expect(limited).toBeGreaterThanOrEqual(0);
+    // Nothing was sent to Jira again before the 2 s it asked for had passed.
+    expect(calls[limited + 1]!.at - calls[limited]!.at).toBeGreaterThanOrEqual(1900);
+    expect(
+      [...jira.model.issues.values()].filter((i) => i.labels.includes(`accessbot-${req.id}`)),
+    ).toHaveLength(1);
+  });
+});
+
 describe('moves on the board are reviews', () => {
   it('approves as the mover with the reason from their comment', async () => {
     const req = await request('alice', ['dba'], 'db migration');
@@ -251,6 +274,16 @@ describe('moves on the board are reviews', () => {
     expect(last).toContain('Mallory moved this issue to *Approved*: the review was not recorded');
     expect(last).toContain('may not review');
     expect(last).toContain('back in *Pending*');
+  });
+
+  it('tells a mover who maps to no access user, and moves the issue back', async () => {
+    const req = await request('alice', ['dba'], 'who is eve');
+    const issue = await issueFor(req.id);
+    const res = await send(jira.moveIssue(issue.key, 'Approved', 'acc-eve', SECRET));
+    expect(res.status).toBe(200);
+    expect((await current(req.id)).reviews).toHaveLength(0);
+    expect(issue.status.name).toBe('Pending');
+    expect(bodies(issue).at(-1)).toContain('Eve could not be matched to an access user');
   });
 
   it('with a threshold of two, the first move leaves the request pending and says so', async () => {

@@ -20,6 +20,8 @@ export interface RecordedCall {
   accountId?: string;
   authScheme?: 'Basic' | 'Bearer';
   status: number;
+  /** Arrival time (ms since epoch), for checks that a Retry-After was honoured. */
+  at: number;
 }
 
 type Fault = { status: number; retryAfterSeconds?: number; method?: string; path?: RegExp };
@@ -127,7 +129,7 @@ export class FakeJira {
       : url.pathname;
     const query = Object.fromEntries(url.searchParams.entries());
     const method = req.method ?? 'GET';
-    const call: RecordedCall = { method, path, query, body: undefined, status: 0 };
+    const call: RecordedCall = { method, path, query, body: undefined, status: 0, at: Date.now() };
     let reply: Reply;
     try {
       reply = this.route(req, method, path, query, raw, call);
