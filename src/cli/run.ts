@@ -4,6 +4,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { registerAdminCommands } from './commands/admin.js';
 import { registerConfigCommands } from './commands/config.js';
+import { registerDeliveryCommands } from './commands/deliveries.js';
 import { registerRequestCommands } from './commands/request.js';
 import { registerRoleCommands } from './commands/roles.js';
 import { registerServeCommands } from './commands/serve.js';
@@ -52,6 +53,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerAdminCommands(program, ctx);
   registerUserCommands(program, ctx);
   registerRoleCommands(program, ctx);
+  registerDeliveryCommands(program, ctx);
   registerConfigCommands(program, ctx);
   registerServeCommands(program, ctx);
   registerVersionCommand(program, ctx);

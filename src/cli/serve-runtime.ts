@@ -1,13 +1,12 @@
 // What `accessbot serve | api | host` run. Loaded only by those commands, so everyday verbs
-// do not pay for loading fastify, SQLite and the host.
+// do not pay for loading fastify, SQLite, BullMQ and the plugins.
 
 import { HttpAccessClient } from '../api/client.js';
 import { ensureServiceToken, type RunningApi, startApiServer } from '../api/server.js';
 import type { Config } from '../config/index.js';
-import { AccessbotError } from '../errors.js';
+import { type RunningHost, startHost } from '../host/index.js';
 import { createLogger, type Logger } from '../log.js';
 import type { CliContext } from './context.js';
-import { loadHostModule, type RunningHost } from './host-module.js';
 
 /** The identity `serve` gives its own plugin host, and the role that lets it review on behalf. */
 export const HOST_SERVICE_USER = 'accessbot-host';
@@ -48,16 +47,10 @@ async function startHostWith(
   apiUrl: string,
   token: string,
   log: Logger,
-): Promise<RunningHost | undefined> {
-  const hostModule = await loadHostModule();
-  if (!hostModule) {
-    log.warn('the plugin host is not available in this build; running without it');
-    ctx.io.out('plugin host: not available in this build (running the API only)');
-    return undefined;
-  }
+): Promise<RunningHost> {
   const hostConfig: Config = { ...config, host: { ...config.host, api: { url: apiUrl, token } } };
   const client = new HttpAccessClient({ baseUrl: apiUrl, token });
-  const host = await hostModule.startHost({ config: hostConfig, client, log });
+  const host = await startHost({ config: hostConfig, client, log });
   ctx.io.out(`plugin host listening on ${host.url}`);
   return host;
 }
@@ -76,7 +69,7 @@ export async function runServe(ctx: CliContext, config: Config): Promise<void> {
     announceApi(ctx, api);
     const token = await ensureServiceToken(api.store, HOST_SERVICE_USER, HOST_SERVICE_ROLES);
     const host = await startHostWith(ctx, config, api.url, token, log);
-    if (host) parts.push({ name: 'host', close: () => host.close() });
+    parts.push({ name: 'host', close: () => host.close() });
   } catch (err) {
     for (const part of parts.reverse()) await part.close().catch(() => undefined);
     throw err;
@@ -99,6 +92,5 @@ export async function runHostOnly(
 ): Promise<void> {
   const log = createLogger({ level: config.log.level });
   const host = await startHostWith(ctx, config, apiUrl, token, log);
-  if (!host) throw new AccessbotError('PLUGIN_NOT_FOUND', 'the plugin host is not available in this build');
   await closeOnSignal(ctx, log, [{ name: 'host', close: () => host.close() }]);
 }

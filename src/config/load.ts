@@ -49,6 +49,25 @@ function pickConfigFile(
   return { explicit: false };
 }
 
+function detachDisabledPlugins(tree: Record<string, unknown>): Map<string, unknown> {
+  const detached = new Map<string, unknown>();
+  const plugins = tree.plugins;
+  if (!plugins || typeof plugins !== 'object' || Array.isArray(plugins)) return detached;
+  for (const [id, block] of Object.entries(plugins as Record<string, unknown>)) {
+    if (block && typeof block === 'object' && (block as { enabled?: unknown }).enabled === false) {
+      detached.set(id, block);
+      delete (plugins as Record<string, unknown>)[id];
+    }
+  }
+  return detached;
+}
+
+function reattachPlugins(tree: Record<string, unknown>, blocks: Map<string, unknown>): void {
+  if (blocks.size === 0) return;
+  const plugins = tree.plugins as Record<string, unknown>;
+  for (const [id, block] of blocks) plugins[id] = block;
+}
+
 export async function loadConfig(opts: LoadConfigOptions = {}): Promise<LoadedConfig> {
   const env = opts.env ?? process.env;
   const cwd = opts.cwd ?? process.cwd();
@@ -63,10 +82,13 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<LoadedCo
     const source = readConfigYaml(file);
     issues.push(...source.issues);
     tree = source.tree;
-    interpolateEnv(tree, env, secrets);
   }
+  // A disabled plugin block is kept as written: its secrets need not exist until it is enabled.
+  const disabled = detachDisabledPlugins(tree);
+  interpolateEnv(tree, env, secrets);
   applyOverrides(tree, envOptions.overrides);
   resolveFileRefs(tree, file ? dirname(file) : cwd, secrets);
+  reattachPlugins(tree, disabled);
 
   // A value that could not be resolved would also fail its schema; one line per path is enough.
   const unresolved = new Set(issues.map((i) => i.path));

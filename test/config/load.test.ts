@@ -270,3 +270,18 @@ describe('readEnvOptions', () => {
     ]);
   });
 });
+
+describe('disabled plugin blocks', () => {
+  it('are not resolved, so their missing secrets are no error', async () => {
+    const file = writeConfig(`
+plugins:
+  chat:
+    enabled: false
+    token: \${NOT_SET_ANYWHERE}
+    channel: file:/nonexistent/channel
+`);
+    const { pluginConfigs, config } = await loadConfig({ file, env: {}, plugins });
+    expect(pluginConfigs.size).toBe(0);
+    expect(config.plugins.chat).toMatchObject({ enabled: false });
+  });
+});

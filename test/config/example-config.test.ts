@@ -1,0 +1,57 @@
+// The shipped example config must stay valid: every key it documents exists, and every plugin
+// block it shows passes that plugin's real schema once enabled.
+
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config/index.js';
+
+const EXAMPLE = fileURLToPath(new URL('../../config/accessbot.example.yaml', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'accessbot-example-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const SECRETS = {
+  ACCESSBOT_HOST_TOKEN: 'abt_host-token-for-tests',
+  ACCESSBOT_WEBHOOK_SECRET: 'webhook-secret-0123456789',
+  SLACK_SIGNING_SECRET: 'slack-signing-secret',
+  JIRA_API_TOKEN: 'jira-api-token',
+  JIRA_WEBHOOK_SECRET: 'jira-webhook-secret-0123',
+  PAGERDUTY_API_KEY: 'pd-api-key',
+};
+
+describe('config/accessbot.example.yaml', () => {
+  it('loads as shipped: disabled plugin blocks need none of their secrets', async () => {
+    const env = {
+      ACCESSBOT_HOST_TOKEN: SECRETS.ACCESSBOT_HOST_TOKEN,
+      ACCESSBOT_WEBHOOK_SECRET: SECRETS.ACCESSBOT_WEBHOOK_SECRET,
+    };
+    const { config, pluginConfigs } = await loadConfig({ file: EXAMPLE, env });
+    expect([...pluginConfigs.keys()]).toEqual(['webhook']);
+    expect(config.host.api.token).toBe(SECRETS.ACCESSBOT_HOST_TOKEN);
+    expect(config.host.routing.length).toBeGreaterThan(0);
+  });
+
+  it('names the secrets an enabled block is missing', async () => {
+    const err = await loadConfig({ file: EXAMPLE, env: {} }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).details.map((i) => i.path).sort()).toEqual([
+      'host.api.token',
+      'plugins.webhook.secret',
+    ]);
+  });
+
+  it('every plugin block passes its plugin schema once enabled', async () => {
+    const tokenFile = join(dir, 'slack-token');
+    writeFileSync(tokenFile, 'xoxb-from-file\n');
+    const enabled = readFileSync(EXAMPLE, 'utf8')
+      .replaceAll('enabled: false', 'enabled: true')
+      .replace('file:/run/secrets/slack-bot-token', `file:${tokenFile}`);
+    const file = join(dir, 'all-enabled.yaml');
+    writeFileSync(file, enabled);
+    const { pluginConfigs } = await loadConfig({ file, env: SECRETS });
+    expect([...pluginConfigs.keys()].sort()).toEqual(['jira', 'pagerduty', 'slack', 'webhook']);
+    expect(pluginConfigs.get('slack')).toMatchObject({ token: 'xoxb-from-file' });
+  });
+});
