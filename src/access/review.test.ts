@@ -388,3 +388,24 @@ describe('input the type system cannot stop at run time', () => {
     expect(request.reviews).toEqual([]);
   });
 });
+
+describe('immutability', () => {
+  function deepFreeze<T>(value: T): T {
+    if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+      Object.freeze(value);
+      for (const inner of Object.values(value)) deepFreeze(inner);
+    }
+    return value;
+  }
+
+  it('reviews, resolutions and expiry work on a deeply frozen request (nothing is mutated in place)', () => {
+    const tomReq = deepFreeze(newAccessRequest({ id: 't', user: seedUsers.tom, roles: ['prod-db'] }, ctx));
+    const first = deepFreeze(applyReview(tomReq, seedUsers.ruth, approve(seedUsers.ruth), soon));
+    const second = applyReview(first, seedUsers.sam, approve(seedUsers.sam), soon);
+    expect(second.state).toBe('APPROVED');
+    expect(first.reviews).toHaveLength(1);
+    expect(applyResolution(first, { state: 'DENIED', by: 'ivan' }, soon).state).toBe('DENIED');
+    expect(expireIfDue(first, new Date(Date.parse(first.requestExpires)))?.state).toBe('EXPIRED');
+    expect(first.state).toBe('PENDING');
+  });
+});
