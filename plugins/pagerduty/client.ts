@@ -56,7 +56,7 @@ export interface Rejected {
   rejected: PluginError;
 }
 
-interface Response<T> {
+interface Answer<T> {
   status: number;
   body: T;
   error?: PluginError;
@@ -87,7 +87,8 @@ export class PagerDutyClient {
     if (method !== 'GET') headers.From = this.opts.fromEmail;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     const what = `PagerDuty ${method} ${path}`;
-    let res: globalThis.Response;
+    let res: Response;
+    let text: string;
     try {
       res = await fetch(url, {
         method,
@@ -95,17 +96,22 @@ export class PagerDutyClient {
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal: AbortSignal.timeout(this.opts.timeoutMs),
       });
+      text = await res.text();
     } catch (err) {
       throw transient(`${what} failed: ${(err as Error).message}`, err);
     }
-    const text = await res.text();
     let parsed: unknown = null;
     try {
       parsed = text ? JSON.parse(text) : null;
     } catch {
       parsed = null;
     }
-    if (res.ok) return { status: res.status, body: parsed as T } satisfies Response<T>;
+    if (res.ok) {
+      // A proxy's HTML page with a 200 is not PagerDuty's answer.
+      if (parsed === null || typeof parsed !== 'object')
+        throw transient(`${what}: ${res.status} without a JSON body`);
+      return { status: res.status, body: parsed as T } satisfies Answer<T>;
+    }
     const pdErr = (parsed as { error?: { message?: string; code?: number; errors?: string[] } } | null)
       ?.error;
     const detail = pdErr
@@ -114,7 +120,7 @@ export class PagerDutyClient {
     // PagerDuty documents ratelimit-reset (seconds); Retry-After wins when both are present.
     const retryAfter = res.headers.get('retry-after') ?? res.headers.get('ratelimit-reset');
     const error = errorFromHttpStatus(res.status, `${what}: ${res.status} ${detail}`, retryAfter);
-    return { status: res.status, body: parsed as T, error } satisfies Response<T>;
+    return { status: res.status, body: parsed as T, error } satisfies Answer<T>;
   }
 
   private async ok<T>(

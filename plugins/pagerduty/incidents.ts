@@ -30,6 +30,17 @@ function pick(incidents: PdIncident[]): PdIncident | undefined {
   return incidents.find((i) => i.status !== 'resolved') ?? incidents[0];
 }
 
+/** The incident an earlier attempt opened for this request on this service, if any. */
+export async function findIncident(
+  client: PagerDutyClient,
+  serviceId: string,
+  requestId: string,
+): Promise<IncidentRef | null> {
+  const incidentKey = incidentKeyFor(requestId);
+  const found = pick(await client.findIncidentsByKey(incidentKey, serviceId));
+  return found ? toRef(found, serviceId, incidentKey) : null;
+}
+
 export async function openIncident(
   client: PagerDutyClient,
   serviceId: string,
@@ -38,8 +49,8 @@ export async function openIncident(
 ): Promise<IncidentRef> {
   const incidentKey = incidentKeyFor(card.requestId);
   // A previous attempt may have opened it and lost the answer (timeout, crash, 5xx after commit).
-  const existing = pick(await client.findIncidentsByKey(incidentKey, serviceId));
-  if (existing) return toRef(existing, serviceId, incidentKey);
+  const existing = await findIncident(client, serviceId, card.requestId);
+  if (existing) return existing;
   const created = await client.createIncident({
     title: incidentTitle(card),
     serviceId,

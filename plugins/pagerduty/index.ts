@@ -4,7 +4,7 @@
 import { type Card, definePlugin, type MessageRef, permanent } from '../../src/plugin-sdk/index.js';
 import { PagerDutyClient } from './client.js';
 import { type PagerDutyConfig, pagerDutyConfigSchema } from './config.js';
-import { asIncidentRef, closeIncident, noteReview, openIncident } from './incidents.js';
+import { asIncidentRef, closeIncident, findIncident, noteReview, openIncident } from './incidents.js';
 import { evaluateOnCall } from './on-call.js';
 
 const annotationValues = (card: Card, name: string): string[] => [
@@ -44,13 +44,18 @@ export default definePlugin({
       },
 
       async deliver(target, card): Promise<MessageRef> {
-        // Paging someone about a request that is already decided helps nobody.
         if (card.state !== 'PENDING') {
-          ctx.log.info(
-            { requestId: card.requestId, state: card.state },
-            'request already resolved: no incident',
-          );
-          return { skipped: true, serviceId: target.id };
+          // Paging someone about a request that is already decided helps nobody; but an earlier
+          // attempt whose answer was lost may have opened one, which must not stay open.
+          const orphan = await findIncident(client, target.id, card.requestId);
+          if (!orphan) {
+            ctx.log.info(
+              { requestId: card.requestId, state: card.state },
+              'request already resolved: no incident',
+            );
+            return { skipped: true, serviceId: target.id };
+          }
+          return orphan.resolved ? orphan : closeIncident(client, ctx.kv, orphan, card);
         }
         const ref = await openIncident(client, target.id, card, config.urgency);
         ctx.log.info(

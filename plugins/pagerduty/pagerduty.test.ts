@@ -96,6 +96,24 @@ describe('incidents', () => {
     expect(pd.dir.incidents).toHaveLength(1);
   });
 
+  it('resolves an incident a lost attempt opened when the retry finds the request decided', async () => {
+    pd.dir.addService('Access Requests');
+    const { plugin } = await pluginWith();
+    const target = await plugin.resolveRecipient('Access Requests', 'reviewer');
+    const card = requestCard();
+    pd.loseNextResponse((m, p) => m === 'POST' && p === '/incidents');
+    await caught(plugin.deliver(target, card));
+    const denied = requestCard({ id: card.requestId, state: 'DENIED', resolvedBy: 'bob', version: 2 });
+    const ref = await plugin.deliver(target, denied);
+    expect(ref.incidentId).toBe(pd.dir.incidents[0]!.id);
+    expect(ref.resolved).toBe(true);
+    expect(pd.dir.incidents).toHaveLength(1);
+    expect(pd.dir.incidents[0]!.status).toBe('resolved');
+    expect(pd.dir.notesOf(ref.incidentId as string).map((n) => n.content)).toEqual([
+      expect.stringContaining('DENIED by bob'),
+    ]);
+  });
+
   it('does not page anyone for a request already resolved when its delivery runs', async () => {
     pd.dir.addService('Access Requests');
     const { plugin } = await pluginWith();
