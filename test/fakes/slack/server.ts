@@ -24,6 +24,8 @@ export interface FakeSlackMessage {
   text: string;
   blocks: Json[];
   threadTs?: string;
+  /** When the fake received the post (ms since epoch). */
+  postedAt: number;
   /** Every version of the message, oldest first (the post, then each chat.update). */
   history: { text: string; blocks: Json[] }[];
 }
@@ -309,6 +311,7 @@ export class FakeSlack {
       text,
       blocks,
       ...(threadTs ? { threadTs } : {}),
+      postedAt: Date.now(),
       history: [{ text, blocks }],
     });
     return {
