@@ -2,8 +2,10 @@
 // plugin suites drive the whole path: create a request → the plugin posts → a signed click
 // comes back → a review by the mapped person.
 
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { HttpAccessClient } from '../../src/api/client.js';
 import type { UserInput } from '../../src/api/client-types.js';
 import { ensureServiceToken } from '../../src/api/server.js';
@@ -12,6 +14,7 @@ import { type RunningHost, type StartHostOptions, startHost } from '../../src/ho
 import { createLogger } from '../../src/log.js';
 import type { PluginDefinition } from '../../src/plugin-sdk/index.js';
 import { startTestApi, type TestApi } from './api.js';
+import type { HostProcessSpec } from './host-process.js';
 
 export interface TestStackOptions {
   rolesYaml: string;
@@ -119,4 +122,55 @@ export async function startTestStack(opts: TestStackOptions): Promise<TestStack>
     await testApi.stop();
     throw err;
   }
+}
+
+export interface HostChild {
+  url: string;
+  pid: number;
+  /** Sends `signal` and waits for the process to exit. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** What the process wrote to stderr (warnings, errors). */
+  stderr(): string;
+}
+
+/** Starts test/support/host-process.ts as a real child process and waits until it listens. */
+export async function spawnHostProcess(spec: HostProcessSpec, timeoutMs = 30_000): Promise<HostChild> {
+  const entry = fileURLToPath(new URL('./host-process.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    env: { ...process.env, ACCESSBOT_HOST_SPEC: JSON.stringify(spec) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let err = '';
+  child.stderr.on('data', (c: Buffer) => {
+    err = (err + c.toString('utf8')).slice(-20_000);
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(
+      () => reject(new Error(`host process did not start in ${timeoutMs} ms: ${err}`)),
+      timeoutMs,
+    );
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString('utf8');
+      const m = /READY (\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`host process exited with ${code}: ${err}`));
+    });
+  });
+  return {
+    url,
+    pid: child.pid!,
+    async kill(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
+    stderr: () => err,
+  };
 }
