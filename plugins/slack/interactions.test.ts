@@ -181,6 +181,58 @@ describe('approve and deny from a message', () => {
   });
 });
 
+describe("answers within Slack's 3 seconds whatever happens downstream", () => {
+  it('acknowledges a click before Slack opens the modal and a submission before the host decides', async () => {
+    const r = await rig();
+    const { message, requestId } = await postedRequest(r);
+    // A slow Slack: the modal cannot open before the click has been answered.
+    fake.latencyMs = 1500;
+    const viewsBefore = fake.views.length;
+    try {
+      const click = await r.post(
+        signInteraction(SECRET, clickPayload(fake, message, 'UALICE', 'accessbot_approve')),
+      );
+      expect(click.status).toBe(200);
+      expect(fake.views.length).toBe(viewsBefore);
+      await r.slack.idle();
+    } finally {
+      fake.latencyMs = 0;
+    }
+    expect(fake.views.length).toBe(viewsBefore + 1);
+
+    // A host that takes its time: the submission is answered while the decision is still open.
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let decided = false;
+    const original = r.t.ctx.decide;
+    r.t.ctx.decide = async (d) => {
+      await gate;
+      decided = true;
+      return original(d);
+    };
+    const res = await r.post(signInteraction(SECRET, submitPayload(fake, fake.views.at(-1)!, 'slow host')));
+    expect(res.status).toBe(200);
+    expect(decided).toBe(false);
+    release();
+    await r.slack.idle();
+    expect(decided).toBe(true);
+    expect(r.t.decisions.map((d) => d.requestId)).toEqual([requestId]);
+    expect(ephemeralsFor('UALICE').at(-1)).toBe('✅ Your review was recorded.');
+  });
+
+  it('tells the clicker when the host fails, instead of leaving them guessing', async () => {
+    const r = await rig();
+    const { message } = await postedRequest(r);
+    r.t.ctx.decide = async () => {
+      throw new Error('API down');
+    };
+    await clickAndSubmit(r, message, 'UALICE', 'accessbot_deny', 'x');
+    expect(ephemeralsFor('UALICE').at(-1)).toMatch(/^⚠️ Something went wrong/);
+  });
+});
+
 describe('refused before anything is parsed', () => {
   const now = () => Math.floor(Date.now() / 1000);
 
