@@ -39,6 +39,10 @@ export interface Receiver {
   badSignatures(): number;
   /** Calls answered with a failure by `answer`. */
   failedCalls(): number;
+  /** Calls being handled right now (useful with `delay`). */
+  inFlight(): number;
+  /** Hold every call this long before answering (0 = answer at once). */
+  delay(ms: number): void;
   /** Decide the answer for each call (null = accept). Reset with answer(null). */
   answer(fn: ((call: number, path: string) => ReceiverAnswer | null) | null): void;
   stop(): Promise<void>;
@@ -60,6 +64,8 @@ export async function startReceiver(opts: { secret: string }): Promise<Receiver>
   let badSignatures = 0;
   let failedCalls = 0;
   let calls = 0;
+  let inFlight = 0;
+  let delayMs = 0;
   let answerFn: ((call: number, path: string) => ReceiverAnswer | null) | null = null;
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -104,7 +110,14 @@ export async function startReceiver(opts: { secret: string }): Promise<Receiver>
   };
 
   const server = createServer((req, res) => {
-    handle(req, res).catch(() => res.writeHead(400).end());
+    inFlight++;
+    const run = async () => {
+      if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
+      await handle(req, res);
+    };
+    run()
+      .catch(() => res.writeHead(400).end())
+      .finally(() => inFlight--);
   });
   server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -133,6 +146,10 @@ export async function startReceiver(opts: { secret: string }): Promise<Receiver>
     accepted: () => accepted,
     badSignatures: () => badSignatures,
     failedCalls: () => failedCalls,
+    inFlight: () => inFlight,
+    delay(ms) {
+      delayMs = ms;
+    },
     answer(fn) {
       answerFn = fn;
       calls = 0;
