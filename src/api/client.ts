@@ -20,17 +20,21 @@ export interface HttpAccessClientOptions {
   baseUrl: string;
   token: string;
   timeoutMs?: number;
+  /** A watch connection silent this long counts as dropped (default 45 s: three heartbeats). */
+  watchIdleTimeoutMs?: number;
 }
 
 export class HttpAccessClient implements AccessClient {
   private readonly baseUrl: string;
   private readonly token: string;
   private readonly timeoutMs: number;
+  private readonly watchIdleTimeoutMs: number | undefined;
 
   constructor(opts: HttpAccessClientOptions) {
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
     this.token = opts.token;
     this.timeoutMs = opts.timeoutMs ?? 30_000;
+    this.watchIdleTimeoutMs = opts.watchIdleTimeoutMs;
   }
 
   whoami(): Promise<WhoAmI> {
@@ -113,7 +117,12 @@ export class HttpAccessClient implements AccessClient {
 
   watch(opts: WatchOptions): Promise<void> {
     return followWatchStream(
-      { baseUrl: this.baseUrl, token: this.token, connectTimeoutMs: this.timeoutMs },
+      {
+        baseUrl: this.baseUrl,
+        token: this.token,
+        connectTimeoutMs: this.timeoutMs,
+        ...(this.watchIdleTimeoutMs === undefined ? {} : { idleTimeoutMs: this.watchIdleTimeoutMs }),
+      },
       opts,
     );
   }

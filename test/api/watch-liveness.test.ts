@@ -1,0 +1,86 @@
+// Dead connections that never close: the server sends a heartbeat comment, and the client
+// treats a silent stream as dropped and resumes with Last-Event-ID.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import type { AccessRequest, RequestEvent } from '../../src/access/types.js';
+import { HttpAccessClient } from '../../src/api/client.js';
+import { formatEvent, streamEvents } from '../../src/api/watch-stream.js';
+import { createLogger } from '../../src/log.js';
+import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { waitFor } from './helpers.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function listen(server: Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanups.push(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
+  const address = server.address();
+  return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+}
+
+function event(seq: number): RequestEvent {
+  return {
+    seq,
+    type: 'put',
+    at: new Date().toISOString(),
+    request: { id: `r${seq}`, version: 1 } as AccessRequest,
+  };
+}
+
+it('the server writes a heartbeat comment while there is nothing to send', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'accessbot-hb-'));
+  const store = new SqliteStore({ path: join(dir, 'a.db') });
+  cleanups.push(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const server = createServer((req, res) => {
+    void streamEvents({ store, since: 0, res, log: createLogger({ level: 'silent' }), heartbeatMs: 50 });
+  });
+  const url = await listen(server);
+  const abort = new AbortController();
+  cleanups.push(() => abort.abort());
+  const res = await fetch(url, { signal: abort.signal });
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  let text = '';
+  while ((text.match(/^: heartbeat$/gm) ?? []).length < 2) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += new TextDecoder().decode(value);
+  }
+  expect(text.match(/^: heartbeat$/gm)?.length).toBeGreaterThanOrEqual(2);
+});
+
+it('the client drops a silent stream and resumes after the last event it delivered', async () => {
+  const lastEventIds: (string | undefined)[] = [];
+  const server = createServer((req, res) => {
+    lastEventIds.push(req.headers['last-event-id'] as string | undefined);
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    // First connection: one event, then silence (no heartbeat, never closed).
+    if (lastEventIds.length === 1) res.write(formatEvent(event(1)));
+    else res.write(formatEvent(event(1)) + formatEvent(event(2)));
+  });
+  const url = await listen(server);
+  const client = new HttpAccessClient({ baseUrl: url, token: 'abt_x', watchIdleTimeoutMs: 300 });
+  const seen: number[] = [];
+  const abort = new AbortController();
+  const watching = client.watch({ since: 0, signal: abort.signal, onEvent: (e) => void seen.push(e.seq) });
+  await waitFor(() => (seen.length >= 2 ? true : undefined), 'resume after silence');
+  abort.abort();
+  await watching;
+  expect(seen).toEqual([1, 2]);
+  expect(lastEventIds.slice(0, 2)).toEqual(['0', '1']);
+});
