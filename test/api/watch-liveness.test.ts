@@ -47,7 +47,7 @@ it('the server writes a heartbeat comment while there is nothing to send', async
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   });
-  const server = createServer((req, res) => {
+  const server = createServer((_req, res) => {
     void streamEvents({ store, since: 0, res, log: createLogger({ level: 'silent' }), heartbeatMs: 50 });
   });
   const url = await listen(server);
