@@ -215,7 +215,7 @@ describe('bad input gets one clear line and a non-zero exit', () => {
   });
 });
 
-describe('terminal safety', () => {
+describe('terminal safety', { timeout: 90_000 }, () => {
   it('shows control characters in a reason escaped, never raw', async () => {
     const carol = await t.clientFor('carol');
     const req = await carol.createRequest({

@@ -45,7 +45,7 @@ function expectOk(r: CliResult): void {
   expect(r.code).toBe(0);
 }
 
-describe('role request (Role Access Requests guide)', () => {
+describe('role request (Role Access Requests guide)', { timeout: 90_000 }, () => {
   it('contractor requests dba, approver lists and approves, requester sees APPROVED', async () => {
     const created = await as(
       'carol',
@@ -196,7 +196,7 @@ describe('role request (Role Access Requests guide)', () => {
   });
 });
 
-describe('resource request (Resource Access Requests guide)', () => {
+describe('resource request (Resource Access Requests guide)', { timeout: 90_000 }, () => {
   const node = '/teleport.example.com/node/bbb56211-7b54-4f9e-bee9-b68ea156be5f';
 
   it('prints the resource block, and the reviewer list truncates resources with [+]', async () => {
