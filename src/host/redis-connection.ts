@@ -64,7 +64,14 @@ async function answers(options: RedisOptions, timeoutMs: number): Promise<boolea
   }
 }
 
-async function startPrivateRedis(dataDir: string, log: PinoLogger): Promise<ResolvedRedis> {
+export interface ResolveRedisOptions {
+  /** Where to look for an already running Redis (default 127.0.0.1:6379). */
+  localAddress?: { host: string; port: number };
+  /** The server binary (default `redis-server` from PATH). */
+  redisServer?: string;
+}
+
+async function startPrivateRedis(dataDir: string, log: PinoLogger, binary: string): Promise<ResolvedRedis> {
   const dir = resolvePath(dataDir, 'redis');
   mkdirSync(dir, { recursive: true });
   const socket = join(dir, 'redis.sock');
@@ -95,7 +102,7 @@ async function startPrivateRedis(dataDir: string, log: PinoLogger): Promise<Reso
     join(dir, 'redis.log'),
   ];
   await new Promise<void>((resolve, reject) => {
-    const child = spawn('redis-server', args, { stdio: 'ignore' });
+    const child = spawn(binary, args, { stdio: 'ignore' });
     child.on('error', () => reject(new AccessbotError('REDIS_UNAVAILABLE', NO_REDIS)));
     child.on('exit', (code) =>
       code === 0
@@ -140,7 +147,11 @@ async function startPrivateRedis(dataDir: string, log: PinoLogger): Promise<Reso
   };
 }
 
-export async function resolveRedis(config: Config, log: PinoLogger): Promise<ResolvedRedis> {
+export async function resolveRedis(
+  config: Config,
+  log: PinoLogger,
+  opts: ResolveRedisOptions = {},
+): Promise<ResolvedRedis> {
   const url = config.host.redis.url ?? process.env.REDIS_URL;
   if (url) {
     const options = redisOptionsFromUrl(url);
@@ -150,8 +161,9 @@ export async function resolveRedis(config: Config, log: PinoLogger): Promise<Res
       stop: async () => {},
     };
   }
-  const local: RedisOptions = { host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null };
+  const { host, port } = opts.localAddress ?? { host: '127.0.0.1', port: 6379 };
+  const local: RedisOptions = { host, port, maxRetriesPerRequest: null };
   if (await answers(local, 300))
-    return { options: local, description: '127.0.0.1:6379', stop: async () => {} };
-  return startPrivateRedis(config.api.data_dir, log);
+    return { options: local, description: `${host}:${port}`, stop: async () => {} };
+  return startPrivateRedis(config.api.data_dir, log, opts.redisServer ?? 'redis-server');
 }

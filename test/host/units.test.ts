@@ -1,0 +1,150 @@
+// Small pure pieces of the host whose behaviour users feel indirectly: who gets a request,
+// how long a retry waits, what a job id looks like, where Redis comes from, and the webhook
+// signature check.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
+import { sign, verify } from '../../plugins/webhook/signature.js';
+import { configSchema, type RouteRule } from '../../src/config/schema.js';
+import { jobIdFor } from '../../src/host/job-ids.js';
+import { redisOptionsFromUrl, resolveRedis } from '../../src/host/redis-connection.js';
+import { backoffDelayMs, isPermanent } from '../../src/host/retry-policy.js';
+import { recipientsFromRules } from '../../src/host/router.js';
+import { createLogger } from '../../src/log.js';
+import { permanent, rateLimited, transient } from '../../src/plugin-sdk/index.js';
+
+describe('routing rules', () => {
+  const rules: RouteRule[] = [
+    { roles: ['dba'], targets: { webhook: ['a'], other: ['x'] } },
+    { roles: ['dev-*'], targets: { webhook: ['b'] } },
+    { roles: ['*'], targets: { webhook: ['fallback'] } },
+  ];
+  it('matches role globs and uses `*` only when nothing specific matched', () => {
+    expect(recipientsFromRules(rules, ['dba'], 'webhook')).toEqual(['a']);
+    expect(recipientsFromRules(rules, ['dev-web', 'dba'], 'webhook')).toEqual(['a', 'b']);
+    expect(recipientsFromRules(rules, ['auditor'], 'webhook')).toEqual(['fallback']);
+    expect(recipientsFromRules(rules, ['dba'], 'other')).toEqual(['x']);
+    expect(recipientsFromRules(rules, ['auditor'], 'other')).toEqual([]);
+  });
+});
+
+describe('retry delays', () => {
+  const policy = { attempts: 5, baseMs: 1000, maxMs: 8000 };
+  it('doubles with jitter between half and the full step, capped', () => {
+    expect(backoffDelayMs(policy, 1, transient('x'), () => 0)).toBe(500);
+    expect(backoffDelayMs(policy, 1, transient('x'), () => 0.999)).toBe(999);
+    expect(backoffDelayMs(policy, 3, transient('x'), () => 0)).toBe(2000);
+    expect(backoffDelayMs(policy, 10, transient('x'), () => 0.999)).toBeLessThanOrEqual(8000);
+  });
+  it('waits at least Retry-After when rate limited', () => {
+    expect(backoffDelayMs(policy, 1, rateLimited('slow down', 7000), () => 0)).toBe(7000);
+    expect(backoffDelayMs(policy, 1, rateLimited('slow down', 7000), () => 0.999)).toBeLessThan(8000);
+  });
+  it('treats permanent and auth errors as dead letters, the rest as retryable', () => {
+    expect(isPermanent(permanent('no such channel'))).toBe(true);
+    expect(isPermanent(transient('timeout'))).toBe(false);
+    expect(isPermanent(new Error('socket hang up'))).toBe(false);
+  });
+});
+
+describe('job ids', () => {
+  it('are deterministic, colon-free and not integers', () => {
+    const a = jobIdFor({ op: 'update', plugin: 'p', requestId: 'r:1', target: 't', version: 3 });
+    expect(a).toBe(jobIdFor({ op: 'update', plugin: 'p', requestId: 'r:1', target: 't', version: 3 }));
+    expect(a).not.toContain(':');
+    expect(a).not.toBe(jobIdFor({ op: 'update', plugin: 'p', requestId: 'r:1', target: 't', version: 4 }));
+    expect(Number.isInteger(Number(jobIdFor({ op: 'route', plugin: '1', requestId: '2', version: 3 })))).toBe(
+      false,
+    );
+  });
+});
+
+describe('finding Redis', () => {
+  it('reads redis://, rediss:// and unix:// URLs', () => {
+    expect(redisOptionsFromUrl('redis://u:p%40ss@db.example:6380/2')).toMatchObject({
+      host: 'db.example',
+      port: 6380,
+      username: 'u',
+      password: 'p@ss',
+      db: 2,
+    });
+    expect(redisOptionsFromUrl('rediss://cache.example')).toMatchObject({ port: 6379, tls: {} });
+    expect(redisOptionsFromUrl('unix:///run/redis/redis.sock')).toMatchObject({
+      path: '/run/redis/redis.sock',
+    });
+    expect(() => redisOptionsFromUrl('http://x')).toThrow(/redis:\/\//);
+  });
+
+  async function closedPort(): Promise<number> {
+    const srv = createServer();
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const port = (srv.address() as { port: number }).port;
+    await new Promise<void>((r) => srv.close(() => r()));
+    return port;
+  }
+
+  it('starts a private redis-server in the data dir when nothing else is there, and shares it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'accessbot-host-redis-'));
+    const config = configSchema.parse({ api: { data_dir: dir } });
+    const log = createLogger({ level: 'silent' });
+    const localAddress = { host: '127.0.0.1', port: await closedPort() };
+    const first = await resolveRedis(config, log, { localAddress });
+    try {
+      expect(first.options.path).toBe(join(dir, 'redis', 'redis.sock'));
+      const second = await resolveRedis(config, log, { localAddress });
+      expect(second.options.path).toBe(first.options.path);
+      await second.stop();
+      const client = new Redis(first.options);
+      expect(await client.ping()).toBe('PONG');
+      client.disconnect();
+    } finally {
+      await first.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('stops with REDIS_UNAVAILABLE and how to get Redis when there is none', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'accessbot-host-redis-'));
+    try {
+      const config = configSchema.parse({ api: { data_dir: dir } });
+      const err = await resolveRedis(config, createLogger({ level: 'silent' }), {
+        localAddress: { host: '127.0.0.1', port: await closedPort() },
+        redisServer: 'no-such-redis-server-binary',
+      }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'REDIS_UNAVAILABLE' });
+      expect((err as Error).message).toMatch(/REDIS_URL/);
+      expect((err as Error).message).not.toContain('\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('webhook signature', () => {
+  const secret = 'unit-secret-0123456789';
+  const body = Buffer.from('{"a":1}');
+  const now = 1_700_000_000_000;
+  const ts = String(now / 1000);
+  const headers = (sig: string, t = ts) => ({ 'x-accessbot-signature': sig, 'x-accessbot-timestamp': t });
+  it('accepts its own signature and refuses forged, missing and stale ones', () => {
+    expect(verify(secret, headers(sign(secret, ts, body)), body, 300, now)).toEqual({ ok: true });
+    expect(verify(secret, headers(sign('other-secret-0123456', ts, body)), body, 300, now)).toEqual({
+      ok: false,
+      reason: 'forged',
+    });
+    expect(verify(secret, headers(sign(secret, ts, body)), Buffer.from('{"a":2}'), 300, now)).toEqual({
+      ok: false,
+      reason: 'forged',
+    });
+    expect(verify(secret, {}, body, 300, now)).toEqual({ ok: false, reason: 'missing' });
+    const old = String(now / 1000 - 301);
+    expect(verify(secret, headers(sign(secret, old, body), old), body, 300, now)).toEqual({
+      ok: false,
+      reason: 'stale',
+    });
+  });
+});
