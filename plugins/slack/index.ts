@@ -24,7 +24,10 @@ export default definePlugin({
   async create(ctx): Promise<SlackPluginInstance> {
     const config: SlackConfig = ctx.config;
     const client = createWebClient(botToken(config), config.api_url, config.timeout_ms);
-    const messages = new SlackMessages(client, ctx.kv, { reasonMaxLength: config.reason_max_length });
+    const messages = new SlackMessages(client, ctx.kv, {
+      reasonMaxLength: config.reason_max_length,
+      buttons: config.interactions !== 'none',
+    });
     const interactions = new SlackInteractions(client, ctx);
     let socket: SocketModeConnection | undefined;
     if (config.interactions === 'socket') {

@@ -100,6 +100,16 @@ describe('messages', () => {
     expect(buttonActionIds(message)).toEqual([]);
   });
 
+  it('shows no buttons when interactions are off, only the CLI hint', async () => {
+    const slack = await instance({ interactions: 'none', signing_secret: undefined });
+    expect(slack.routes!()).toEqual([]);
+    const card = testCard();
+    const ref = await slack.deliver(channel, card);
+    const message = fake.rootMessages(ops).find((m) => m.ts === ref.ts)!;
+    expect(buttonActionIds(message)).toEqual([]);
+    expect(sectionTexts(message.blocks).join('\n')).toContain(`--deny ${card.requestId}`);
+  });
+
   it('cuts a long reason at the configured length with a visible marker', async () => {
     const slack = await instance({ reason_max_length: 100 });
     const ref = await slack.deliver(channel, testCard({ reason: 'x'.repeat(5000) }));

@@ -27,6 +27,8 @@ const FALLBACK_MAX = 3000;
 
 export interface RenderOptions {
   reasonMaxLength: number;
+  /** False when nothing receives clicks (`interactions: none`): a button that does nothing misleads. */
+  buttons?: boolean;
 }
 
 /** Cuts user text to `max` raw characters, escapes it, and cuts again if escaping grew it past `hardMax`. */
@@ -147,7 +149,7 @@ export function renderMessage(
       elements: [mrkdwn(`Review from the CLI: \`${fitText(card.cliHint, 300)}\``)],
     });
   }
-  if (showsButtons(target, card)) {
+  if (opts.buttons !== false && showsButtons(target, card)) {
     blocks.push({
       type: 'actions',
       block_id: 'accessbot_actions',
