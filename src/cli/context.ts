@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { AccessClient } from '../api/client-types.js';
-import { type LoadedConfig, loadConfig } from '../config/index.js';
+import type { LoadedConfig } from '../config/index.js';
 import { AccessbotError } from '../errors.js';
 import { createAccessClient } from './api-client.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
@@ -67,7 +67,10 @@ export class CliContext {
   /** The config named by --config or ACCESSBOT_CONFIG (or ./accessbot.yaml), loaded once. */
   config(cmd: Command): Promise<LoadedConfig> {
     const file = this.globals(cmd).config;
-    this.loaded ??= loadConfig({ ...(file ? { file } : {}), env: this.io.env, cwd: this.io.cwd });
+    // Loaded on demand: zod and the plugins are a noticeable part of a short command's start.
+    this.loaded ??= import('../config/load.js').then(({ loadConfig }) =>
+      loadConfig({ ...(file ? { file } : {}), env: this.io.env, cwd: this.io.cwd }),
+    );
     return this.loaded;
   }
 

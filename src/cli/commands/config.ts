@@ -2,7 +2,8 @@
 // lists every problem at once.
 
 import type { Command } from 'commander';
-import { ConfigError } from '../../config/index.js';
+import type { ConfigError } from '../../config/index.js';
+import { hasCode } from '../../errors.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { formatFailure } from '../failure.js';
@@ -24,12 +25,13 @@ export function registerConfigCommands(program: Command, ctx: CliContext): void 
           ...(plugins.length > 0 ? [`plugins enabled: ${plugins.join(', ')}`] : []),
         ]);
       } catch (err) {
-        if (!(err instanceof ConfigError)) throw err;
+        if (!hasCode(err, 'CONFIG_INVALID') || !('describe' in (err as object))) throw err;
+        const invalid = err as ConfigError;
         if (ctx.format(cmd) === 'json') {
-          ctx.io.out(JSON.stringify({ ok: false, ...err.toJSON() }, null, 2));
+          ctx.io.out(JSON.stringify({ ok: false, ...invalid.toJSON() }, null, 2));
         } else {
-          ctx.io.err(formatFailure(err.code, err.message, 'each problem is listed below'));
-          for (const line of err.describe()) ctx.io.err(`  ${safeText(line)}`);
+          ctx.io.err(formatFailure(invalid.code, invalid.message, 'each problem is listed below'));
+          for (const line of invalid.describe()) ctx.io.err(`  ${safeText(line)}`);
         }
         ctx.exitCode = EXIT.INPUT;
       }

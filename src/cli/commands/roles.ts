@@ -3,7 +3,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { parseRolesYaml } from '../../access/role-schema.js';
 import type { Role } from '../../access/types.js';
 import { AccessbotError } from '../../errors.js';
 import type { CliContext } from '../context.js';
@@ -11,7 +10,7 @@ import { renderTable } from '../format/table.js';
 import { safeText } from '../format/text.js';
 
 /** Reads and checks a roles file locally, so a malformed file never reaches the API. */
-export function readRolesFile(file: string): Role[] {
+export async function readRolesFile(file: string): Promise<Role[]> {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -19,6 +18,8 @@ export function readRolesFile(file: string): Role[] {
     const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
     throw new AccessbotError('BAD_REQUEST', `cannot read ${file} (${code})`);
   }
+  // The role schema (zod) loads only for this command.
+  const { parseRolesYaml } = await import('../../access/role-schema.js');
   const roles = parseRolesYaml(text);
   if (roles.length === 0) throw new AccessbotError('INVALID_ROLE', `${file} holds no role documents`);
   return roles;
@@ -34,7 +35,7 @@ export function registerRoleCommands(program: Command, ctx: CliContext): void {
     .description('create or replace roles from a YAML file (several documents allowed)')
     .requiredOption('-f, --file <file>', 'roles YAML file')
     .action(async (flags: { file: string }, cmd: Command) => {
-      const parsed = readRolesFile(resolve(ctx.io.cwd, flags.file));
+      const parsed = await readRolesFile(resolve(ctx.io.cwd, flags.file));
       const applied = await (await ctx.client(cmd)).applyRoles(parsed);
       ctx.emit(cmd, applied, () =>
         applied.map((r) => `role "${safeText(r.metadata.name)}" has been applied`),
