@@ -10,6 +10,8 @@ spec:
   allow:
     request:
       roles: ['dba', 'dev-*']
+      annotations:
+        accessbot/notify-recorder: ['#from-annotation']
 ---
 kind: role
 version: v7
@@ -57,5 +59,7 @@ export const HOST_USERS = [
   { name: 'carol', email: 'carol@example.com', roles: ['reviewer'] },
   // Needs two approvals, so a second click meets a still-pending request.
   { name: 'dave', email: 'dave@example.com', roles: ['careful-requester'] },
+  // Automatic reviews of the test plugin `recorder` are authored as this user.
+  { name: 'recorder-bot', email: 'recorder-bot@example.com', roles: ['reviewer'] },
   { name: 'mallory', email: 'mallory@example.com', roles: ['bystander'] },
 ];
