@@ -36,6 +36,13 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly notifier = new EventEmitter();
   private readonly now: () => Date;
+  /**
+   * Parsed roles, reused while nobody changed them: every API call reads all roles, and
+   * parsing them each time was a quarter of a create's CPU. `data_version` moves when
+   * another connection (another process on the same file) commits; our own role writes
+   * clear the cache directly.
+   */
+  private rolesCache: { dataVersion: number; roles: Role[] } | undefined;
 
   constructor(opts: SqliteStoreOptions) {
     if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
@@ -250,7 +257,12 @@ export class SqliteStore implements Store {
   }
 
   async listRoles(): Promise<Role[]> {
-    return this.prepared.listRoles.all().map((r) => JSON.parse(r.doc) as Role);
+    const dataVersion = this.db.pragma('data_version', { simple: true }) as number;
+    if (this.rolesCache?.dataVersion !== dataVersion) {
+      const roles = this.prepared.listRoles.all().map((r) => JSON.parse(r.doc) as Role);
+      this.rolesCache = { dataVersion, roles };
+    }
+    return [...this.rolesCache.roles];
   }
 
   async getRole(name: string): Promise<Role | null> {
@@ -259,12 +271,14 @@ export class SqliteStore implements Store {
   }
 
   async putRoles(roles: Role[]): Promise<void> {
+    this.rolesCache = undefined;
     this.db.transaction(() => {
       for (const role of roles) this.prepared.putRole.run(role.metadata.name, JSON.stringify(role));
     })();
   }
 
   async deleteRole(name: string): Promise<boolean> {
+    this.rolesCache = undefined;
     return this.prepared.deleteRole.run(name).changes > 0;
   }
 

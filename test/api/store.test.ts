@@ -101,3 +101,18 @@ it('finds users by email case-insensitively and deletes their tokens with them',
   expect(await store.findToken('h1')).toBeNull();
   await store.close();
 });
+
+it('sees roles written through another connection to the same file (cached roles are not stale)', async () => {
+  const path = tempDb();
+  const a = new SqliteStore({ path });
+  const b = new SqliteStore({ path });
+  const role = (name: string) => ({ kind: 'role' as const, metadata: { name }, spec: {} });
+  await a.putRoles([role('one')]);
+  expect((await a.listRoles()).map((r) => r.metadata.name)).toEqual(['one']);
+  await b.putRoles([role('two')]);
+  expect((await a.listRoles()).map((r) => r.metadata.name)).toEqual(['one', 'two']);
+  await b.deleteRole('one');
+  expect((await a.listRoles()).map((r) => r.metadata.name)).toEqual(['two']);
+  await a.close();
+  await b.close();
+});
