@@ -17,6 +17,23 @@ interface ReceiverEvent {
   ack(response?: Record<string, unknown>): Promise<void>;
 }
 
+/** Bolt's logger interface over ours, so socket trouble (reconnects, refused tokens) lands in the host log. */
+function boltLogger(log: Logger) {
+  let level = LogLevel.WARN;
+  const text = (msg: unknown[]) => msg.map((m) => (typeof m === 'string' ? m : String(m))).join(' ');
+  return {
+    debug: (...msg: unknown[]) => log.debug({ component: 'slack-socket-mode' }, text(msg)),
+    info: (...msg: unknown[]) => log.info({ component: 'slack-socket-mode' }, text(msg)),
+    warn: (...msg: unknown[]) => log.warn({ component: 'slack-socket-mode' }, text(msg)),
+    error: (...msg: unknown[]) => log.error({ component: 'slack-socket-mode' }, text(msg)),
+    setLevel: (l: LogLevel) => {
+      level = l;
+    },
+    getLevel: () => level,
+    setName: () => {},
+  };
+}
+
 export async function startSocketMode(
   appToken: string,
   apiUrl: string,
@@ -25,7 +42,8 @@ export async function startSocketMode(
 ): Promise<SocketModeConnection> {
   const receiver = new SocketModeReceiver({
     appToken,
-    logLevel: LogLevel.ERROR,
+    logger: boltLogger(log),
+    logLevel: LogLevel.WARN,
     installerOptions: { clientOptions: { slackApiUrl: apiUrl } },
   });
   // The receiver only needs something with processEvent; a full Bolt App would insist on its own routing.
