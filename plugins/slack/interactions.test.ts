@@ -264,6 +264,11 @@ describe('refused before anything is parsed', () => {
     await r.slack.idle();
     expect(fake.views.length).toBe(views);
     expect(r.t.decisions).toHaveLength(0);
+    // Refusals are logged, without the secret or the token.
+    expect(r.t.logs.some((l) => l.level === 'warn')).toBe(true);
+    const logged = JSON.stringify(r.t.logs);
+    expect(logged).not.toContain(SECRET);
+    expect(logged).not.toContain(fake.botToken);
   });
 
   it('a signed but malformed body → 400 BAD_REQUEST', async () => {
