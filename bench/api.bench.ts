@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import type { AccessRequest } from '../src/access/types.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
 import { CONTRACTOR_ROLES_YAML, seedUsers } from '../test/access/fixtures.js';
-import { startTestApi } from '../test/support/api.js';
+import { startTestApi, type TestApi } from '../test/support/api.js';
 import type { BenchSection } from './types.js';
 
 const CREATES = 2_000;
@@ -28,6 +28,7 @@ async function httpCreatesPerSecond(): Promise<{
   perSecond: number;
   p99Ms: number;
   template: AccessRequest;
+  replay: { events: number; perSecond: number; storePerSecond: number };
 }> {
   const t = await startTestApi({ rolesYaml: CONTRACTOR_ROLES_YAML, users: [seedUsers.alice] });
   try {
@@ -49,10 +50,47 @@ async function httpCreatesPerSecond(): Promise<{
     );
     const seconds = (performance.now() - start) / 1000;
     latencies.sort((a, b) => a - b);
-    return { perSecond: CREATES / seconds, p99Ms: percentile(latencies, 99), template };
+    return {
+      perSecond: CREATES / seconds,
+      p99Ms: percentile(latencies, 99),
+      template,
+      replay: await replayRate(t),
+    };
   } finally {
     await t.stop();
   }
+}
+
+/** A watcher that was down: how fast it catches up on the whole log over SSE. */
+async function replayRate(
+  t: TestApi,
+): Promise<{ events: number; perSecond: number; storePerSecond: number }> {
+  const latest = await t.adminClient.latestSeq();
+  let start = performance.now();
+  for (let seq = 0; ; ) {
+    const batch = await t.api.store.eventsSince(seq, 500);
+    if (batch.length === 0) break;
+    seq = batch.at(-1)?.seq ?? seq;
+  }
+  const storePerSecond = latest / ((performance.now() - start) / 1000);
+  const abort = new AbortController();
+  let caughtUp: () => void = () => {};
+  const done = new Promise<void>((resolve) => {
+    caughtUp = resolve;
+  });
+  start = performance.now();
+  const watching = t.adminClient.watch({
+    since: 0,
+    signal: abort.signal,
+    onEvent: (e) => {
+      if (e.seq >= latest) caughtUp();
+    },
+  });
+  await done;
+  const perSecond = latest / ((performance.now() - start) / 1000);
+  abort.abort();
+  await watching;
+  return { events: latest, perSecond, storePerSecond };
 }
 
 async function storeInsertsPerSecond(template: AccessRequest): Promise<number> {
@@ -208,6 +246,16 @@ export default async function run(): Promise<BenchSection> {
         name: 'creates/s one core could sustain at that CPU cost (load-independent)',
         value: Math.round(1000 / lean.cpuMsPerCreate),
         unit: 'creates/s',
+      },
+      {
+        name: `watch replay of the whole log from seq 0 (${http.replay.events} events)`,
+        value: Math.round(http.replay.perSecond),
+        unit: 'events/s',
+        baseline: {
+          name: 'store.eventsSince in batches of 500, in process',
+          value: Math.round(http.replay.storePerSecond),
+          unit: 'events/s',
+        },
       },
       {
         name: `watch commit → SSE event at HttpAccessClient, p50 (${watch.sse.length} events)`,
