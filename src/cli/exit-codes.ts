@@ -2,7 +2,7 @@
 //   0  success (for `request create` without --nowait: the request was approved)
 //   1  usage or input error: bad flags, malformed input, invalid config (nothing was changed)
 //   2  the API refused: not authenticated, not allowed, not found, conflicting state
-//   3  the API could not be reached
+//   3  the API (or, for serve/host/deliveries, Redis) could not be reached
 //   4  `request create` waited and the request was denied or expired
 export const EXIT = {
   OK: 0,

@@ -67,7 +67,7 @@ function connectionCode(err: unknown): string | undefined {
 }
 
 function exitCodeFor(err: AccessbotError): ExitCode {
-  if (err.code === 'API_UNAVAILABLE') return EXIT.UNREACHABLE;
+  if (err.code === 'API_UNAVAILABLE' || err.code === 'REDIS_UNAVAILABLE') return EXIT.UNREACHABLE;
   if (err.status === 400 || err.code === 'CONFIG_INVALID' || err.code === 'PLUGIN_NOT_FOUND')
     return EXIT.INPUT;
   return EXIT.REFUSED;

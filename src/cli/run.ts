@@ -20,7 +20,7 @@ Exit codes:
   0  success (request create: the request was approved)
   1  usage or input error; nothing was changed
   2  the API refused (authentication, permission, not found, state)
-  3  the API could not be reached
+  3  the API (or, for serve/host/deliveries, Redis) could not be reached
   4  request create waited and the request was denied or expired`;
 
 export function buildProgram(ctx: CliContext): Command {

@@ -175,6 +175,6 @@ describe('version and help', () => {
   it('help documents the exit codes', async () => {
     const r = await runCli(['--help']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('3  the API could not be reached');
+    expect(r.stdout).toContain('3  the API (or, for serve/host/deliveries, Redis) could not be reached');
   });
 });
