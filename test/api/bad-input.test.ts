@@ -141,6 +141,16 @@ describe('authentication', () => {
     await expectUnchanged();
   });
 
+  it('authentication happens before the body is parsed', async () => {
+    const res = await fetch(`${t.api.url}/v1/requests`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer abt_forged', 'content-type': 'application/json' },
+      body: '{"this is": not json',
+    });
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('INVALID_TOKEN');
+  });
+
   it('an unknown route → NOT_FOUND (404)', async () => {
     const res = await raw('GET', '/v1/nothing-here');
     expect(res).toMatchObject({ status: 404, body: { error: { code: 'NOT_FOUND' } } });
