@@ -114,13 +114,16 @@ describe('config check', { timeout: 60_000 }, () => {
         'api:',
         '  listen: everywhere',
         'host:',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: config syntax, not a JS template
         '  public_url: ${PUBLIC_URL}',
         '  delivery:',
         '    attempts: 0',
         '  api:',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: config syntax, not a JS template
         '    token: ${MISSING_TOKEN_VAR}',
         'plugins:',
         '  webhook:',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: config syntax, not a JS template
         '    secret: ${HOOK_SECRET}',
         '  teams_typo:',
         '    enabled: true',

@@ -117,6 +117,7 @@ plugins:
     expect(err.describe()).toContain('host.delivery.atempts: unknown key');
   });
 
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: config syntax, not a JS template
   it('resolves ${ENV} inside strings and file: secrets relative to the config file', async () => {
     mkdirSync(join(dir, 'secrets'), { recursive: true });
     writeFileSync(join(dir, 'secrets', 'chat-token'), '  xoxb-from-a-file\n');
@@ -137,6 +138,7 @@ plugins:
     expect(source).toBe(file);
     expect(config.host.public_url).toBe('https://bot.example.com/accessbot');
     expect(config.host.api.token).toBe('tok-123456');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: config syntax, not a JS template
     expect(config.host.redis.prefix).toBe('literal-${NOT_A_VAR}');
     expect(pluginConfigs.get('chat')).toEqual({
       token: 'xoxb-from-a-file',
