@@ -87,6 +87,10 @@ describe('messages', () => {
     expect(texts).toContain('*Reason*\nfix the replica');
     expect(texts).toContain(`*Request ID*\n${card.requestId}`);
     expect(texts).toContain(`accessbot request review --approve|--deny ${card.requestId}`);
+    const expires = Math.floor(Date.parse(card.requestExpires) / 1000);
+    expect(texts).toContain(
+      `*Request expires*\n<!date^${expires}^{date_short_pretty} {time}|${card.requestExpires}>`,
+    );
     expect(buttonActionIds(message)).toEqual(['accessbot_approve', 'accessbot_deny']);
     expect(message.text).toContain('⏳ PENDING');
   });

@@ -41,6 +41,13 @@ export function fitText(text: string, max: number, hardMax = SECTION_MAX): strin
   }
 }
 
+/** Slack shows `<!date^…>` in each reader's own time zone; the ISO text is the fallback. */
+export function slackDate(iso: string): string {
+  const ms = Date.parse(iso);
+  if (!Number.isFinite(ms)) return fitText(iso, 60);
+  return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time}|${fitText(new Date(ms).toISOString(), 60)}>`;
+}
+
 const mrkdwn = (text: string) => ({ type: 'mrkdwn', text });
 const plain = (text: string) => ({ type: 'plain_text', text, emoji: true });
 
@@ -120,8 +127,8 @@ export function renderMessage(
         mrkdwn(`*Request ID*\n${fitText(card.requestId, 100)}`),
         mrkdwn(
           card.state === 'APPROVED'
-            ? `*Access until*\n${fitText(card.accessExpires, 60)}`
-            : `*Request expires*\n${fitText(card.requestExpires, 60)}`,
+            ? `*Access until*\n${slackDate(card.accessExpires)}`
+            : `*Request expires*\n${slackDate(card.requestExpires)}`,
         ),
       ],
     },
