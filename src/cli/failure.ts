@@ -83,9 +83,18 @@ export function formatFailure(code: ErrorCode, message: string, hint?: string): 
   return `error [${code}]: ${oneLine(message)}${fix ? ` (${fix})` : ''}`;
 }
 
+/** Config problems are listed in the line itself, so `serve` reports all of them at once. */
+function withConfigIssues(err: AccessbotError): string {
+  if (err.code !== 'CONFIG_INVALID' || !Array.isArray(err.details)) return err.message;
+  const issues = (err.details as { path?: unknown; message?: unknown }[])
+    .filter((i) => typeof i.path === 'string' && typeof i.message === 'string')
+    .map((i) => `${i.path}: ${i.message}`);
+  return issues.length > 0 ? `${err.message}: ${issues.join('; ')}` : err.message;
+}
+
 export function describeFailure(err: unknown, ctx: { apiUrl?: string } = {}): Failure {
   if (err instanceof AccessbotError) {
-    return { line: formatFailure(err.code, err.message), exitCode: exitCodeFor(err) };
+    return { line: formatFailure(err.code, withConfigIssues(err)), exitCode: exitCodeFor(err) };
   }
   const conn = connectionCode(err);
   if (conn) {

@@ -161,6 +161,19 @@ describe('config check', { timeout: 60_000 }, () => {
     expect(r.stderr).not.toContain('short-secret');
   });
 
+  it('serve refuses an invalid config with every problem on one line, before starting anything', async () => {
+    const file = join(dir, 'serve-bad.yaml');
+    writeFileSync(file, 'api:\n  listen: nowhere\nlog:\n  level: loud\n');
+    const r = await runCli(['serve', '--config', file], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(
+      `error [CONFIG_INVALID]: configuration has 2 problems in ${file}: api.listen: host:port, e.g. 127.0.0.1:3080; ` +
+        `log.level: Invalid option: expected one of "trace"|"debug"|"info"|"warn"|"error"|"fatal"|"silent" ` +
+        "(run 'accessbot config check' to see every problem)\n",
+    );
+  });
+
   it('--config with a missing file is one clear line', async () => {
     const r = await runCli(['--config', join(dir, 'nope.yaml'), 'config', 'check'], { cwd: dir });
     expect(r.code).toBe(1);

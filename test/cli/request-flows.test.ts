@@ -146,6 +146,24 @@ describe('role request (Role Access Requests guide)', { timeout: 90_000 }, () =>
     expect(done.stdout.trimEnd().split('\n').at(-1)).toBe('Request denied, reason="not today"');
   });
 
+  it('a waiting request that expires ends the wait with exit 4', async () => {
+    const r = await as(
+      'carol',
+      'request',
+      'create',
+      '--roles',
+      'dba',
+      '--reason',
+      'quick',
+      '--request-ttl',
+      '2s',
+    );
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(4);
+    expect(r.stdout).toContain('Waiting for request approval...');
+    expect(r.stdout.trimEnd().split('\n').at(-1)).toBe('Request expired before it was approved');
+  });
+
   it('admin approve grants only the --roles subset, with reason and annotations', async () => {
     const created = await as(
       'olga',
