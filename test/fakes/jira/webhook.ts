@@ -66,6 +66,12 @@ export async function sendWebhook(
   url: string,
   hook: SignedWebhook,
 ): Promise<{ status: number; body: string }> {
-  const res = await fetch(url, { method: 'POST', headers: hook.headers, body: hook.rawBody });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: hook.headers,
+    body: hook.rawBody,
+    // Jira gives up on a slow receiver too; a hung test host must not hang the fake.
+    signal: AbortSignal.timeout(30_000),
+  });
   return { status: res.status, body: await res.text() };
 }
