@@ -60,7 +60,7 @@ export function runCli(args: string[], opts: CliRunOptions = {}): Promise<CliRes
 }
 
 /** Polls until `check` holds, up to `timeoutMs` (generous: the test machine may be loaded). */
-export async function waitUntil(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+export async function waitUntil(check: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
