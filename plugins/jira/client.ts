@@ -148,6 +148,18 @@ export class JiraApi {
     }
   }
 
+  /** One changelog entry by id (Cloud only), for issues whose expanded changelog is cut at 100. */
+  async changelogById(issueKey: string, id: string): Promise<JiraHistory | null> {
+    if (this.deployment !== 'cloud' || !/^\d+$/.test(id)) return null;
+    const res = await this.call(`reading changelog ${id} of ${issueKey}`, () =>
+      this.client.issues.getChangeLogsByIds<{ histories?: JiraHistory[] }>({
+        issueIdOrKey: issueKey,
+        changelogIds: [Number(id)],
+      }),
+    );
+    return res.histories?.find((h) => String(h.id) === id) ?? null;
+  }
+
   /** Issues of a project carrying a label. Cloud's index may lag a creation by a few seconds. */
   async issuesWithLabel(projectKey: string, label: string): Promise<JiraIssue[]> {
     const jql = `project = "${projectKey}" AND labels = "${label}"`;

@@ -481,6 +481,26 @@ describe('data center and edge cases', () => {
     expect(fake.callsTo('GET', /^\/rest\/api\/2\/search\/jql$/)).toHaveLength(0);
   });
 
+  it('credits the announced move even when the issue has more history than one changelog page', async () => {
+    const decisions = reviewers();
+    const { inst } = await instance(decisions);
+    const card = makeCard({ requestId: randomUUID() });
+    decisions.cards.set(card.requestId, card);
+    const ref = await inst.deliver(target, card);
+    const issue = issueOf(String(ref.issueKey));
+    const [pending, , denied] = fake.model.statusesOf(issue);
+    for (let i = 0; i < 60; i++) {
+      fake.model.setStatus(issue, denied!, 'acc-dave');
+      fake.model.setStatus(issue, pending!, 'acc-dave');
+    }
+    const hook = fake.moveIssue(issue.key, 'Approved', 'acc-bob', SECRET);
+    // Someone else moves it again before the webhook is handled.
+    fake.model.setStatus(issue, denied!, 'acc-mallory');
+    await post(inst, hook);
+    expect(decisions.received).toMatchObject([{ action: 'approve', person: { email: 'bob@example.com' } }]);
+    expect(fake.callsTo('POST', /\/changelog\/list$/)).toHaveLength(1);
+  });
+
   it('ignores moves of issues that accessbot did not create', async () => {
     const decisions = reviewers();
     const { inst } = await instance(decisions);

@@ -25,17 +25,19 @@ export type StatusChangeResult =
   | { handled: false; why: string }
   | { handled: true; outcome: string; requestId: string; state?: string };
 
-/** The status change this webhook announced, as Jira's own changelog records it. */
-function statusMove(
+/**
+ * The status change this webhook announced, as Jira's own changelog records it. Only that
+ * entry counts: taking "the newest move" instead could credit someone else's later move.
+ */
+async function statusMove(
+  api: JiraApi,
   issue: JiraIssue,
   changelogId: string | undefined,
-): { history: JiraHistory; to: string } | null {
-  const histories = issue.changelog?.histories ?? [];
-  const withStatus = histories.filter((h) => h.items.some((i) => i.field === 'status'));
-  // Fall back to the newest status change when the announced one is beyond the returned page.
+): Promise<{ history: JiraHistory; to: string } | null> {
+  if (changelogId === undefined) return null;
   const history =
-    withStatus.find((h) => h.id === changelogId) ??
-    [...withStatus].sort((a, b) => Date.parse(b.created) - Date.parse(a.created))[0];
+    issue.changelog?.histories.find((h) => String(h.id) === changelogId) ??
+    (await api.changelogById(issue.key, changelogId));
   const item = history?.items.find((i) => i.field === 'status');
   if (!history || !item?.toString) return null;
   return { history, to: item.toString };
@@ -81,7 +83,7 @@ export async function handleStatusChange(
   if (known && (JSON.parse(known) as IssueRef).issueKey !== issue.key)
     return { handled: false, why: 'issue property names a request that belongs to another issue' };
 
-  const move = statusMove(issue, changelogId);
+  const move = await statusMove(api, issue, changelogId);
   if (!move?.history.author) return { handled: false, why: 'no status change in the changelog' };
   const identity = identityOf(move.history.author);
   if (!identity || identity === (await deps.botIdentity()))

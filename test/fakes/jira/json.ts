@@ -87,10 +87,11 @@ export function issueJson(base: string, model: FakeJiraModel, issue: FakeIssue, 
     ...(expand.includes('changelog')
       ? {
           changelog: {
+            // Like Jira, the expanded changelog is one page of at most 100 entries.
             startAt: 0,
-            maxResults: issue.histories.length,
+            maxResults: 100,
             total: issue.histories.length,
-            histories: issue.histories.map((h) => historyJson(base, model, h)),
+            histories: issue.histories.slice(0, 100).map((h) => historyJson(base, model, h)),
           },
         }
       : {}),

@@ -6,7 +6,7 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { commentJson, issueJson, userJson } from './json.js';
+import { commentJson, historyJson, issueJson, userJson } from './json.js';
 import { ALL_PERMISSIONS, FakeJiraModel, type FakeJiraUser, type FakeStatus } from './model.js';
 import { buildWebhook, issueUpdatedPayload, type SignedWebhook, sendWebhook } from './webhook.js';
 
@@ -286,6 +286,22 @@ export class FakeJira {
         issue.properties.set(key, body);
         return { status: existed ? 200 : 201 };
       }
+    }
+    if (rest === '/changelog/list' && method === 'POST') {
+      const ids = ((body as { changelogIds?: unknown } | undefined)?.changelogIds ?? []) as unknown[];
+      if (!Array.isArray(ids) || ids.length === 0)
+        return jiraError(400, [], { changelogIds: 'changelogIds must not be empty.' });
+      const wanted = new Set(ids.map(String));
+      const histories = issue.histories.filter((h) => wanted.has(h.id));
+      return {
+        status: 200,
+        body: {
+          startAt: 0,
+          maxResults: 1000,
+          total: histories.length,
+          histories: histories.map((h) => historyJson(base, this.model, h)),
+        },
+      };
     }
     if (rest === '/comment' && method === 'GET') {
       const ordered = [...issue.comments];
