@@ -14,7 +14,7 @@ import type { AccessClient } from '../api/client-types.js';
 import type { RouteRule } from '../config/schema.js';
 import { AccessbotError } from '../errors.js';
 import type { Logger as PinoLogger } from '../log.js';
-import { PluginError } from '../plugin-sdk/index.js';
+import { PluginError, permanent } from '../plugin-sdk/index.js';
 import type { ActivePlugin } from './active-plugins.js';
 import type { DeliveryQueues } from './delivery-queues.js';
 import { type DeliveryJobData, jobIdFor } from './job-ids.js';
@@ -61,38 +61,104 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
   const log = d.log.child({ plugin: plugin.id });
   const queue = d.queues.queues.get(plugin.id)!;
 
-  async function withTargetLock<T>(
-    job: Job<DeliveryJobData>,
-    token: string | undefined,
-    fn: () => Promise<T>,
-  ): Promise<T> {
-    const lockKey = `${d.keys.refs(plugin.id, job.data.requestId)}:lock:${job.data.target}`;
-    if (!(await d.lock.acquire(lockKey, job.id!))) return waitAndRetry(job, token, 100);
+  /** One attempt at one target's message: who owns the lock, which try it is, when it was queued. */
+  interface Attempt {
+    requestId: string;
+    tkey: string;
+    owner: string;
+    attempt: number;
+    queuedAt: number;
+  }
+
+  const attemptOf = (job: Job<DeliveryJobData>): Attempt => ({
+    requestId: job.data.requestId,
+    tkey: job.data.target!,
+    owner: job.id!,
+    attempt: job.attemptsMade + 1,
+    queuedAt: job.timestamp,
+  });
+
+  /** Runs `fn` holding the target's lock; undefined when someone else holds it. */
+  async function underTargetLock<T>(a: Attempt, fn: () => Promise<T>): Promise<{ value: T } | undefined> {
+    const lockKey = `${d.keys.refs(plugin.id, a.requestId)}:lock:${a.tkey}`;
+    if (!(await d.lock.acquire(lockKey, a.owner))) return undefined;
     try {
-      return await fn();
+      return { value: await fn() };
     } finally {
-      await d.lock.release(lockKey, job.id!);
+      await d.lock.release(lockKey, a.owner);
     }
   }
 
   /** Renders the newest version seen when the platform shows an older one. Call under the target lock. */
-  async function catchUp(
-    job: Job<DeliveryJobData>,
-    tkey: string,
-    rec: RefRecord,
-    minVersion: number,
-  ): Promise<Outcome> {
-    const latest = Math.max(minVersion, await d.progress.latestVersion(job.data.requestId));
+  async function catchUp(a: Attempt, rec: RefRecord, minVersion: number): Promise<Outcome> {
+    const latest = Math.max(minVersion, await d.progress.latestVersion(a.requestId));
     if (rec.state !== 'posted' || !rec.ref || rec.renderedVersion >= latest) return 'skipped';
-    const request = await d.reader.current(job.data.requestId, latest);
+    const request = await d.reader.current(a.requestId, latest);
     if (!request || request.version <= rec.renderedVersion) return 'skipped';
     const card = await d.reader.card(request, rec.target.audience);
     const newRef = await plugin.instance.update(rec.target, rec.ref, card, {
       deliveryId: `${rec.deliveryId}.v${request.version}`,
-      attempt: job.attemptsMade + 1,
+      attempt: a.attempt,
     });
-    await d.refs.rendered(plugin.id, request.id, tkey, request.version, newRef ?? undefined);
+    await d.refs.rendered(plugin.id, request.id, a.tkey, request.version, newRef ?? undefined);
+    d.metrics.deliveryLatency.observe({ plugin: plugin.id, op: 'update' }, (Date.now() - a.queuedAt) / 1000);
     return 'ok';
+  }
+
+  /** Posts a claimed target's message (or catches up if it is already posted). Call under the lock. */
+  async function postTarget(a: Attempt): Promise<Outcome> {
+    const rec = await d.refs.get(plugin.id, a.requestId, a.tkey);
+    if (!rec) return 'skipped';
+    if (rec.state === 'posted') return catchUp(a, rec, 0);
+    const request = await d.reader.current(a.requestId, await d.progress.latestVersion(a.requestId));
+    if (!request) return 'skipped';
+    const card = await d.reader.card(request, rec.target.audience);
+    const ref = await plugin.instance.deliver(rec.target, card, {
+      deliveryId: rec.deliveryId,
+      attempt: a.attempt,
+    });
+    await d.refs.commit(plugin.id, a.requestId, a.tkey, ref, request.version);
+    d.metrics.deliveryLatency.observe({ plugin: plugin.id, op: 'post' }, (Date.now() - a.queuedAt) / 1000);
+    // A newer version may have arrived while we were posting; its update job skipped us.
+    await catchUp(a, { ...rec, state: 'posted', ref, renderedVersion: request.version }, 0);
+    return 'ok';
+  }
+
+  /**
+   * The route job tries each new target's post (or update) right away, saving a queue round
+   * trip; a target that is busy or fails gets its own job, which owns retries and dead letters.
+   */
+  async function inline(
+    job: Job<DeliveryJobData>,
+    data: DeliveryJobData,
+    run: (a: Attempt) => Promise<Outcome>,
+  ): Promise<DeliveryJobData | undefined> {
+    // Owned by the route job, not the post job: a post job queued meanwhile (by a newer
+    // version's route) must wait for this attempt instead of posting beside it.
+    const a: Attempt = {
+      requestId: data.requestId,
+      tkey: data.target!,
+      owner: job.id!,
+      attempt: 1,
+      queuedAt: job.timestamp,
+    };
+    try {
+      const done = await underTargetLock(a, () => run(a));
+      if (!done) return data;
+      d.metrics.deliveries.inc({ plugin: plugin.id, op: data.op, outcome: done.value });
+      return undefined;
+    } catch (err) {
+      if (err instanceof PluginError && err.kind === 'rate_limited') {
+        await queue.rateLimit(backoffDelayMs(d.policy, 1, err));
+      }
+      if (isPermanent(err))
+        return { ...data, failedPermanently: err instanceof Error ? err.message : String(err) };
+      log.warn(
+        { jobId: jobIdFor(data), err: err instanceof Error ? err.message : String(err) },
+        'delivery failed; queued for retry',
+      );
+      return data;
+    }
   }
 
   async function route(job: Job<DeliveryJobData>): Promise<Outcome> {
@@ -120,15 +186,25 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
     );
     const records = await d.refs.all(plugin.id, requestId);
     const jobs: DeliveryJobData[] = [];
+    const now: Promise<DeliveryJobData | undefined>[] = [];
     for (const target of targets) {
       const tkey = targetKey(target.id, target.audience);
       const base = { plugin: plugin.id, requestId, target: tkey };
+      const postJob: DeliveryJobData = { op: 'post', ...base };
+      const updateJob: DeliveryJobData = { op: 'update', ...base, version: request.version };
       let rec = records.get(tkey);
-      if (!rec)
-        rec = await d.refs.claim(plugin.id, requestId, tkey, target, jobIdFor({ op: 'post', ...base }));
-      if (rec.state !== 'posted') jobs.push({ op: 'post', ...base });
-      if (request.version > 1 || rec.state === 'posted')
-        jobs.push({ op: 'update', ...base, version: request.version });
+      if (!rec) {
+        rec = await d.refs.claim(plugin.id, requestId, tkey, target, jobIdFor(postJob));
+        // Freshly claimed: nobody else can be posting it yet, so post it now.
+        if (rec.deliveryId === jobIdFor(postJob) && rec.state === 'posting')
+          now.push(inline(job, postJob, postTarget));
+        else jobs.push(postJob);
+      } else if (rec.state !== 'posted') {
+        jobs.push(postJob);
+        if (request.version > 1) jobs.push(updateJob);
+      } else {
+        jobs.push(updateJob);
+      }
       if (plugin.definition.capabilities.threadedReplies && plugin.instance.reply) {
         for (let i = 0; i < request.reviews.length; i++) jobs.push({ op: 'reply', ...base, review: i });
       }
@@ -140,50 +216,31 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
     ) {
       jobs.push({ op: 'auto-review', plugin: plugin.id, requestId });
     }
+    for (const left of await Promise.all(now)) if (left) jobs.push(left);
     await d.queues.add(jobs);
     return 'ok';
   }
 
   async function post(job: Job<DeliveryJobData>, token: string | undefined): Promise<Outcome> {
-    const { requestId } = job.data;
-    const tkey = job.data.target!;
-    return withTargetLock(job, token, async () => {
-      const rec = await d.refs.get(plugin.id, requestId, tkey);
-      if (!rec) return 'skipped';
-      if (rec.state === 'posted') return catchUp(job, tkey, rec, 0);
-      const request = await d.reader.current(requestId, await d.progress.latestVersion(requestId));
-      if (!request) return 'skipped';
-      const card = await d.reader.card(request, rec.target.audience);
-      const ref = await plugin.instance.deliver(rec.target, card, {
-        deliveryId: rec.deliveryId,
-        attempt: job.attemptsMade + 1,
-      });
-      await d.refs.commit(plugin.id, requestId, tkey, ref, request.version);
-      d.metrics.deliveryLatency.observe(
-        { plugin: plugin.id, op: 'post' },
-        (Date.now() - job.timestamp) / 1000,
-      );
-      const now = await d.refs.get(plugin.id, requestId, tkey);
-      if (now) await catchUp(job, tkey, now, 0);
-      return 'ok';
-    });
+    const { failedPermanently, ...rest } = job.data;
+    if (failedPermanently !== undefined) {
+      // Dropped from the data so that an operator's retry really tries again.
+      await job.updateData(rest);
+      throw permanent(failedPermanently);
+    }
+    const done = await underTargetLock(attemptOf(job), () => postTarget(attemptOf(job)));
+    return done ? done.value : waitAndRetry(job, token, 100);
   }
 
   async function update(job: Job<DeliveryJobData>, token: string | undefined): Promise<Outcome> {
-    const tkey = job.data.target!;
-    return withTargetLock(job, token, async () => {
-      const rec = await d.refs.get(plugin.id, job.data.requestId, tkey);
+    const a = attemptOf(job);
+    const done = await underTargetLock(a, async () => {
+      const rec = await d.refs.get(plugin.id, a.requestId, a.tkey);
       // Not posted yet: the post renders whatever is newest when it runs.
-      if (!rec || rec.state !== 'posted') return 'skipped';
-      const outcome = await catchUp(job, tkey, rec, job.data.version ?? 0);
-      if (outcome === 'ok') {
-        d.metrics.deliveryLatency.observe(
-          { plugin: plugin.id, op: 'update' },
-          (Date.now() - job.timestamp) / 1000,
-        );
-      }
-      return outcome;
+      if (!rec || rec.state !== 'posted') return 'skipped' as const;
+      return catchUp(a, rec, job.data.version ?? 0);
     });
+    return done ? done.value : waitAndRetry(job, token, 100);
   }
 
   async function reply(job: Job<DeliveryJobData>, token: string | undefined): Promise<Outcome> {

@@ -14,6 +14,8 @@ export interface DeliveryJobData {
   target?: string;
   /** Index into request.reviews (reply). */
   review?: number;
+  /** Set when the route job's immediate attempt failed permanently: dead-letter without calling again. */
+  failedPermanently?: string;
 }
 
 export function jobIdFor(data: DeliveryJobData): string {
