@@ -2,10 +2,17 @@
 // client talking to the fake Jira REST API, and a hand-built context standing in for the host.
 
 import { randomUUID } from 'node:crypto';
+import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PluginError, type PluginInstance } from '../../src/plugin-sdk/index.js';
 import { type FakeJira, type SignedWebhook, startFakeJira } from '../../test/fakes/jira/index.js';
-import { MemoryKv, makeCard, TestDecisions, testContext } from '../../test/fakes/jira/plugin-context.js';
+import {
+  MemoryKv,
+  makeCard,
+  recordingLog,
+  TestDecisions,
+  testContext,
+} from '../../test/fakes/jira/plugin-context.js';
 import plugin from './index.js';
 
 const SECRET = 'whsec-jira-0123456789abcdef';
@@ -499,6 +506,33 @@ describe('data center and edge cases', () => {
     await post(inst, hook);
     expect(decisions.received).toMatchObject([{ action: 'approve', person: { email: 'bob@example.com' } }]);
     expect(fake.callsTo('POST', /\/changelog\/list$/)).toHaveLength(1);
+  });
+
+  it('never puts credentials or the webhook secret in logs or errors', async () => {
+    const lines: string[] = [];
+    const decisions = reviewers();
+    const config = plugin.configSchema.parse(rawConfig());
+    const inst = await plugin.create(testContext(config, decisions, new MemoryKv(), recordingLog(lines)));
+    const card = makeCard({ requestId: randomUUID() });
+    decisions.cards.set(card.requestId, card);
+    const ref = await inst.deliver(target, card);
+    fake.failNext(1, 500);
+    await post(inst, fake.moveIssue(String(ref.issueKey), 'Approved', 'acc-bob', SECRET));
+    const errors: string[] = [];
+    fake.failNext(1, 401);
+    // What the host would log: the error with its whole cause chain (pino's errWithCause).
+    const logged = (e: Error) => void errors.push(JSON.stringify(pino.stdSerializers.errWithCause(e)));
+    await inst.deliver(target, makeCard({ requestId: randomUUID() })).catch(logged);
+    const bad = await instance(undefined, undefined, {
+      auth: { type: 'basic', email: 'accessbot@example.com', api_token: 'wrong-token-xyz' },
+    });
+    await bad.inst.healthCheck().catch(logged);
+    expect(errors).toHaveLength(2);
+    expect(lines.some((l) => l.includes('could not be handled'))).toBe(true);
+    const everything = [...lines, ...errors].join('\n');
+    const basic = Buffer.from('accessbot@example.com:bot-token').toString('base64');
+    for (const secret of ['bot-token', 'wrong-token-xyz', SECRET, basic])
+      expect(everything).not.toContain(secret);
   });
 
   it('ignores moves of issues that accessbot did not create', async () => {

@@ -110,11 +110,23 @@ export class TestDecisions {
   }
 }
 
-export function testContext<C>(config: C, decisions: TestDecisions, kv = new MemoryKv()): PluginContext<C> {
+/** Keeps every log call as a JSON line, so tests can look for leaked secrets. */
+export function recordingLog(lines: string[]): Logger {
+  const rec = (level: string) => (obj: object | string, msg?: string) =>
+    void lines.push(JSON.stringify({ level, obj, msg }));
+  return { debug: rec('debug'), info: rec('info'), warn: rec('warn'), error: rec('error') };
+}
+
+export function testContext<C>(
+  config: C,
+  decisions: TestDecisions,
+  kv = new MemoryKv(),
+  log: Logger = silentLog,
+): PluginContext<C> {
   return {
     id: 'jira',
     config,
-    log: silentLog,
+    log,
     kv,
     decide: (d) => decisions.decide(d),
     getCard: async (id) => decisions.cards.get(id) ?? null,
