@@ -57,6 +57,7 @@ export class CliContext {
   /** The API URL of the last client built, for "cannot reach" messages. */
   apiUrl?: string;
   private loaded?: Promise<LoadedConfig>;
+  private clientConfig?: Promise<LoadedConfig>;
 
   constructor(readonly io: CliIo) {}
 
@@ -74,8 +75,18 @@ export class CliContext {
     return this.loaded;
   }
 
+  /**
+   * For client commands: the file given with --config on this command line (not
+   * ACCESSBOT_CONFIG, which a server's environment sets), read for api.listen and
+   * api.data_dir only, so plugin blocks and their secrets do not matter here.
+   */
   private explicitConfig(cmd: Command): Promise<LoadedConfig> | undefined {
-    return this.globals(cmd).config || this.io.env.ACCESSBOT_CONFIG ? this.config(cmd) : undefined;
+    const file = this.globals(cmd).config;
+    if (!file) return undefined;
+    this.clientConfig ??= import('../config/load.js').then(({ loadConfig }) =>
+      loadConfig({ file, env: this.io.env, cwd: this.io.cwd, validatePlugins: false }),
+    );
+    return this.clientConfig;
   }
 
   async resolveApiUrl(cmd: Command): Promise<string> {

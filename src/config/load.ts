@@ -25,6 +25,8 @@ export interface LoadConfigOptions {
   plugins?: ReadonlyMap<string, PluginDefinition>;
   /** Where to discover plugins when `plugins` is not given. */
   pluginsDir?: string;
+  /** false: skip plugin blocks entirely (client commands that only need api.*); default true. */
+  validatePlugins?: boolean;
 }
 
 export interface LoadedConfig {
@@ -49,12 +51,14 @@ function pickConfigFile(
   return { explicit: false };
 }
 
-function detachDisabledPlugins(tree: Record<string, unknown>): Map<string, unknown> {
+function detachPlugins(tree: Record<string, unknown>, all: boolean): Map<string, unknown> {
   const detached = new Map<string, unknown>();
   const plugins = tree.plugins;
   if (!plugins || typeof plugins !== 'object' || Array.isArray(plugins)) return detached;
   for (const [id, block] of Object.entries(plugins as Record<string, unknown>)) {
-    if (block && typeof block === 'object' && (block as { enabled?: unknown }).enabled === false) {
+    const disabled =
+      !!block && typeof block === 'object' && (block as { enabled?: unknown }).enabled === false;
+    if (all || disabled) {
       detached.set(id, block);
       delete (plugins as Record<string, unknown>)[id];
     }
@@ -84,7 +88,8 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<LoadedCo
     tree = source.tree;
   }
   // A disabled plugin block is kept as written: its secrets need not exist until it is enabled.
-  const disabled = detachDisabledPlugins(tree);
+  // Without plugin validation, no plugin block is resolved at all.
+  const disabled = detachPlugins(tree, opts.validatePlugins === false);
   interpolateEnv(tree, env, secrets);
   applyOverrides(tree, envOptions.overrides);
   resolveFileRefs(tree, file ? dirname(file) : cwd, secrets);
@@ -98,8 +103,10 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<LoadedCo
   const parsed = configSchema.safeParse(tree);
   if (!parsed.success) addSchemaIssues(fromZodIssues(parsed.error.issues));
 
-  const definitions = opts.plugins ?? (await loadPluginDefinitions(opts.pluginsDir));
-  const blocks = validatePluginBlocks(tree.plugins, definitions);
+  const blocks =
+    opts.validatePlugins === false
+      ? { pluginConfigs: new Map<string, unknown>(), issues: [] }
+      : validatePluginBlocks(tree.plugins, opts.plugins ?? (await loadPluginDefinitions(opts.pluginsDir)));
   addSchemaIssues(blocks.issues);
 
   if (issues.length > 0 || !parsed.success) {

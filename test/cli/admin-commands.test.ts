@@ -2,7 +2,7 @@
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { User } from '../../src/access/types.js';
 import { startTestApi, type TestApi } from '../support/api.js';
@@ -178,6 +178,28 @@ describe('config check', { timeout: 60_000 }, () => {
     const r = await runCli(['--config', join(dir, 'nope.yaml'), 'config', 'check'], { cwd: dir });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`(file): cannot read config file ${join(dir, 'nope.yaml')} (ENOENT)`);
+  });
+});
+
+describe('client commands with --config', { timeout: 60_000 }, () => {
+  it('take the API address from api.listen and the token from api.data_dir, ignoring plugin blocks', async () => {
+    const file = join(dir, 'client.yaml');
+    writeFileSync(
+      file,
+      [
+        'api:',
+        `  listen: ${new URL(t.api.url).host}`,
+        `  data_dir: ${dirname(t.api.adminTokenFile)}`,
+        'plugins:',
+        '  not_installed_here:',
+        '    anything: 1',
+        '',
+      ].join('\n'),
+    );
+    const r = await runCli(['--config', file, 'roles', 'ls'], { cwd: dir });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^accessbot-admin /m);
   });
 });
 

@@ -287,3 +287,15 @@ plugins:
     expect(config.plugins.chat).toMatchObject({ enabled: false });
   });
 });
+
+describe('validatePlugins: false', () => {
+  it('ignores plugin blocks entirely (client commands need only api.*)', async () => {
+    const file = writeConfig(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: config syntax, not a JS template
+      'api:\n  listen: 127.0.0.1:4100\nplugins:\n  nosuch:\n    a: 1\n  chat:\n    token: ${UNSET_X}\n',
+    );
+    const { config, pluginConfigs } = await loadConfig({ file, env: {}, plugins, validatePlugins: false });
+    expect(config.api.listen).toBe('127.0.0.1:4100');
+    expect(pluginConfigs.size).toBe(0);
+  });
+});
