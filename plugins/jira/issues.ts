@@ -94,8 +94,21 @@ export class IssueSync {
     const from = issue.fields.status.name;
     const to = statusForState(this.config.statuses, card.state);
     if (sameStatus(from, to)) return { from, to };
-    if (!(await this.api.transitionTo(issueKey, to)))
+    let moved: boolean;
+    try {
+      moved = await this.api.transitionTo(issueKey, to);
+    } catch (err) {
+      // A webhook answer and a delivery update may both move the issue at once; Jira refuses
+      // the second transition because the status already changed. Where it ended is what counts.
+      const now = await this.api.issue(issueKey);
+      if (now && sameStatus(now.fields.status.name, to)) return { from, to };
+      throw err;
+    }
+    if (!moved) {
+      const now = await this.api.issue(issueKey);
+      if (now && sameStatus(now.fields.status.name, to)) return { from, to };
       throw transient(`jira: the workflow of ${issueKey} has no transition from "${from}" to "${to}"`);
+    }
     return { from, to };
   }
 

@@ -293,6 +293,26 @@ describe('issues', () => {
   );
 });
 
+describe('races', () => {
+  it('treats a transition refused because someone else just made the same move as done', async () => {
+    const { inst } = await instance();
+    const card = makeCard({ requestId: randomUUID() });
+    const ref = await inst.deliver(target, card);
+    const issue = issueOf(String(ref.issueKey));
+    const approved = fake.model.statusesOf(issue).find((s) => s.name === 'Approved')!;
+    fake.beforeNext('POST', /\/transitions$/, () => fake.model.setStatus(issue, approved, 'bot-1'));
+    const resolved = makeCard({
+      requestId: card.requestId,
+      state: 'APPROVED',
+      resolution: { state: 'APPROVED', by: 'bob' },
+    });
+    await inst.update(target, ref, resolved);
+    expect(fake.callsTo('POST', /\/transitions$/).at(-1)?.status).toBe(400);
+    expect(issue.status.name).toBe('Approved');
+    expect(commentsOf(issue.key)).toHaveLength(1);
+  });
+});
+
 describe('webhook', () => {
   async function pendingIssue(decisions: TestDecisions, kv: MemoryKv) {
     const { inst } = await instance(decisions, kv);

@@ -47,6 +47,7 @@ export class FakeJira {
   readonly deliveries: { hook: SignedWebhook; status: number }[] = [];
   private server?: Server;
   private faults: Fault[] = [];
+  private hooks: { method: string; path: RegExp; act: () => void }[] = [];
   private readonly pathPrefix: string;
   private webhookTarget?: { url: string; secret: string | null };
   private pendingDeliveries = new Set<Promise<void>>();
@@ -86,6 +87,11 @@ export class FakeJira {
   /** The next call matching `method` and `path` (below the base URL) fails with `status`. */
   failNextMatching(method: string, path: RegExp, status = 500): void {
     this.faults.push({ status, method, path });
+  }
+
+  /** Runs `act` just before the next call matching `method` and `path` is handled (simulates a race). */
+  beforeNext(method: string, path: RegExp, act: () => void): void {
+    this.hooks.push({ method, path, act });
   }
 
   /** Status changes made through the API are sent here, as Jira would after an admin registers a webhook. */
@@ -172,6 +178,8 @@ export class FakeJira {
     call: RecordedCall,
   ): Reply {
     const path0 = path;
+    const hookIndex = this.hooks.findIndex((h) => h.method === method && h.path.test(path0));
+    if (hookIndex >= 0) this.hooks.splice(hookIndex, 1)[0]!.act();
     const index = this.faults.findIndex(
       (f) => (!f.method || f.method === method) && (!f.path || f.path.test(path0)),
     );
