@@ -17,6 +17,10 @@ return cur`;
 const VERSION_TTL_SECONDS = 30 * 24 * 3600;
 
 type RaiseCommand = { raiseTo(key: string, value: number, ttl: number): Promise<number> };
+type RaisePipeline = {
+  raiseTo(key: string, value: number, ttl: number): RaisePipeline;
+  exec(): Promise<[Error | null, unknown][] | null>;
+};
 
 export class Progress {
   private readonly redis: Redis & RaiseCommand;
@@ -45,6 +49,16 @@ export class Progress {
 
   async sawVersion(requestId: string, version: number): Promise<number> {
     return this.redis.raiseTo(this.keys.latestVersion(requestId), version, VERSION_TTL_SECONDS);
+  }
+
+  /** sawVersion for many requests in one round trip. */
+  async sawVersions(requests: { id: string; version: number }[]): Promise<void> {
+    if (requests.length === 0) return;
+    const pipeline = this.redis.pipeline() as unknown as RaisePipeline;
+    for (const r of requests) pipeline.raiseTo(this.keys.latestVersion(r.id), r.version, VERSION_TTL_SECONDS);
+    const results = await pipeline.exec();
+    const failed = results?.find(([err]) => err);
+    if (failed) throw failed[0];
   }
 
   async latestVersion(requestId: string): Promise<number> {

@@ -1,8 +1,9 @@
 // Follows the API's event stream from the cursor kept in Redis and turns every request
-// change into one `route` job per plugin. The cursor moves only after the jobs are queued,
-// so a crash replays (harmlessly: job ids are deterministic) rather than skips. On start and
-// after every reconnect it also reconciles: each PENDING request gets its route jobs again,
-// which covers anything created while no host was running.
+// change into one `route` job per plugin. Events are queued in batches (one Redis round trip
+// for many events), and the cursor moves only after a batch's jobs are queued, so a crash
+// replays (harmlessly: job ids are deterministic) rather than skips. On start and after every
+// reconnect it also reconciles: each PENDING request gets its route jobs again, which covers
+// anything created while no host was running.
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AccessRequest, RequestEvent } from '../access/types.js';
@@ -22,12 +23,19 @@ export interface WatcherDeps {
   log: PinoLogger;
 }
 
+/** Events per Redis round trip; also how far the stream may run ahead of the queues. */
+const BATCH = 500;
+
 export class Watcher {
   private readonly abort = new AbortController();
   private loop?: Promise<void>;
+  private buffer: RequestEvent[] = [];
+  private flushing?: Promise<void>;
   /** True once the first reconcile has finished and the stream is being followed. */
   ready = false;
+  /** Last event whose jobs are queued (and the cursor moved past). */
   lastSeq = 0;
+  private lastReceived = 0;
 
   constructor(private readonly d: WatcherDeps) {}
 
@@ -38,38 +46,51 @@ export class Watcher {
   async stop(): Promise<void> {
     this.abort.abort();
     await this.loop;
+    await this.flushing;
   }
 
   private get stopped(): boolean {
     return this.abort.signal.aborted;
   }
 
-  /** Route jobs for one request version, for every plugin. */
-  private async enqueue(request: AccessRequest): Promise<void> {
-    this.d.reader.remember(request);
-    await this.d.progress.sawVersion(request.id, request.version);
-    const jobs: DeliveryJobData[] = this.d.pluginIds.map((plugin) => ({
-      op: 'route',
-      plugin,
-      requestId: request.id,
-      version: request.version,
-    }));
+  /** Route jobs for these request versions, for every plugin, in one go. */
+  private async enqueue(requests: AccessRequest[]): Promise<void> {
+    const newest = new Map<string, AccessRequest>();
+    for (const r of requests) {
+      const known = newest.get(r.id);
+      if (!known || known.version < r.version) newest.set(r.id, r);
+    }
+    const list = [...newest.values()];
+    for (const r of list) this.d.reader.remember(r);
+    await this.d.progress.sawVersions(list);
+    const jobs: DeliveryJobData[] = list.flatMap((r) =>
+      this.d.pluginIds.map((plugin) => ({
+        op: 'route' as const,
+        plugin,
+        requestId: r.id,
+        version: r.version,
+      })),
+    );
     await this.d.queues.add(jobs);
   }
 
-  /** Retries `fn` until it works or the host stops: Redis or the API may be restarting. */
-  private async persist(what: string, fn: () => Promise<void>): Promise<void> {
-    for (let attempt = 0; !this.stopped; attempt++) {
+  /**
+   * Retries `fn` until it works: Redis or the API may be restarting. Once the host is stopping
+   * it gives up after a few tries (what is not queued is replayed from the cursor next time).
+   */
+  private async persist(what: string, fn: () => Promise<void>): Promise<boolean> {
+    for (let attempt = 0; ; attempt++) {
       try {
         await fn();
-        return;
+        return true;
       } catch (err) {
+        if (this.stopped && attempt >= 2) return false;
         const wait = Math.min(5000, 100 * 2 ** Math.min(attempt, 6));
         this.d.log.warn(
           { err: err instanceof Error ? err.message : String(err), waitMs: wait },
           `${what} failed; retrying`,
         );
-        await sleep(wait, undefined, { signal: this.abort.signal }).catch(() => {});
+        await sleep(wait);
       }
     }
   }
@@ -77,21 +98,41 @@ export class Watcher {
   private async reconcile(): Promise<void> {
     await this.persist('reconciling pending requests', async () => {
       const pending = await this.d.client.listRequests({ state: 'PENDING' });
-      for (const request of pending) {
-        if (this.stopped) return;
-        await this.enqueue(request);
+      for (let i = 0; i < pending.length && !this.stopped; i += BATCH) {
+        await this.enqueue(pending.slice(i, i + BATCH));
       }
       this.d.log.info({ pending: pending.length }, 'reconciled pending requests');
     });
   }
 
-  private async handle(event: RequestEvent): Promise<void> {
-    if (event.type === 'put')
-      await this.persist(`queueing event ${event.seq}`, () => this.enqueue(event.request));
-    await this.persist('advancing the cursor', async () => {
-      await this.d.progress.advanceCursor(event.seq);
+  private async flush(): Promise<void> {
+    while (this.buffer.length > 0) {
+      const batch = this.buffer.splice(0, BATCH);
+      const puts = batch.filter((e) => e.type === 'put').map((e) => e.request);
+      const ok = await this.persist('queueing events', () => this.enqueue(puts));
+      if (!ok) return;
+      const seq = Math.max(...batch.map((e) => e.seq));
+      await this.persist('advancing the cursor', async () => {
+        await this.d.progress.advanceCursor(seq);
+      });
+      this.lastSeq = Math.max(this.lastSeq, seq);
+    }
+  }
+
+  private kick(): void {
+    if (this.flushing) return;
+    this.flushing = this.flush().finally(() => {
+      this.flushing = undefined;
+      if (this.buffer.length > 0 && !this.stopped) this.kick();
     });
-    this.lastSeq = event.seq;
+  }
+
+  private async handle(event: RequestEvent): Promise<void> {
+    this.buffer.push(event);
+    this.lastReceived = Math.max(this.lastReceived, event.seq);
+    this.kick();
+    // Back-pressure: let the stream run at most one batch ahead of the queues.
+    if (this.buffer.length >= BATCH) await this.flushing;
   }
 
   private async run(): Promise<void> {
@@ -106,6 +147,7 @@ export class Watcher {
       since = cursor;
     });
     this.lastSeq = since;
+    this.lastReceived = since;
     let reconcileDue = true;
     while (!this.stopped) {
       if (reconcileDue) {
@@ -138,7 +180,7 @@ export class Watcher {
         await sleep(500, undefined, { signal: this.abort.signal }).catch(() => {});
         reconcileDue = true;
       }
-      since = Math.max(since, this.lastSeq);
+      since = Math.max(since, this.lastReceived);
     }
   }
 }
