@@ -14,6 +14,7 @@ RUN npm run build && npm prune --omit=dev
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     ACCESSBOT_DATA_DIR=/data \
+    ACCESSBOT_DB_PATH=/data/accessbot.db \
     ACCESSBOT_API_LISTEN=0.0.0.0:3080
 WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends redis-server tini \
