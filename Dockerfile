@@ -15,7 +15,8 @@ FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     ACCESSBOT_DATA_DIR=/data \
     ACCESSBOT_DB_PATH=/data/accessbot.db \
-    ACCESSBOT_API_LISTEN=0.0.0.0:3080
+    ACCESSBOT_API_LISTEN=0.0.0.0:3080 \
+    ACCESSBOT_HOST_LISTEN=0.0.0.0:3081
 WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends redis-server tini \
     && rm -rf /var/lib/apt/lists/* \
