@@ -26,7 +26,7 @@ class BoundedMap<K, V> {
 const EMAIL_TTL_MS = 60_000;
 
 export class RequestReader {
-  private readonly requests = new BoundedMap<string, AccessRequest>(2000);
+  private readonly requests = new BoundedMap<string, AccessRequest>(5000);
   private readonly emails = new BoundedMap<string, { email: string | undefined; at: number }>(2000);
 
   constructor(private readonly client: AccessClient) {}
