@@ -69,17 +69,25 @@ export async function startHost(opts: StartHostOptions): Promise<RunningHost> {
   const lock = new TargetLock(redis, lockDurationMs);
   const policy = retryPolicyFrom(config.host.delivery);
 
-  const definitions = opts.plugins ?? (await loadPluginDefinitions());
   const blocks = opts.pluginConfigs ?? new Map(Object.entries(config.plugins));
-  const plugins = await activatePlugins(definitions, blocks, {
-    client,
-    redis,
-    keys,
-    log,
-    reader,
-    ...(config.host.public_url ? { publicUrl: config.host.public_url } : {}),
-    onDecision: (plugin, outcome) => metrics.decisions.inc({ plugin, outcome }),
-  });
+  let plugins: Awaited<ReturnType<typeof activatePlugins>>;
+  try {
+    const definitions = opts.plugins ?? (await loadPluginDefinitions());
+    plugins = await activatePlugins(definitions, blocks, {
+      client,
+      redis,
+      keys,
+      log,
+      reader,
+      ...(config.host.public_url ? { publicUrl: config.host.public_url } : {}),
+      onDecision: (plugin, outcome) => metrics.decisions.inc({ plugin, outcome }),
+    });
+  } catch (err) {
+    // A bad plugin config stops the start; leave no Redis connection or private server behind.
+    redis.disconnect();
+    await resolved.stop();
+    throw err;
+  }
   const pluginIds = [...plugins.keys()];
   const queues = new DeliveryQueues(pluginIds, connection, keys, policy);
   const workers: Worker[] = [...plugins.values()].map((plugin) =>

@@ -148,3 +148,31 @@ describe('webhook signature', () => {
     });
   });
 });
+
+describe('starting the host', () => {
+  it('refuses a plugin block its schema rejects, naming the setting, and a block for a plugin that does not exist', async () => {
+    const { startHost } = await import('../../src/host/index.js');
+    const { HttpAccessClient } = await import('../../src/api/client.js');
+    const client = new HttpAccessClient({ baseUrl: 'http://127.0.0.1:9', token: 'unused' });
+    const base = { host: { listen: '127.0.0.1:0', redis: { prefix: 'unit-bad-config' } } };
+    const redis = { path: process.env.ACCESSBOT_TEST_REDIS_SOCKET!, maxRetriesPerRequest: null };
+    const log = createLogger({ level: 'silent' });
+    const bad = startHost({
+      config: configSchema.parse({ ...base, plugins: { webhook: { secret: 'short' } } }),
+      client,
+      log,
+      redis,
+    });
+    await expect(bad).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: expect.stringContaining('plugins.webhook.secret'),
+    });
+    const unknown = startHost({
+      config: configSchema.parse({ ...base, plugins: { 'no-such-plugin': {} } }),
+      client,
+      log,
+      redis,
+    });
+    await expect(unknown).rejects.toMatchObject({ code: 'PLUGIN_NOT_FOUND' });
+  });
+});
