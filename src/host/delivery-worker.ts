@@ -19,7 +19,7 @@ import type { ActivePlugin } from './active-plugins.js';
 import type { DeliveryQueues } from './delivery-queues.js';
 import { type DeliveryJobData, jobIdFor } from './job-ids.js';
 import { type HostKeys, targetKey } from './keys.js';
-import type { MessageRefs, RefRecord } from './message-refs.js';
+import { decodeRefRecord, type MessageRefs, type RefRecord } from './message-refs.js';
 import type { HostMetrics } from './metrics.js';
 import type { Progress } from './progress.js';
 import { resolveRecipients } from './recipient-resolver.js';
@@ -50,6 +50,13 @@ export interface WorkerDeps {
 
 type Outcome = 'ok' | 'skipped';
 
+type LockPipeline = {
+  targetLockAcquire(key: string, owner: string, ttlMs: number): LockPipeline;
+  hget(key: string, field: string): LockPipeline;
+  get(key: string): LockPipeline;
+  exec(): Promise<[Error | null, unknown][] | null>;
+};
+
 /** A job that must wait for another (the post of its message) goes back to delayed, spending no attempt. */
 async function waitAndRetry(job: Job, token: string | undefined, ms: number): Promise<never> {
   await job.moveToDelayed(Date.now() + ms + Math.floor(Math.random() * ms), token);
@@ -78,20 +85,45 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
     queuedAt: job.timestamp,
   });
 
+  /** What a locked attempt needs first, read in the same round trip as taking the lock. */
+  interface Preloaded {
+    rec: RefRecord | null;
+    latest: number;
+  }
+
   /** Runs `fn` holding the target's lock; undefined when someone else holds it. */
-  async function underTargetLock<T>(a: Attempt, fn: () => Promise<T>): Promise<{ value: T } | undefined> {
+  async function underTargetLock<T>(
+    a: Attempt,
+    fn: (pre: Preloaded) => Promise<T>,
+  ): Promise<{ value: T } | undefined> {
     const lockKey = `${d.keys.refs(plugin.id, a.requestId)}:lock:${a.tkey}`;
-    if (!(await d.lock.acquire(lockKey, a.owner))) return undefined;
+    // One pipeline: the reads run after the lock script on the same connection, so they see
+    // the state as of taking the lock.
+    const pipeline = d.redis.pipeline() as unknown as LockPipeline;
+    pipeline.targetLockAcquire(lockKey, a.owner, d.lockDurationMs);
+    pipeline.hget(d.keys.refs(plugin.id, a.requestId), a.tkey);
+    pipeline.get(d.keys.latestVersion(a.requestId));
+    const results = (await pipeline.exec()) ?? [];
+    const failed = results.find(([err]) => err);
+    if (failed) throw failed[0];
+    if (results[0]?.[1] !== 1) return undefined;
+    const raw = results[1]?.[1] as string | null;
+    const pre: Preloaded = { rec: raw ? decodeRefRecord(raw) : null, latest: Number(results[2]?.[1] ?? 0) };
     try {
-      return { value: await fn() };
+      return { value: await fn(pre) };
     } finally {
       await d.lock.release(lockKey, a.owner);
     }
   }
 
   /** Renders the newest version seen when the platform shows an older one. Call under the target lock. */
-  async function catchUp(a: Attempt, rec: RefRecord, minVersion: number): Promise<Outcome> {
-    const latest = Math.max(minVersion, await d.progress.latestVersion(a.requestId));
+  async function catchUp(
+    a: Attempt,
+    rec: RefRecord,
+    minVersion: number,
+    knownLatest?: number,
+  ): Promise<Outcome> {
+    const latest = Math.max(minVersion, knownLatest ?? (await d.progress.latestVersion(a.requestId)));
     if (rec.state !== 'posted' || !rec.ref || rec.renderedVersion >= latest) return 'skipped';
     const request = await d.reader.current(a.requestId, latest);
     if (!request || request.version <= rec.renderedVersion) return 'skipped';
@@ -106,11 +138,11 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
   }
 
   /** Posts a claimed target's message (or catches up if it is already posted). Call under the lock. */
-  async function postTarget(a: Attempt): Promise<Outcome> {
-    const rec = await d.refs.get(plugin.id, a.requestId, a.tkey);
+  async function postTarget(a: Attempt, pre: Preloaded): Promise<Outcome> {
+    const { rec } = pre;
     if (!rec) return 'skipped';
-    if (rec.state === 'posted') return catchUp(a, rec, 0);
-    const request = await d.reader.current(a.requestId, await d.progress.latestVersion(a.requestId));
+    if (rec.state === 'posted') return catchUp(a, rec, 0, pre.latest);
+    const request = await d.reader.current(a.requestId, pre.latest);
     if (!request) return 'skipped';
     const card = await d.reader.card(request, rec.target.audience);
     const ref = await plugin.instance.deliver(rec.target, card, {
@@ -131,7 +163,7 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
   async function inline(
     job: Job<DeliveryJobData>,
     data: DeliveryJobData,
-    run: (a: Attempt) => Promise<Outcome>,
+    run: (a: Attempt, pre: Preloaded) => Promise<Outcome>,
   ): Promise<DeliveryJobData | undefined> {
     // Owned by the route job, not the post job: a post job queued meanwhile (by a newer
     // version's route) must wait for this attempt instead of posting beside it.
@@ -143,7 +175,7 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
       queuedAt: job.timestamp,
     };
     try {
-      const done = await underTargetLock(a, () => run(a));
+      const done = await underTargetLock(a, (pre) => run(a, pre));
       if (!done) return data;
       d.metrics.deliveries.inc({ plugin: plugin.id, op: data.op, outcome: done.value });
       return undefined;
@@ -228,17 +260,17 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
       await job.updateData(rest);
       throw permanent(failedPermanently);
     }
-    const done = await underTargetLock(attemptOf(job), () => postTarget(attemptOf(job)));
+    const a = attemptOf(job);
+    const done = await underTargetLock(a, (pre) => postTarget(a, pre));
     return done ? done.value : waitAndRetry(job, token, 100);
   }
 
   async function update(job: Job<DeliveryJobData>, token: string | undefined): Promise<Outcome> {
     const a = attemptOf(job);
-    const done = await underTargetLock(a, async () => {
-      const rec = await d.refs.get(plugin.id, a.requestId, a.tkey);
+    const done = await underTargetLock(a, async ({ rec, latest }) => {
       // Not posted yet: the post renders whatever is newest when it runs.
       if (!rec || rec.state !== 'posted') return 'skipped' as const;
-      return catchUp(a, rec, job.data.version ?? 0);
+      return catchUp(a, rec, job.data.version ?? 0, latest);
     });
     return done ? done.value : waitAndRetry(job, token, 100);
   }

@@ -63,7 +63,7 @@ interface StoredRecord {
   renderedVersion: number;
 }
 
-function decode(raw: string): RefRecord {
+export function decodeRefRecord(raw: string): RefRecord {
   const s = JSON.parse(raw) as StoredRecord;
   return {
     target: JSON.parse(s.target) as Target,
@@ -95,12 +95,12 @@ export class MessageRefs {
 
   async get(plugin: string, requestId: string, tkey: string): Promise<RefRecord | null> {
     const raw = await this.redis.hget(this.keys.refs(plugin, requestId), tkey);
-    return raw ? decode(raw) : null;
+    return raw ? decodeRefRecord(raw) : null;
   }
 
   async all(plugin: string, requestId: string): Promise<Map<string, RefRecord>> {
     const raw = await this.redis.hgetall(this.keys.refs(plugin, requestId));
-    return new Map(Object.entries(raw).map(([k, v]) => [k, decode(v)]));
+    return new Map(Object.entries(raw).map(([k, v]) => [k, decodeRefRecord(v)]));
   }
 
   /** Stores a `posting` record unless one exists; returns whichever record is now stored. */
@@ -123,7 +123,7 @@ export class MessageRefs {
       JSON.stringify(rec),
       TTL_SECONDS,
     );
-    return decode(raw);
+    return decodeRefRecord(raw);
   }
 
   /** posting → posted. False when another worker committed first. */
