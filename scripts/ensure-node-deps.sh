@@ -12,5 +12,7 @@ if [ "$major" -lt 20 ]; then
   exit 1
 fi
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund --loglevel=error
+  # `npm install` (not `npm ci`): it installs the locked versions too, and tolerates the
+  # platform-specific optional packages (biome, msgpackr) that the lock cannot list here.
+  npm install --no-audit --no-fund --loglevel=error
 fi
