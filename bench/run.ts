@@ -42,7 +42,9 @@ let failed = false;
 console.log(`# accessbot benchmarks (node ${process.version}, ${new Date().toISOString()})`);
 for (const file of files) {
   try {
-    const mod = (await import(pathToFileURL(`${dir}${file}`).href)) as { default: () => Promise<Section | Section[]> };
+    const mod = (await import(pathToFileURL(`${dir}${file}`).href)) as {
+      default: () => Promise<Section | Section[]>;
+    };
     const result = await mod.default();
     for (const section of Array.isArray(result) ? result : [result]) print(section);
   } catch (err) {

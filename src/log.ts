@@ -1,5 +1,5 @@
 // pino JSON logs with secrets redacted wherever they might appear in a logged object.
-import { pino, type Logger } from 'pino';
+import { type Logger, pino } from 'pino';
 
 export const REDACT_PATHS = [
   'token',
@@ -33,7 +33,9 @@ export const REDACT_PATHS = [
   'req.headers["x-accessbot-signature"]',
 ];
 
-export function createLogger(opts: { level?: string; name?: string; destination?: NodeJS.WritableStream } = {}): Logger {
+export function createLogger(
+  opts: { level?: string; name?: string; destination?: NodeJS.WritableStream } = {},
+): Logger {
   return pino(
     {
       level: opts.level ?? process.env.ACCESSBOT_LOG_LEVEL ?? 'info',

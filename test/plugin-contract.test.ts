@@ -167,7 +167,11 @@ describe('plugin contract', () => {
       kv: {
         get: async (k) => kv.get(k) ?? null,
         set: async (k, v) => void kv.set(k, v),
-        setIfAbsent: async (k, v) => (kv.has(k) ? false : (kv.set(k, v), true)),
+        setIfAbsent: async (k, v) => {
+          if (kv.has(k)) return false;
+          kv.set(k, v);
+          return true;
+        },
         delete: async (k) => void kv.delete(k),
       },
       publicUrl: 'http://127.0.0.1:1',

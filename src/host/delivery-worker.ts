@@ -269,7 +269,7 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
     const a = attemptOf(job);
     const done = await underTargetLock(a, async ({ rec, latest }) => {
       // Not posted yet: the post renders whatever is newest when it runs.
-      if (!rec || rec.state !== 'posted') return 'skipped' as const;
+      if (rec?.state !== 'posted') return 'skipped' as const;
       return catchUp(a, rec, job.data.version ?? 0, latest);
     });
     return done ? done.value : waitAndRetry(job, token, 100);
@@ -305,7 +305,7 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
 
   async function autoReview(job: Job<DeliveryJobData>): Promise<Outcome> {
     const request = await d.reader.current(job.data.requestId);
-    if (!request || request.state !== 'PENDING') return 'skipped';
+    if (request?.state !== 'PENDING') return 'skipped';
     const decision = await plugin.instance.autoReview!(await d.reader.card(request));
     if (!decision) return 'skipped';
     try {

@@ -19,15 +19,21 @@ export class PluginError extends Error {
 
 export const rateLimited = (message: string, retryAfterMs: number, cause?: unknown) =>
   new PluginError('rate_limited', message, { retryAfterMs, cause });
-export const permanent = (message: string, cause?: unknown) => new PluginError('permanent', message, { cause });
+export const permanent = (message: string, cause?: unknown) =>
+  new PluginError('permanent', message, { cause });
 export const authFailed = (message: string, cause?: unknown) => new PluginError('auth', message, { cause });
-export const transient = (message: string, cause?: unknown) => new PluginError('transient', message, { cause });
+export const transient = (message: string, cause?: unknown) =>
+  new PluginError('transient', message, { cause });
 
 /**
  * Maps an HTTP status (and Retry-After header value, seconds or HTTP date) to a PluginError.
  * 429 → rate_limited; 401/403 → auth; other 4xx → permanent; 5xx and anything else → transient.
  */
-export function errorFromHttpStatus(status: number, message: string, retryAfter?: string | number | null): PluginError {
+export function errorFromHttpStatus(
+  status: number,
+  message: string,
+  retryAfter?: string | number | null,
+): PluginError {
   if (status === 429) return rateLimited(message, parseRetryAfterMs(retryAfter) ?? 1000);
   if (status === 401 || status === 403) return authFailed(message);
   if (status >= 400 && status < 500) return permanent(message);

@@ -21,7 +21,11 @@ export function safeEqual(a: string, b: string): boolean {
  * True when a unix timestamp (seconds) lies within `windowSeconds` of now, in either direction.
  * A timestamp from the future is as suspicious as a stale one.
  */
-export function withinReplayWindow(timestampSeconds: string | number | undefined, windowSeconds: number, nowMs = Date.now()): boolean {
+export function withinReplayWindow(
+  timestampSeconds: string | number | undefined,
+  windowSeconds: number,
+  nowMs = Date.now(),
+): boolean {
   if (timestampSeconds === undefined || timestampSeconds === '') return false;
   const ts = Number(timestampSeconds);
   if (!Number.isFinite(ts)) return false;

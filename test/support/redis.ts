@@ -31,24 +31,40 @@ export async function startTestRedis(opts: { appendOnly?: boolean } = {}): Promi
   const socket = join(dir, 'redis.sock');
   const pidFile = join(dir, 'redis.pid');
   const args = [
-    '--port', '0',
-    '--unixsocket', socket,
-    '--unixsocketperm', '700',
-    '--dir', dir,
-    '--save', '',
-    '--appendonly', opts.appendOnly ? 'yes' : 'no',
-    '--appendfsync', 'always',
-    '--daemonize', 'yes',
-    '--pidfile', pidFile,
-    '--logfile', join(dir, 'redis.log'),
+    '--port',
+    '0',
+    '--unixsocket',
+    socket,
+    '--unixsocketperm',
+    '700',
+    '--dir',
+    dir,
+    '--save',
+    '',
+    '--appendonly',
+    opts.appendOnly ? 'yes' : 'no',
+    '--appendfsync',
+    'always',
+    '--daemonize',
+    'yes',
+    '--pidfile',
+    pidFile,
+    '--logfile',
+    join(dir, 'redis.log'),
   ];
   const launch = async () => {
     await new Promise<void>((resolve, reject) => {
       const child = spawn('redis-server', args, { stdio: 'ignore' });
       child.on('error', (err) =>
-        reject(new Error(`cannot start redis-server (${err.message}); install it: apt-get install -y redis-server`)),
+        reject(
+          new Error(
+            `cannot start redis-server (${err.message}); install it: apt-get install -y redis-server`,
+          ),
+        ),
       );
-      child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`redis-server exited with ${code}`))));
+      child.on('exit', (code) =>
+        code === 0 ? resolve() : reject(new Error(`redis-server exited with ${code}`)),
+      );
     });
     await waitFor(() => existsSync(socket) && existsSync(pidFile), 'redis socket');
   };
