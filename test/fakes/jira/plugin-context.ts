@@ -9,28 +9,10 @@ import type {
   InboundDecision,
   Logger,
   PluginContext,
-  PluginKv,
 } from '../../../src/plugin-sdk/index.js';
+import { loggerTo, MemoryKv, silentLog, testPluginContext } from '../plugin-context.js';
 
-export class MemoryKv implements PluginKv {
-  readonly data = new Map<string, string>();
-  async get(key: string) {
-    return this.data.get(key) ?? null;
-  }
-  async set(key: string, value: string) {
-    this.data.set(key, value);
-  }
-  async setIfAbsent(key: string, value: string) {
-    if (this.data.has(key)) return false;
-    this.data.set(key, value);
-    return true;
-  }
-  async delete(key: string) {
-    this.data.delete(key);
-  }
-}
-
-export const silentLog: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+export { MemoryKv, silentLog };
 
 export interface Reviewer {
   name: string;
@@ -112,9 +94,7 @@ export class TestDecisions {
 
 /** Keeps every log call as a JSON line, so tests can look for leaked secrets. */
 export function recordingLog(lines: string[]): Logger {
-  const rec = (level: string) => (obj: object | string, msg?: string) =>
-    void lines.push(JSON.stringify({ level, obj, msg }));
-  return { debug: rec('debug'), info: rec('info'), warn: rec('warn'), error: rec('error') };
+  return loggerTo((level, obj, msg) => void lines.push(JSON.stringify({ level, obj, msg })));
 }
 
 export function testContext<C>(
@@ -123,12 +103,10 @@ export function testContext<C>(
   kv = new MemoryKv(),
   log: Logger = silentLog,
 ): PluginContext<C> {
-  return {
-    id: 'jira',
-    config,
-    log,
+  return testPluginContext('jira', config, {
     kv,
+    log,
     decide: (d) => decisions.decide(d),
     getCard: async (id) => decisions.cards.get(id) ?? null,
-  };
+  });
 }

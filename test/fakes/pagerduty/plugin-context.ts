@@ -9,30 +9,8 @@ import {
   type DecisionOutcome,
   type InboundDecision,
   type Logger,
-  type PluginContext,
-  type PluginKv,
 } from '../../../src/plugin-sdk/index.js';
-
-export function memoryKv(): PluginKv & { data: Map<string, string> } {
-  const data = new Map<string, string>();
-  return {
-    data,
-    async get(key) {
-      return data.get(key) ?? null;
-    },
-    async set(key, value) {
-      data.set(key, value);
-    },
-    async setIfAbsent(key, value) {
-      if (data.has(key)) return false;
-      data.set(key, value);
-      return true;
-    },
-    async delete(key) {
-      data.delete(key);
-    },
-  };
-}
+import { loggerTo, MemoryKv, testPluginContext } from '../plugin-context.js';
 
 export interface LogLine {
   level: string;
@@ -42,25 +20,21 @@ export interface LogLine {
 
 export function recordingLogger(): Logger & { lines: LogLine[] } {
   const lines: LogLine[] = [];
-  const at =
-    (level: string) =>
-    (obj: object | string, msg?: string): void => {
-      lines.push(
-        typeof obj === 'string'
-          ? { level, obj: {}, msg: obj }
-          : { level, obj: obj as Record<string, unknown>, msg: msg ?? '' },
-      );
-    };
-  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+  const log = loggerTo((level, obj, msg) => {
+    lines.push(
+      typeof obj === 'string'
+        ? { level, obj: {}, msg: obj }
+        : { level, obj: obj as Record<string, unknown>, msg: msg ?? '' },
+    );
+  });
+  return Object.assign(log, { lines });
 }
 
 export function testContext<C>(config: C) {
-  const kv = memoryKv();
+  const kv = new MemoryKv();
   const log = recordingLogger();
   const decisions: InboundDecision[] = [];
-  const ctx: PluginContext<C> = {
-    id: 'pagerduty',
-    config,
+  const ctx = testPluginContext('pagerduty', config, {
     log,
     kv,
     async decide(decision): Promise<DecisionOutcome> {
@@ -70,7 +44,7 @@ export function testContext<C>(config: C) {
     async getCard() {
       return null;
     },
-  };
+  });
   return { ctx, kv, log, decisions };
 }
 
