@@ -12,15 +12,12 @@ import type { AccessRequest } from '../src/access/types.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
 import { CONTRACTOR_ROLES_YAML, seedUsers } from '../test/access/fixtures.js';
 import { startTestApi, type TestApi } from '../test/support/api.js';
+import { percentile, perSecond } from './stats.js';
 import type { BenchSection } from './types.js';
 
 const CREATES = 2_000;
 const CONCURRENCY = 16;
 const WATCH_EVENTS = 600;
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
 
 const round = (n: number, digits = 2) => Number(n.toFixed(digits));
 
@@ -48,10 +45,8 @@ async function httpCreatesPerSecond(): Promise<{
         }
       }),
     );
-    const seconds = (performance.now() - start) / 1000;
-    latencies.sort((a, b) => a - b);
     return {
-      perSecond: CREATES / seconds,
+      perSecond: perSecond(CREATES, start),
       p99Ms: percentile(latencies, 99),
       template,
       replay: await replayRate(t),
@@ -72,7 +67,7 @@ async function replayRate(
     if (batch.length === 0) break;
     seq = batch.at(-1)?.seq ?? seq;
   }
-  const storePerSecond = latest / ((performance.now() - start) / 1000);
+  const storePerSecond = perSecond(latest, start);
   const abort = new AbortController();
   let caughtUp: () => void = () => {};
   const done = new Promise<void>((resolve) => {
@@ -87,10 +82,10 @@ async function replayRate(
     },
   });
   await done;
-  const perSecond = latest / ((performance.now() - start) / 1000);
+  const replayPerSecond = perSecond(latest, start);
   abort.abort();
   await watching;
-  return { events: latest, perSecond, storePerSecond };
+  return { events: latest, perSecond: replayPerSecond, storePerSecond };
 }
 
 async function storeInsertsPerSecond(template: AccessRequest): Promise<number> {
@@ -100,7 +95,7 @@ async function storeInsertsPerSecond(template: AccessRequest): Promise<number> {
     const start = performance.now();
     for (let i = 0; i < CREATES; i++)
       await store.createRequest({ ...template, id: randomUUID(), reason: `raw ${i}` });
-    return CREATES / ((performance.now() - start) / 1000);
+    return perSecond(CREATES, start);
   } finally {
     await store.close();
     rmSync(dir, { recursive: true, force: true });
@@ -152,7 +147,7 @@ async function watchLatency(template: AccessRequest): Promise<{ sse: number[]; n
     await watching;
     await t.stop();
   }
-  return { sse: sse.sort((a, b) => a - b), notifier: notifier.slice(20).sort((a, b) => a - b) };
+  return { sse, notifier: notifier.slice(20) };
 }
 
 /** Server capacity without fetch's own cost: node:http with a keep-alive agent. */
@@ -198,7 +193,7 @@ async function leanHttpCreates(): Promise<{ perSecond: number; cpuMsPerCreate: n
     );
     const cpu = process.cpuUsage(cpuStart);
     return {
-      perSecond: CREATES / ((performance.now() - start) / 1000),
+      perSecond: perSecond(CREATES, start),
       // CPU time does not stretch when other processes take the cores, unlike wall time.
       cpuMsPerCreate: (cpu.user + cpu.system) / 1000 / CREATES,
     };

@@ -3,22 +3,15 @@
 // the same run (so the figures are our overhead and round trips, not Jira's latency).
 
 import { randomUUID } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
 import definition from '../plugins/jira/index.js';
 import type { PluginInstance } from '../src/plugin-sdk/index.js';
 import { startFakeJira } from '../test/fakes/jira/index.js';
 import { MemoryKv, makeCard, TestDecisions, testContext } from '../test/fakes/jira/plugin-context.js';
+import { meanMs } from './stats.js';
 import type { BenchSection } from './types.js';
 
 const N = 150;
 const SECRET = 'whsec-bench-0123456789abcdef';
-
-async function meanMs(n: number, fn: (i: number) => Promise<unknown>): Promise<number> {
-  for (let i = 0; i < 10; i++) await fn(-1 - i); // warm-up
-  const start = performance.now();
-  for (let i = 0; i < n; i++) await fn(i);
-  return (performance.now() - start) / n;
-}
 
 export default async function run(): Promise<BenchSection> {
   const jira = await startFakeJira();

@@ -2,32 +2,14 @@
 // against the fake PagerDuty REST API on 127.0.0.1 (so the figures are our overhead and the
 // number of round trips, not PagerDuty's latency).
 
-import { performance } from 'node:perf_hooks';
 import definition from '../plugins/pagerduty/index.js';
 import type { PluginInstance } from '../src/plugin-sdk/index.js';
 import { requestCard, testContext } from '../test/fakes/pagerduty/plugin-context.js';
 import { startFakePagerDuty } from '../test/fakes/pagerduty/server.js';
-
-interface Figure {
-  name: string;
-  value: number;
-  unit: string;
-}
-/** Same shape as bench/types.ts BenchSection. */
-interface BenchSection {
-  title: string;
-  rows: (Figure & { baseline?: Figure })[];
-  notes?: string[];
-}
+import { meanMs } from './stats.js';
+import type { BenchSection } from './types.js';
 
 const N = 200;
-
-async function meanMs(n: number, fn: (i: number) => Promise<unknown>): Promise<number> {
-  for (let i = 0; i < 10; i++) await fn(-1 - i); // warm-up
-  const start = performance.now();
-  for (let i = 0; i < n; i++) await fn(i);
-  return (performance.now() - start) / n;
-}
 
 export default async function run(): Promise<BenchSection> {
   const pd = await startFakePagerDuty();
