@@ -32,6 +32,13 @@ export class HttpAccessClient implements AccessClient {
 
   constructor(opts: HttpAccessClientOptions) {
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
+    // fetch would reject such a header with an error quoting it, token and all: refuse it here.
+    if (/[\s\x00-\x1f\x7f]/.test(opts.token)) {
+      throw new AccessbotError(
+        'INVALID_TOKEN',
+        'the API token contains spaces, line breaks or control characters',
+      );
+    }
     this.token = opts.token;
     this.timeoutMs = opts.timeoutMs ?? 30_000;
     this.watchIdleTimeoutMs = opts.watchIdleTimeoutMs;

@@ -37,6 +37,21 @@ function readTokenFile(file: string): string {
   return token;
 }
 
+/**
+ * A token is one word of printable characters. Anything else (a pasted second line, a space) would
+ * end up in an HTTP header error that quotes the header, token included: refuse it here, naming
+ * only where it came from.
+ */
+function checkTokenShape(token: string, source: string): string {
+  if (/[\s\x00-\x1f\x7f]/.test(token)) {
+    throw new AccessbotError(
+      'INVALID_TOKEN',
+      `${source} does not hold a single token (it contains spaces or several lines); keep only the token in it`,
+    );
+  }
+  return token;
+}
+
 function readableToken(file: string): string | undefined {
   try {
     return readFileSync(file, 'utf8').trim() || undefined;
@@ -110,16 +125,19 @@ export class CliContext {
 
   async resolveToken(cmd: Command): Promise<string> {
     const g = this.globals(cmd);
-    if (g.token) return g.token;
-    if (g.tokenFile) return readTokenFile(resolve(this.io.cwd, g.tokenFile));
-    if (this.io.env.ACCESSBOT_TOKEN) return this.io.env.ACCESSBOT_TOKEN;
+    if (g.token) return checkTokenShape(g.token, '--token');
+    if (g.tokenFile) return checkTokenShape(readTokenFile(resolve(this.io.cwd, g.tokenFile)), g.tokenFile);
+    if (this.io.env.ACCESSBOT_TOKEN) return checkTokenShape(this.io.env.ACCESSBOT_TOKEN, 'ACCESSBOT_TOKEN');
     if (this.io.env.ACCESSBOT_TOKEN_FILE)
-      return readTokenFile(resolve(this.io.cwd, this.io.env.ACCESSBOT_TOKEN_FILE));
+      return checkTokenShape(
+        readTokenFile(resolve(this.io.cwd, this.io.env.ACCESSBOT_TOKEN_FILE)),
+        this.io.env.ACCESSBOT_TOKEN_FILE,
+      );
     const fromConfig = await this.explicitConfig(cmd);
     const dataDir = fromConfig?.config.api.data_dir ?? this.io.env.ACCESSBOT_DATA_DIR ?? './data';
     const fallback = resolve(this.io.cwd, dataDir, ADMIN_TOKEN_FILE);
     const token = readableToken(fallback);
-    if (token) return token;
+    if (token) return checkTokenShape(token, fallback);
     throw new AccessbotError('UNAUTHENTICATED', `no token given and ${fallback} is not readable`);
   }
 

@@ -55,3 +55,15 @@ it('rebuilds the server error with its code, status and details', async () => {
   expect(err.details).toEqual({ roles: ['ghost-a', 'ghost-b'] });
   await expectRejectCode(t.adminClient.getUser('ghost'), 'USER_NOT_FOUND');
 });
+
+it('refuses a token with a line break without ever quoting it', () => {
+  const secret = 'abt_secretpart';
+  let caught: unknown;
+  try {
+    new HttpAccessClient({ baseUrl: t.api.url, token: `${secret}\nsecond line` });
+  } catch (err) {
+    caught = err;
+  }
+  expect(caught).toMatchObject({ code: 'INVALID_TOKEN' });
+  expect(String((caught as Error).message)).not.toContain(secret);
+});

@@ -83,15 +83,29 @@ describe('users', { timeout: 90_000 }, () => {
 
     const issued = await admin('users', 'token', 'erin', '--ttl', '2h');
     expect(issued.code).toBe(0);
-    const [token, blank, acts] = issued.stdout.split('\n');
-    expect(token).toMatch(/^abt_[A-Za-z0-9_-]{20,}$/);
-    expect(blank).toBe('');
-    expect(acts).toMatch(/^The token above acts as erin until .+ UTC\.$/);
-    const asErin = await runCli(['--api', t.api.url, '--token', token!, 'request', 'ls'], { cwd: dir });
+    // stdout is the token alone (so `users token erin > erin.token` works); the note is on stderr.
+    expect(issued.stdout).toMatch(/^abt_[A-Za-z0-9_-]{20,}\n$/);
+    const token = issued.stdout.trim();
+    expect(issued.stderr).toMatch(/^The token above acts as erin until .+ UTC\.$/m);
+    const asErin = await runCli(['--api', t.api.url, '--token', token, 'request', 'ls'], { cwd: dir });
     expect(asErin.code).toBe(0);
+    writeFileSync(join(dir, 'erin.token'), issued.stdout);
+    const fromFile = await runCli(['--api', t.api.url, '--token-file', 'erin.token', 'request', 'ls'], {
+      cwd: dir,
+    });
+    expect(fromFile.code).toBe(0);
+
+    // A token file holding more than the token is refused without echoing what it holds.
+    writeFileSync(join(dir, 'messy.token'), `${token}\nThe token above acts as erin\n`);
+    const messy = await runCli(['--api', t.api.url, '--token-file', 'messy.token', 'request', 'ls'], {
+      cwd: dir,
+    });
+    expect(messy.code).not.toBe(0);
+    expect(messy.stderr).toMatch(/^error \[INVALID_TOKEN\]: messy\.token does not hold a single token/);
+    expect(messy.stderr).not.toContain(token);
 
     expect((await admin('users', 'rm', 'erin')).stdout).toBe('User erin has been deleted\n');
-    const revoked = await runCli(['--api', t.api.url, '--token', token!, 'request', 'ls'], { cwd: dir });
+    const revoked = await runCli(['--api', t.api.url, '--token', token, 'request', 'ls'], { cwd: dir });
     expect(revoked.code).toBe(2);
     expect(revoked.stderr).toMatch(/^error \[INVALID_TOKEN\]: /);
   });

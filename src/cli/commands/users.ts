@@ -64,11 +64,14 @@ export function registerUserCommands(program: Command, ctx: CliContext): void {
     .option('--ttl <duration>', 'how long the token is valid', '720h')
     .action(async (name: string, flags: { ttl: string }, cmd: Command) => {
       const issued = await (await ctx.client(cmd)).issueToken(name, { ttl: flags.ttl });
-      ctx.emit(cmd, issued, () => [
-        issued.token,
-        '',
-        `The token above acts as ${safeText(issued.user)}${issued.expires ? ` until ${formatUtc(issued.expires)}` : ''}.`,
-        'It is shown only once: hand it over through a secret store, e.g. ACCESSBOT_TOKEN_FILE.',
-      ]);
+      // The token alone goes to stdout, so `users token bob > bob.token` makes a usable token file;
+      // the explanation goes to stderr.
+      ctx.emit(cmd, issued, () => [issued.token]);
+      if (ctx.format(cmd) === 'text') {
+        ctx.io.err(
+          `The token above acts as ${safeText(issued.user)}${issued.expires ? ` until ${formatUtc(issued.expires)}` : ''}.`,
+        );
+        ctx.io.err('It is shown only once: hand it over through a secret store, e.g. ACCESSBOT_TOKEN_FILE.');
+      }
     });
 }
