@@ -3,7 +3,6 @@
 // thread reply, against the fake Slack Web API on 127.0.0.1 — beside the webhook plugin's
 // figures for the same paths, measured in the same stack and run.
 
-import { setTimeout as sleep } from 'node:timers/promises';
 import slackPlugin from '../plugins/slack/index.js';
 import webhookPlugin from '../plugins/webhook/index.js';
 import type { PluginDefinition } from '../src/plugin-sdk/index.js';
@@ -16,57 +15,14 @@ import {
 import { FakeSlack, type FakeSlackMessage } from '../test/fakes/slack/server.js';
 import { postSignedDecision, startReceiver } from '../test/support/receiver.js';
 import { startTestRedis } from '../test/support/redis.js';
+import { DBA_ROLES_YAML } from '../test/support/seed-world.js';
 import { startTestStack } from '../test/support/stack.js';
+import { percentile, until } from './stats.js';
 import type { BenchSection } from './types.js';
 
 const N = 60;
 const SIGNING_SECRET = 'bench-slack-signing-secret';
 const WEBHOOK_SECRET = 'bench-webhook-secret-0123456789';
-
-const ROLES = `kind: role
-version: v7
-metadata:
-  name: requester
-spec:
-  allow:
-    request:
-      roles: ['dba']
----
-kind: role
-version: v7
-metadata:
-  name: approver
-spec:
-  allow:
-    review_requests:
-      roles: ['dba']
----
-kind: role
-version: v7
-metadata:
-  name: dba
-spec: {}
-`;
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
-  return sorted[Math.max(0, index)]!;
-}
-
-async function until<T>(
-  cond: () => T | undefined | null | false,
-  what: string,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = cond();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`bench: timed out waiting for ${what}`);
-    await sleep(2);
-  }
-}
 
 export default async function run(): Promise<BenchSection> {
   const redis = await startTestRedis();
@@ -76,7 +32,7 @@ export default async function run(): Promise<BenchSection> {
   const ops = fake.addChannel('ops');
   fake.addUser({ id: 'UALICE', name: 'alice', email: 'alice@example.com' });
   const stack = await startTestStack({
-    rolesYaml: ROLES,
+    rolesYaml: DBA_ROLES_YAML,
     // The requester has no email, so each request makes exactly one Slack message and one webhook call.
     users: [
       { name: 'req', roles: ['requester'] },

@@ -8,6 +8,11 @@ import type { AccessContext } from '../../src/access/index.js';
 import { parseRolesYaml } from '../../src/access/index.js';
 import type { Role, User } from '../../src/access/types.js';
 
+/** Roles that grant nothing, only there to be requested: one `---`-led v7 document each. */
+export function emptyRolesYaml(names: readonly string[]): string {
+  return names.map((name) => `---\nkind: role\nversion: v7\nmetadata:\n  name: ${name}\nspec: {}\n`).join('');
+}
+
 /** role-access-requests.txt + access-requests-setup.txt: contractor → dba, reviewed by approver/admin. */
 export const CONTRACTOR_ROLES_YAML = `kind: role
 version: v5
@@ -127,7 +132,7 @@ spec:
   allow:
     request:
       roles: ['dev-{{regexp.not_match("beta")}}-prod']
-${[
+${emptyRolesYaml([
   'dev-prod',
   'dev-stg',
   'prod.us-east',
@@ -136,9 +141,7 @@ ${[
   'dev-alpha-prod',
   'dev-beta-prod',
   'staging',
-]
-  .map((name) => `---\nkind: role\nversion: v7\nmetadata:\n  name: ${name}\nspec: {}\n`)
-  .join('')}`;
+])}`;
 
 /** Subset approval (`tctl request approve --roles=role-1,role-3`) and thresholds (project fixture). */
 export const REVIEW_ROLES_YAML = `kind: role
@@ -158,9 +161,7 @@ spec:
   allow:
     review_requests:
       roles: ['role-*']
-${['role-1', 'role-2', 'role-3']
-  .map((name) => `---\nkind: role\nversion: v7\nmetadata:\n  name: ${name}\nspec: {}\n`)
-  .join('')}---
+${emptyRolesYaml(['role-1', 'role-2', 'role-3'])}---
 kind: role
 version: v7
 metadata:

@@ -11,62 +11,22 @@ import {
   sendWebhook,
   startFakeJira,
 } from '../fakes/jira/index.js';
+import { dbaAndProdRolesYaml, usersWithEmail } from '../support/seed-world.js';
 import { startTestStack } from '../support/stack.js';
 
 type Stack = Awaited<ReturnType<typeof startTestStack>>;
 
 const SECRET = 'whsec-e2e-0123456789abcdef';
 
-const ROLES = `kind: role
-version: v7
-metadata:
-  name: developer
-spec:
-  allow:
-    request:
-      roles: ['dba']
----
-kind: role
-version: v7
-metadata:
-  name: prod-requester
-spec:
-  allow:
-    request:
-      roles: ['prod-db']
-      thresholds:
-        - approve: 2
-          deny: 1
----
-kind: role
-version: v7
-metadata:
-  name: approver
-spec:
-  allow:
-    review_requests:
-      roles: ['dba', 'prod-db']
----
-kind: role
-version: v7
-metadata:
-  name: dba
-spec: {}
----
-kind: role
-version: v7
-metadata:
-  name: prod-db
-spec: {}
-`;
+const ROLES = dbaAndProdRolesYaml('developer');
 
-const USERS = [
-  { name: 'alice', email: 'alice@example.com', roles: ['developer'] },
-  { name: 'tom', email: 'tom@example.com', roles: ['prod-requester'] },
-  { name: 'bob', email: 'bob@example.com', roles: ['approver'] },
-  { name: 'dave', email: 'dave@example.com', roles: ['approver'] },
-  { name: 'mallory', email: 'mallory@example.com', roles: ['developer'] },
-];
+const USERS = usersWithEmail({
+  alice: ['developer'],
+  tom: ['prod-requester'],
+  bob: ['approver'],
+  dave: ['approver'],
+  mallory: ['developer'],
+});
 
 let jira: FakeJira;
 let stack: Stack;

@@ -7,55 +7,37 @@ import type { AccessRequest } from '../../src/access/types.js';
 import { jobIdFor } from '../../src/host/job-ids.js';
 import { hostKeys } from '../../src/host/keys.js';
 import { type FakePagerDuty, startFakePagerDuty } from '../fakes/pagerduty/server.js';
+import { prodRequester, usersWithEmail, worldRolesYaml } from '../support/seed-world.js';
 import { startTestStack } from '../support/stack.js';
 
 type Stack = Awaited<ReturnType<typeof startTestStack>>;
 
-const ROLES = `kind: role
-version: v7
-metadata:
-  name: oncall-engineer
-spec:
-  allow:
-    request:
-      roles: ['dba', 'secrets-admin']
-      annotations:
-        pagerduty_notify_service: ['Access Requests']
-        pagerduty_services: ['Databases', 'Payments']
----
-kind: role
-version: v7
-metadata:
-  name: prod-requester
-spec:
-  allow:
-    request:
-      roles: ['prod-db']
-      thresholds:
-        - approve: 2
-          deny: 1
-      annotations:
-        pagerduty_notify_service: ['Access Requests']
-        pagerduty_services: ['Databases']
----
-kind: role
-version: v7
-metadata:
-  name: approver
-spec:
-  allow:
-    review_requests:
-      roles: ['dba', 'prod-db', 'secrets-admin']
-${['dba', 'prod-db', 'secrets-admin'].map((n) => `---\nkind: role\nversion: v7\nmetadata:\n  name: ${n}\nspec: {}\n`).join('')}`;
+const ROLES = worldRolesYaml(
+  [
+    {
+      name: 'oncall-engineer',
+      request: {
+        roles: ['dba', 'secrets-admin'],
+        annotations: {
+          pagerduty_notify_service: ['Access Requests'],
+          pagerduty_services: ['Databases', 'Payments'],
+        },
+      },
+    },
+    prodRequester({ pagerduty_notify_service: ['Access Requests'], pagerduty_services: ['Databases'] }),
+    { name: 'approver', review: ['dba', 'prod-db', 'secrets-admin'] },
+  ],
+  ['dba', 'prod-db', 'secrets-admin'],
+);
 
-const USERS = [
-  { name: 'alice', email: 'alice@example.com', roles: ['oncall-engineer'] },
-  { name: 'carol', email: 'carol@example.com', roles: ['oncall-engineer'] },
-  { name: 'tom', email: 'tom@example.com', roles: ['prod-requester'] },
-  { name: 'bob', email: 'bob@example.com', roles: ['approver'] },
+const USERS = usersWithEmail({
+  alice: ['oncall-engineer'],
+  carol: ['oncall-engineer'],
+  tom: ['prod-requester'],
+  bob: ['approver'],
   // The identity the plugin's automatic approvals are authored as.
-  { name: 'pagerduty-bot', email: 'pagerduty-bot@example.com', roles: ['approver'] },
-];
+  'pagerduty-bot': ['approver'],
+});
 
 let pd: FakePagerDuty;
 let stack: Stack;

@@ -8,32 +8,8 @@ import type { PluginDefinition } from '../../src/plugin-sdk/index.js';
 import { clickPayload, submitPayload } from '../fakes/slack/interactions.js';
 import { FakeSlack } from '../fakes/slack/server.js';
 import { FakeSocketMode } from '../fakes/slack/socket-mode.js';
+import { DBA_ROLES_YAML } from '../support/seed-world.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
-
-const ROLES = `kind: role
-version: v7
-metadata:
-  name: requester
-spec:
-  allow:
-    request:
-      roles: ['dba']
----
-kind: role
-version: v7
-metadata:
-  name: approver
-spec:
-  allow:
-    review_requests:
-      roles: ['dba']
----
-kind: role
-version: v7
-metadata:
-  name: dba
-spec: {}
-`;
 
 let fake: FakeSlack;
 let socket: FakeSocketMode;
@@ -46,7 +22,7 @@ beforeAll(async () => {
   ops = fake.addChannel('ops');
   fake.addUser({ id: 'UALICE', name: 'alice', email: 'alice@example.com' });
   stack = await startTestStack({
-    rolesYaml: ROLES,
+    rolesYaml: DBA_ROLES_YAML,
     users: [
       { name: 'bob', roles: ['requester'] },
       // Mapped by trait this time: alice's access user carries her Slack user ID.

@@ -15,61 +15,21 @@ import {
   submitPayload,
 } from '../fakes/slack/interactions.js';
 import { FakeSlack, type FakeSlackMessage } from '../fakes/slack/server.js';
+import { dbaAndProdRolesYaml, usersWithEmail } from '../support/seed-world.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
 const SECRET = 'e2e-signing-secret';
 const REASON_MAX = 120;
 
-const ROLES = `kind: role
-version: v7
-metadata:
-  name: requester
-spec:
-  allow:
-    request:
-      roles: ['dba']
----
-kind: role
-version: v7
-metadata:
-  name: prod-requester
-spec:
-  allow:
-    request:
-      roles: ['prod-db']
-      thresholds:
-        - approve: 2
-          deny: 1
----
-kind: role
-version: v7
-metadata:
-  name: approver
-spec:
-  allow:
-    review_requests:
-      roles: ['dba', 'prod-db']
----
-kind: role
-version: v7
-metadata:
-  name: dba
-spec: {}
----
-kind: role
-version: v7
-metadata:
-  name: prod-db
-spec: {}
-`;
+const ROLES = dbaAndProdRolesYaml();
 
-const USERS = [
-  { name: 'bob', email: 'bob@example.com', roles: ['requester', 'approver'] },
-  { name: 'tom', email: 'tom@example.com', roles: ['prod-requester'] },
-  { name: 'alice', email: 'alice@example.com', roles: ['approver'] },
-  { name: 'dave', email: 'dave@example.com', roles: ['approver'] },
-  { name: 'eve', email: 'eve@example.com', roles: ['requester'] },
-];
+const USERS = usersWithEmail({
+  bob: ['requester', 'approver'],
+  tom: ['prod-requester'],
+  alice: ['approver'],
+  dave: ['approver'],
+  eve: ['requester'],
+});
 
 let fake: FakeSlack;
 let stack: TestStack;
