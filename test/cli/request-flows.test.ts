@@ -29,10 +29,32 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
+const argsAs = (user: string, args: string[]) => [
+  '--api',
+  t.api.url,
+  '--token-file',
+  tokenFiles.get(user)!,
+  ...args,
+];
+
 /** `accessbot` as `user`, against the test API. */
 function as(user: string, ...args: string[]): Promise<CliResult> {
-  return runCli(['--api', t.api.url, '--token-file', tokenFiles.get(user)!, ...args]);
+  return runCli(argsAs(user, args));
 }
+
+/** `request create` without --nowait, left running once the CLI says it waits for a decision. */
+async function createAndWait(user: string, roles: string, reason: string) {
+  const waiting = startCli(argsAs(user, ['request', 'create', '--roles', roles, '--reason', reason]));
+  await waitUntil(() => waiting.stdout().includes('Waiting for request approval...'), 'the CLI to wait');
+  return { waiting, id: requestIdOf(waiting.stdout()) };
+}
+
+/** `accessbot request create --roles <roles> --reason <reason> [more]` as `user`. */
+function createAs(user: string, roles: string, reason: string, ...more: string[]): Promise<CliResult> {
+  return as(user, 'request', 'create', '--roles', roles, '--reason', reason, ...more);
+}
+
+const lastLine = (out: string) => out.trimEnd().split('\n').at(-1);
 
 function requestIdOf(out: string): string {
   const m = /^Request ID: ([0-9a-f-]{36})$/m.exec(out);
@@ -47,16 +69,7 @@ function expectOk(r: CliResult): void {
 
 describe('role request (Role Access Requests guide)', { timeout: 90_000 }, () => {
   it('contractor requests dba, approver lists and approves, requester sees APPROVED', async () => {
-    const created = await as(
-      'carol',
-      'request',
-      'create',
-      '--roles',
-      'dba',
-      '--reason',
-      'ticket #123',
-      '--nowait',
-    );
+    const created = await createAs('carol', 'dba', 'ticket #123', '--nowait');
     expectOk(created);
     const id = requestIdOf(created.stdout);
     expect(created.stdout).toBe(
@@ -99,20 +112,7 @@ describe('role request (Role Access Requests guide)', { timeout: 90_000 }, () =>
   });
 
   it('waits for the decision without --nowait and exits 0 once another user approves', async () => {
-    const waiting = startCli([
-      '--api',
-      t.api.url,
-      '--token-file',
-      tokenFiles.get('carol')!,
-      'request',
-      'create',
-      '--roles',
-      'dba',
-      '--reason',
-      'incident 7',
-    ]);
-    await waitUntil(() => waiting.stdout().includes('Waiting for request approval...'), 'the CLI to wait');
-    const id = requestIdOf(waiting.stdout());
+    const { waiting, id } = await createAndWait('carol', 'dba', 'incident 7');
     // Still waiting: nothing has decided yet.
     expect(waiting.child.exitCode).toBeNull();
 
@@ -121,47 +121,24 @@ describe('role request (Role Access Requests guide)', { timeout: 90_000 }, () =>
     const done = await waiting.done;
     expect(done.stderr).toBe('');
     expect(done.code).toBe(0);
-    expect(done.stdout.trimEnd().split('\n').at(-1)).toBe('Approval received, reason="go ahead"');
+    expect(lastLine(done.stdout)).toBe('Approval received, reason="go ahead"');
   });
 
   it('a waiting requester who may watch the event log is told of a denial and exits 4', async () => {
-    const waiting = startCli([
-      '--api',
-      t.api.url,
-      '--token-file',
-      tokenFiles.get('olga')!,
-      'request',
-      'create',
-      '--roles',
-      'analyst',
-      '--reason',
-      'report',
-    ]);
-    await waitUntil(() => waiting.stdout().includes('Waiting for request approval...'), 'the CLI to wait');
-    const id = requestIdOf(waiting.stdout());
+    const { waiting, id } = await createAndWait('olga', 'analyst', 'report');
     const sam = await t.clientFor('sam');
     await sam.submitReview(id, { proposedState: 'DENIED', reason: 'not today' });
     const done = await waiting.done;
     expect(done.code).toBe(4);
-    expect(done.stdout.trimEnd().split('\n').at(-1)).toBe('Request denied, reason="not today"');
+    expect(lastLine(done.stdout)).toBe('Request denied, reason="not today"');
   });
 
   it('a waiting request that expires ends the wait with exit 4', async () => {
-    const r = await as(
-      'carol',
-      'request',
-      'create',
-      '--roles',
-      'dba',
-      '--reason',
-      'quick',
-      '--request-ttl',
-      '2s',
-    );
+    const r = await createAs('carol', 'dba', 'quick', '--request-ttl', '2s');
     expect(r.stderr).toBe('');
     expect(r.code).toBe(4);
     expect(r.stdout).toContain('Waiting for request approval...');
-    expect(r.stdout.trimEnd().split('\n').at(-1)).toBe('Request expired before it was approved');
+    expect(lastLine(r.stdout)).toBe('Request expired before it was approved');
   });
 
   it('admin approve grants only the --roles subset, with reason and annotations', async () => {
@@ -205,7 +182,7 @@ describe('role request (Role Access Requests guide)', { timeout: 90_000 }, () =>
   });
 
   it('admin deny resolves a pending request as DENIED', async () => {
-    const created = await as('carol', 'request', 'create', '--roles', 'dba', '--reason', 'again', '--nowait');
+    const created = await createAs('carol', 'dba', 'again', '--nowait');
     const id = requestIdOf(created.stdout);
     const denied = await as('admin', 'admin', 'deny', id, '--reason', 'no');
     expectOk(denied);
