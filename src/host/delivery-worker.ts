@@ -14,13 +14,14 @@ import type { AccessClient } from '../api/client-types.js';
 import type { RouteRule } from '../config/schema.js';
 import { AccessbotError } from '../errors.js';
 import type { Logger as PinoLogger } from '../log.js';
-import { PluginError, permanent } from '../plugin-sdk/index.js';
+import { PluginError, permanent, type Target } from '../plugin-sdk/index.js';
 import type { ActivePlugin } from './active-plugins.js';
 import type { DeliveryQueues } from './delivery-queues.js';
 import { type DeliveryJobData, jobIdFor } from './job-ids.js';
 import { type HostKeys, targetKey } from './keys.js';
 import { decodeRefRecord, type MessageRefs, type RefRecord } from './message-refs.js';
 import type { HostMetrics } from './metrics.js';
+import type { PostSteps } from './post-steps.js';
 import type { Progress } from './progress.js';
 import { resolveRecipients } from './recipient-resolver.js';
 import type { RequestReader } from './request-reader.js';
@@ -36,6 +37,7 @@ export interface WorkerDeps {
   keys: HostKeys;
   queues: DeliveryQueues;
   refs: MessageRefs;
+  steps: PostSteps;
   progress: Progress;
   lock: TargetLock;
   reader: RequestReader;
@@ -75,7 +77,11 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
     owner: string;
     attempt: number;
     queuedAt: number;
+    /** Set once the lock was let go early (by the commit after a post). */
+    released?: boolean;
   }
+
+  const lockKeyOf = (a: Attempt) => `${d.keys.refs(plugin.id, a.requestId)}:lock:${a.tkey}`;
 
   const attemptOf = (job: Job<DeliveryJobData>): Attempt => ({
     requestId: job.data.requestId,
@@ -96,7 +102,7 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
     a: Attempt,
     fn: (pre: Preloaded) => Promise<T>,
   ): Promise<{ value: T } | undefined> {
-    const lockKey = `${d.keys.refs(plugin.id, a.requestId)}:lock:${a.tkey}`;
+    const lockKey = lockKeyOf(a);
     // One pipeline: the reads run after the lock script on the same connection, so they see
     // the state as of taking the lock.
     const pipeline = d.redis.pipeline() as unknown as LockPipeline;
@@ -109,10 +115,15 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
     if (results[0]?.[1] !== 1) return undefined;
     const raw = results[1]?.[1] as string | null;
     const pre: Preloaded = { rec: raw ? decodeRefRecord(raw) : null, latest: Number(results[2]?.[1] ?? 0) };
+    return { value: await holdingLock(a, pre, fn) };
+  }
+
+  /** Runs `fn` with the target lock already taken, and lets go of it after (unless already let go). */
+  async function holdingLock<T>(a: Attempt, pre: Preloaded, fn: (pre: Preloaded) => Promise<T>): Promise<T> {
     try {
-      return { value: await fn(pre) };
+      return await fn(pre);
     } finally {
-      await d.lock.release(lockKey, a.owner);
+      if (!a.released) await d.lock.release(lockKeyOf(a), a.owner);
     }
   }
 
@@ -149,10 +160,21 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
       deliveryId: rec.deliveryId,
       attempt: a.attempt,
     });
-    await d.refs.commit(plugin.id, a.requestId, a.tkey, ref, request.version);
+    // Commits and, when no newer version arrived meanwhile, lets go of the lock in the same step.
+    const after = await d.steps.commitAndUnlock(
+      plugin.id,
+      a.requestId,
+      a.tkey,
+      lockKeyOf(a),
+      a.owner,
+      ref,
+      request.version,
+    );
+    if (after.released) a.released = true;
     d.metrics.deliveryLatency.observe({ plugin: plugin.id, op: 'post' }, (Date.now() - a.queuedAt) / 1000);
-    // A newer version may have arrived while we were posting; its update job skipped us.
-    await catchUp(a, { ...rec, state: 'posted', ref, renderedVersion: request.version }, 0);
+    // A newer version arrived while we were posting; its update job skipped us.
+    if (!after.released)
+      await catchUp(a, { ...rec, state: 'posted', ref, renderedVersion: request.version }, 0, after.latest);
     return 'ok';
   }
 
@@ -160,10 +182,10 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
    * The route job tries each new target's post (or update) right away, saving a queue round
    * trip; a target that is busy or fails gets its own job, which owns retries and dead letters.
    */
-  async function inline(
+  async function claimAndPost(
     job: Job<DeliveryJobData>,
     data: DeliveryJobData,
-    run: (a: Attempt, pre: Preloaded) => Promise<Outcome>,
+    target: Target,
   ): Promise<DeliveryJobData | undefined> {
     // Owned by the route job, not the post job: a post job queued meanwhile (by a newer
     // version's route) must wait for this attempt instead of posting beside it.
@@ -174,10 +196,21 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
       attempt: 1,
       queuedAt: job.timestamp,
     };
+    // Claim, lock and read the latest version in one round trip. A record that is not ours
+    // (another route claimed it first) or whose lock is busy goes to its own post job.
+    const claimed = await d.steps.claimAndLock(
+      plugin.id,
+      a.requestId,
+      a.tkey,
+      target,
+      jobIdFor(data),
+      lockKeyOf(a),
+      a.owner,
+    );
+    if (claimed.outcome !== 'locked') return data;
     try {
-      const done = await underTargetLock(a, (pre) => run(a, pre));
-      if (!done) return data;
-      d.metrics.deliveries.inc({ plugin: plugin.id, op: data.op, outcome: done.value });
+      const outcome = await holdingLock(a, claimed, (pre) => postTarget(a, pre));
+      d.metrics.deliveries.inc({ plugin: plugin.id, op: data.op, outcome });
       return undefined;
     } catch (err) {
       if (err instanceof PluginError && err.kind === 'rate_limited') {
@@ -209,14 +242,10 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
       d.rules,
       (name) => d.reader.emailOf(name),
     );
-    const targets = await resolveRecipients(
-      d.redis,
-      d.keys.resolveCache(plugin.id),
-      plugin.instance,
-      recipients,
-      log,
-    );
-    const records = await d.refs.all(plugin.id, requestId);
+    const [targets, records] = await Promise.all([
+      resolveRecipients(d.redis, d.keys.resolveCache(plugin.id), plugin.instance, recipients, log),
+      d.refs.all(plugin.id, requestId),
+    ]);
     const jobs: DeliveryJobData[] = [];
     const now: Promise<DeliveryJobData | undefined>[] = [];
     for (const target of targets) {
@@ -224,13 +253,10 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
       const base = { plugin: plugin.id, requestId, target: tkey };
       const postJob: DeliveryJobData = { op: 'post', ...base };
       const updateJob: DeliveryJobData = { op: 'update', ...base, version: request.version };
-      let rec = records.get(tkey);
+      const rec = records.get(tkey);
       if (!rec) {
-        rec = await d.refs.claim(plugin.id, requestId, tkey, target, jobIdFor(postJob));
-        // Freshly claimed: nobody else can be posting it yet, so post it now.
-        if (rec.deliveryId === jobIdFor(postJob) && rec.state === 'posting')
-          now.push(inline(job, postJob, postTarget));
-        else jobs.push(postJob);
+        // Never seen: claim it and, when the claim is ours, post it now.
+        now.push(claimAndPost(job, postJob, target));
       } else if (rec.state !== 'posted') {
         jobs.push(postJob);
         if (request.version > 1) jobs.push(updateJob);

@@ -15,6 +15,7 @@ import { hostKeys } from './keys.js';
 import { MessageRefs } from './message-refs.js';
 import { createHostMetrics } from './metrics.js';
 import { loadPluginDefinitions } from './plugin-loader.js';
+import { PostSteps } from './post-steps.js';
 import { Progress } from './progress.js';
 import { resolveRedis } from './redis-connection.js';
 import { RequestReader } from './request-reader.js';
@@ -67,6 +68,7 @@ export async function startHost(opts: StartHostOptions): Promise<RunningHost> {
   const lockDurationMs = opts.tuning?.lockDurationMs ?? 30_000;
   const stalledIntervalMs = opts.tuning?.stalledIntervalMs ?? 15_000;
   const lock = new TargetLock(redis, lockDurationMs);
+  const steps = new PostSteps(redis, keys, lockDurationMs);
   const policy = retryPolicyFrom(config.host.delivery);
 
   const blocks = opts.pluginConfigs ?? new Map(Object.entries(config.plugins));
@@ -99,6 +101,7 @@ export async function startHost(opts: StartHostOptions): Promise<RunningHost> {
       keys,
       queues,
       refs,
+      steps,
       progress,
       lock,
       reader,

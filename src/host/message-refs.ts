@@ -20,7 +20,8 @@ export interface RefRecord {
 }
 
 /** Records live long after a request is resolved, then go (30 days after the last change). */
-const TTL_SECONDS = 30 * 24 * 3600;
+export const REF_TTL_SECONDS = 30 * 24 * 3600;
+const TTL_SECONDS = REF_TTL_SECONDS;
 
 // KEYS[1] hash, ARGV: field, json, ttl. Returns the record now stored (ours or the existing one).
 const CLAIM = `
@@ -74,6 +75,17 @@ export function decodeRefRecord(raw: string): RefRecord {
   };
 }
 
+/** The stored form of a fresh `posting` claim. */
+export function encodeClaim(target: Target, deliveryId: string): string {
+  const rec: StoredRecord = {
+    target: JSON.stringify(target),
+    state: 'posting',
+    deliveryId,
+    renderedVersion: 0,
+  };
+  return JSON.stringify(rec);
+}
+
 type RefCommands = {
   refClaim(key: string, field: string, json: string, ttl: number): Promise<string>;
   refCommit(key: string, field: string, ref: string, version: number, ttl: number): Promise<number>;
@@ -111,16 +123,10 @@ export class MessageRefs {
     target: Target,
     deliveryId: string,
   ): Promise<RefRecord> {
-    const rec: StoredRecord = {
-      target: JSON.stringify(target),
-      state: 'posting',
-      deliveryId,
-      renderedVersion: 0,
-    };
     const raw = await this.redis.refClaim(
       this.keys.refs(plugin, requestId),
       tkey,
-      JSON.stringify(rec),
+      encodeClaim(target, deliveryId),
       TTL_SECONDS,
     );
     return decodeRefRecord(raw);
