@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../support/api.js';
-import { type CliResult, runCli } from './cli-runner.js';
+import { apiFlags, type CliResult, runCli } from './cli-runner.js';
 import { ROLES_YAML, USERS } from './fixtures.js';
 
 let t: TestApi;
@@ -222,15 +222,7 @@ describe('terminal safety', { timeout: 90_000 }, () => {
       roles: ['dba'],
       reason: 'db\u001b[2J\u001b[31m fix\nfake: line',
     });
-    const r = await runCli([
-      '--api',
-      t.api.url,
-      '--token-file',
-      tokenFiles.get('bob')!,
-      'request',
-      'show',
-      req.id,
-    ]);
+    const r = await runCli([...apiFlags(t.api.url, tokenFiles.get('bob')!), 'request', 'show', req.id]);
     expect(r.code).toBe(0);
     expect(r.stdout).not.toContain('\u001b');
     expect(r.stdout).toContain('Reason:     "db\\u001b[2J\\u001b[31m fix\\nfake: line"\n');
@@ -238,10 +230,7 @@ describe('terminal safety', { timeout: 90_000 }, () => {
 
   it('keeps an error about a hostile name on one escaped line', async () => {
     const r = await runCli([
-      '--api',
-      t.api.url,
-      '--token-file',
-      tokenFiles.get('admin')!,
+      ...apiFlags(t.api.url, tokenFiles.get('admin')!),
       'users',
       'rm',
       'x\u001b[2J\ny',

@@ -67,3 +67,8 @@ export async function waitUntil(check: () => boolean, what: string, timeoutMs = 
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+/** The global flags that point the CLI at `apiUrl` as the holder of the token in `tokenFile`. */
+export function apiFlags(apiUrl: string, tokenFile: string): string[] {
+  return ['--api', apiUrl, '--token-file', tokenFile];
+}

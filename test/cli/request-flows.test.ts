@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccessRequest } from '../../src/access/types.js';
 import { startTestApi, type TestApi } from '../support/api.js';
-import { type CliResult, runCli, startCli, waitUntil } from './cli-runner.js';
+import { apiFlags, type CliResult, runCli, startCli, waitUntil } from './cli-runner.js';
 import { ROLES_YAML, USERS } from './fixtures.js';
 
 let t: TestApi;
@@ -29,13 +29,7 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-const argsAs = (user: string, args: string[]) => [
-  '--api',
-  t.api.url,
-  '--token-file',
-  tokenFiles.get(user)!,
-  ...args,
-];
+const argsAs = (user: string, args: string[]) => [...apiFlags(t.api.url, tokenFiles.get(user)!), ...args];
 
 /** `accessbot` as `user`, against the test API. */
 function as(user: string, ...args: string[]): Promise<CliResult> {
