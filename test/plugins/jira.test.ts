@@ -85,6 +85,10 @@ async function issueFor(id: string): Promise<FakeIssue> {
 const current = (id: string): Promise<AccessRequest> => stack.adminClient.getRequest(id);
 const bodies = (issue: FakeIssue) => issue.comments.map((c) => c.body);
 
+/** Waits until one of the issue's comments contains `text`. */
+const commentSeen = (issue: FakeIssue, text: string, what: string) =>
+  stack.waitFor(() => bodies(issue).some((b) => b.includes(text)), 20_000, what);
+
 async function send(hook: SignedWebhook) {
   return sendWebhook(stack.hookUrl('jira'), hook);
 }
@@ -132,16 +136,8 @@ describe('issues from requests', () => {
     const bob = await stack.clientFor('bob');
     await bob.submitReview(req.id, { proposedState: 'APPROVED', reason: 'ticket OPS-1' });
     await stack.waitFor(() => issue.status.name === 'Approved', 20_000, 'the move to Approved');
-    await stack.waitFor(
-      () => bodies(issue).some((b) => b.includes('was *approved* by *bob*')),
-      20_000,
-      'resolution',
-    );
-    await stack.waitFor(
-      () => bodies(issue).some((b) => b.includes('*bob* approved this request')),
-      20_000,
-      'review',
-    );
+    await commentSeen(issue, 'was *approved* by *bob*', 'resolution');
+    await commentSeen(issue, '*bob* approved this request', 'review');
     await jira.settled();
     expect(bodies(issue).filter((b) => b.includes('*bob* approved this request'))).toHaveLength(1);
     expect(bodies(issue).filter((b) => b.includes('was *approved*'))).toHaveLength(1);
@@ -157,18 +153,14 @@ describe('issues from requests', () => {
     const bob = await stack.clientFor('bob');
     await bob.submitReview(req.id, { proposedState: 'DENIED', reason: 'no ticket' });
     await stack.waitFor(() => issue.status.name === 'Denied', 20_000, 'the move to Denied');
-    await stack.waitFor(
-      () => bodies(issue).some((b) => b.includes('was *denied* by *bob*')),
-      20_000,
-      'resolution',
-    );
+    await commentSeen(issue, 'was *denied* by *bob*', 'resolution');
   });
 
   it('moves the issue to Expired when the request expires', async () => {
     const req = await request('alice', ['dba'], 'short lived', { requestTtl: '1s' });
     const issue = await issueFor(req.id);
     await stack.waitFor(() => issue.status.name === 'Expired', 40_000, 'the move to Expired');
-    await stack.waitFor(() => bodies(issue).some((b) => b.includes('*expired*')), 20_000, 'expiry comment');
+    await commentSeen(issue, '*expired*', 'expiry comment');
     expect((await current(req.id)).state).toBe('EXPIRED');
   }, 60_000);
 });
@@ -206,11 +198,7 @@ describe('moves on the board are reviews', () => {
     expect(after.reviews).toMatchObject([
       { author: 'bob', proposedState: 'APPROVED', reason: 'change CHG-42 approved' },
     ]);
-    await stack.waitFor(
-      () => bodies(issue).some((b) => b.includes('was *approved* by *bob*')),
-      20_000,
-      'resolution',
-    );
+    await commentSeen(issue, 'was *approved* by *bob*', 'resolution');
     expect(issue.status.name).toBe('Approved');
   });
 
