@@ -6,6 +6,7 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody } from '../read-body.js';
 import { commentJson, historyJson, issueJson, userJson } from './json.js';
 import { ALL_PERMISSIONS, FakeJiraModel, type FakeJiraUser, type FakeStatus } from './model.js';
 import { buildWebhook, issueUpdatedPayload, type SignedWebhook, sendWebhook } from './webhook.js';
@@ -126,9 +127,7 @@ export class FakeJira {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const raw = Buffer.concat(chunks).toString('utf8');
+    const raw = (await readBody(req)).toString('utf8');
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const path = url.pathname.startsWith(this.pathPrefix)
       ? url.pathname.slice(this.pathPrefix.length)

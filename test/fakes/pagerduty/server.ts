@@ -6,6 +6,7 @@
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody } from '../read-body.js';
 import { Directory, type FakeIncident } from './directory.js';
 
 export const PD_ACCEPT = 'application/vnd.pagerduty+json;version=2';
@@ -55,15 +56,6 @@ export interface FakePagerDuty {
   loseNextResponse(match?: Fault['match']): void;
   callsTo(method: string, path: string | RegExp): RecordedCall[];
   stop(): Promise<void>;
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }
 
 function paginate<T>(key: string, items: T[], query: URLSearchParams): Answer {

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { readBody as readRawBody } from '../read-body.js';
 import { blockViolation, SLACK_LIMITS } from './limits.js';
 
 type Json = Record<string, unknown>;
@@ -167,9 +168,7 @@ export class FakeSlack {
   }
 
   private async readBody(req: IncomingMessage): Promise<Json> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const raw = Buffer.concat(chunks).toString('utf8');
+    const raw = (await readRawBody(req)).toString('utf8');
     const type = req.headers['content-type'] ?? '';
     if (type.startsWith('application/json')) return raw ? (JSON.parse(raw) as Json) : {};
     const params: Json = {};
