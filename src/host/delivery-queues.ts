@@ -55,6 +55,12 @@ export class DeliveryQueues {
     );
   }
 
+  /** Jobs waiting to run in the fullest plugin queue. */
+  async backlog(): Promise<number> {
+    const counts = await Promise.all([...this.queues.values()].map((q) => q.getWaitingCount()));
+    return Math.max(0, ...counts);
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.queues.values()].map((q) => q.close()));
   }

@@ -13,6 +13,10 @@ class BoundedMap<K, V> {
   get(key: K): V | undefined {
     return this.map.get(key);
   }
+  /** Stores without pushing anything out (only an entry already present is replaced). */
+  setIfRoom(key: K, value: V): void {
+    if (this.map.has(key) || this.map.size < this.max) this.set(key, value);
+  }
   set(key: K, value: V): void {
     this.map.delete(key);
     this.map.set(key, value);
@@ -24,9 +28,11 @@ class BoundedMap<K, V> {
 }
 
 const EMAIL_TTL_MS = 60_000;
+/** Requests kept for rendering; the watcher's reconcile keeps its backlog below this. */
+export const REQUEST_CACHE_SIZE = 5000;
 
 export class RequestReader {
-  private readonly requests = new BoundedMap<string, AccessRequest>(5000);
+  private readonly requests = new BoundedMap<string, AccessRequest>(REQUEST_CACHE_SIZE);
   private readonly emails = new BoundedMap<string, { email: string | undefined; at: number }>(2000);
 
   constructor(private readonly client: AccessClient) {}
@@ -42,7 +48,10 @@ export class RequestReader {
     if (cached && cached.version >= minVersion && minVersion > 0) return cached;
     try {
       const fresh = await this.client.getRequest(id);
-      this.remember(fresh);
+      // Never at the cost of one the watcher handed over: with a backlog larger than the cache,
+      // each read-through would push out a request some queued job is about to need.
+      const known = this.requests.get(id);
+      if (!known || known.version <= fresh.version) this.requests.setIfRoom(id, fresh);
       return fresh;
     } catch (err) {
       if (hasCode(err, 'REQUEST_NOT_FOUND') || hasCode(err, 'NOT_FOUND')) return null;

@@ -12,7 +12,7 @@ import type { Logger as PinoLogger } from '../log.js';
 import type { DeliveryQueues } from './delivery-queues.js';
 import type { DeliveryJobData } from './job-ids.js';
 import type { Progress } from './progress.js';
-import type { RequestReader } from './request-reader.js';
+import { REQUEST_CACHE_SIZE, type RequestReader } from './request-reader.js';
 
 export interface WatcherDeps {
   client: AccessClient;
@@ -25,6 +25,13 @@ export interface WatcherDeps {
 
 /** Events per Redis round trip; also how far the stream may run ahead of the queues. */
 const BATCH = 500;
+/**
+ * The reconcile queues the next batch only when the backlog is below this (or after
+ * RECONCILE_PACE_MAX_MS), so the requests it hands the reader are still cached when their
+ * jobs run, instead of each job re-reading its request from the API.
+ */
+const RECONCILE_BACKLOG = REQUEST_CACHE_SIZE / 2;
+const RECONCILE_PACE_MAX_MS = 10_000;
 
 export class Watcher {
   private readonly abort = new AbortController();
@@ -99,10 +106,19 @@ export class Watcher {
     await this.persist('reconciling pending requests', async () => {
       const pending = await this.d.client.listRequests({ state: 'PENDING' });
       for (let i = 0; i < pending.length && !this.stopped; i += BATCH) {
+        if (i > 0) await this.paceReconcile();
         await this.enqueue(pending.slice(i, i + BATCH));
       }
       this.d.log.info({ pending: pending.length }, 'reconciled pending requests');
     });
+  }
+
+  private async paceReconcile(): Promise<void> {
+    const deadline = Date.now() + RECONCILE_PACE_MAX_MS;
+    while (!this.stopped && Date.now() < deadline) {
+      if ((await this.d.queues.backlog()) < RECONCILE_BACKLOG) return;
+      await sleep(50);
+    }
   }
 
   private async flush(): Promise<void> {
