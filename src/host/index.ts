@@ -77,7 +77,7 @@ export async function startHost(opts: StartHostOptions): Promise<RunningHost> {
   const blocks = opts.pluginConfigs ?? new Map(Object.entries(config.plugins));
   let plugins: Awaited<ReturnType<typeof activatePlugins>>;
   try {
-    const definitions = opts.plugins ?? (await loadPluginDefinitions());
+    const definitions = opts.plugins ?? (await loadPluginDefinitions(undefined, blocks.keys()));
     plugins = await activatePlugins(definitions, blocks, {
       client,
       redis,

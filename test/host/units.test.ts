@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { sign, verify } from '../../plugins/webhook/signature.js';
 import { configSchema, type RouteRule } from '../../src/config/schema.js';
 import { jobIdFor } from '../../src/host/job-ids.js';
+import { loadPluginDefinitions } from '../../src/host/plugin-loader.js';
 import { redisOptionsFromUrl, resolveRedis } from '../../src/host/redis-connection.js';
 import { backoffDelayMs, isPermanent } from '../../src/host/retry-policy.js';
 import { recipientsFromRules } from '../../src/host/router.js';
@@ -60,6 +61,16 @@ describe('job ids', () => {
     expect(Number.isInteger(Number(jobIdFor({ op: 'route', plugin: '1', requestId: '2', version: 3 })))).toBe(
       false,
     );
+  });
+});
+
+describe('loading plugins', () => {
+  it('loads only the plugins a host is configured with, and all of them when not told', async () => {
+    const all = await loadPluginDefinitions();
+    expect([...all.keys()]).toEqual(expect.arrayContaining(['webhook', 'slack']));
+    const some = await loadPluginDefinitions(undefined, ['webhook', 'no-such-plugin']);
+    expect([...some.keys()]).toEqual(['webhook']);
+    expect(some.get('webhook')).toBe(all.get('webhook'));
   });
 });
 
