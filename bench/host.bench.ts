@@ -36,7 +36,7 @@ import type { BenchSection } from './types.js';
 
 const BURST = 2_000;
 /** The host's worker concurrency, and the concurrency of both baselines. */
-const CONCURRENCY = 16;
+const CONCURRENCY = Number(process.env.ACCESSBOT_BENCH_CONCURRENCY ?? 16);
 const STEADY_RATE = 200;
 const STEADY_SECONDS = 5;
 const PENDING = 10_000;
@@ -134,11 +134,17 @@ async function spawnDistHost(entry: string, spec: HostProcessSpec): Promise<Dist
   };
 }
 
+interface RedisMeter {
+  commands(): Promise<number>;
+  cpuMs(): Promise<number>;
+}
+
 async function bareBullmqPerSecond(
   socket: string,
-  redisCommands: () => Promise<number>,
-): Promise<{ perSecond: number; commandsPerJob: number }> {
-  const commandsBefore = await redisCommands();
+  meter: RedisMeter,
+): Promise<{ perSecond: number; commandsPerJob: number; redisCpuMsPerJob: number }> {
+  const commandsBefore = await meter.commands();
+  const cpuBefore = await meter.cpuMs();
   const connection = { path: socket, maxRetriesPerRequest: null };
   const queue = new Queue(`bench-noop-${randomUUID().slice(0, 8)}`, { connection });
   let done = 0;
@@ -162,11 +168,12 @@ async function bareBullmqPerSecond(
   }
   while (done < BURST) await sleep(5);
   const perSecond = BURST / ((performance.now() - start) / 1000);
-  const commandsPerJob = ((await redisCommands()) - commandsBefore) / BURST;
+  const commandsPerJob = ((await meter.commands()) - commandsBefore) / BURST;
+  const redisCpuMsPerJob = ((await meter.cpuMs()) - cpuBefore) / BURST;
   await worker.close();
   await queue.obliterate({ force: true });
   await queue.close();
-  return { perSecond, commandsPerJob };
+  return { perSecond, commandsPerJob, redisCpuMsPerJob };
 }
 
 /** The webhook plugin's own sender (same keep-alive agent, signing, body) with no host around it. */
@@ -218,17 +225,19 @@ async function drain(
   entry: string,
   spec: (path: string) => HostProcessSpec,
   receiver: Receiver,
-  redisCommands: () => Promise<number>,
+  meter: RedisMeter,
   expected: number,
   path: string,
 ) {
-  const commandsBefore = await redisCommands();
+  const commandsBefore = await meter.commands();
+  const redisCpuBefore = await meter.cpuMs();
   const host = await spawnDistHost(entry, spec(path));
   const readyAfterMs = performance.now() - host.spawnedAt;
   const cpuAtReady = cpuMsOf(host.pid);
   await waitFor(() => postedAt(receiver, path).length >= expected, 600_000, `${path} drained`);
   const cpuMs = cpuMsOf(host.pid) - cpuAtReady;
-  const commands = (await redisCommands()) - commandsBefore;
+  const commands = (await meter.commands()) - commandsBefore;
+  const redisCpuMs = (await meter.cpuMs()) - redisCpuBefore;
   const times = postedAt(receiver, path).map((d) => d.at);
   const first = Math.min(...times);
   const last = Math.max(...times);
@@ -242,6 +251,7 @@ async function drain(
     spawnToLastPerSecond: times.length / ((last - spawnedEpoch) / 1000),
     cpuMsPerDelivery: cpuMs / times.length,
     redisCommandsPerDelivery: commands / times.length,
+    redisCpuMsPerDelivery: redisCpuMs / times.length,
   };
 }
 
@@ -260,8 +270,16 @@ export default async function hostBench(): Promise<BenchSection[]> {
   writeFileSync(entry, ENTRY);
   const redis = await startTestRedis();
   const stats = new Redis({ path: redis.socket, maxRetriesPerRequest: null });
-  const redisCommands = async () =>
-    Number(/total_commands_processed:(\d+)/.exec(await stats.info('stats'))?.[1] ?? Number.NaN);
+  const meter: RedisMeter = {
+    commands: async () =>
+      Number(/total_commands_processed:(\d+)/.exec(await stats.info('stats'))?.[1] ?? Number.NaN),
+    // CPU the Redis server has used: it shares the machine's cores with the host.
+    cpuMs: async () => {
+      const info = await stats.info('cpu');
+      const f = (k: string) => Number(new RegExp(`${k}:([\\d.]+)`).exec(info)?.[1] ?? Number.NaN);
+      return (f('used_cpu_user') + f('used_cpu_sys')) * 1000;
+    },
+  };
   const apis: TestApi[] = [];
   const receiver = await startReceiver({ secret: SECRET });
   const hosts: DistHost[] = [];
@@ -291,7 +309,7 @@ export default async function hostBench(): Promise<BenchSection[]> {
         .sort((a, b) => a - b);
 
     // Baselines on the same Redis and receiver (warms the receiver and the API too).
-    const bareRun = await bareBullmqPerSecond(redis.socket, redisCommands);
+    const bareRun = await bareBullmqPerSecond(redis.socket, meter);
     const bare = bareRun.perSecond;
     const sample = await alice.createRequest({ roles: ['dba'], reason: 'sample card' });
     const direct = await directPostsPerSecond(receiver.urlFor('direct'), cardFromRequest(sample));
@@ -299,7 +317,7 @@ export default async function hostBench(): Promise<BenchSection[]> {
     // 1. Drain: everything pending when a host starts.
     await createMany(alice, BURST, 'drain');
     const drainExpected = (await alice.listRequests({ state: 'PENDING' })).length;
-    const drained = await drain(entry, spec, receiver, redisCommands, drainExpected, 'drain');
+    const drained = await drain(entry, spec, receiver, meter, drainExpected, 'drain');
     hosts.push(drained.host);
     if (process.env.ACCESSBOT_BENCH_QUICK) {
       // Drain only, for profiling and quick comparisons.
@@ -314,6 +332,12 @@ export default async function hostBench(): Promise<BenchSection[]> {
               baseline: { name: 'bare BullMQ no-op jobs', value: round(bare), unit: '/s' },
             },
             { name: 'host CPU per delivery', value: round(drained.cpuMsPerDelivery, 2), unit: 'ms' },
+            {
+              name: 'Redis CPU per delivery',
+              value: round(drained.redisCpuMsPerDelivery, 3),
+              unit: 'ms',
+              baseline: { name: 'per bare job', value: round(bareRun.redisCpuMsPerJob, 3), unit: 'ms' },
+            },
             {
               name: 'Redis commands per delivery',
               value: round(drained.redisCommandsPerDelivery, 1),
@@ -368,7 +392,7 @@ export default async function hostBench(): Promise<BenchSection[]> {
     const afterLive = memoryOf(liveHost.pid);
     const pendingTotal = (await bob.listRequests({ state: 'PENDING' })).length;
     await hosts.pop()!.kill();
-    const reconciled = await drain(entry, spec2, receiver, redisCommands, PENDING, 'mem-reconcile');
+    const reconciled = await drain(entry, spec2, receiver, meter, PENDING, 'mem-reconcile');
     hosts.push(reconciled.host);
     await sleep(1000);
     const afterReconcile = memoryOf(reconciled.host.pid);
@@ -409,6 +433,16 @@ export default async function hostBench(): Promise<BenchSection[]> {
             baseline: { name: 'bare BullMQ no-op jobs', value: round(bare), unit: '/s' },
           },
           { name: 'host CPU per delivery (user+sys)', value: round(drained.cpuMsPerDelivery, 2), unit: 'ms' },
+          {
+            name: 'Redis server CPU per delivery',
+            value: round(drained.redisCpuMsPerDelivery, 3),
+            unit: 'ms',
+            baseline: {
+              name: 'per bare BullMQ no-op job',
+              value: round(bareRun.redisCpuMsPerJob, 3),
+              unit: 'ms',
+            },
+          },
           {
             name: 'Redis commands per delivery (incl. those run inside Lua scripts)',
             value: round(drained.redisCommandsPerDelivery, 1),
