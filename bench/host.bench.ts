@@ -320,6 +320,15 @@ export default async function hostBench(): Promise<BenchSection[]> {
     const drained = await drain(entry, spec, receiver, meter, drainExpected, 'drain');
     hosts.push(drained.host);
     if (process.env.ACCESSBOT_BENCH_QUICK) {
+      // Where Redis spent its time over the whole run so far (baselines + drain), busiest first.
+      const commandStats = (await stats.info('commandstats'))
+        .split('\n')
+        .map((l) => /^cmdstat_(\S+):calls=(\d+),usec=(\d+)/.exec(l))
+        .filter((m): m is RegExpExecArray => m !== null)
+        .map((m) => ({ cmd: m[1]!, calls: Number(m[2]), usec: Number(m[3]) }))
+        .sort((x, y) => y.usec - x.usec)
+        .slice(0, 15);
+      console.error(commandStats.map((c) => `${c.cmd} calls=${c.calls} usec=${c.usec}`).join('\n'));
       // Drain only, for profiling and quick comparisons.
       return [
         {
