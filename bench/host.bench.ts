@@ -142,9 +142,10 @@ interface RedisMeter {
 async function bareBullmqPerSecond(
   socket: string,
   meter: RedisMeter,
-): Promise<{ perSecond: number; commandsPerJob: number; redisCpuMsPerJob: number }> {
+): Promise<{ perSecond: number; commandsPerJob: number; redisCpuMsPerJob: number; cpuMsPerJob: number }> {
   const commandsBefore = await meter.commands();
   const cpuBefore = await meter.cpuMs();
+  const ownCpuBefore = process.cpuUsage();
   const connection = { path: socket, maxRetriesPerRequest: null };
   const queue = new Queue(`bench-noop-${randomUUID().slice(0, 8)}`, { connection });
   let done = 0;
@@ -168,12 +169,14 @@ async function bareBullmqPerSecond(
   }
   while (done < BURST) await sleep(5);
   const perSecond = BURST / ((performance.now() - start) / 1000);
+  const ownCpu = process.cpuUsage(ownCpuBefore);
+  const cpuMsPerJob = (ownCpu.user + ownCpu.system) / 1000 / BURST;
   const commandsPerJob = ((await meter.commands()) - commandsBefore) / BURST;
   const redisCpuMsPerJob = ((await meter.cpuMs()) - cpuBefore) / BURST;
   await worker.close();
   await queue.obliterate({ force: true });
   await queue.close();
-  return { perSecond, commandsPerJob, redisCpuMsPerJob };
+  return { perSecond, commandsPerJob, redisCpuMsPerJob, cpuMsPerJob };
 }
 
 /** The webhook plugin's own sender (same keep-alive agent, signing, body) with no host around it. */
@@ -340,7 +343,12 @@ export default async function hostBench(): Promise<BenchSection[]> {
               unit: '/s',
               baseline: { name: 'bare BullMQ no-op jobs', value: round(bare), unit: '/s' },
             },
-            { name: 'host CPU per delivery', value: round(drained.cpuMsPerDelivery, 2), unit: 'ms' },
+            {
+              name: 'host CPU per delivery',
+              value: round(drained.cpuMsPerDelivery, 2),
+              unit: 'ms',
+              baseline: { name: 'per bare job', value: round(bareRun.cpuMsPerJob, 2), unit: 'ms' },
+            },
             {
               name: 'Redis CPU per delivery',
               value: round(drained.redisCpuMsPerDelivery, 3),
@@ -441,7 +449,16 @@ export default async function hostBench(): Promise<BenchSection[]> {
             unit: '/s',
             baseline: { name: 'bare BullMQ no-op jobs', value: round(bare), unit: '/s' },
           },
-          { name: 'host CPU per delivery (user+sys)', value: round(drained.cpuMsPerDelivery, 2), unit: 'ms' },
+          {
+            name: 'host CPU per delivery (user+sys)',
+            value: round(drained.cpuMsPerDelivery, 2),
+            unit: 'ms',
+            baseline: {
+              name: 'bench process CPU per bare BullMQ job (queue + worker)',
+              value: round(bareRun.cpuMsPerJob, 2),
+              unit: 'ms',
+            },
+          },
           {
             name: 'Redis server CPU per delivery',
             value: round(drained.redisCpuMsPerDelivery, 3),
