@@ -105,11 +105,13 @@ export class Watcher {
   private async reconcile(): Promise<void> {
     await this.persist('reconciling pending requests', async () => {
       const pending = await this.d.client.listRequests({ state: 'PENDING' });
-      for (let i = 0; i < pending.length && !this.stopped; i += BATCH) {
-        if (i > 0) await this.paceReconcile();
-        await this.enqueue(pending.slice(i, i + BATCH));
+      const total = pending.length;
+      // Taken off the list batch by batch, so what is queued is not held twice while pacing.
+      for (let first = true; pending.length > 0 && !this.stopped; first = false) {
+        if (!first) await this.paceReconcile();
+        await this.enqueue(pending.splice(0, BATCH));
       }
-      this.d.log.info({ pending: pending.length }, 'reconciled pending requests');
+      this.d.log.info({ pending: total }, 'reconciled pending requests');
     });
   }
 
