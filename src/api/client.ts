@@ -24,6 +24,11 @@ export interface HttpAccessClientOptions {
   watchIdleTimeoutMs?: number;
 }
 
+/** A token is one word of visible ASCII (ours are `abt_` + base64url); anything else can't be a header value. */
+export function isHeaderSafeToken(token: string): boolean {
+  return /^[!-~]+$/.test(token);
+}
+
 export class HttpAccessClient implements AccessClient {
   private readonly baseUrl: string;
   private readonly token: string;
@@ -33,7 +38,7 @@ export class HttpAccessClient implements AccessClient {
   constructor(opts: HttpAccessClientOptions) {
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
     // fetch would reject such a header with an error quoting it, token and all: refuse it here.
-    if (/[\s\x00-\x1f\x7f]/.test(opts.token)) {
+    if (!isHeaderSafeToken(opts.token)) {
       throw new AccessbotError(
         'INVALID_TOKEN',
         'the API token contains spaces, line breaks or control characters',

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { isHeaderSafeToken } from '../api/client.js';
 import type { AccessClient } from '../api/client-types.js';
 import type { LoadedConfig } from '../config/index.js';
 import { AccessbotError } from '../errors.js';
@@ -43,7 +44,7 @@ function readTokenFile(file: string): string {
  * only where it came from.
  */
 function checkTokenShape(token: string, source: string): string {
-  if (/[\s\x00-\x1f\x7f]/.test(token)) {
+  if (!isHeaderSafeToken(token)) {
     throw new AccessbotError(
       'INVALID_TOKEN',
       `${source} does not hold a single token (it contains spaces or several lines); keep only the token in it`,

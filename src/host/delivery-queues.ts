@@ -16,7 +16,7 @@ export class DeliveryQueues {
   constructor(
     pluginIds: Iterable<string>,
     connection: RedisOptions,
-    private readonly keys: HostKeys,
+    keys: HostKeys,
     private readonly policy: RetryPolicy,
   ) {
     for (const id of pluginIds) {
