@@ -43,6 +43,19 @@ export interface ListRequestsFilter {
   user?: string;
 }
 
+export interface ListRequestsPageQuery extends ListRequestsFilter {
+  /** Page size, 1–1000 (the server's default is 500). */
+  limit?: number;
+  /** `next` of the previous page; absent for the first page. */
+  after?: string;
+}
+
+export interface RequestPage {
+  requests: AccessRequest[];
+  /** Pass as `after` for the next page; absent when there is none. */
+  next?: string;
+}
+
 export interface UserInput {
   name: string;
   email?: string;
@@ -79,7 +92,10 @@ export interface AccessClient {
 
   createRequest(input: CreateRequestInput): Promise<AccessRequest>;
   getRequest(id: string): Promise<AccessRequest>;
+  /** Every matching request, oldest first (read page by page). */
   listRequests(filter?: ListRequestsFilter): Promise<AccessRequest[]>;
+  /** One page, oldest first; follow `next` for the rest. A full page may be followed by an empty one. */
+  listRequestsPage(query?: ListRequestsPageQuery): Promise<RequestPage>;
   submitReview(id: string, input: ReviewInput): Promise<AccessRequest>;
   /** Administrative approve/deny (tctl request approve|deny); needs `update` on access_request. */
   resolveRequest(id: string, input: ResolveInput): Promise<AccessRequest>;

@@ -8,6 +8,8 @@ import type {
   CreateRequestInput,
   IssuedToken,
   ListRequestsFilter,
+  ListRequestsPageQuery,
+  RequestPage,
   ResolveInput,
   ReviewInput,
   UserInput,
@@ -15,6 +17,10 @@ import type {
   WhoAmI,
 } from './client-types.js';
 import { followWatchStream } from './watch-client.js';
+
+/** Page size of `listRequests` (the server's maximum) and the default of `listRequestsPage`. */
+const FULL_LIST_PAGE = 1000;
+const DEFAULT_PAGE = 500;
 
 export interface HttpAccessClientOptions {
   baseUrl: string;
@@ -61,8 +67,25 @@ export class HttpAccessClient implements AccessClient {
     return this.call('GET', `/v1/requests/${enc(id)}`);
   }
 
-  listRequests(filter: ListRequestsFilter = {}): Promise<AccessRequest[]> {
-    return this.call('GET', `/v1/requests${query(filter)}`);
+  async listRequests(filter: ListRequestsFilter = {}): Promise<AccessRequest[]> {
+    const all: AccessRequest[] = [];
+    let after: string | undefined;
+    do {
+      const page = await this.listRequestsPage({
+        ...filter,
+        limit: FULL_LIST_PAGE,
+        ...(after ? { after } : {}),
+      });
+      all.push(...page.requests);
+      after = page.next;
+    } while (after);
+    return all;
+  }
+
+  listRequestsPage(q: ListRequestsPageQuery = {}): Promise<RequestPage> {
+    const { limit, ...rest } = q;
+    // `limit` is always sent: without it the server answers the whole list as a bare array.
+    return this.call('GET', `/v1/requests${query({ ...rest, limit: String(limit ?? DEFAULT_PAGE) })}`);
   }
 
   submitReview(id: string, input: ReviewInput): Promise<AccessRequest> {

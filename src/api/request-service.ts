@@ -18,6 +18,10 @@ import { canAny, loadAccessContext, requirePermission, type ServiceSettings } fr
 import type { CreateRequestInput, ListRequestsFilter, ResolveInput, ReviewInput } from './client-types.js';
 
 const MAX_CAS_ATTEMPTS = 8;
+/** Rows per store read when a caller asks for the whole list. */
+const FULL_LIST_CHUNK = 1000;
+/** Store reads one page may take before it is returned short (bounds each HTTP call). */
+const MAX_CHUNKS_PER_PAGE = 10;
 
 export class RequestService {
   constructor(
@@ -43,19 +47,52 @@ export class RequestService {
     return this.expireOnRead(stored, ctx);
   }
 
+  /** Every request the caller may see; the store is read page by page, never all at once. */
   async list(caller: User, filter: ListRequestsFilter = {}): Promise<AccessRequest[]> {
+    const out: AccessRequest[] = [];
+    let after = 0;
+    for (;;) {
+      const page = await this.listPage(caller, filter, { after, limit: FULL_LIST_CHUNK });
+      out.push(...page.requests);
+      if (page.nextPosition === undefined) return out;
+      after = page.nextPosition;
+    }
+  }
+
+  /**
+   * Up to `limit` visible requests after store position `after`, in store order. State and
+   * user are filtered in SQL; visibility and expire-on-read in JS, so a page may hold fewer
+   * than `limit` (a caller who sees few requests gets short pages rather than one request
+   * scanning the whole table). `nextPosition` is set whenever more may follow.
+   */
+  async listPage(
+    caller: User,
+    filter: ListRequestsFilter,
+    page: { after: number; limit: number },
+  ): Promise<{ requests: AccessRequest[]; nextPosition?: number }> {
     const ctx = await this.context();
     const seeAll = canAny(caller, 'access_request', ['list', 'read'], ctx);
-    // Expire-on-read runs before the state filter so a due request never lists as PENDING.
-    const { state, ...rest } = filter;
-    const rows = await this.store.listRequests(rest);
     const out: AccessRequest[] = [];
-    for (const row of rows) {
-      if (!seeAll && !this.isVisible(caller, row, ctx)) continue;
-      const current = await this.expireOnRead(row, ctx);
-      if (!state || current.state === state) out.push(current);
+    let position = page.after;
+    for (let chunk = 0; chunk < MAX_CHUNKS_PER_PAGE; chunk++) {
+      const want = page.limit - out.length;
+      const rows = await this.store.listRequestsPage({
+        ...filter,
+        // Expire-on-read: a due PENDING request lists as EXPIRED, never as PENDING.
+        dueAt: ctx.now,
+        after: position,
+        limit: want,
+      });
+      for (const row of rows) {
+        position = row.position;
+        if (!seeAll && !this.isVisible(caller, row.request, ctx)) continue;
+        const current = await this.expireOnRead(row.request, ctx);
+        if (!filter.state || current.state === filter.state) out.push(current);
+      }
+      if (rows.length < want) return { requests: out };
+      if (out.length >= page.limit) break;
     }
-    return out;
+    return { requests: out, nextPosition: position };
   }
 
   async review(caller: User, id: string, input: ReviewInput): Promise<AccessRequest> {

@@ -41,10 +41,27 @@ export const resolveBody = z
   })
   .strict();
 
+export const REQUEST_PAGE_MAX = 1000;
+export const REQUEST_PAGE_DEFAULT = 500;
+
+/** Without `limit` and `after` the answer is the whole list (an array), as before paging. */
 export const listRequestsQuery = z
   .object({
     state: requestState.optional(),
     user: name.optional(),
+    limit: z
+      .string()
+      .regex(/^(?:[1-9]\d{0,2}|1000)$/, `an integer from 1 to ${REQUEST_PAGE_MAX}`)
+      .optional()
+      .describe(
+        `Page size (1–${REQUEST_PAGE_MAX}); asks for a page \`{ requests, next? }\` instead of the whole list`,
+      ),
+    after: z
+      .string()
+      .min(1)
+      .max(64)
+      .optional()
+      .describe(`\`next\` of the previous page; with no \`limit\` the page size is ${REQUEST_PAGE_DEFAULT}`),
   })
   .strict();
 
@@ -126,6 +143,11 @@ export const accessRequestSchema = z.object({
   resolveReason: z.string().optional(),
   resolveAnnotations: annotations.optional(),
   version: z.number().int(),
+});
+
+export const requestPageSchema = z.object({
+  requests: z.array(accessRequestSchema),
+  next: z.string().optional().describe('Cursor for the next page; absent on the last page'),
 });
 
 export const userSchema = z.object({

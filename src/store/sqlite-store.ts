@@ -9,7 +9,14 @@ import Database from 'better-sqlite3';
 import type { AccessRequest, RequestEvent, Role, User } from '../access/types.js';
 import { AccessbotError } from '../errors.js';
 import { migrate } from './migrations.js';
-import type { CommitListener, RequestFilter, Store, TokenRecord } from './types.js';
+import type {
+  CommitListener,
+  PositionedRequest,
+  RequestFilter,
+  RequestPageQuery,
+  Store,
+  TokenRecord,
+} from './types.js';
 
 interface EventRow {
   seq: number;
@@ -199,6 +206,30 @@ export class SqliteStore implements Store {
     const sql = `SELECT doc FROM requests ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY rowid`;
     const rows = this.db.prepare<string[], { doc: string }>(sql).all(...params);
     return rows.map((r) => JSON.parse(r.doc) as AccessRequest);
+  }
+
+  async listRequestsPage(query: RequestPageQuery): Promise<PositionedRequest[]> {
+    // The rowid is the position: requests are never re-inserted (updates keep it), so a
+    // request's position never changes and paging by it sees each request at most once.
+    const where: string[] = ['rowid > ?'];
+    const params: (string | number)[] = [query.after];
+    if (query.state === 'EXPIRED' && query.dueAt) {
+      where.push("(state = 'EXPIRED' OR (state = 'PENDING' AND request_expires <= ?))");
+      params.push(query.dueAt.toISOString());
+    } else if (query.state) {
+      where.push('state = ?');
+      params.push(query.state);
+    }
+    if (query.user) {
+      where.push('user = ?');
+      params.push(query.user);
+    }
+    params.push(query.limit);
+    const sql = `SELECT rowid AS position, doc FROM requests WHERE ${where.join(' AND ')} ORDER BY rowid LIMIT ?`;
+    return this.db
+      .prepare<(string | number)[], { position: number; doc: string }>(sql)
+      .all(...params)
+      .map((r) => ({ position: r.position, request: JSON.parse(r.doc) as AccessRequest }));
   }
 
   async listDueRequests(now: Date, limit: number): Promise<AccessRequest[]> {

@@ -9,6 +9,26 @@ export interface RequestFilter {
   user?: string;
 }
 
+/** One page of requests in store order (insertion order), after a position. */
+export interface RequestPageQuery {
+  state?: RequestState;
+  user?: string;
+  /**
+   * With `state: 'EXPIRED'`: also PENDING requests whose request expiry is at or before this
+   * instant, since reading them expires them.
+   */
+  dueAt?: Date;
+  /** Only requests stored after this position (0: from the start). */
+  after: number;
+  limit: number;
+}
+
+/** A request with its position in store order; positions only grow, so paging by them is stable. */
+export interface PositionedRequest {
+  position: number;
+  request: AccessRequest;
+}
+
 export interface TokenRecord {
   /** sha256 (hex) of the bearer token; the token itself is never stored. */
   hash: string;
@@ -33,6 +53,8 @@ export interface Store {
   deleteRequest(id: string): Promise<RequestEvent>;
   getRequest(id: string): Promise<AccessRequest | null>;
   listRequests(filter?: RequestFilter): Promise<AccessRequest[]>;
+  /** Up to `limit` requests after `after`, filtered in the database, in store order. */
+  listRequestsPage(query: RequestPageQuery): Promise<PositionedRequest[]>;
   /** PENDING requests whose request expiry is at or before `now`. */
   listDueRequests(now: Date, limit: number): Promise<AccessRequest[]>;
   eventsSince(seq: number, limit: number): Promise<RequestEvent[]>;

@@ -1,10 +1,13 @@
 import { z } from 'zod';
+import { decodeRequestCursor, encodeRequestCursor } from '../request-cursor.js';
 import type { RequestService } from '../request-service.js';
 import {
   accessRequestSchema,
   createRequestBody,
   idParams,
   listRequestsQuery,
+  REQUEST_PAGE_DEFAULT,
+  requestPageSchema,
   resolveBody,
   reviewBody,
 } from '../schemas.js';
@@ -25,11 +28,24 @@ export function requestRoutes(requests: RequestService): ApiRoute[] {
     route({
       method: 'GET',
       url: '/v1/requests',
-      summary: 'List the requests the caller may see (own, reviewable, or all with list/read)',
+      summary:
+        'List the requests the caller may see (own, reviewable, or all with list/read), oldest first; ' +
+        'with `limit` or `after`, one page `{ requests, next? }`',
       auth: true,
       query: listRequestsQuery,
-      response: z.array(accessRequestSchema),
-      handler: ({ caller, query }) => requests.list(caller, query),
+      response: z.union([z.array(accessRequestSchema), requestPageSchema]),
+      handler: async ({ caller, query }) => {
+        const { limit, after, ...filter } = query;
+        if (limit === undefined && after === undefined) return requests.list(caller, filter);
+        const page = await requests.listPage(caller, filter, {
+          after: after === undefined ? 0 : decodeRequestCursor(after),
+          limit: limit === undefined ? REQUEST_PAGE_DEFAULT : Number(limit),
+        });
+        return {
+          requests: page.requests,
+          ...(page.nextPosition === undefined ? {} : { next: encodeRequestCursor(page.nextPosition) }),
+        };
+      },
     }),
     route({
       method: 'GET',
