@@ -102,17 +102,33 @@ export class Watcher {
     }
   }
 
+  /**
+   * Pages through PENDING, one batch per API call, so at most one page is held at a time.
+   * Pages are in store order and a request's position never changes, so every request that
+   * stays pending is listed exactly once; one created meanwhile comes through the stream too.
+   * A failed page is retried from the same cursor, not from the start.
+   */
   private async reconcile(): Promise<void> {
-    await this.persist('reconciling pending requests', async () => {
-      const pending = await this.d.client.listRequests({ state: 'PENDING' });
-      const total = pending.length;
-      // Taken off the list batch by batch, so what is queued is not held twice while pacing.
-      for (let first = true; pending.length > 0 && !this.stopped; first = false) {
-        if (!first) await this.paceReconcile();
-        await this.enqueue(pending.splice(0, BATCH));
-      }
-      this.d.log.info({ pending: total }, 'reconciled pending requests');
-    });
+    let after: string | undefined;
+    let total = 0;
+    for (let first = true; !this.stopped; first = false) {
+      if (!first) await this.paceReconcile();
+      let next: string | undefined;
+      const ok = await this.persist('reconciling pending requests', async () => {
+        const page = await this.d.client.listRequestsPage({
+          state: 'PENDING',
+          limit: BATCH,
+          ...(after === undefined ? {} : { after }),
+        });
+        await this.enqueue(page.requests);
+        total += page.requests.length;
+        next = page.next;
+      });
+      if (!ok) return;
+      if (next === undefined) break;
+      after = next;
+    }
+    if (!this.stopped) this.d.log.info({ pending: total }, 'reconciled pending requests');
   }
 
   private async paceReconcile(): Promise<void> {
