@@ -4,53 +4,22 @@
 
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HttpAccessClient } from '../../src/api/client.js';
-import { ensureServiceToken } from '../../src/api/server.js';
-import { type Config, configSchema } from '../../src/config/schema.js';
-import { type RunningHost, startHost } from '../../src/host/index.js';
-import { createLogger } from '../../src/log.js';
-import { startTestApi, type TestApi } from '../support/api.js';
-import { type Receiver, startReceiver } from '../support/receiver.js';
+import type { RunningHost } from '../../src/host/index.js';
 import { testRedisOptions, waitFor } from '../support/stack.js';
-import { HOST_ROLES, HOST_USERS } from './fixtures.js';
+import { type RestartableWorld, startRestartableWorld } from './restartable-world.js';
 
 const SECRET = 'ops-test-secret-0123456789';
-let api: TestApi;
-let receiver: Receiver;
-let config: Config;
-let hostClient: HttpAccessClient;
+let world: RestartableWorld;
 let host: RunningHost | undefined;
 
-const start = () =>
-  startHost({
-    config,
-    client: hostClient,
-    log: createLogger({ level: 'silent' }),
-    redis: testRedisOptions(),
-  });
-
 beforeAll(async () => {
-  api = await startTestApi({ rolesYaml: HOST_ROLES, users: HOST_USERS });
-  receiver = await startReceiver({ secret: SECRET });
-  hostClient = new HttpAccessClient({
-    baseUrl: api.api.url,
-    token: await ensureServiceToken(api.api.store, 'accessbot-host', ['accessbot-plugin']),
-  });
-  config = configSchema.parse({
-    host: {
-      listen: '127.0.0.1:0',
-      redis: { prefix: `ops${Date.now()}` },
-      routing: [{ roles: ['*'], targets: { webhook: [receiver.urlFor('ops')] } }],
-    },
-    plugins: { webhook: { secret: SECRET } },
-  });
-  host = await start();
+  world = await startRestartableWorld({ secret: SECRET, prefix: 'ops' });
+  host = await world.startHost();
 });
 
 afterAll(async () => {
   await host?.close();
-  await receiver?.stop();
-  await api?.stop();
+  await world?.stop();
 });
 
 const metric = (text: string, name: string, labels: string) =>
@@ -81,9 +50,9 @@ describe('operations', () => {
   });
 
   it('exposes delivery counts, latency, queue depth, watcher lag and dead letters', async () => {
-    const alice = await api.clientFor('alice');
+    const alice = await world.api.clientFor('alice');
     const req = await alice.createRequest({ roles: ['dba'], reason: 'metrics' });
-    await waitFor(() => receiver.deliveries().some((d) => d.requestId === req.id), 20_000, 'delivery');
+    await waitFor(() => world.receiver.deliveries().some((d) => d.requestId === req.id), 20_000, 'delivery');
     const text = await waitFor(
       async () => {
         const t = await (await fetch(`${host!.url}/metrics`)).text();
@@ -104,27 +73,27 @@ describe('operations', () => {
   });
 
   it('finishes the delivery in flight on close, and a restarted host does not send it again', async () => {
-    receiver.delay(1500);
-    const alice = await api.clientFor('alice');
+    world.receiver.delay(1500);
+    const alice = await world.api.clientFor('alice');
     const req = await alice.createRequest({ roles: ['dba'], reason: 'graceful' });
-    await waitFor(() => receiver.inFlight() > 0, 20_000, 'a delivery in flight');
+    await waitFor(() => world.receiver.inFlight() > 0, 20_000, 'a delivery in flight');
     await host!.close();
     host = undefined;
-    const got = receiver.deliveries().filter((d) => d.requestId === req.id);
+    const got = world.receiver.deliveries().filter((d) => d.requestId === req.id);
     expect(got).toHaveLength(1);
-    receiver.delay(0);
+    world.receiver.delay(0);
     // The ref was stored before close returned: a new host has nothing to re-send.
     const redis = new Redis(testRedisOptions());
     try {
-      const refs = await redis.hgetall(`${config.host.redis.prefix}:refs:webhook:${req.id}`);
+      const refs = await redis.hgetall(`${world.config.host.redis.prefix}:refs:webhook:${req.id}`);
       expect(Object.values(refs).map((r) => (JSON.parse(r) as { state: string }).state)).toEqual(['posted']);
     } finally {
       redis.disconnect();
     }
-    host = await start();
+    host = await world.startHost();
     await waitFor(async () => (await fetch(`${host!.url}/readyz`)).status === 200, 20_000, 'restart');
     await new Promise((r) => setTimeout(r, 1000));
-    expect(receiver.deliveries().filter((d) => d.requestId === req.id)).toHaveLength(1);
+    expect(world.receiver.deliveries().filter((d) => d.requestId === req.id)).toHaveLength(1);
     expect(got[0]!.copies).toBe(1);
   });
 });

@@ -4,60 +4,29 @@
 
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { HttpAccessClient } from '../../src/api/client.js';
-import { ensureServiceToken } from '../../src/api/server.js';
-import { type Config, configSchema } from '../../src/config/schema.js';
-import { type RunningHost, startHost } from '../../src/host/index.js';
-import { createLogger } from '../../src/log.js';
-import { startTestApi, type TestApi } from '../support/api.js';
-import { type Receiver, startReceiver } from '../support/receiver.js';
+import type { RunningHost } from '../../src/host/index.js';
 import { testRedisOptions, waitFor } from '../support/stack.js';
-import { HOST_ROLES, HOST_USERS } from './fixtures.js';
+import { type RestartableWorld, startRestartableWorld } from './restartable-world.js';
 
 const SECRET = 'resume-test-secret-0123456789';
-let api: TestApi;
-let receiver: Receiver;
-let config: Config;
-let hostClient: HttpAccessClient;
+let world: RestartableWorld;
 let host: RunningHost | undefined;
-
-const start = () =>
-  startHost({
-    config,
-    client: hostClient,
-    log: createLogger({ level: 'silent' }),
-    redis: testRedisOptions(),
-  });
 const posts = (id: string) =>
-  receiver.deliveries().filter((d) => d.requestId === id && d.event === 'request.posted');
+  world.receiver.deliveries().filter((d) => d.requestId === id && d.event === 'request.posted');
 
 beforeAll(async () => {
-  api = await startTestApi({ rolesYaml: HOST_ROLES, users: HOST_USERS });
-  receiver = await startReceiver({ secret: SECRET });
-  hostClient = new HttpAccessClient({
-    baseUrl: api.api.url,
-    token: await ensureServiceToken(api.api.store, 'accessbot-host', ['accessbot-plugin']),
-  });
-  config = configSchema.parse({
-    host: {
-      listen: '127.0.0.1:0',
-      redis: { prefix: `resume${Date.now()}` },
-      routing: [{ roles: ['*'], targets: { webhook: [receiver.urlFor('ops')] } }],
-    },
-    plugins: { webhook: { secret: SECRET } },
-  });
+  world = await startRestartableWorld({ secret: SECRET, prefix: 'resume' });
 });
 
 afterAll(async () => {
   await host?.close();
-  await receiver?.stop();
-  await api?.stop();
+  await world?.stop();
 });
 
 it('catches up on everything that happened while it was down', async () => {
-  const alice = await api.clientFor('alice');
-  const bob = await api.clientFor('bob');
-  host = await start();
+  const alice = await world.api.clientFor('alice');
+  const bob = await world.api.clientFor('bob');
+  host = await world.startHost();
   const first = await alice.createRequest({ roles: ['dba'], reason: 'before the outage' });
   await waitFor(() => posts(first.id).length === 1, 20_000, 'first post');
   await host.close();
@@ -70,10 +39,18 @@ it('catches up on everything that happened while it was down', async () => {
   const third = await alice.createRequest({ roles: ['dev-web'], reason: 'short-lived' });
   await bob.submitReview(third.id, { proposedState: 'DENIED', reason: 'no' });
 
-  host = await start();
+  host = await world.startHost();
   await waitFor(() => posts(second.id).length === 1, 20_000, 'post of the request created while down');
-  await waitFor(() => receiver.latest(first.id, '/ops')?.state === 'APPROVED', 20_000, 'update of the first');
-  const thirdCard = await waitFor(() => receiver.latest(third.id, '/ops'), 20_000, 'the resolved request');
+  await waitFor(
+    () => world.receiver.latest(first.id, '/ops')?.state === 'APPROVED',
+    20_000,
+    'update of the first',
+  );
+  const thirdCard = await waitFor(
+    () => world.receiver.latest(third.id, '/ops'),
+    20_000,
+    'the resolved request',
+  );
   expect(thirdCard.state).toBe('DENIED');
   await new Promise((r) => setTimeout(r, 1000));
   expect(posts(first.id)).toHaveLength(1);
@@ -84,14 +61,14 @@ it('catches up on everything that happened while it was down', async () => {
 it('reconciles PENDING requests when the cursor is lost', async () => {
   await host?.close();
   host = undefined;
-  const alice = await api.clientFor('alice');
+  const alice = await world.api.clientFor('alice');
   const pending = await alice.createRequest({ roles: ['dba'], reason: 'cursor lost' });
   const redis = new Redis(testRedisOptions());
   try {
-    expect(await redis.del(`${config.host.redis.prefix}:watch:cursor`)).toBe(1);
+    expect(await redis.del(`${world.config.host.redis.prefix}:watch:cursor`)).toBe(1);
   } finally {
     redis.disconnect();
   }
-  host = await start();
+  host = await world.startHost();
   await waitFor(() => posts(pending.id).length === 1, 20_000, 'post found by reconciling');
 });
