@@ -31,7 +31,7 @@ import { startTestApi, type TestApi } from '../test/support/api.js';
 import type { HostProcessSpec } from '../test/support/host-process.js';
 import { type Receiver, startReceiver } from '../test/support/receiver.js';
 import { startTestRedis } from '../test/support/redis.js';
-import { waitFor } from '../test/support/stack.js';
+import { hostChildReady, waitFor } from '../test/support/stack.js';
 import type { BenchSection } from './types.js';
 
 const BURST = 2_000;
@@ -102,36 +102,8 @@ async function spawnDistHost(entry: string, spec: HostProcessSpec): Promise<Dist
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let err = '';
-  child.stderr!.on('data', (c: Buffer) => {
-    err = (err + c.toString('utf8')).slice(-20_000);
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`compiled host did not start: ${err}`)), 60_000);
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString('utf8');
-      const m = /READY (\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`compiled host exited with ${code}: ${err}`));
-    });
-  });
-  return {
-    url,
-    pid: child.pid!,
-    spawnedAt,
-    async kill() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-  };
+  const ready = await hostChildReady(child, 'compiled host', 60_000);
+  return { url: ready.url, pid: ready.pid, spawnedAt, kill: () => ready.kill('SIGTERM') };
 }
 
 interface RedisMeter {

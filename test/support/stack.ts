@@ -2,7 +2,7 @@
 // plugin suites drive the whole path: create a request → the plugin posts → a signed click
 // comes back → a review by the mapped person.
 
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -140,18 +140,30 @@ export async function spawnHostProcess(spec: HostProcessSpec, timeoutMs = 30_000
     env: { ...process.env, ACCESSBOT_HOST_SPEC: JSON.stringify(spec) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  return hostChildReady(child, 'host process', timeoutMs);
+}
+
+/**
+ * Waits for a spawned host entry to print `READY <url>`; fails with the tail of its stderr if it
+ * exits first or takes longer than `timeoutMs`.
+ */
+export async function hostChildReady(
+  child: ChildProcess,
+  what: string,
+  timeoutMs: number,
+): Promise<HostChild> {
   let err = '';
-  child.stderr.on('data', (c: Buffer) => {
+  child.stderr!.on('data', (c: Buffer) => {
     err = (err + c.toString('utf8')).slice(-20_000);
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(
-      () => reject(new Error(`host process did not start in ${timeoutMs} ms: ${err}`)),
+      () => reject(new Error(`${what} did not start in ${timeoutMs} ms: ${err}`)),
       timeoutMs,
     );
-    child.stdout.on('data', (c: Buffer) => {
+    child.stdout!.on('data', (c: Buffer) => {
       out += c.toString('utf8');
       const m = /READY (\S+)/.exec(out);
       if (m) {
@@ -161,7 +173,7 @@ export async function spawnHostProcess(spec: HostProcessSpec, timeoutMs = 30_000
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`host process exited with ${code}: ${err}`));
+      reject(new Error(`${what} exited with ${code}: ${err}`));
     });
   });
   return {
