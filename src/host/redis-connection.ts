@@ -74,33 +74,12 @@ export interface ResolveRedisOptions {
 async function startPrivateRedis(dataDir: string, log: PinoLogger, binary: string): Promise<ResolvedRedis> {
   const dir = resolvePath(dataDir, 'redis');
   mkdirSync(dir, { recursive: true });
-  const socket = join(dir, 'redis.sock');
-  const pidFile = join(dir, 'redis.pid');
+  const { args, socket, pidFile } = privateRedisServer(dir, { appendOnly: true });
   const options: RedisOptions = { path: socket, maxRetriesPerRequest: null };
   // Another accessbot process (serve, or the deliveries CLI) already runs it: share it.
   if (existsSync(socket) && (await answers(options, 300))) {
     return { options, description: `private redis-server on ${socket}`, stop: async () => {} };
   }
-  const args = [
-    '--port',
-    '0',
-    '--unixsocket',
-    socket,
-    '--unixsocketperm',
-    '700',
-    '--dir',
-    dir,
-    '--appendonly',
-    'yes',
-    '--save',
-    '',
-    '--daemonize',
-    'yes',
-    '--pidfile',
-    pidFile,
-    '--logfile',
-    join(dir, 'redis.log'),
-  ];
   await new Promise<void>((resolve, reject) => {
     const child = spawn(binary, args, { stdio: 'ignore' });
     child.on('error', () => reject(new AccessbotError('REDIS_UNAVAILABLE', NO_REDIS)));
@@ -166,4 +145,23 @@ export async function resolveRedis(
   if (await answers(local, 300))
     return { options: local, description: `${host}:${port}`, stop: async () => {} };
   return startPrivateRedis(config.api.data_dir, log, opts.redisServer ?? 'redis-server');
+}
+
+/**
+ * How a private redis-server is laid out in `dir` (unix socket only, owner-only permissions,
+ * pid and log files beside it) and the arguments that start it daemonized there.
+ */
+export function privateRedisServer(
+  dir: string,
+  opts: { appendOnly: boolean; fsyncAlways?: boolean },
+): { args: string[]; socket: string; pidFile: string } {
+  const socket = join(dir, 'redis.sock');
+  const pidFile = join(dir, 'redis.pid');
+  const args = [
+    ...['--port', '0', '--unixsocket', socket, '--unixsocketperm', '700', '--dir', dir],
+    ...['--appendonly', opts.appendOnly ? 'yes' : 'no', '--save', ''],
+    ...(opts.fsyncAlways ? ['--appendfsync', 'always'] : []),
+    ...['--daemonize', 'yes', '--pidfile', pidFile, '--logfile', join(dir, 'redis.log')],
+  ];
+  return { args, socket, pidFile };
 }

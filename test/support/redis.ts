@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { privateRedisServer } from '../../src/host/redis-connection.js';
 
 export interface TestRedis {
   socket: string;
@@ -28,30 +29,11 @@ async function waitFor(check: () => boolean, what: string, timeoutMs = 10_000): 
 
 export async function startTestRedis(opts: { appendOnly?: boolean } = {}): Promise<TestRedis> {
   const dir = mkdtempSync(join(tmpdir(), 'accessbot-redis-'));
-  const socket = join(dir, 'redis.sock');
-  const pidFile = join(dir, 'redis.pid');
-  const args = [
-    '--port',
-    '0',
-    '--unixsocket',
-    socket,
-    '--unixsocketperm',
-    '700',
-    '--dir',
-    dir,
-    '--save',
-    '',
-    '--appendonly',
-    opts.appendOnly ? 'yes' : 'no',
-    '--appendfsync',
-    'always',
-    '--daemonize',
-    'yes',
-    '--pidfile',
-    pidFile,
-    '--logfile',
-    join(dir, 'redis.log'),
-  ];
+  // fsync on every write, so a SIGKILLed append-only server loses nothing the fault tests count.
+  const { args, socket, pidFile } = privateRedisServer(dir, {
+    appendOnly: opts.appendOnly ?? false,
+    fsyncAlways: true,
+  });
   const launch = async () => {
     await new Promise<void>((resolve, reject) => {
       const child = spawn('redis-server', args, { stdio: 'ignore' });
