@@ -32,5 +32,5 @@ VOLUME ["/data"]
 EXPOSE 3080 3081
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:3080/healthz').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
-ENTRYPOINT ["/usr/bin/tini", "--", "node", "bin/accessbot.js"]
+ENTRYPOINT ["/usr/bin/tini", "--", "bin/accessbot.js"]
 CMD ["serve"]

@@ -10,7 +10,7 @@ build: deps
 
 # accessbot serve on the embedded defaults: SQLite in ./data, Redis on 127.0.0.1:6379 or a private one.
 serve: build
-	@node bin/accessbot.js serve $(ARGS)
+	@./bin/accessbot.js serve $(ARGS)
 
 lint: deps
 	@npx biome check .

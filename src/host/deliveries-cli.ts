@@ -15,6 +15,8 @@ export interface DeliveryRow {
   plugin: string;
   op: string;
   requestId: string;
+  /** route-batch jobs: how many requests the job routes (requestId is the first). */
+  requests?: number;
   state: string;
   attempts: number;
   /** Why it failed (last error), for failed and retrying jobs. */
@@ -83,6 +85,7 @@ export async function listDeliveries(
             plugin,
             op: job.data.op,
             requestId: job.data.requestId,
+            ...(job.data.batch ? { requests: job.data.batch.length } : {}),
             state,
             attempts: job.attemptsMade,
             ...(job.failedReason ? { error: job.failedReason } : {}),

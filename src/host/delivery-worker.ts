@@ -3,6 +3,7 @@
 // and the per-target lock (target-lock.ts) make each (request, target) one message.
 //
 //   route        → resolve targets; claim a `posting` record per new target; queue post/update/reply/auto-review
+//   route-batch  → route for many request versions in one job (bursts, reconciles)
 //   post         → send the card with the record's delivery id; commit the ref; catch up to newer versions
 //   update       → re-render when the platform shows an older version than the latest seen
 //   reply        → post one review into the message's thread (plugins with threaded replies)
@@ -10,6 +11,7 @@
 
 import { DelayedError, type Job, type RedisOptions, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { AccessRequest } from '../access/types.js';
 import type { AccessClient } from '../api/client-types.js';
 import type { RouteRule } from '../config/schema.js';
 import { AccessbotError } from '../errors.js';
@@ -23,10 +25,11 @@ import { decodeRefRecord, type MessageRefs, type RefRecord } from './message-ref
 import type { HostMetrics } from './metrics.js';
 import type { PostSteps } from './post-steps.js';
 import type { Progress } from './progress.js';
-import { resolveRecipients } from './recipient-resolver.js';
+import { RecipientResolver } from './recipient-resolver.js';
 import type { RequestReader } from './request-reader.js';
 import { BACKOFF_TYPE, backoffDelayMs, isPermanent, type RetryPolicy, toDeadLetter } from './retry-policy.js';
 import { routeRequest } from './router.js';
+import { Slots } from './slots.js';
 import type { TargetLock } from './target-lock.js';
 
 export interface WorkerDeps {
@@ -51,6 +54,13 @@ export interface WorkerDeps {
 }
 
 type Outcome = 'ok' | 'skipped';
+
+/** A platform call not made because the platform asked us to wait (see platformCall). */
+class PlatformPaused extends PluginError {
+  constructor(waitMs: number) {
+    super('rate_limited', 'the platform asked us to wait', { retryAfterMs: waitMs });
+  }
+}
 
 type LockPipeline = {
   targetLockAcquire(key: string, owner: string, ttlMs: number): LockPipeline;
@@ -79,6 +89,37 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
     queuedAt: number;
     /** Set once the lock was let go early (by the commit after a post). */
     released?: boolean;
+  }
+
+  /**
+   * Until when the platform asked us to wait (Retry-After). The queue's rate limit stops this
+   * plugin's jobs from being fetched (on every replica); this stops the posts that route jobs
+   * already running would make inline.
+   */
+  let platformPausedUntil = 0;
+  /**
+   * `concurrency` is how many calls this plugin makes to its platform at once. BullMQ bounds
+   * the jobs, but a route-batch job routes many requests side by side, so every platform call
+   * takes one of these slots. A call made while the platform asked us to wait (Retry-After)
+   * is not made: it fails as rate limited, and its job waits out the queue's pause.
+   */
+  const slots = new Slots(d.concurrency);
+  function platformCall<T>(call: () => Promise<T>): Promise<T> {
+    return slots.run(() => {
+      const wait = platformPausedUntil - Date.now();
+      if (wait > 0) throw new PlatformPaused(wait);
+      return call();
+    });
+  }
+  const resolver = new RecipientResolver(
+    d.redis,
+    d.keys.resolveCache(plugin.id),
+    (raw, audience) => platformCall(() => plugin.instance.resolveRecipient(raw, audience)),
+    log,
+  );
+  async function pausePlatform(ms: number): Promise<void> {
+    platformPausedUntil = Math.max(platformPausedUntil, Date.now() + ms);
+    await queue.rateLimit(ms);
   }
 
   const lockKeyOf = (a: Attempt) => `${d.keys.refs(plugin.id, a.requestId)}:lock:${a.tkey}`;
@@ -139,10 +180,13 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
     const request = await d.reader.current(a.requestId, latest);
     if (!request || request.version <= rec.renderedVersion) return 'skipped';
     const card = await d.reader.card(request, rec.target.audience);
-    const newRef = await plugin.instance.update(rec.target, rec.ref, card, {
-      deliveryId: `${rec.deliveryId}.v${request.version}`,
-      attempt: a.attempt,
-    });
+    const ref = rec.ref;
+    const newRef = await platformCall(() =>
+      plugin.instance.update(rec.target, ref, card, {
+        deliveryId: `${rec.deliveryId}.v${request.version}`,
+        attempt: a.attempt,
+      }),
+    );
     await d.refs.rendered(plugin.id, request.id, a.tkey, request.version, newRef ?? undefined);
     d.metrics.deliveryLatency.observe({ plugin: plugin.id, op: 'update' }, (Date.now() - a.queuedAt) / 1000);
     return 'ok';
@@ -156,10 +200,9 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
     const request = await d.reader.current(a.requestId, pre.latest);
     if (!request) return 'skipped';
     const card = await d.reader.card(request, rec.target.audience);
-    const ref = await plugin.instance.deliver(rec.target, card, {
-      deliveryId: rec.deliveryId,
-      attempt: a.attempt,
-    });
+    const ref = await platformCall(() =>
+      plugin.instance.deliver(rec.target, card, { deliveryId: rec.deliveryId, attempt: a.attempt }),
+    );
     // Commits and, when no newer version arrived meanwhile, lets go of the lock in the same step.
     const after = await d.steps.commitAndUnlock(
       plugin.id,
@@ -179,57 +222,75 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
   }
 
   /**
-   * The route job tries each new target's post (or update) right away, saving a queue round
-   * trip; a target that is busy or fails gets its own job, which owns retries and dead letters.
+   * What one target of a routed request needs, decided by claiming it (one round trip, no
+   * read before it). A target claimed for the first time is posted right away, saving a queue
+   * round trip; when that fails, its `post` job owns the retries and the dead letter. A target
+   * already posted gets an `update` job only when it shows an older version.
    */
-  async function claimAndPost(
+  async function routeTarget(
     job: Job<DeliveryJobData>,
-    data: DeliveryJobData,
+    request: AccessRequest,
     target: Target,
-  ): Promise<DeliveryJobData | undefined> {
+  ): Promise<DeliveryJobData[]> {
+    const tkey = targetKey(target.id, target.audience);
+    const base = { plugin: plugin.id, requestId: request.id, target: tkey };
+    const postJob: DeliveryJobData = { op: 'post', ...base };
+    const updateJob: DeliveryJobData = { op: 'update', ...base, version: request.version };
+    const later = request.version > 1 ? [postJob, updateJob] : [postJob];
     // Owned by the route job, not the post job: a post job queued meanwhile (by a newer
     // version's route) must wait for this attempt instead of posting beside it.
-    const a: Attempt = {
-      requestId: data.requestId,
-      tkey: data.target!,
-      owner: job.id!,
-      attempt: 1,
-      queuedAt: job.timestamp,
-    };
-    // Claim, lock and read the latest version in one round trip. A record that is not ours
-    // (another route claimed it first) or whose lock is busy goes to its own post job.
+    const a: Attempt = { requestId: request.id, tkey, owner: job.id!, attempt: 1, queuedAt: job.timestamp };
     const claimed = await d.steps.claimAndLock(
       plugin.id,
-      a.requestId,
-      a.tkey,
+      request.id,
+      tkey,
       target,
-      jobIdFor(data),
+      jobIdFor(postJob),
       lockKeyOf(a),
       a.owner,
     );
-    if (claimed.outcome !== 'locked') return data;
+    if (claimed.outcome === 'not-ours') {
+      const { rec } = claimed;
+      if (rec.state !== 'posted') return later;
+      return rec.renderedVersion < request.version ? [updateJob] : [];
+    }
+    if (claimed.outcome === 'busy') return later;
+    if (!claimed.created) {
+      // Claimed before and not posted yet: its post job is (or will be) on it.
+      await d.lock.release(lockKeyOf(a), a.owner);
+      return later;
+    }
     try {
       const outcome = await holdingLock(a, claimed, (pre) => postTarget(a, pre));
-      d.metrics.deliveries.inc({ plugin: plugin.id, op: data.op, outcome });
-      return undefined;
+      d.metrics.deliveries.inc({ plugin: plugin.id, op: 'post', outcome });
+      return [];
     } catch (err) {
-      if (err instanceof PluginError && err.kind === 'rate_limited') {
-        await queue.rateLimit(backoffDelayMs(d.policy, 1, err));
+      if (err instanceof PluginError && err.kind === 'rate_limited' && !(err instanceof PlatformPaused)) {
+        await pausePlatform(backoffDelayMs(d.policy, 1, err));
       }
       if (isPermanent(err))
-        return { ...data, failedPermanently: err instanceof Error ? err.message : String(err) };
-      log.warn(
-        { jobId: jobIdFor(data), err: err instanceof Error ? err.message : String(err) },
-        'delivery failed; queued for retry',
-      );
-      return data;
+        return [{ ...postJob, failedPermanently: err instanceof Error ? err.message : String(err) }];
+      if (!(err instanceof PlatformPaused))
+        log.warn(
+          { jobId: jobIdFor(postJob), err: err instanceof Error ? err.message : String(err) },
+          'delivery failed; queued for retry',
+        );
+      return [postJob];
     }
   }
 
-  async function route(job: Job<DeliveryJobData>): Promise<Outcome> {
-    const { requestId, version = 0 } = job.data;
+  /**
+   * Routes one request version: the jobs it needs, less the posts already made inline.
+   * A posted target that already shows this version (or newer) needs no update job, so a
+   * reconcile after a restart queues nothing for requests that are up to date.
+   */
+  async function routeOne(
+    job: Job<DeliveryJobData>,
+    requestId: string,
+    version: number,
+  ): Promise<DeliveryJobData[]> {
     const request = await d.reader.current(requestId, version);
-    if (!request) return 'skipped';
+    if (!request) return [];
     const card = await d.reader.card(request);
     const recipients = await routeRequest(
       request,
@@ -242,29 +303,14 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
       d.rules,
       (name) => d.reader.emailOf(name),
     );
-    const [targets, records] = await Promise.all([
-      resolveRecipients(d.redis, d.keys.resolveCache(plugin.id), plugin.instance, recipients, log),
-      d.refs.all(plugin.id, requestId),
-    ]);
+    const targets = await resolver.targets(recipients);
     const jobs: DeliveryJobData[] = [];
-    const now: Promise<DeliveryJobData | undefined>[] = [];
-    for (const target of targets) {
-      const tkey = targetKey(target.id, target.audience);
-      const base = { plugin: plugin.id, requestId, target: tkey };
-      const postJob: DeliveryJobData = { op: 'post', ...base };
-      const updateJob: DeliveryJobData = { op: 'update', ...base, version: request.version };
-      const rec = records.get(tkey);
-      if (!rec) {
-        // Never seen: claim it and, when the claim is ours, post it now.
-        now.push(claimAndPost(job, postJob, target));
-      } else if (rec.state !== 'posted') {
-        jobs.push(postJob);
-        if (request.version > 1) jobs.push(updateJob);
-      } else {
-        jobs.push(updateJob);
-      }
-      if (plugin.definition.capabilities.threadedReplies && plugin.instance.reply) {
-        for (let i = 0; i < request.reviews.length; i++) jobs.push({ op: 'reply', ...base, review: i });
+    const perTarget = targets.map((target) => routeTarget(job, request, target));
+    if (plugin.definition.capabilities.threadedReplies && plugin.instance.reply) {
+      for (const target of targets) {
+        const tkey = targetKey(target.id, target.audience);
+        for (let i = 0; i < request.reviews.length; i++)
+          jobs.push({ op: 'reply', plugin: plugin.id, requestId, target: tkey, review: i });
       }
     }
     if (
@@ -274,7 +320,38 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
     ) {
       jobs.push({ op: 'auto-review', plugin: plugin.id, requestId });
     }
-    for (const left of await Promise.all(now)) if (left) jobs.push(left);
+    for (const more of await Promise.all(perTarget)) jobs.push(...more);
+    return jobs;
+  }
+
+  async function route(job: Job<DeliveryJobData>): Promise<Outcome> {
+    const jobs = await routeOne(job, job.data.requestId, job.data.version ?? 0);
+    await d.queues.add(jobs);
+    return 'ok';
+  }
+
+  /**
+   * Many request versions in one job, so a burst costs one BullMQ job per batch instead of
+   * one per request. Each request is routed on its own: one that fails gets its own `route`
+   * job, which owns the retries and the dead letter, and the rest of the batch goes on.
+   */
+  async function routeBatch(job: Job<DeliveryJobData>): Promise<Outcome> {
+    const entries = job.data.batch ?? [];
+    const jobs: DeliveryJobData[] = [];
+    await Promise.all(
+      entries.map(async (e) => {
+        try {
+          jobs.push(...(await routeOne(job, e.id, e.version)));
+        } catch (err) {
+          if (!(err instanceof PlatformPaused))
+            log.warn(
+              { requestId: e.id, err: err instanceof Error ? err.message : String(err) },
+              'routing failed; queued on its own for retry',
+            );
+          jobs.push({ op: 'route', plugin: plugin.id, requestId: e.id, version: e.version });
+        }
+      }),
+    );
     await d.queues.add(jobs);
     return 'ok';
   }
@@ -317,10 +394,13 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
     const card = request ? await d.reader.card(request, rec.target.audience) : null;
     const item = card?.reviews[review];
     if (!card || !item) return 'skipped';
-    await plugin.instance.reply!(rec.target, rec.ref, item, card, {
-      deliveryId: `${rec.deliveryId}.r${review}`,
-      attempt: job.attemptsMade + 1,
-    });
+    const ref = rec.ref;
+    await platformCall(() =>
+      plugin.instance.reply!(rec.target, ref, item, card, {
+        deliveryId: `${rec.deliveryId}.r${review}`,
+        attempt: job.attemptsMade + 1,
+      }),
+    );
     await d.redis
       .multi()
       .sadd(repliedKey, String(review))
@@ -332,7 +412,8 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
   async function autoReview(job: Job<DeliveryJobData>): Promise<Outcome> {
     const request = await d.reader.current(job.data.requestId);
     if (request?.state !== 'PENDING') return 'skipped';
-    const decision = await plugin.instance.autoReview!(await d.reader.card(request));
+    const card = await d.reader.card(request);
+    const decision = await platformCall(() => plugin.instance.autoReview!(card));
     if (!decision) return 'skipped';
     try {
       await d.client.submitReview(request.id, {
@@ -356,7 +437,14 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
     }
   }
 
-  const handlers = { route, post, update, reply, 'auto-review': autoReview } as const;
+  const handlers = {
+    route,
+    'route-batch': routeBatch,
+    post,
+    update,
+    reply,
+    'auto-review': autoReview,
+  } as const;
 
   const worker = new Worker<DeliveryJobData>(
     d.keys.queueName(plugin.id),
@@ -371,10 +459,15 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
         if (err instanceof DelayedError) throw err;
         if (err instanceof PluginError && err.kind === 'rate_limited') {
           // The platform throttles the whole app: pause this plugin's queue, keep the attempt.
-          const wait = backoffDelayMs(d.policy, job.attemptsMade + 1, err);
+          // (A call not made because of a pause already under way just waits it out.)
           d.metrics.deliveries.inc({ plugin: plugin.id, op, outcome: 'rate_limited' });
-          log.warn({ jobId: job.id, waitMs: wait }, 'rate limited; pausing queue');
-          await queue.rateLimit(wait);
+          if (err instanceof PlatformPaused) {
+            await queue.rateLimit(err.retryAfterMs ?? 1000);
+          } else {
+            const wait = backoffDelayMs(d.policy, job.attemptsMade + 1, err);
+            log.warn({ jobId: job.id, waitMs: wait }, 'rate limited; pausing queue');
+            await pausePlatform(wait);
+          }
           throw Worker.RateLimitError();
         }
         const message = err instanceof Error ? err.message : String(err);

@@ -2,14 +2,25 @@
 // replica) yields the same id, and BullMQ ignores an add whose id already exists.
 // Ids carry no `:` and never look like integers (BullMQ rejects both).
 
-export type DeliveryOp = 'route' | 'post' | 'update' | 'reply' | 'auto-review';
+import { createHash } from 'node:crypto';
+
+export type DeliveryOp = 'route' | 'route-batch' | 'post' | 'update' | 'reply' | 'auto-review';
+
+/** One request version to route. */
+export interface RouteEntry {
+  id: string;
+  version: number;
+}
 
 export interface DeliveryJobData {
   op: DeliveryOp;
   plugin: string;
+  /** The request (route-batch: the first of the batch, for listings). */
   requestId: string;
   /** Request version that caused the job (route, update). */
   version?: number;
+  /** Every request version a route-batch job routes. */
+  batch?: RouteEntry[];
   /** targetKey() of the target (post, update, reply). */
   target?: string;
   /** Index into request.reviews (reply). */
@@ -18,10 +29,38 @@ export interface DeliveryJobData {
   failedPermanently?: string;
 }
 
+/** A batch's id is a digest of what it routes, so the same batch queued twice is one job. */
+function batchDigest(batch: RouteEntry[]): string {
+  const hash = createHash('sha256');
+  for (const e of [...batch].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : a.version - b.version)))
+    hash.update(`${e.id}@${e.version}\n`);
+  return hash.digest('hex').slice(0, 24);
+}
+
 export function jobIdFor(data: DeliveryJobData): string {
+  if (data.op === 'route-batch') return `route-batch.${data.plugin}.b${batchDigest(data.batch ?? [])}`;
   const parts: string[] = [data.op, data.plugin, data.requestId];
   if (data.target !== undefined) parts.push(`t${data.target}`);
   if (data.op === 'route' || data.op === 'update') parts.push(`v${data.version ?? 0}`);
   if (data.op === 'reply') parts.push(`r${data.review ?? 0}`);
   return parts.join('.').replaceAll(':', '_');
+}
+
+/** Route jobs for these request versions: one job per request when few, batches when many. */
+export function routeJobs(plugin: string, entries: RouteEntry[], batchSize: number): DeliveryJobData[] {
+  if (entries.length === 1) {
+    const [e] = entries as [RouteEntry];
+    return [{ op: 'route', plugin, requestId: e.id, version: e.version }];
+  }
+  const jobs: DeliveryJobData[] = [];
+  for (let i = 0; i < entries.length; i += batchSize) {
+    const batch = entries.slice(i, i + batchSize);
+    const [first] = batch as [RouteEntry];
+    jobs.push(
+      batch.length === 1
+        ? { op: 'route', plugin, requestId: first.id, version: first.version }
+        : { op: 'route-batch', plugin, requestId: first.id, batch },
+    );
+  }
+  return jobs;
 }

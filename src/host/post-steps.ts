@@ -16,9 +16,9 @@ import type { HostKeys } from './keys.js';
 import { decodeRefRecord, encodeClaim, REF_TTL_SECONDS, type RefRecord } from './message-refs.js';
 
 // KEYS: refs hash, lock, latest version. ARGV: field, claim json, ttl, deliveryId, owner, lock ttl ms.
-// Returns {stored record, 1 locked | 0 lock busy | -1 not ours to post, latest version}.
+// Returns {stored record, 1 locked | 0 lock busy | -1 not ours to post, latest version, 1 if this call created the record}.
 const CLAIM_AND_LOCK = `
-redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2])
+local created = redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2])
 redis.call('EXPIRE', KEYS[1], ARGV[3])
 local raw = redis.call('HGET', KEYS[1], ARGV[1])
 local rec = cjson.decode(raw)
@@ -31,7 +31,7 @@ if rec.deliveryId == ARGV[4] and rec.state == 'posting' then
     locked = 1
   end
 end
-return {raw, locked, redis.call('GET', KEYS[3]) or '0'}`;
+return {raw, locked, redis.call('GET', KEYS[3]) or '0', created}`;
 
 // KEYS: refs hash, latest version, lock. ARGV: field, ref json, version, ttl, owner.
 // Returns {1 committed | 0 already posted | -1 no record, latest version, 1 lock released | 0 kept}.
@@ -70,7 +70,7 @@ type StepCommands = {
     deliveryId: string,
     owner: string,
     lockTtlMs: number,
-  ): Promise<[string, number, string]>;
+  ): Promise<[string, number, string, number]>;
   postCommitAndUnlock(
     refs: string,
     latest: string,
@@ -88,6 +88,8 @@ export interface Claimed {
   /** 'locked': ours to post and the lock is ours; 'busy': ours but another writer holds the lock. */
   outcome: 'locked' | 'busy' | 'not-ours';
   latest: number;
+  /** True when this claim created the record (the target had never been claimed). */
+  created: boolean;
 }
 
 export class PostSteps {
@@ -112,7 +114,7 @@ export class PostSteps {
     lockKey: string,
     owner: string,
   ): Promise<Claimed> {
-    const [raw, locked, latest] = await this.redis.postClaimAndLock(
+    const [raw, locked, latest, created] = await this.redis.postClaimAndLock(
       this.keys.refs(plugin, requestId),
       lockKey,
       this.keys.latestVersion(requestId),
@@ -127,6 +129,7 @@ export class PostSteps {
       rec: decodeRefRecord(raw),
       outcome: locked === 1 ? 'locked' : locked === 0 ? 'busy' : 'not-ours',
       latest: Number(latest) || 0,
+      created: created === 1,
     };
   }
 

@@ -29,7 +29,7 @@ class BoundedMap<K, V> {
 
 const EMAIL_TTL_MS = 60_000;
 /** Requests kept for rendering; the watcher's reconcile keeps its backlog below this. */
-export const REQUEST_CACHE_SIZE = 5000;
+export const REQUEST_CACHE_SIZE = 2000;
 
 export class RequestReader {
   private readonly requests = new BoundedMap<string, AccessRequest>(REQUEST_CACHE_SIZE);

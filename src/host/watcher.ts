@@ -1,5 +1,6 @@
 // Follows the API's event stream from the cursor kept in Redis and turns every request
-// change into one `route` job per plugin. Events are queued in batches (one Redis round trip
+// change into `route` jobs per plugin (one per request, or one per batch of requests when many
+// arrive at once). Events are queued in batches (one Redis round trip
 // for many events), and the cursor moves only after a batch's jobs are queued, so a crash
 // replays (harmlessly: job ids are deterministic) rather than skips. On start and after every
 // reconnect it also reconciles: each PENDING request gets its route jobs again, which covers
@@ -10,7 +11,7 @@ import type { AccessRequest, RequestEvent } from '../access/types.js';
 import type { AccessClient } from '../api/client-types.js';
 import type { Logger as PinoLogger } from '../log.js';
 import type { DeliveryQueues } from './delivery-queues.js';
-import type { DeliveryJobData } from './job-ids.js';
+import { routeJobs } from './job-ids.js';
 import type { Progress } from './progress.js';
 import { REQUEST_CACHE_SIZE, type RequestReader } from './request-reader.js';
 
@@ -26,11 +27,19 @@ export interface WatcherDeps {
 /** Events per Redis round trip; also how far the stream may run ahead of the queues. */
 const BATCH = 500;
 /**
+ * Request versions per route job when many arrive at once (a burst, a reconcile page): a
+ * BullMQ job costs more host and Redis CPU than routing one request does.
+ */
+const ROUTE_BATCH = 32;
+/** How long a flush waits for more events, and how recent the last flush must be for it to wait. */
+const LINGER_MS = 5;
+const LINGER_WHILE_BUSY_MS = 20;
+/**
  * The reconcile queues the next batch only when the backlog is below this (or after
  * RECONCILE_PACE_MAX_MS), so the requests it hands the reader are still cached when their
  * jobs run, instead of each job re-reading its request from the API.
  */
-const RECONCILE_BACKLOG = REQUEST_CACHE_SIZE / 2;
+const RECONCILE_BACKLOG_JOBS = REQUEST_CACHE_SIZE / 2 / ROUTE_BATCH;
 const RECONCILE_PACE_MAX_MS = 10_000;
 
 export class Watcher {
@@ -38,6 +47,8 @@ export class Watcher {
   private loop?: Promise<void>;
   private buffer: RequestEvent[] = [];
   private flushing?: Promise<void>;
+  private lingering?: NodeJS.Timeout;
+  private lastFlushAt = Number.NEGATIVE_INFINITY;
   /** True once the first reconcile has finished and the stream is being followed. */
   ready = false;
   /** Last event whose jobs are queued (and the cursor moved past). */
@@ -53,6 +64,8 @@ export class Watcher {
   async stop(): Promise<void> {
     this.abort.abort();
     await this.loop;
+    // What is still buffered (a linger cut short) is queued before the host stops.
+    if (this.buffer.length > 0) this.startFlush();
     await this.flushing;
   }
 
@@ -70,15 +83,8 @@ export class Watcher {
     const list = [...newest.values()];
     for (const r of list) this.d.reader.remember(r);
     await this.d.progress.sawVersions(list);
-    const jobs: DeliveryJobData[] = list.flatMap((r) =>
-      this.d.pluginIds.map((plugin) => ({
-        op: 'route' as const,
-        plugin,
-        requestId: r.id,
-        version: r.version,
-      })),
-    );
-    await this.d.queues.add(jobs);
+    const entries = list.map((r) => ({ id: r.id, version: r.version }));
+    await this.d.queues.add(this.d.pluginIds.flatMap((plugin) => routeJobs(plugin, entries, ROUTE_BATCH)));
   }
 
   /**
@@ -134,7 +140,7 @@ export class Watcher {
   private async paceReconcile(): Promise<void> {
     const deadline = Date.now() + RECONCILE_PACE_MAX_MS;
     while (!this.stopped && Date.now() < deadline) {
-      if ((await this.d.queues.backlog()) < RECONCILE_BACKLOG) return;
+      if ((await this.d.queues.backlog()) < RECONCILE_BACKLOG_JOBS) return;
       await sleep(50);
     }
   }
@@ -153,8 +159,29 @@ export class Watcher {
     }
   }
 
+  /**
+   * Queues what is buffered. A lone event goes at once; while events keep coming (the last
+   * flush was moments ago) a short linger gathers them, so a burst becomes a few route
+   * batches rather than thousands of one-request jobs, at the cost of a few ms of latency.
+   */
   private kick(): void {
     if (this.flushing) return;
+    const streaming = performance.now() - this.lastFlushAt < LINGER_WHILE_BUSY_MS;
+    if (streaming && this.buffer.length < ROUTE_BATCH && !this.stopped) {
+      this.lingering ??= setTimeout(() => {
+        this.lingering = undefined;
+        this.startFlush();
+      }, LINGER_MS);
+      return;
+    }
+    this.startFlush();
+  }
+
+  private startFlush(): void {
+    if (this.flushing) return;
+    if (this.lingering) clearTimeout(this.lingering);
+    this.lingering = undefined;
+    this.lastFlushAt = performance.now();
     this.flushing = this.flush().finally(() => {
       this.flushing = undefined;
       if (this.buffer.length > 0 && !this.stopped) this.kick();

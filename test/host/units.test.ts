@@ -10,7 +10,7 @@ import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { sign, verify } from '../../plugins/webhook/signature.js';
 import { configSchema, type RouteRule } from '../../src/config/schema.js';
-import { jobIdFor } from '../../src/host/job-ids.js';
+import { jobIdFor, routeJobs } from '../../src/host/job-ids.js';
 import { loadPluginDefinitions } from '../../src/host/plugin-loader.js';
 import { redisOptionsFromUrl, resolveRedis } from '../../src/host/redis-connection.js';
 import { backoffDelayMs, isPermanent } from '../../src/host/retry-policy.js';
@@ -61,6 +61,32 @@ describe('job ids', () => {
     expect(Number.isInteger(Number(jobIdFor({ op: 'route', plugin: '1', requestId: '2', version: 3 })))).toBe(
       false,
     );
+  });
+});
+
+describe('route jobs', () => {
+  const entries = Array.from({ length: 70 }, (_, i) => ({ id: `r${i}`, version: 1 + (i % 3) }));
+  it('route one request per job, with the per-version id, when it arrives alone', () => {
+    expect(routeJobs('p', [{ id: 'r1', version: 2 }], 32)).toEqual([
+      { op: 'route', plugin: 'p', requestId: 'r1', version: 2 },
+    ]);
+    expect(jobIdFor(routeJobs('p', [{ id: 'r1', version: 2 }], 32)[0]!)).toBe('route.p.r1.v2');
+  });
+  it('route many in batches that cover each request version once', () => {
+    const jobs = routeJobs('p', entries, 32);
+    expect(jobs.map((j) => j.batch?.length ?? 1)).toEqual([32, 32, 6]);
+    expect(jobs.flatMap((j) => j.batch ?? [])).toEqual(entries);
+    expect(jobs.every((j) => j.op === 'route-batch' && j.requestId === j.batch![0]!.id)).toBe(true);
+  });
+  it('give a batch the same id whatever order it was seen in, and another id for other versions', () => {
+    const batch = entries.slice(0, 5);
+    const id = jobIdFor({ op: 'route-batch', plugin: 'p', requestId: 'r0', batch });
+    expect(jobIdFor({ op: 'route-batch', plugin: 'p', requestId: 'r4', batch: [...batch].reverse() })).toBe(
+      id,
+    );
+    const newer = batch.map((e, i) => (i === 2 ? { ...e, version: e.version + 1 } : e));
+    expect(jobIdFor({ op: 'route-batch', plugin: 'p', requestId: 'r0', batch: newer })).not.toBe(id);
+    expect(id).not.toContain(':');
   });
 });
 

@@ -36,7 +36,7 @@ export function registerDeliveryCommands(program: Command, ctx: CliContext): voi
             safeText(r.id),
             safeText(r.plugin),
             safeText(r.op),
-            safeText(r.requestId),
+            safeText(r.requests ? `${r.requestId} (+${r.requests - 1} more)` : r.requestId),
             r.state,
             String(r.attempts),
             r.created ? formatUtc(r.created) : '',
