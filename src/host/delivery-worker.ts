@@ -23,13 +23,13 @@ import { type DeliveryJobData, jobIdFor } from './job-ids.js';
 import { type HostKeys, targetKey } from './keys.js';
 import { decodeRefRecord, type MessageRefs, type RefRecord } from './message-refs.js';
 import type { HostMetrics } from './metrics.js';
+import { PlatformGate, PlatformPaused } from './platform-gate.js';
 import type { PostSteps } from './post-steps.js';
 import type { Progress } from './progress.js';
 import { RecipientResolver } from './recipient-resolver.js';
 import type { RequestReader } from './request-reader.js';
 import { BACKOFF_TYPE, backoffDelayMs, isPermanent, type RetryPolicy, toDeadLetter } from './retry-policy.js';
 import { routeRequest } from './router.js';
-import { Slots } from './slots.js';
 import type { TargetLock } from './target-lock.js';
 
 export interface WorkerDeps {
@@ -54,13 +54,6 @@ export interface WorkerDeps {
 }
 
 type Outcome = 'ok' | 'skipped';
-
-/** A platform call not made because the platform asked us to wait (see platformCall). */
-class PlatformPaused extends PluginError {
-  constructor(waitMs: number) {
-    super('rate_limited', 'the platform asked us to wait', { retryAfterMs: waitMs });
-  }
-}
 
 type LockPipeline = {
   targetLockAcquire(key: string, owner: string, ttlMs: number): LockPipeline;
@@ -91,34 +84,18 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
     released?: boolean;
   }
 
-  /**
-   * Until when the platform asked us to wait (Retry-After). The queue's rate limit stops this
-   * plugin's jobs from being fetched (on every replica); this stops the posts that route jobs
-   * already running would make inline.
-   */
-  let platformPausedUntil = 0;
-  /**
-   * `concurrency` is how many calls this plugin makes to its platform at once. BullMQ bounds
-   * the jobs, but a route-batch job routes many requests side by side, so every platform call
-   * takes one of these slots. A call made while the platform asked us to wait (Retry-After)
-   * is not made: it fails as rate limited, and its job waits out the queue's pause.
-   */
-  const slots = new Slots(d.concurrency);
-  function platformCall<T>(call: () => Promise<T>): Promise<T> {
-    return slots.run(() => {
-      const wait = platformPausedUntil - Date.now();
-      if (wait > 0) throw new PlatformPaused(wait);
-      return call();
-    });
-  }
+  /** Every call to the platform goes through the gate (concurrency, Retry-After, probe). */
+  const gate = new PlatformGate(d.concurrency);
+  const platformCall = <T>(call: () => Promise<T>): Promise<T> => gate.call(call);
   const resolver = new RecipientResolver(
     d.redis,
     d.keys.resolveCache(plugin.id),
     (raw, audience) => platformCall(() => plugin.instance.resolveRecipient(raw, audience)),
     log,
   );
+  /** Retry-After: this host's calls wait (the gate), and so do every replica's jobs (the queue). */
   async function pausePlatform(ms: number): Promise<void> {
-    platformPausedUntil = Math.max(platformPausedUntil, Date.now() + ms);
+    gate.pause(ms);
     await queue.rateLimit(ms);
   }
 

@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { sign, verify } from '../../plugins/webhook/signature.js';
 import { configSchema, type RouteRule } from '../../src/config/schema.js';
 import { jobIdFor, routeJobs } from '../../src/host/job-ids.js';
+import { PlatformGate, PlatformPaused } from '../../src/host/platform-gate.js';
 import { loadPluginDefinitions } from '../../src/host/plugin-loader.js';
 import { redisOptionsFromUrl, resolveRedis } from '../../src/host/redis-connection.js';
 import { backoffDelayMs, isPermanent } from '../../src/host/retry-policy.js';
@@ -87,6 +88,47 @@ describe('route jobs', () => {
     const newer = batch.map((e, i) => (i === 2 ? { ...e, version: e.version + 1 } : e));
     expect(jobIdFor({ op: 'route-batch', plugin: 'p', requestId: 'r0', batch: newer })).not.toBe(id);
     expect(id).not.toContain(':');
+  });
+});
+
+describe('the way to a platform', () => {
+  const tick = () => new Promise((r) => setTimeout(r, 5));
+  it('keeps at most `concurrency` calls in flight', async () => {
+    const gate = new PlatformGate(3);
+    let inFlight = 0;
+    let most = 0;
+    await Promise.all(
+      Array.from({ length: 20 }, () =>
+        gate.call(async () => {
+          most = Math.max(most, ++inFlight);
+          await tick();
+          inFlight--;
+        }),
+      ),
+    );
+    expect(most).toBe(3);
+  });
+  it('makes no call while Retry-After runs, then sends one probe before the rest', async () => {
+    const gate = new PlatformGate(8);
+    let calls = 0;
+    gate.pause(60);
+    await expect(gate.call(async () => calls++)).rejects.toBeInstanceOf(PlatformPaused);
+    expect(calls).toBe(0);
+    await new Promise((r) => setTimeout(r, 70));
+    let inFlight = 0;
+    const seen: number[] = [];
+    await Promise.all(
+      Array.from({ length: 6 }, () =>
+        gate.call(async () => {
+          seen.push(++inFlight);
+          await tick();
+          inFlight--;
+        }),
+      ),
+    );
+    // The probe ran alone; once it answered, the other five ran side by side.
+    expect(seen[0]).toBe(1);
+    expect(Math.max(...seen)).toBe(5);
   });
 });
 

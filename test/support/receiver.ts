@@ -29,6 +29,8 @@ export interface Receiver {
   urlFor(path: string): string;
   /** Unique deliveries (first copy of each delivery id), in arrival order. */
   deliveries(): ReceivedDelivery[];
+  /** How many unique `request.posted` deliveries a path got (cheap enough to poll). */
+  postedCount(path: string): number;
   /** `request.posted` deliveries per `<requestId> <path>`. */
   postsByTarget(): Map<string, ReceivedDelivery[]>;
   /** The newest card a target has seen for a request (highest version). */
@@ -60,6 +62,7 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 export async function startReceiver(opts: { secret: string }): Promise<Receiver> {
   const byId = new Map<string, ReceivedDelivery>();
   const order: ReceivedDelivery[] = [];
+  const postedByPath = new Map<string, number>();
   let accepted = 0;
   let badSignatures = 0;
   let failedCalls = 0;
@@ -104,6 +107,7 @@ export async function startReceiver(opts: { secret: string }): Promise<Receiver>
       };
       byId.set(id, entry);
       order.push(entry);
+      if (entry.event === 'request.posted') postedByPath.set(path, (postedByPath.get(path) ?? 0) + 1);
     }
     accepted++;
     res.writeHead(204).end();
@@ -127,6 +131,7 @@ export async function startReceiver(opts: { secret: string }): Promise<Receiver>
     url,
     urlFor: (path) => `${url}/${path.replace(/^\//, '')}`,
     deliveries: () => [...order],
+    postedCount: (path) => postedByPath.get(`/${path.replace(/^\//, '')}`) ?? 0,
     postsByTarget() {
       const out = new Map<string, ReceivedDelivery[]>();
       for (const d of order) {
