@@ -22,7 +22,7 @@ const agent = new Agent({ connections: 64, keepAliveTimeout: 30_000 });
 async function post(
   url: string,
   headers: Record<string, string>,
-  body: string,
+  body: Buffer,
   timeoutMs: number,
 ): Promise<{ status: number; retryAfter?: string }> {
   const res = await request(url, {
@@ -49,7 +49,8 @@ export async function sendCard(
 ): Promise<void> {
   // Only for error messages: parsing the URL costs more than it is worth on every post.
   const host = () => new URL(url).host;
-  const body = JSON.stringify(payload);
+  // Encoded once: the signature and the socket both take the bytes.
+  const body = Buffer.from(JSON.stringify(payload));
   const timestamp = String(Math.floor(nowMs / 1000));
   let res: { status: number; retryAfter?: string };
   try {
@@ -73,10 +74,6 @@ export async function sendCard(
     );
   }
   if (res.status < 200 || res.status >= 300) {
-    throw errorFromHttpStatus(
-      res.status,
-      `webhook ${host()} answered ${res.status}`,
-      res.retryAfter ?? null,
-    );
+    throw errorFromHttpStatus(res.status, `webhook ${host()} answered ${res.status}`, res.retryAfter ?? null);
   }
 }

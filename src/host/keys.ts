@@ -31,7 +31,16 @@ export function hostKeys(prefix: string): HostKeys {
   };
 }
 
-/** Short stable key for a target (ids may hold `:`, `/`, spaces...). */
+const targetKeys = new Map<string, string>();
+
+/** Short stable key for a target (ids may hold `:`, `/`, spaces...). Remembered: every delivery asks. */
 export function targetKey(targetId: string, audience: string): string {
-  return createHash('sha256').update(`${audience}\u0000${targetId}`).digest('hex').slice(0, 20);
+  const name = `${audience}\u0000${targetId}`;
+  let key = targetKeys.get(name);
+  if (key === undefined) {
+    key = createHash('sha256').update(name).digest('hex').slice(0, 20);
+    if (targetKeys.size >= 10_000) targetKeys.clear();
+    targetKeys.set(name, key);
+  }
+  return key;
 }

@@ -14,12 +14,20 @@ if v > cur then
 end
 return cur`;
 
+// raiseTo for many keys in one command: KEYS = the keys, ARGV = ttl seconds, then one value per key.
+const RAISE_MANY = `
+for i, key in ipairs(KEYS) do
+  local v = tonumber(ARGV[i + 1])
+  if v > tonumber(redis.call('GET', key) or '-1') then redis.call('SET', key, ARGV[i + 1], 'EX', ARGV[1]) end
+end
+return #KEYS`;
+
 const VERSION_TTL_SECONDS = 30 * 24 * 3600;
 
-type RaiseCommand = { raiseTo(key: string, value: number, ttl: number): Promise<number> };
-type RaisePipeline = {
-  raiseTo(key: string, value: number, ttl: number): RaisePipeline;
-  exec(): Promise<[Error | null, unknown][] | null>;
+type RaiseCommand = {
+  raiseTo(key: string, value: number, ttl: number): Promise<number>;
+  /** numKeys, ...keys, ttl, ...values */
+  raiseMany(...args: (string | number)[]): Promise<number>;
 };
 
 export class Progress {
@@ -30,6 +38,8 @@ export class Progress {
     private readonly keys: HostKeys,
   ) {
     redis.defineCommand('raiseTo', { numberOfKeys: 1, lua: RAISE });
+    // No numberOfKeys: the call gives it first.
+    redis.defineCommand('raiseMany', { lua: RAISE_MANY });
     this.redis = redis as Redis & RaiseCommand;
   }
 
@@ -51,14 +61,15 @@ export class Progress {
     return this.redis.raiseTo(this.keys.latestVersion(requestId), version, VERSION_TTL_SECONDS);
   }
 
-  /** sawVersion for many requests in one round trip. */
+  /** sawVersion for many requests in one command (all keys live on the one Redis the host uses). */
   async sawVersions(requests: { id: string; version: number }[]): Promise<void> {
     if (requests.length === 0) return;
-    const pipeline = this.redis.pipeline() as unknown as RaisePipeline;
-    for (const r of requests) pipeline.raiseTo(this.keys.latestVersion(r.id), r.version, VERSION_TTL_SECONDS);
-    const results = await pipeline.exec();
-    const failed = results?.find(([err]) => err);
-    if (failed) throw failed[0];
+    await this.redis.raiseMany(
+      requests.length,
+      ...requests.map((r) => this.keys.latestVersion(r.id)),
+      VERSION_TTL_SECONDS,
+      ...requests.map((r) => r.version),
+    );
   }
 
   async latestVersion(requestId: string): Promise<number> {

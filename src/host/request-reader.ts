@@ -34,6 +34,10 @@ export const REQUEST_CACHE_SIZE = 2000;
 export class RequestReader {
   private readonly requests = new BoundedMap<string, AccessRequest>(REQUEST_CACHE_SIZE);
   private readonly emails = new BoundedMap<string, { email: string | undefined; at: number }>(2000);
+  private readonly cards = new WeakMap<
+    AccessRequest,
+    Map<Target['audience'], { requesterEmail: string | undefined; card: Card }>
+  >();
 
   constructor(private readonly client: AccessClient) {}
 
@@ -72,8 +76,22 @@ export class RequestReader {
     return email;
   }
 
+  /**
+   * The card for a request as one audience sees it. Routing and posting render the same
+   * request, so cards are kept per request object (the cache hands out the same object for
+   * the same version) and shared: plugins treat cards as read-only.
+   */
   async card(request: AccessRequest, audience: Target['audience'] = 'reviewer'): Promise<Card> {
     const requesterEmail = await this.emailOf(request.user);
-    return cardFromRequest(request, { audience, ...(requesterEmail ? { requesterEmail } : {}) });
+    let rendered = this.cards.get(request);
+    const hit = rendered?.get(audience);
+    if (hit && hit.requesterEmail === requesterEmail) return hit.card;
+    const card = cardFromRequest(request, { audience, ...(requesterEmail ? { requesterEmail } : {}) });
+    if (!rendered) {
+      rendered = new Map();
+      this.cards.set(request, rendered);
+    }
+    rendered.set(audience, { requesterEmail, card });
+    return card;
   }
 }
