@@ -17,6 +17,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -91,6 +92,49 @@ const host = await startHost({
 process.stdout.write('READY ' + host.url + '\\n');
 process.once('SIGTERM', () => host.close().then(() => process.exit(0), () => process.exit(1)));
 `;
+
+/**
+ * Bare BullMQ in a freshly started process, the counterpart of a freshly started host: the
+ * worker is ready first, then the jobs are added, and the rate is first add → last done.
+ */
+const COLD_BARE_ENTRY = `
+const { Queue, Worker } = await import(process.env.ACCESSBOT_BULLMQ);
+const n = Number(process.env.ACCESSBOT_BARE_JOBS);
+const connection = { path: process.env.ACCESSBOT_REDIS_SOCKET, maxRetriesPerRequest: null };
+const name = 'bench-cold-' + process.pid;
+const queue = new Queue(name, { connection });
+let done = 0;
+let finish;
+const finished = new Promise((r) => { finish = r; });
+const worker = new Worker(name, async () => { if (++done === n) finish(); }, { connection, concurrency: Number(process.env.ACCESSBOT_BARE_CONCURRENCY) });
+await worker.waitUntilReady();
+const start = performance.now();
+for (let i = 0; i < n; i += 100) {
+  await queue.addBulk(Array.from({ length: Math.min(100, n - i) }, (_, j) => ({ name: 'noop', data: { i: i + j }, opts: { jobId: 'noop-' + (i + j), removeOnComplete: true } })));
+}
+await finished;
+process.stdout.write(String(n / ((performance.now() - start) / 1000)) + '\\n');
+await worker.close();
+await queue.obliterate({ force: true });
+await queue.close();
+process.exit(0);
+`;
+
+async function coldBareBullmqPerSecond(entry: string, socket: string): Promise<number> {
+  const out = execFileSync(process.execPath, [...BIN_NODE_FLAGS, entry], {
+    env: {
+      ...process.env,
+      // The bullmq the host itself loads (resolved from the project root).
+      ACCESSBOT_BULLMQ: pathToFileURL(createRequire(join(ROOT, 'package.json')).resolve('bullmq')).href,
+      ACCESSBOT_BARE_JOBS: String(BURST),
+      ACCESSBOT_BARE_CONCURRENCY: String(CONCURRENCY),
+      ACCESSBOT_REDIS_SOCKET: socket,
+    },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  return Number(out.trim());
+}
 
 interface DistHost {
   url: string;
@@ -257,6 +301,8 @@ export default async function hostBench(): Promise<BenchSection[]> {
   const entryDir = mkdtempSync(join(tmpdir(), 'accessbot-bench-host-'));
   const entry = join(entryDir, 'host-entry.mjs');
   writeFileSync(entry, ENTRY);
+  const coldBareEntry = join(entryDir, 'cold-bare-entry.mjs');
+  writeFileSync(coldBareEntry, COLD_BARE_ENTRY);
   const redis = await startTestRedis();
   const stats = new Redis({ path: redis.socket, maxRetriesPerRequest: null });
   const meter: RedisMeter = {
@@ -311,6 +357,8 @@ export default async function hostBench(): Promise<BenchSection[]> {
     let bare = bareRun.perSecond;
     const sample = await alice.createRequest({ roles: ['dba'], reason: 'sample card' });
     const direct = await directPostsPerSecond(receiver.urlFor('direct'), cardFromRequest(sample));
+
+    const coldBare = await coldBareBullmqPerSecond(coldBareEntry, redis.socket);
 
     // 1. Drain: everything pending when a host starts.
     await createMany(alice, BURST, 'drain');
@@ -459,7 +507,13 @@ export default async function hostBench(): Promise<BenchSection[]> {
             name: 'deliveries per second, first to last arrival',
             value: round(drained.firstToLastPerSecond),
             unit: '/s',
-            baseline: { name: 'bare BullMQ no-op jobs', value: round(bare), unit: '/s' },
+            baseline: { name: 'bare BullMQ no-op jobs, fresh process', value: round(coldBare), unit: '/s' },
+          },
+          {
+            name: 'deliveries per second, first to last arrival',
+            value: round(drained.firstToLastPerSecond),
+            unit: '/s',
+            baseline: { name: 'bare BullMQ no-op jobs (median run)', value: round(bare), unit: '/s' },
           },
           {
             name: 'deliveries per second, first to last arrival',
