@@ -39,8 +39,8 @@ export default definePlugin({
         await slackCall('auth.test', () => client.auth.test());
       },
       resolveRecipient: (raw, audience) => resolveRecipient(client, raw, audience),
-      async deliver(target, card, delivery?: { deliveryId: string }) {
-        const ref = await messages.post(target, card, delivery?.deliveryId);
+      async deliver(target, card, delivery) {
+        const ref = await messages.post(target, card, delivery);
         return { channel: ref.channel, ts: ref.ts };
       },
       async update(target, ref, card) {

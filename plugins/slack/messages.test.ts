@@ -148,6 +148,42 @@ describe('messages', () => {
     );
   });
 
+  it('a post whose answer was lost is found by its delivery id on the retry and edited, not posted twice', async () => {
+    const slack = await instance();
+    await slack.deliver(channel, testCard(), { deliveryId: 'post-warmup', attempt: 1 });
+    const card = testCard();
+    const deliveryId = `post-${card.requestId}`;
+    const before = fake.rootMessages(ops).length;
+    const lookupsBefore = fake.callsTo('conversations.history').length;
+    fake.loseNextAnswers(1, { methods: ['chat.postMessage'] });
+    await expect(slack.deliver(channel, card, { deliveryId, attempt: 1 })).rejects.toBeInstanceOf(
+      PluginError,
+    );
+    // It landed in Slack all the same, and a first try never looks anything up.
+    expect(fake.rootMessages(ops).length - before).toBe(1);
+    expect(fake.callsTo('conversations.history').length).toBe(lookupsBefore);
+    const landed = fake.rootMessages(ops).at(-1)!;
+    const newer = testCard({ id: card.requestId, state: 'APPROVED', version: 2 });
+    const ref = await slack.deliver(channel, newer, { deliveryId, attempt: 1, mayHaveBeenSent: true });
+    expect(ref).toEqual({ channel: ops, ts: landed.ts });
+    expect(fake.rootMessages(ops).length - before).toBe(1);
+    expect(statusOf(landed.history.at(-1)!.blocks as Record<string, unknown>[])).toBe('*✅ APPROVED*');
+  });
+
+  it('a retry finds nothing to edit when the first try never landed, and posts once', async () => {
+    const slack = await instance();
+    const card = testCard();
+    const before = fake.rootMessages(ops).length;
+    fake.failNext(1, { methods: ['chat.postMessage'] });
+    const deliveryId = `post-${card.requestId}`;
+    await expect(slack.deliver(channel, card, { deliveryId, attempt: 1 })).rejects.toBeInstanceOf(
+      PluginError,
+    );
+    expect(fake.rootMessages(ops).length - before).toBe(0);
+    await slack.deliver(channel, card, { deliveryId, attempt: 2, mayHaveBeenSent: true });
+    expect(fake.rootMessages(ops).length - before).toBe(1);
+  });
+
   it('a retried post with the same delivery id edits the first message instead of posting again', async () => {
     const slack = await instance();
     const card = testCard();

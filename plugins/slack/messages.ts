@@ -5,6 +5,7 @@ import type { WebClient } from '@slack/web-api';
 import {
   type Card,
   type CardReview,
+  type DeliveryContext,
   type MessageRef,
   type PluginKv,
   permanent,
@@ -36,7 +37,14 @@ async function once(kv: PluginKv, key: string, action: () => Promise<void>): Pro
   }
 }
 
+/** Message metadata type that marks our root messages (with the delivery and request ids). */
+const DELIVERY_EVENT = 'accessbot_request';
+/** Recent channel messages searched for an earlier try's post. */
+const HISTORY_LOOKBACK = 200;
+
 export class SlackMessages {
+  private readonly channelIds = new Map<string, string>();
+
   constructor(
     private readonly client: WebClient,
     private readonly kv: PluginKv,
@@ -44,17 +52,25 @@ export class SlackMessages {
   ) {}
 
   /**
-   * Posts the root message. Slack takes no idempotency key, so the ref is remembered under the
-   * host's delivery id: a retry after the post succeeded but before the host stored the ref
-   * (crash, lost Redis write) edits that message instead of posting a second one.
+   * Posts the root message. Slack takes no idempotency key, so a retry must not simply post
+   * again: the ref is remembered under the host's delivery id (a retry after the host failed to
+   * store it edits that message), and every post carries the delivery id in its message
+   * metadata, so a retry whose first try's answer was lost finds the message in the channel's
+   * recent history and edits it instead of posting a second one.
    */
-  async post(target: Target, card: Card, deliveryId?: string): Promise<SlackRef> {
+  async post(target: Target, card: Card, delivery?: DeliveryContext): Promise<SlackRef> {
+    const deliveryId = delivery?.deliveryId;
     const memoKey = deliveryId ? `posted:${deliveryId}` : undefined;
     const remembered = memoKey ? await this.kv.get(memoKey) : null;
-    if (remembered) {
-      const ref = asSlackRef(JSON.parse(remembered) as MessageRef);
-      await this.edit(target, ref, card);
-      return ref;
+    const found = remembered
+      ? asSlackRef(JSON.parse(remembered) as MessageRef)
+      : deliveryId && delivery?.mayHaveBeenSent
+        ? await this.findPosted(target, deliveryId)
+        : null;
+    if (found) {
+      await this.edit(target, found, card);
+      if (memoKey && !remembered) await this.kv.set(memoKey, JSON.stringify(found), 30 * 24 * 3600);
+      return found;
     }
     const { text, blocks } = renderMessage(target, card, this.opts);
     const res = await slackCall('chat.postMessage', () =>
@@ -63,12 +79,66 @@ export class SlackMessages {
         text,
         blocks: blocks as never,
         unfurl_links: false,
+        ...(deliveryId
+          ? {
+              metadata: {
+                event_type: DELIVERY_EVENT,
+                event_payload: { delivery_id: deliveryId, request_id: card.requestId },
+              },
+            }
+          : {}),
       }),
     );
     if (!res.channel || !res.ts) throw permanent('chat.postMessage answered without channel or ts');
     const ref = { channel: res.channel, ts: res.ts };
+    await this.rememberChannelId(target.id, res.channel);
     if (memoKey) await this.kv.set(memoKey, JSON.stringify(ref), 30 * 24 * 3600);
     return ref;
+  }
+
+  /**
+   * The message an earlier try posted, from the conversation's latest messages (needs the
+   * `channels:history` / `groups:history` / `im:history` scope). Without the scope, or on any
+   * error, it answers null and the caller posts (a possible duplicate rather than a lost message).
+   */
+  private async findPosted(target: Target, deliveryId: string): Promise<SlackRef | null> {
+    try {
+      const channel = await this.conversationOf(target);
+      if (!channel) return null;
+      const res = await this.client.conversations.history({
+        channel,
+        limit: HISTORY_LOOKBACK,
+        include_all_metadata: true,
+      });
+      const hit = (res.messages ?? []).find(
+        (m) =>
+          m.metadata?.event_type === DELIVERY_EVENT &&
+          (m.metadata.event_payload as { delivery_id?: unknown } | undefined)?.delivery_id === deliveryId,
+      );
+      return hit?.ts ? { channel, ts: hit.ts } : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * The conversation ID a target's messages land in (history takes IDs only): a user's DM
+   * channel, or for a `#name` the ID an earlier post to it answered.
+   */
+  private async conversationOf(target: Target): Promise<string | null> {
+    if (target.kind === 'user') {
+      const res = await this.client.conversations.open({ users: target.id });
+      return res.channel?.id ?? null;
+    }
+    if (!target.id.startsWith('#')) return target.id;
+    return this.channelIds.get(target.id) ?? (await this.kv.get(`channel-id:${target.id}`));
+  }
+
+  /** `#name` → channel ID, kept once per channel (in the plugin's kv, for other hosts too). */
+  private async rememberChannelId(targetId: string, channelId: string): Promise<void> {
+    if (!targetId.startsWith('#') || this.channelIds.get(targetId) === channelId) return;
+    this.channelIds.set(targetId, channelId);
+    await this.kv.set(`channel-id:${targetId}`, channelId, 30 * 24 * 3600);
   }
 
   async edit(target: Target, ref: SlackRef, card: Card): Promise<void> {

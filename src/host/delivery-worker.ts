@@ -82,6 +82,8 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
     queuedAt: number;
     /** Set once the lock was let go early (by the commit after a post). */
     released?: boolean;
+    /** A post job runs only after an earlier try (inline, or its own) that may have reached the platform. */
+    mayHaveBeenSent?: boolean;
   }
 
   /** Every call to the platform goes through the gate (concurrency, Retry-After, probe). */
@@ -178,7 +180,11 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
     if (!request) return 'skipped';
     const card = await d.reader.card(request, rec.target.audience);
     const ref = await platformCall(() =>
-      plugin.instance.deliver(rec.target, card, { deliveryId: rec.deliveryId, attempt: a.attempt }),
+      plugin.instance.deliver(rec.target, card, {
+        deliveryId: rec.deliveryId,
+        attempt: a.attempt,
+        mayHaveBeenSent: a.mayHaveBeenSent ?? false,
+      }),
     );
     // Commits and, when no newer version arrived meanwhile, lets go of the lock in the same step.
     const after = await d.steps.commitAndUnlock(
@@ -340,7 +346,7 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
       await job.updateData(rest);
       throw permanent(failedPermanently);
     }
-    const a = attemptOf(job);
+    const a: Attempt = { ...attemptOf(job), mayHaveBeenSent: true };
     const done = await underTargetLock(a, (pre) => postTarget(a, pre));
     return done ? done.value : waitAndRetry(job, token, 100);
   }

@@ -118,6 +118,12 @@ export interface DeliveryContext {
   deliveryId: string;
   /** 1 on the first try. */
   attempt: number;
+  /**
+   * An earlier try of this delivery may have reached the platform (its answer was lost, or the
+   * host died before storing the ref). A plugin whose platform takes no idempotency key should
+   * look for a message carrying `deliveryId` before posting again. False on a first post.
+   */
+  mayHaveBeenSent?: boolean;
 }
 
 export interface PluginInstance {

@@ -184,6 +184,25 @@ describe('delivery', () => {
     expect(rootsOf(fake.dmChannelOf('UBOB'), req.id)).toHaveLength(1);
   });
 
+  it("Slack's answers lost after the posts landed → the retries find them by delivery id, one message each", async () => {
+    const dm = fake.dmChannelOf('UBOB');
+    fake.loseNextAnswers(3, { methods: ['chat.postMessage'], channels: [ops, sec, dm] });
+    const req = await create('bob', ['dba'], 'answers lost on the way back');
+    const inOps = await rootIn(ops, req.id);
+    const inSec = await rootIn(sec, req.id);
+    const inDm = await rootIn(dm, req.id);
+    // Each post landed, its answer was lost, its retry looked it up instead of posting again.
+    await stack.waitFor(() => fake.callsTo('conversations.history').length >= 3, 15_000, 'three lookups');
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(rootsOf(ops, req.id)).toEqual([inOps]);
+    expect(rootsOf(sec, req.id)).toEqual([inSec]);
+    expect(rootsOf(dm, req.id)).toEqual([inDm]);
+    // The host holds the found messages as its refs: a review still edits them.
+    await review(inSec, 'UDAVE', 'deny', 'no change window');
+    for (const channel of [ops, sec, dm]) await waitStatus(channel, req.id, '*❌ DENIED*');
+    expect(rootsOf(ops, req.id)).toHaveLength(1);
+  });
+
   it('mentions and links in a reason are escaped everywhere', async () => {
     const evil = '<!channel> <!here> <@U123> <https://evil.example|click>';
     const req = await create('bob', ['dba'], evil);

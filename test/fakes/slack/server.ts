@@ -29,6 +29,8 @@ export interface FakeSlackMessage {
   postedAt: number;
   /** Every version of the message, oldest first (the post, then each chat.update). */
   history: { text: string; blocks: Json[] }[];
+  /** Message metadata as posted (`event_type`, `event_payload`). */
+  metadata?: Json;
 }
 
 export interface FakeSlackCall {
@@ -72,6 +74,8 @@ export class FakeSlack {
   private port = 0;
   private tsCounter = 0;
   private failures: { status: number; retryAfterSeconds?: number; methods?: string[] }[] = [];
+  /** Calls whose work is done but whose answer is lost (a 500 instead of the reply). */
+  private lostAnswers: { methods?: string[]; channels?: string[] }[] = [];
   /** Artificial delay per call (ms), to mimic a slow platform. */
   latencyMs = 0;
   /** Hooks for the socket-mode fake: the URL apps.connections.open hands out, and its upgrades. */
@@ -123,6 +127,14 @@ export class FakeSlack {
   /** The next `count` calls (optionally only to `methods`) answer HTTP 500. */
   failNext(count: number, opts: { methods?: string[] } = {}): void {
     for (let i = 0; i < count; i++) this.failures.push({ status: 500, ...opts });
+  }
+
+  /**
+   * The next `count` calls (optionally only to `methods`) do their work (a post lands in the
+   * channel) but answer HTTP 500, as when Slack's answer is lost on the way back.
+   */
+  loseNextAnswers(count: number, opts: { methods?: string[]; channels?: string[] } = {}): void {
+    for (let i = 0; i < count; i++) this.lostAnswers.push({ ...opts });
   }
 
   /** The next `count` calls answer HTTP 429 with `Retry-After: retryAfterSeconds`. */
@@ -218,7 +230,21 @@ export class FakeSlack {
     if (!bearer) return reply({ ok: false, error: 'not_authed' });
     const expected = method === 'apps.connections.open' ? this.appToken : this.botToken;
     if (bearer !== expected) return reply({ ok: false, error: 'invalid_auth' });
-    reply(this.dispatch(method, params));
+    const body = this.dispatch(method, params);
+    const channel = this.resolveChannel(params.channel);
+    const lost = this.lostAnswers.findIndex(
+      (f) =>
+        (!f.methods || f.methods.includes(method)) &&
+        (!f.channels || (channel !== undefined && f.channels.includes(channel))),
+    );
+    if (lost >= 0) {
+      this.lostAnswers.splice(lost, 1);
+      call.status = 500;
+      res.writeHead(500, { 'content-type': 'text/html' });
+      res.end('<html><body>upstream timed out</body></html>');
+      return;
+    }
+    reply(body);
   }
 
   private dispatch(method: string, p: Json): Json {
@@ -237,6 +263,15 @@ export class FakeSlack {
         return this.postMessage(p);
       case 'chat.update':
         return this.update(p);
+      case 'conversations.history':
+        return this.conversationHistory(p);
+      case 'conversations.open': {
+        // Opening the DM with one user (what the plugin needs): answers its channel ID.
+        const user = String(p.users ?? '');
+        return this.users.has(user)
+          ? { ok: true, channel: { id: this.dmChannelOf(user) } }
+          : { ok: false, error: 'user_not_found' };
+      }
       case 'chat.postEphemeral': {
         const channel = this.resolveChannel(p.channel);
         if (!channel) return { ok: false, error: 'channel_not_found' };
@@ -303,6 +338,16 @@ export class FakeSlack {
     if (threadTs && !this.messages.some((m) => m.channel === channel && m.ts === threadTs)) {
       return { ok: false, error: 'thread_not_found' };
     }
+    let metadata: Json | undefined;
+    if (p.metadata !== undefined) {
+      try {
+        metadata = (typeof p.metadata === 'string' ? JSON.parse(p.metadata) : p.metadata) as Json;
+      } catch {
+        return { ok: false, error: 'invalid_metadata_format' };
+      }
+      if (typeof metadata.event_type !== 'string' || typeof metadata.event_payload !== 'object')
+        return { ok: false, error: 'invalid_metadata_schema' };
+    }
     const ts = this.nextTs();
     this.messages.push({
       channel,
@@ -312,6 +357,7 @@ export class FakeSlack {
       ...(threadTs ? { threadTs } : {}),
       postedAt: Date.now(),
       history: [{ text, blocks }],
+      ...(metadata ? { metadata } : {}),
     });
     return {
       ok: true,
@@ -319,6 +365,29 @@ export class FakeSlack {
       ts,
       message: { type: 'message', text, blocks, ts, ...(threadTs ? { thread_ts: threadTs } : {}) },
     };
+  }
+
+  /** Top-level messages of a channel, newest first; metadata only with include_all_metadata. */
+  private conversationHistory(p: Json): Json {
+    // Like Slack, only a channel ID is accepted here (no `#name`).
+    const channel =
+      typeof p.channel === 'string' && /^[CGD][A-Z0-9]+$/.test(p.channel)
+        ? this.resolveChannel(p.channel)
+        : undefined;
+    if (!channel) return { ok: false, error: 'channel_not_found' };
+    const withMeta = p.include_all_metadata === true || p.include_all_metadata === 'true';
+    const limit = Math.min(Number(p.limit ?? 100) || 100, 999);
+    const messages = this.messages
+      .filter((m) => m.channel === channel && !m.threadTs)
+      .reverse()
+      .slice(0, limit)
+      .map((m) => ({
+        type: 'message',
+        ts: m.ts,
+        text: m.text,
+        ...(withMeta && m.metadata ? { metadata: m.metadata } : {}),
+      }));
+    return { ok: true, messages, has_more: false };
   }
 
   private update(p: Json): Json {
