@@ -16,6 +16,8 @@ export const ERROR_CODES = {
   INVALID_ROLE: 400,
   INVALID_REVIEW_ROLES: 400,
   INVALID_CURSOR: 400,
+  /** Watch: events after the cursor were pruned (older than `api.event_retention`). */
+  CURSOR_EXPIRED: 410,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   // auth

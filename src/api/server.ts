@@ -11,6 +11,7 @@ import type { ServiceSettings } from './access-context.js';
 import { buildApp } from './app.js';
 import { bootstrap } from './bootstrap.js';
 import { DirectoryService, validateRoleDocuments } from './directory-service.js';
+import { startEventPruner } from './event-pruner.js';
 import { startExpirySweeper } from './expiry-sweeper.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { RequestService } from './request-service.js';
@@ -63,6 +64,7 @@ export async function startApiServer(opts: {
     const address = app.server.address();
     const boundPort = typeof address === 'object' && address ? address.port : port;
     const sweeper = startExpirySweeper(requests, parseDuration(config.expiry_interval), log);
+    const pruner = startEventPruner(store, parseDuration(config.event_retention), log);
     const urlHost =
       host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
     const url = `http://${urlHost}:${boundPort}`;
@@ -77,6 +79,7 @@ export async function startApiServer(opts: {
       close: () => {
         closing ??= (async () => {
           await sweeper.stop();
+          await pruner.stop();
           await app.close();
           await store.close();
         })();

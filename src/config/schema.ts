@@ -26,6 +26,11 @@ export const apiConfigSchema = z
     max_request_ttl: duration.default('7d'),
     /** How often pending requests are checked for expiry. */
     expiry_interval: duration.default('5s'),
+    /**
+     * How long the watch log keeps events (pruned hourly). A watcher whose cursor is older gets
+     * CURSOR_EXPIRED and starts over from the latest event (the host then reconciles).
+     */
+    event_retention: duration.default('30d'),
     /** Roles applied at start (YAML, one or more `kind: role` documents). */
     roles_file: z.string().optional(),
   })

@@ -9,6 +9,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AccessRequest, RequestEvent } from '../access/types.js';
 import type { AccessClient } from '../api/client-types.js';
+import { hasCode } from '../errors.js';
 import type { Logger as PinoLogger } from '../log.js';
 import type { DeliveryQueues } from './delivery-queues.js';
 import { routeJobs } from './job-ids.js';
@@ -234,6 +235,21 @@ export class Watcher {
         if (!this.stopped) await sleep(200, undefined, { signal: this.abort.signal }).catch(() => {});
       } catch (err) {
         if (this.stopped) break;
+        if (hasCode(err, 'CURSOR_EXPIRED')) {
+          // The API pruned events this host never saw (it was down longer than the API's
+          // event retention). Start from the latest event; the reconcile below re-routes every
+          // PENDING request, so only the final update of a request resolved in the gap is lost.
+          await this.persist('skipping to the latest event', async () => {
+            const latest = await this.d.client.latestSeq();
+            await this.d.progress.advanceCursor(latest);
+            since = Math.max(since, latest);
+          });
+          this.lastSeq = Math.max(this.lastSeq, since);
+          this.lastReceived = Math.max(this.lastReceived, since);
+          this.d.log.warn({ since }, 'watch cursor older than the API keeps events; resumed from the latest');
+          reconcileDue = true;
+          continue;
+        }
         this.d.log.warn(
           { err: err instanceof Error ? err.message : String(err) },
           'watch failed; resuming from cursor',

@@ -18,6 +18,9 @@ import type {
   TokenRecord,
 } from './types.js';
 
+/** Events removed per DELETE when pruning the log. */
+const PRUNE_CHUNK = 5000;
+
 interface EventRow {
   seq: number;
   type: 'put' | 'delete';
@@ -87,6 +90,12 @@ export class SqliteStore implements Store {
       insertEvent: db.prepare('INSERT INTO events (request_id, type, request, at) VALUES (?, ?, ?, ?)'),
       eventsSince: db.prepare<[number, number], EventRow>(
         'SELECT seq, type, request, at FROM events WHERE seq > ? ORDER BY seq LIMIT ?',
+      ),
+      firstSeq: db.prepare<[], { seq: number | null }>('SELECT MIN(seq) AS seq FROM events'),
+      // Events are appended in time order, so the oldest are the first rows: a chunk at a time
+      // keeps the write lock short.
+      pruneEvents: db.prepare<[string, number]>(
+        'DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE at < ? ORDER BY seq LIMIT ?)',
       ),
       // sqlite_sequence keeps the high-water mark even when the newest events are pruned.
       latestSeq: db.prepare<[], { seq: number | null }>(
@@ -249,6 +258,22 @@ export class SqliteStore implements Store {
 
   async latestSeq(): Promise<number> {
     return this.prepared.latestSeq.get()?.seq ?? 0;
+  }
+
+  async firstSeq(): Promise<number | null> {
+    return this.prepared.firstSeq.get()?.seq ?? null;
+  }
+
+  async pruneEventsBefore(before: Date): Promise<number> {
+    const cutoff = before.toISOString();
+    let total = 0;
+    for (;;) {
+      const { changes } = this.prepared.pruneEvents.run(cutoff, PRUNE_CHUNK);
+      total += changes;
+      if (changes < PRUNE_CHUNK) return total;
+      // Let other work (API calls) in between chunks.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   }
 
   onCommit(listener: CommitListener): () => void {

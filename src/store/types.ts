@@ -59,6 +59,10 @@ export interface Store {
   listDueRequests(now: Date, limit: number): Promise<AccessRequest[]>;
   eventsSince(seq: number, limit: number): Promise<RequestEvent[]>;
   latestSeq(): Promise<number>;
+  /** The oldest event still in the log; null when the log holds none. */
+  firstSeq(): Promise<number | null>;
+  /** Removes events recorded before `before`; resolves with how many. Never moves latestSeq. */
+  pruneEventsBefore(before: Date): Promise<number>;
   /** Subscribes to committed events; returns the unsubscribe function. */
   onCommit(listener: CommitListener): () => void;
 

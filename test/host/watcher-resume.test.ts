@@ -72,3 +72,27 @@ it('reconciles PENDING requests when the cursor is lost', async () => {
   host = await world.startHost();
   await waitFor(() => posts(pending.id).length === 1, 20_000, 'post found by reconciling');
 });
+
+it('starts over from the latest event when the API pruned what it missed, and keeps following', async () => {
+  await host?.close();
+  host = undefined;
+  const alice = await world.api.clientFor('alice');
+  const bob = await world.api.clientFor('bob');
+  const waiting = await alice.createRequest({ roles: ['dba'], reason: 'pending across the gap' });
+  const gone = await alice.createRequest({ roles: ['dba'], reason: 'resolved inside the gap' });
+  await bob.submitReview(gone.id, { proposedState: 'DENIED', reason: 'no' });
+  // The host was down longer than the API keeps events: everything it missed is pruned.
+  expect(await world.api.api.store.pruneEventsBefore(new Date(Date.now() + 1000))).toBeGreaterThan(0);
+
+  host = await world.startHost();
+  await waitFor(() => posts(waiting.id).length === 1, 20_000, 'the pending request, by reconciling');
+  const later = await alice.createRequest({ roles: ['dba'], reason: 'after the restart' });
+  await waitFor(() => posts(later.id).length === 1, 20_000, 'a new request, by the stream');
+  await bob.submitReview(later.id, { proposedState: 'APPROVED', reason: 'ok' });
+  await waitFor(() => world.receiver.latest(later.id, '/ops')?.state === 'APPROVED', 20_000, 'its update');
+  // The watcher is caught up (lag 0), not stuck retrying the pruned cursor.
+  const metrics = await (await fetch(`${host.url}/metrics`)).text();
+  expect(metrics).toMatch(/^accessbot_watcher_lag_events 0$/m);
+  // Never posted: it was resolved before this host could see it, and its events are gone.
+  expect(posts(gone.id)).toHaveLength(0);
+});

@@ -52,6 +52,15 @@ export function eventRoutes(store: Store, settings: ServiceSettings, log: Logger
             },
           );
         }
+        // Events right after the cursor were pruned: replaying would silently skip them.
+        const first = (await store.firstSeq()) ?? latest + 1;
+        if (since + 1 < first) {
+          throw new AccessbotError(
+            'CURSOR_EXPIRED',
+            `events ${since + 1} to ${first - 1} were pruned (older than the API's event retention); start again from the latest event (${latest})`,
+            { latest },
+          );
+        }
         reply.hijack();
         await streamEvents({ store, since, res: reply.raw, log });
       },
