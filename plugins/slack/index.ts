@@ -50,6 +50,13 @@ export default definePlugin({
       async reply(_target, ref, review, card) {
         await messages.threadReply(asSlackRef(ref), review, card);
       },
+      async remind(_target, ref, card, delivery) {
+        await messages.threadReminder(
+          asSlackRef(ref),
+          card,
+          delivery?.deliveryId ?? `${card.requestId}.${ref.ts as string}`,
+        );
+      },
       routes: () => (config.interactions === 'http' ? [interactionRoute(ctx, interactions)] : []),
       idle: () => interactions.idle(),
       async close() {

@@ -228,6 +228,19 @@ describe('messages', () => {
     ]);
   });
 
+  it('reminds in the thread how long the request has waited, once per reminder', async () => {
+    const slack = await instance();
+    const card = testCard({ created: new Date(Date.now() - (2 * 60 + 5) * 60_000).toISOString() });
+    const ref = await slack.deliver(channel, card);
+    const delivery = { deliveryId: `post-${card.requestId}.m0`, attempt: 1 };
+    await slack.remind!(channel, ref, card, delivery);
+    await slack.remind!(channel, ref, card, { ...delivery, attempt: 2 });
+    const replies = fake.threadReplies(ops, ref.ts as string);
+    expect(replies.map((r) => r.text)).toEqual([
+      `⏰ Still waiting for a review after 2 h 5 min. Approve or deny with the buttons above, or \`accessbot request review --approve|--deny ${card.requestId}\`.`,
+    ]);
+  });
+
   it('edits on denial and expiry, and DMs the requester the outcome once', async () => {
     const slack = await instance();
     const pending = testCard({}, 'requester');

@@ -12,7 +12,7 @@ import {
   type Target,
 } from '../../src/plugin-sdk/index.js';
 import { slackCall } from './client.js';
-import { type RenderOptions, renderMessage, renderOutcome, renderReview } from './render.js';
+import { type RenderOptions, renderMessage, renderOutcome, renderReminder, renderReview } from './render.js';
 
 export interface SlackRef {
   channel: string;
@@ -155,6 +155,15 @@ export class SlackMessages {
         );
       });
     }
+  }
+
+  /** A reminder in the thread, once per delivery id (the host's `…m<k>`), whatever the retries. */
+  async threadReminder(ref: SlackRef, card: Card, deliveryId: string): Promise<void> {
+    await once(this.kv, `remind:${deliveryId}`, async () => {
+      await slackCall('chat.postMessage', () =>
+        this.client.chat.postMessage({ channel: ref.channel, thread_ts: ref.ts, text: renderReminder(card) }),
+      );
+    });
   }
 
   async threadReply(ref: SlackRef, review: CardReview, card: Card): Promise<void> {

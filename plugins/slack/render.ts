@@ -201,6 +201,21 @@ export function renderReview(review: CardReview, opts: RenderOptions): { text: s
   return { text, blocks: [{ type: 'section', text: mrkdwn(text) }] };
 }
 
+/** How long something has waited, coarsely: `45 min`, `3 h 20 min`, `2 d 4 h`. */
+export function waitedFor(ms: number): string {
+  const min = Math.max(1, Math.floor(ms / 60_000));
+  if (min < 60) return `${min} min`;
+  const h = Math.floor(min / 60);
+  if (h < 24) return min % 60 ? `${h} h ${min % 60} min` : `${h} h`;
+  return h % 24 ? `${Math.floor(h / 24)} d ${h % 24} h` : `${Math.floor(h / 24)} d`;
+}
+
+/** The thread reminder while a request waits for a review (no user text in it). */
+export function renderReminder(card: Card, nowMs = Date.now()): string {
+  const waited = waitedFor(nowMs - Date.parse(card.created));
+  return `⏰ Still waiting for a review after ${waited}. Approve or deny with the buttons above, or \`${card.cliHint.replaceAll('`', '')}\`.`;
+}
+
 /** The DM the requester gets when their request is resolved. */
 export function renderOutcome(card: Card, opts: RenderOptions): string {
   const { label, list } = whatRequested(card);

@@ -55,6 +55,17 @@ export const deliveryConfigSchema = z
   })
   .strict();
 
+export const remindersConfigSchema = z
+  .object({
+    /** How long a request may wait for a review before its threads get a reminder. */
+    after: duration.default('1h'),
+    /** Between further reminders. */
+    every: duration.default('4h'),
+    /** Reminders per request (0 = none). */
+    max: z.number().int().min(0).max(20).default(1),
+  })
+  .strict();
+
 export const hostConfigSchema = z
   .object({
     /** Inbound hooks, health and metrics. */
@@ -79,6 +90,8 @@ export const hostConfigSchema = z
       .strict()
       .prefault({}),
     delivery: deliveryConfigSchema.prefault({}),
+    /** Nudges in the message threads of plugins that can reply (Slack) while a request waits. */
+    reminders: remindersConfigSchema.prefault({}),
     routing: z.array(routeRuleSchema).default([]),
     /** How long a signed inbound call stays valid, both directions (seconds). */
     replay_window_seconds: z.number().int().min(1).max(3600).default(300),

@@ -30,6 +30,7 @@ export class DeliveryQueues {
   jobOptions(data: DeliveryJobData): JobsOptions {
     return {
       jobId: jobIdFor(data),
+      ...(data.notBefore ? { delay: Math.max(0, data.notBefore - Date.now()) } : {}),
       attempts: this.policy.attempts,
       backoff: { type: BACKOFF_TYPE },
       removeOnComplete: KEEP_COMPLETED,

@@ -27,6 +27,7 @@ import { PlatformGate, PlatformPaused } from './platform-gate.js';
 import type { PostSteps } from './post-steps.js';
 import type { Progress } from './progress.js';
 import { RecipientResolver } from './recipient-resolver.js';
+import { type ReminderSettings, reminderJob, runReminder } from './reminders.js';
 import type { RequestReader } from './request-reader.js';
 import { BACKOFF_TYPE, backoffDelayMs, isPermanent, type RetryPolicy, toDeadLetter } from './retry-policy.js';
 import { routeRequest } from './router.js';
@@ -46,6 +47,7 @@ export interface WorkerDeps {
   reader: RequestReader;
   rules: RouteRule[];
   policy: RetryPolicy;
+  reminders: ReminderSettings;
   metrics: HostMetrics;
   log: PinoLogger;
   concurrency: number;
@@ -303,6 +305,8 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
     ) {
       jobs.push({ op: 'auto-review', plugin: plugin.id, requestId });
     }
+    const reminder = plugin.instance.remind ? reminderJob(plugin.id, request, d.reminders) : undefined;
+    if (reminder) jobs.push(reminder);
     for (const more of await Promise.all(perTarget)) jobs.push(...more);
     return jobs;
   }
@@ -392,6 +396,24 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
     return 'ok';
   }
 
+  async function remind(job: Job<DeliveryJobData>): Promise<Outcome> {
+    const { reminded, next } = await runReminder(
+      {
+        plugin: plugin.id,
+        settings: d.reminders,
+        redis: d.redis,
+        keys: d.keys,
+        refs: d.refs,
+        reader: d.reader,
+        remind: (target, ref, card, delivery) =>
+          platformCall(() => plugin.instance.remind!(target, ref, card, delivery)),
+      },
+      job,
+    );
+    if (next) await d.queues.add([next]);
+    return reminded > 0 ? 'ok' : 'skipped';
+  }
+
   async function autoReview(job: Job<DeliveryJobData>): Promise<Outcome> {
     const request = await d.reader.current(job.data.requestId);
     if (request?.state !== 'PENDING') return 'skipped';
@@ -426,6 +448,7 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
     post,
     update,
     reply,
+    remind,
     'auto-review': autoReview,
   } as const;
 

@@ -3,6 +3,7 @@
 
 import type { RedisOptions, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
+import { parseDuration } from '../access/index.js';
 import type { AccessClient } from '../api/client-types.js';
 import type { Config } from '../config/schema.js';
 import type { Logger as PinoLogger } from '../log.js';
@@ -109,6 +110,11 @@ export async function startHost(opts: StartHostOptions): Promise<RunningHost> {
       lock,
       reader,
       rules: config.host.routing,
+      reminders: {
+        afterMs: parseDuration(config.host.reminders.after),
+        everyMs: parseDuration(config.host.reminders.every),
+        max: config.host.reminders.max,
+      },
       policy,
       metrics,
       log,

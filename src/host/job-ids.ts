@@ -4,7 +4,7 @@
 
 import { createHash } from 'node:crypto';
 
-export type DeliveryOp = 'route' | 'route-batch' | 'post' | 'update' | 'reply' | 'auto-review';
+export type DeliveryOp = 'route' | 'route-batch' | 'post' | 'update' | 'reply' | 'auto-review' | 'remind';
 
 /** One request version to route. */
 export interface RouteEntry {
@@ -25,6 +25,10 @@ export interface DeliveryJobData {
   target?: string;
   /** Index into request.reviews (reply). */
   review?: number;
+  /** Which reminder, from 0 (remind). */
+  reminder?: number;
+  /** Not to run before this time (ms since epoch): the job waits delayed until then. */
+  notBefore?: number;
   /** Set when the route job's immediate attempt failed permanently: dead-letter without calling again. */
   failedPermanently?: string;
 }
@@ -43,6 +47,7 @@ export function jobIdFor(data: DeliveryJobData): string {
   if (data.target !== undefined) parts.push(`t${data.target}`);
   if (data.op === 'route' || data.op === 'update') parts.push(`v${data.version ?? 0}`);
   if (data.op === 'reply') parts.push(`r${data.review ?? 0}`);
+  if (data.op === 'remind') parts.push(`n${data.reminder ?? 0}`);
   return parts.join('.').replaceAll(':', '_');
 }
 

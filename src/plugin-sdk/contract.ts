@@ -149,6 +149,11 @@ export interface PluginInstance {
     card: Card,
     delivery?: DeliveryContext,
   ): Promise<void>;
+  /**
+   * The request still waits for a review: a nudge in the message's thread (reviewer messages
+   * only). `delivery.deliveryId` is the same on every try of one reminder.
+   */
+  remind?(target: Target, ref: MessageRef, card: Card, delivery?: DeliveryContext): Promise<void>;
   /** Decide on a new request by itself (e.g. on-call approval); null = no opinion. */
   autoReview?(card: Card): Promise<AutoReview | null>;
   routes?(): InboundRoute[];

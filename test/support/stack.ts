@@ -23,6 +23,8 @@ export interface TestStackOptions {
   plugins: Record<string, unknown>;
   routing?: RouteRule[];
   delivery?: Partial<DeliveryConfig>;
+  /** `host.reminders` (after, every, max). */
+  reminders?: Record<string, unknown>;
   /** Plugin definitions; default: every folder under plugins/. */
   definitions?: Map<string, PluginDefinition>;
   /** Shorter crash-recovery timings, as fault tests use. */
@@ -90,6 +92,7 @@ export async function startTestStack(opts: TestStackOptions): Promise<TestStack>
         redis: { prefix },
         routing: opts.routing ?? [],
         delivery: { backoff: '100ms', max_backoff: '2s', ...opts.delivery },
+        ...(opts.reminders ? { reminders: opts.reminders } : {}),
       },
       plugins: opts.plugins,
     });

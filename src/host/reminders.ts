@@ -1,0 +1,80 @@
+// Reminders: while a request waits for a review, the threads of its reviewer messages get a
+// nudge `after` its creation, then every `every`, at most `max` times. Each reminder is a
+// delayed job with a deterministic id (`remind.<plugin>.<request>.n<k>`), queued when the
+// request is routed, so every version, replica and replay queues the same one; the job finds
+// the request resolved and does nothing, or reminds each posted target once and queues the next.
+
+import type { Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { AccessRequest } from '../access/types.js';
+import type { Card, DeliveryContext, MessageRef, Target } from '../plugin-sdk/index.js';
+import type { DeliveryJobData } from './job-ids.js';
+import type { HostKeys } from './keys.js';
+import type { MessageRefs } from './message-refs.js';
+import type { RequestReader } from './request-reader.js';
+
+export interface ReminderSettings {
+  afterMs: number;
+  everyMs: number;
+  max: number;
+}
+
+/** When reminder `k` of a request is due. */
+function dueAt(request: AccessRequest, s: ReminderSettings, k: number): number {
+  return Date.parse(request.created) + s.afterMs + k * s.everyMs;
+}
+
+/** The reminder job for `k`, or none when reminders are off, used up, or past the expiry. */
+export function reminderJob(
+  plugin: string,
+  request: AccessRequest,
+  s: ReminderSettings,
+  k = 0,
+): DeliveryJobData | undefined {
+  if (request.state !== 'PENDING' || k >= s.max) return undefined;
+  const notBefore = dueAt(request, s, k);
+  if (notBefore >= Date.parse(request.requestExpires)) return undefined;
+  return { op: 'remind', plugin, requestId: request.id, reminder: k, notBefore };
+}
+
+export interface ReminderDeps {
+  plugin: string;
+  settings: ReminderSettings;
+  redis: Redis;
+  keys: HostKeys;
+  refs: MessageRefs;
+  reader: RequestReader;
+  remind: (target: Target, ref: MessageRef, card: Card, delivery: DeliveryContext) => Promise<void>;
+}
+
+/** Runs reminder `job.data.reminder`; resolves with the next reminder's job, if any. */
+export async function runReminder(
+  d: ReminderDeps,
+  job: Job<DeliveryJobData>,
+): Promise<{ reminded: number; next?: DeliveryJobData }> {
+  const k = job.data.reminder ?? 0;
+  // Fresh from the API: a reminder is rare, and must not nudge about a resolved request.
+  const request = await d.reader.current(job.data.requestId);
+  if (request?.state !== 'PENDING') return { reminded: 0 };
+  const card = await d.reader.card(request);
+  const records = await d.refs.all(d.plugin, request.id);
+  let reminded = 0;
+  for (const [tkey, rec] of records) {
+    if (rec.state !== 'posted' || !rec.ref || rec.target.audience !== 'reviewer') continue;
+    // Once per target and reminder, whatever the retries.
+    const doneKey = `${d.keys.replied(d.plugin, request.id, tkey)}:reminded`;
+    if (await d.redis.sismember(doneKey, String(k))) continue;
+    await d.remind(rec.target, rec.ref, card, {
+      deliveryId: `${rec.deliveryId}.m${k}`,
+      attempt: job.attemptsMade + 1,
+    });
+    await d.redis
+      .multi()
+      .sadd(doneKey, String(k))
+      .expire(doneKey, 30 * 24 * 3600)
+      .exec();
+    reminded++;
+  }
+  const next = reminderJob(d.plugin, request, d.settings, k + 1);
+  return next ? { reminded, next } : { reminded };
+}
