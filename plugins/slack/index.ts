@@ -50,6 +50,9 @@ export default definePlugin({
       async reply(_target, ref, review, card) {
         await messages.threadReply(asSlackRef(ref), review, card);
       },
+      async withdraw(target, ref, card) {
+        await messages.withdrawn(target, asSlackRef(ref), card);
+      },
       async remind(_target, ref, card, delivery) {
         await messages.threadReminder(
           asSlackRef(ref),

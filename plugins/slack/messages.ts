@@ -12,7 +12,14 @@ import {
   type Target,
 } from '../../src/plugin-sdk/index.js';
 import { slackCall } from './client.js';
-import { type RenderOptions, renderMessage, renderOutcome, renderReminder, renderReview } from './render.js';
+import {
+  type RenderOptions,
+  renderMessage,
+  renderOutcome,
+  renderReminder,
+  renderReview,
+  renderWithdrawn,
+} from './render.js';
 
 export interface SlackRef {
   channel: string;
@@ -155,6 +162,14 @@ export class SlackMessages {
         );
       });
     }
+  }
+
+  /** The request was deleted: the message shows it as withdrawn, without buttons. */
+  async withdrawn(target: Target, ref: SlackRef, card: Card): Promise<void> {
+    const { text, blocks } = renderWithdrawn(target, card, this.opts);
+    await slackCall('chat.update', () =>
+      this.client.chat.update({ channel: ref.channel, ts: ref.ts, text, blocks: blocks as never }),
+    );
   }
 
   /** A reminder in the thread, once per delivery id (the host's `…m<k>`), whatever the retries. */

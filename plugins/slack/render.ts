@@ -190,6 +190,27 @@ export function renderMessage(
   return { text: text.slice(0, FALLBACK_MAX), blocks };
 }
 
+/**
+ * The message of a request deleted from the API: the same details under a WITHDRAWN status,
+ * with no buttons and no CLI hint (there is nothing left to review).
+ */
+export function renderWithdrawn(
+  target: Target,
+  card: Card,
+  opts: RenderOptions,
+): { text: string; blocks: Block[] } {
+  const { text, blocks } = renderMessage(target, card, { ...opts, buttons: false });
+  const intro = target.audience === 'requester' ? 'Your access request' : 'Access request';
+  const kept = blocks
+    .filter((b) => b.block_id !== 'cli' && b.block_id !== 'accessbot_actions')
+    .map((b) =>
+      b.block_id === 'status'
+        ? { ...b, text: mrkdwn(`*🗑️ WITHDRAWN*\n${intro} deleted by an administrator; nothing to review.`) }
+        : b,
+    );
+  return { text: `WITHDRAWN: ${text.slice(text.indexOf(':') + 2)}`.slice(0, FALLBACK_MAX), blocks: kept };
+}
+
 /** The thread reply for one review: who, decision, reason. */
 export function renderReview(review: CardReview, opts: RenderOptions): { text: string; blocks: Block[] } {
   const verb = review.decision === 'APPROVED' ? '✅ approved' : '❌ denied';

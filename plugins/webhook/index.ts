@@ -27,6 +27,10 @@ export default definePlugin({
         await sendCard(target.id, secret, timeoutMs, { event: 'request.posted', delivery: id, card });
         return { url: target.id, delivery: id };
       },
+      async withdraw(target, _ref, card, delivery) {
+        const id = delivery?.deliveryId ?? `${card.requestId}.${target.id}.x`;
+        await sendCard(target.id, secret, timeoutMs, { event: 'request.deleted', delivery: id, card });
+      },
       async update(target, _ref, card, delivery) {
         const id = delivery?.deliveryId ?? `${card.requestId}.${target.id}.v${card.version}`;
         await sendCard(target.id, secret, timeoutMs, { event: 'request.updated', delivery: id, card });

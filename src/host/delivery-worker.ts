@@ -7,6 +7,7 @@
 //   post         → send the card with the record's delivery id; commit the ref; catch up to newer versions
 //   update       → re-render when the platform shows an older version than the latest seen
 //   reply        → post one review into the message's thread (plugins with threaded replies)
+//   withdraw     → the request was deleted: show every posted message as withdrawn
 //   auto-review  → ask the plugin for a review (e.g. on-call) and submit it as the plugin's user
 
 import { DelayedError, type Job, type RedisOptions, Worker } from 'bullmq';
@@ -414,6 +415,26 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
     return reminded > 0 ? 'ok' : 'skipped';
   }
 
+  /** The request was deleted: every message of it that was posted is shown as withdrawn. */
+  async function withdraw(job: Job<DeliveryJobData>): Promise<Outcome> {
+    const deleted = job.data.deleted;
+    if (!deleted || !plugin.instance.withdraw) return 'skipped';
+    let withdrawn = 0;
+    for (const [, rec] of await d.refs.all(plugin.id, deleted.id)) {
+      if (rec.state !== 'posted' || !rec.ref) continue;
+      const card = await d.reader.card(deleted, rec.target.audience);
+      const ref = rec.ref;
+      await platformCall(() =>
+        plugin.instance.withdraw!(rec.target, ref, card, {
+          deliveryId: `${rec.deliveryId}.x`,
+          attempt: job.attemptsMade + 1,
+        }),
+      );
+      withdrawn++;
+    }
+    return withdrawn > 0 ? 'ok' : 'skipped';
+  }
+
   async function autoReview(job: Job<DeliveryJobData>): Promise<Outcome> {
     const request = await d.reader.current(job.data.requestId);
     if (request?.state !== 'PENDING') return 'skipped';
@@ -449,6 +470,7 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
     update,
     reply,
     remind,
+    withdraw,
     'auto-review': autoReview,
   } as const;
 

@@ -3,8 +3,17 @@
 // Ids carry no `:` and never look like integers (BullMQ rejects both).
 
 import { createHash } from 'node:crypto';
+import type { AccessRequest } from '../access/types.js';
 
-export type DeliveryOp = 'route' | 'route-batch' | 'post' | 'update' | 'reply' | 'auto-review' | 'remind';
+export type DeliveryOp =
+  | 'route'
+  | 'route-batch'
+  | 'post'
+  | 'update'
+  | 'reply'
+  | 'auto-review'
+  | 'remind'
+  | 'withdraw';
 
 /** One request version to route. */
 export interface RouteEntry {
@@ -29,6 +38,8 @@ export interface DeliveryJobData {
   reminder?: number;
   /** Not to run before this time (ms since epoch): the job waits delayed until then. */
   notBefore?: number;
+  /** withdraw: the request as it was when deleted (the API no longer has it). */
+  deleted?: AccessRequest;
   /** Set when the route job's immediate attempt failed permanently: dead-letter without calling again. */
   failedPermanently?: string;
 }

@@ -13,6 +13,9 @@ class BoundedMap<K, V> {
   get(key: K): V | undefined {
     return this.map.get(key);
   }
+  delete(key: K): void {
+    this.map.delete(key);
+  }
   /** Stores without pushing anything out (only an entry already present is replaced). */
   setIfRoom(key: K, value: V): void {
     if (this.map.has(key) || this.map.size < this.max) this.set(key, value);
@@ -40,6 +43,11 @@ export class RequestReader {
   >();
 
   constructor(private readonly client: AccessClient) {}
+
+  /** A deleted request: no cached copy may be rendered again. */
+  forget(id: string): void {
+    this.requests.delete(id);
+  }
 
   remember(request: AccessRequest): void {
     const known = this.requests.get(request.id);

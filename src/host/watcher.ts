@@ -32,6 +32,8 @@ const BATCH = 500;
  * BullMQ job costs more host and Redis CPU than routing one request does.
  */
 const ROUTE_BATCH = 32;
+/** How long a withdrawal waits for posts of the request that may still be under way. */
+const WITHDRAW_DELAY_MS = 2000;
 /** How long a flush waits for more events, and how recent the last flush must be for it to wait. */
 const LINGER_MS = 5;
 const LINGER_WHILE_BUSY_MS = 20;
@@ -86,6 +88,27 @@ export class Watcher {
     await this.d.progress.sawVersions(list);
     const entries = list.map((r) => ({ id: r.id, version: r.version }));
     await this.d.queues.add(this.d.pluginIds.flatMap((plugin) => routeJobs(plugin, entries, ROUTE_BATCH)));
+  }
+
+  /**
+   * Deleted requests: their messages are shown as withdrawn. The job carries the request as it
+   * was (the API no longer has it) and waits a moment, so a post already under way lands first.
+   */
+  private async withdraw(deleted: AccessRequest[]): Promise<void> {
+    if (deleted.length === 0) return;
+    for (const r of deleted) this.d.reader.forget(r.id);
+    const notBefore = Date.now() + WITHDRAW_DELAY_MS;
+    await this.d.queues.add(
+      deleted.flatMap((r) =>
+        this.d.pluginIds.map((plugin) => ({
+          op: 'withdraw' as const,
+          plugin,
+          requestId: r.id,
+          deleted: r,
+          notBefore,
+        })),
+      ),
+    );
   }
 
   /**
@@ -150,7 +173,11 @@ export class Watcher {
     while (this.buffer.length > 0) {
       const batch = this.buffer.splice(0, BATCH);
       const puts = batch.filter((e) => e.type === 'put').map((e) => e.request);
-      const ok = await this.persist('queueing events', () => this.enqueue(puts));
+      const deletes = batch.filter((e) => e.type === 'delete').map((e) => e.request);
+      const ok = await this.persist('queueing events', async () => {
+        await this.enqueue(puts);
+        await this.withdraw(deletes);
+      });
       if (!ok) return;
       const seq = Math.max(...batch.map((e) => e.seq));
       await this.persist('advancing the cursor', async () => {

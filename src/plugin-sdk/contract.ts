@@ -154,6 +154,11 @@ export interface PluginInstance {
    * only). `delivery.deliveryId` is the same on every try of one reminder.
    */
   remind?(target: Target, ref: MessageRef, card: Card, delivery?: DeliveryContext): Promise<void>;
+  /**
+   * The request was deleted from the API: show the message as withdrawn, without actions.
+   * `card` is the request as it last was.
+   */
+  withdraw?(target: Target, ref: MessageRef, card: Card, delivery?: DeliveryContext): Promise<void>;
   /** Decide on a new request by itself (e.g. on-call approval); null = no opinion. */
   autoReview?(card: Card): Promise<AutoReview | null>;
   routes?(): InboundRoute[];

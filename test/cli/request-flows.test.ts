@@ -234,3 +234,21 @@ describe('resource request (Resource Access Requests guide)', { timeout: 90_000 
     expect(list.every((x) => typeof x.id === 'string' && Array.isArray(x.reviews))).toBe(true);
   });
 });
+
+describe('deleting a request', { timeout: 90_000 }, () => {
+  it('an administrator removes it; the requester cannot; it is gone afterwards', async () => {
+    const created = await createAs('carol', 'dba', 'to be deleted', '--nowait');
+    expectOk(created);
+    const id = requestIdOf(created.stdout);
+    const refused = await as('carol', 'request', 'rm', id);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(refused.stderr).toContain('FORBIDDEN');
+    const removed = await as('admin', 'request', 'rm', id);
+    expectOk(removed);
+    expect(removed.stdout).toBe(`request "${id}" has been deleted\n`);
+    const shown = await as('admin', 'request', 'show', id);
+    expect(shown.code).not.toBe(0);
+    expect(shown.stderr).toContain('REQUEST_NOT_FOUND');
+  });
+});

@@ -48,6 +48,23 @@ describe('webhook delivery', () => {
     expect(receiver.badSignatures()).toBe(0);
   });
 
+  it('tells every target once when a posted request is deleted', async () => {
+    const alice = await stack.clientFor('alice');
+    const req = await alice.createRequest({ roles: ['dba'], reason: 'about to be deleted' });
+    await stack.waitFor(() => posts(req.id).length >= 2, 20_000, 'two posts');
+    await stack.adminClient.deleteRequest(req.id);
+    const deleted = () =>
+      receiver.deliveries().filter((d) => d.requestId === req.id && d.event === 'request.deleted');
+    await stack.waitFor(() => deleted().length >= 2, 20_000, 'two deletions');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(
+      deleted()
+        .map((d) => d.path)
+        .sort(),
+    ).toEqual(['/dba-team', '/ops']);
+    expect(deleted().every((d) => d.copies === 1 && d.card.reason === 'about to be deleted')).toBe(true);
+  });
+
   it('uses the `*` rule only when no specific rule matches', async () => {
     const alice = await stack.clientFor('alice');
     const req = await alice.createRequest({ roles: ['dev-web'], reason: 'deploy' });

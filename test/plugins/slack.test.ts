@@ -203,6 +203,18 @@ describe('delivery', () => {
     expect(rootsOf(ops, req.id)).toHaveLength(1);
   });
 
+  it('a deleted request shows WITHDRAWN in every copy, without buttons', async () => {
+    const req = await create('bob', ['dba'], 'no longer needed');
+    await rootIn(ops, req.id);
+    await rootIn(fake.dmChannelOf('UBOB'), req.id);
+    await stack.adminClient.deleteRequest(req.id);
+    for (const channel of [ops, sec, fake.dmChannelOf('UBOB')]) {
+      const withdrawn = await waitStatus(channel, req.id, '*🗑️ WITHDRAWN*');
+      expect(buttonActionIds(withdrawn)).toEqual([]);
+      expect(texts(withdrawn)).toContain('no longer needed');
+    }
+  });
+
   it('mentions and links in a reason are escaped everywhere', async () => {
     const evil = '<!channel> <!here> <@U123> <https://evil.example|click>';
     const req = await create('bob', ['dba'], evil);

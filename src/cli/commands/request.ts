@@ -122,6 +122,15 @@ export function registerRequestCommands(program: Command, ctx: CliContext): void
     });
 
   request
+    .command('rm')
+    .description('delete a request (needs delete on access_request); its messages show it withdrawn')
+    .argument('<id>', 'request ID')
+    .action(async (id: string, _flags: unknown, cmd: Command) => {
+      await (await ctx.client(cmd)).deleteRequest(id);
+      ctx.emit(cmd, { deleted: id }, () => [`request ${quoted(id)} has been deleted`]);
+    });
+
+  request
     .command('review')
     .description('approve or deny a request as yourself')
     .argument('<id>', 'request ID')
