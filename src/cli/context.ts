@@ -91,6 +91,12 @@ export class CliContext {
     return this.loaded;
   }
 
+  /** Reads the config again (SIGHUP), not what was loaded at start. */
+  reloadConfig(cmd: Command): Promise<LoadedConfig> {
+    this.loaded = undefined;
+    return this.config(cmd);
+  }
+
   /**
    * For client commands: the file given with --config on this command line (not
    * ACCESSBOT_CONFIG, which a server's environment sets), read for api.listen and

@@ -7,6 +7,7 @@ import type { Config } from '../config/index.js';
 import { type RunningHost, startHost } from '../host/index.js';
 import { createLogger, type Logger } from '../log.js';
 import type { CliContext } from './context.js';
+import { describeFailure } from './failure.js';
 
 /** The identity `serve` gives its own plugin host, and the role that lets it review on behalf. */
 export const HOST_SERVICE_USER = 'accessbot-host';
@@ -17,10 +18,37 @@ interface Closable {
   close(): Promise<void>;
 }
 
-/** Resolves on SIGINT/SIGTERM, after closing everything in reverse start order. */
-function closeOnSignal(ctx: CliContext, log: Logger, parts: Closable[]): Promise<void> {
+/**
+ * Resolves on SIGINT/SIGTERM, after closing everything in reverse start order. SIGHUP runs
+ * `onHangup` (a config reload) and keeps running.
+ */
+function closeOnSignal(
+  ctx: CliContext,
+  log: Logger,
+  parts: Closable[],
+  onHangup?: () => Promise<void>,
+): Promise<void> {
   return new Promise((resolve) => {
     let stopping = false;
+    // One reload at a time; a SIGHUP during a reload runs one more after it (the file may
+    // have changed after the running reload read it).
+    let reloading = false;
+    let again = false;
+    const hangup = () => {
+      if (stopping || !onHangup) return;
+      if (reloading) {
+        again = true;
+        return;
+      }
+      reloading = true;
+      void (async () => {
+        do {
+          again = false;
+          await onHangup();
+        } while (again && !stopping);
+        reloading = false;
+      })();
+    };
     const stop = async (signal: NodeJS.Signals) => {
       if (stopping) return;
       stopping = true;
@@ -34,10 +62,12 @@ function closeOnSignal(ctx: CliContext, log: Logger, parts: Closable[]): Promise
       }
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
+      process.off('SIGHUP', hangup);
       resolve();
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
+    process.on('SIGHUP', hangup);
   });
 }
 
@@ -55,33 +85,54 @@ async function startHostWith(
   return host;
 }
 
+/** Loads the config file again; the routing rules are what a running host can take without a restart. */
+export type ConfigReloader = () => Promise<Config>;
+
+function reloadRoutingOnHangup(ctx: CliContext, host: RunningHost, reload: ConfigReloader) {
+  return async () => {
+    try {
+      const next = await reload();
+      host.reloadRouting(next.host.routing);
+      ctx.io.out(
+        `SIGHUP received: routing reloaded (${next.host.routing.length} rules; other settings need a restart)`,
+      );
+    } catch (err) {
+      ctx.io.err(`SIGHUP received: config not reloaded, the running one stays: ${describeFailure(err).line}`);
+    }
+  };
+}
+
 function announceApi(ctx: CliContext, api: RunningApi): void {
   ctx.io.out(`access API listening on ${api.url}`);
   ctx.io.out(`admin token file: ${api.adminTokenFile}`);
 }
 
-export async function runServe(ctx: CliContext, config: Config): Promise<void> {
+export async function runServe(ctx: CliContext, config: Config, reload: ConfigReloader): Promise<void> {
   const log = createLogger({ level: config.log.level });
   const parts: Closable[] = [];
+  let host: RunningHost;
   try {
     const api = await startApiServer({ config: config.api, log });
     parts.push({ name: 'api', close: () => api.close() });
     announceApi(ctx, api);
     const token = await ensureServiceToken(api.store, HOST_SERVICE_USER, HOST_SERVICE_ROLES);
-    const host = await startHostWith(ctx, config, api.url, token, log);
-    parts.push({ name: 'host', close: () => host.close() });
+    host = await startHostWith(ctx, config, api.url, token, log);
+    const started = host;
+    parts.push({ name: 'host', close: () => started.close() });
   } catch (err) {
     for (const part of parts.reverse()) await part.close().catch(() => undefined);
     throw err;
   }
-  await closeOnSignal(ctx, log, parts);
+  await closeOnSignal(ctx, log, parts, reloadRoutingOnHangup(ctx, host, reload));
 }
 
 export async function runApiOnly(ctx: CliContext, config: Config): Promise<void> {
   const log = createLogger({ level: config.log.level });
   const api = await startApiServer({ config: config.api, log });
   announceApi(ctx, api);
-  await closeOnSignal(ctx, log, [{ name: 'api', close: () => api.close() }]);
+  await closeOnSignal(ctx, log, [{ name: 'api', close: () => api.close() }], async () => {
+    ctx.io.out('SIGHUP received: the API reads its config at start only; restart it to change settings');
+  });
 }
 
 export async function runHostOnly(
@@ -89,8 +140,14 @@ export async function runHostOnly(
   config: Config,
   apiUrl: string,
   token: string,
+  reload: ConfigReloader,
 ): Promise<void> {
   const log = createLogger({ level: config.log.level });
   const host = await startHostWith(ctx, config, apiUrl, token, log);
-  await closeOnSignal(ctx, log, [{ name: 'host', close: () => host.close() }]);
+  await closeOnSignal(
+    ctx,
+    log,
+    [{ name: 'host', close: () => host.close() }],
+    reloadRoutingOnHangup(ctx, host, reload),
+  );
 }

@@ -46,7 +46,8 @@ export interface WorkerDeps {
   progress: Progress;
   lock: TargetLock;
   reader: RequestReader;
-  rules: RouteRule[];
+  /** The routing rules in force (replaced as a whole when the config is reloaded). */
+  routing: { rules: RouteRule[] };
   policy: RetryPolicy;
   reminders: ReminderSettings;
   metrics: HostMetrics;
@@ -286,7 +287,7 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
         capabilities: plugin.definition.capabilities,
         defaultRecipients: plugin.instance.defaultRecipients?.bind(plugin.instance),
       },
-      d.rules,
+      d.routing.rules,
       (name) => d.reader.emailOf(name),
     );
     const targets = await resolver.targets(recipients);

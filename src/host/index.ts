@@ -5,7 +5,7 @@ import type { RedisOptions, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { parseDuration } from '../access/index.js';
 import type { AccessClient } from '../api/client-types.js';
-import type { Config } from '../config/schema.js';
+import type { Config, RouteRule } from '../config/schema.js';
 import type { Logger as PinoLogger } from '../log.js';
 import type { PluginDefinition } from '../plugin-sdk/index.js';
 import { activatePlugins } from './active-plugins.js';
@@ -44,6 +44,8 @@ export interface StartHostOptions {
 export interface RunningHost {
   url: string;
   port: number;
+  /** New routing rules for every request routed from now on (a config reload, SIGHUP). */
+  reloadRouting(rules: RouteRule[]): void;
   close(): Promise<void>;
 }
 
@@ -95,6 +97,7 @@ export async function startHost(opts: StartHostOptions): Promise<RunningHost> {
     throw err;
   }
   const pluginIds = [...plugins.keys()];
+  const routing = { rules: config.host.routing };
   const queues = new DeliveryQueues(pluginIds, connection, keys, policy);
   const workers: Worker[] = [...plugins.values()].map((plugin) =>
     startDeliveryWorker({
@@ -109,7 +112,7 @@ export async function startHost(opts: StartHostOptions): Promise<RunningHost> {
       progress,
       lock,
       reader,
-      rules: config.host.routing,
+      routing,
       reminders: {
         afterMs: parseDuration(config.host.reminders.after),
         everyMs: parseDuration(config.host.reminders.every),
@@ -163,6 +166,10 @@ export async function startHost(opts: StartHostOptions): Promise<RunningHost> {
   return {
     url: server.url,
     port: server.port,
+    reloadRouting(rules) {
+      routing.rules = rules;
+      log.info({ rules: rules.length }, 'routing reloaded');
+    },
     close() {
       closing ??= (async () => {
         await server.app.close();

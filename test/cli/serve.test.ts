@@ -4,7 +4,7 @@
 // and SIGTERM shuts it down cleanly.
 
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -156,6 +156,70 @@ describe('accessbot serve', () => {
     const after = await cli('--format', 'json', 'deliveries', 'ls', '--failed');
     expect(JSON.parse(after.stdout)).toEqual([]);
   }, 120_000);
+
+  it('re-reads the routing on SIGHUP, and keeps the running config when the file is broken', async () => {
+    const config = join(dir, 'accessbot.yaml');
+    const original = readFileSync(config, 'utf8');
+    const rerouted = original.replace('webhook: [good, bad]', `webhook: [${receiver.urlFor('/reloaded')}]`);
+    expect(rerouted).not.toBe(original);
+    writeFileSync(config, rerouted);
+    serve.child.kill('SIGHUP');
+    await waitUntil(
+      () => serve.stdout().includes('SIGHUP received: routing reloaded (1 rules'),
+      'the reload',
+      15_000,
+    );
+
+    const token = (await cli('users', 'token', 'carol', '--ttl', '1h')).stdout.split('\n')[0]!;
+    const create = async (reason: string) => {
+      const r = await runCli(
+        [
+          '--api',
+          apiUrl,
+          '--token',
+          token,
+          'request',
+          'create',
+          '--roles',
+          'dba',
+          '--reason',
+          reason,
+          '--nowait',
+        ],
+        { cwd: dir },
+      );
+      expect(r.code).toBe(0);
+      return /^Request ID: (\S+)$/m.exec(r.stdout)![1]!;
+    };
+    const first = await create('after the reload');
+    await waitUntil(
+      () => receiver.deliveries().some((d) => d.requestId === first && d.path === '/reloaded'),
+      'a delivery on the new route',
+      30_000,
+    );
+
+    // A broken file: the error is reported and the rules in force stay.
+    writeFileSync(config, rerouted.replace("roles: ['dba']", 'roles: dba'));
+    serve.child.kill('SIGHUP');
+    await waitUntil(
+      () => serve.stderr().includes('SIGHUP received: config not reloaded'),
+      'the refusal',
+      15_000,
+    );
+    expect(serve.stderr()).toContain('host.routing[0].roles: Invalid input: expected array');
+    const second = await create('after a broken reload');
+    await waitUntil(
+      () => receiver.deliveries().some((d) => d.requestId === second && d.path === '/reloaded'),
+      'a delivery on the route still in force',
+      30_000,
+    );
+    expect(
+      receiver
+        .deliveries()
+        .filter((d) => d.requestId === second)
+        .map((d) => d.path),
+    ).toEqual(['/reloaded']);
+  }, 90_000);
 
   it('shuts down cleanly on SIGTERM', async () => {
     serve.child.kill('SIGTERM');

@@ -13,7 +13,7 @@ export function registerServeCommands(program: Command, ctx: CliContext): void {
     .description('run the access API and the plugin host in one process (the embedded default)')
     .action(async (_flags: unknown, cmd: Command) => {
       const { config } = await ctx.config(cmd);
-      await (await runtime()).runServe(ctx, config);
+      await (await runtime()).runServe(ctx, config, async () => (await ctx.reloadConfig(cmd)).config);
     });
 
   program
@@ -37,6 +37,12 @@ export function registerServeCommands(program: Command, ctx: CliContext): void {
         );
       }
       const token = config.host.api.token ?? (await ctx.resolveToken(cmd));
-      await (await runtime()).runHostOnly(ctx, config, apiUrl, token);
+      await (await runtime()).runHostOnly(
+        ctx,
+        config,
+        apiUrl,
+        token,
+        async () => (await ctx.reloadConfig(cmd)).config,
+      );
     });
 }
