@@ -2,37 +2,40 @@
 // are idempotent and their order does not matter; the message ref record (message-refs.ts)
 // and the per-target lock (target-lock.ts) make each (request, target) one message.
 //
-//   route        → resolve targets; claim a `posting` record per new target; queue post/update/reply/auto-review
+//   route        → resolve targets; claim a `posting` record per new target; queue post/update/reply/auto-review (routing-jobs.ts)
 //   route-batch  → route for many request versions in one job (bursts, reconciles)
-//   post         → send the card with the record's delivery id; commit the ref; catch up to newer versions
+//   post         → send the card with the record's delivery id; commit the ref; catch up to newer versions (target-writer.ts)
 //   update       → re-render when the platform shows an older version than the latest seen
 //   reply        → post one review into the message's thread (plugins with threaded replies)
+//   remind       → nudge the reviewer threads of a request still waiting (reminders.ts)
 //   withdraw     → the request was deleted: show every posted message as withdrawn
 //   auto-review  → ask the plugin for a review (e.g. on-call) and submit it as the plugin's user
+//
+// This file holds the worker: the platform gate, retries and dead letters, and the small jobs.
 
 import { DelayedError, type Job, type RedisOptions, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { AccessRequest } from '../access/types.js';
 import type { AccessClient } from '../api/client-types.js';
 import type { RouteRule } from '../config/schema.js';
 import { AccessbotError } from '../errors.js';
 import type { Logger as PinoLogger } from '../log.js';
-import { PluginError, permanent, type Target } from '../plugin-sdk/index.js';
+import { PluginError, permanent } from '../plugin-sdk/index.js';
 import type { ActivePlugin } from './active-plugins.js';
 import type { DeliveryQueues } from './delivery-queues.js';
-import { type DeliveryJobData, jobIdFor } from './job-ids.js';
-import { type HostKeys, targetKey } from './keys.js';
-import { decodeRefRecord, type MessageRefs, type RefRecord } from './message-refs.js';
+import type { DeliveryJobData } from './job-ids.js';
+import type { HostKeys } from './keys.js';
+import type { MessageRefs } from './message-refs.js';
 import type { HostMetrics } from './metrics.js';
 import { PlatformGate, PlatformPaused } from './platform-gate.js';
 import type { PostSteps } from './post-steps.js';
 import type { Progress } from './progress.js';
 import { RecipientResolver } from './recipient-resolver.js';
-import { type ReminderSettings, reminderJob, runReminder } from './reminders.js';
+import { type ReminderSettings, runReminder } from './reminders.js';
 import type { RequestReader } from './request-reader.js';
 import { BACKOFF_TYPE, backoffDelayMs, isPermanent, type RetryPolicy, toDeadLetter } from './retry-policy.js';
-import { routeRequest } from './router.js';
+import { createRouting } from './routing-jobs.js';
 import type { TargetLock } from './target-lock.js';
+import { type Attempt, createTargetWriter, type Outcome } from './target-writer.js';
 
 export interface WorkerDeps {
   plugin: ActivePlugin;
@@ -57,15 +60,6 @@ export interface WorkerDeps {
   stalledIntervalMs: number;
 }
 
-type Outcome = 'ok' | 'skipped';
-
-type LockPipeline = {
-  targetLockAcquire(key: string, owner: string, ttlMs: number): LockPipeline;
-  hget(key: string, field: string): LockPipeline;
-  get(key: string): LockPipeline;
-  exec(): Promise<[Error | null, unknown][] | null>;
-};
-
 /** A job that must wait for another (the post of its message) goes back to delayed, spending no attempt. */
 async function waitAndRetry(job: Job, token: string | undefined, ms: number): Promise<never> {
   await job.moveToDelayed(Date.now() + ms + Math.floor(Math.random() * ms), token);
@@ -76,19 +70,6 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
   const { plugin } = d;
   const log = d.log.child({ plugin: plugin.id });
   const queue = d.queues.queues.get(plugin.id)!;
-
-  /** One attempt at one target's message: who owns the lock, which try it is, when it was queued. */
-  interface Attempt {
-    requestId: string;
-    tkey: string;
-    owner: string;
-    attempt: number;
-    queuedAt: number;
-    /** Set once the lock was let go early (by the commit after a post). */
-    released?: boolean;
-    /** A post job runs only after an earlier try (inline, or its own) that may have reached the platform. */
-    mayHaveBeenSent?: boolean;
-  }
 
   /** Every call to the platform goes through the gate (concurrency, Retry-After, probe). */
   const gate = new PlatformGate(d.concurrency);
@@ -104,246 +85,8 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
     gate.pause(ms);
     await queue.rateLimit(ms);
   }
-
-  const lockKeyOf = (a: Attempt) => `${d.keys.refs(plugin.id, a.requestId)}:lock:${a.tkey}`;
-
-  const attemptOf = (job: Job<DeliveryJobData>): Attempt => ({
-    requestId: job.data.requestId,
-    tkey: job.data.target!,
-    owner: job.id!,
-    attempt: job.attemptsMade + 1,
-    queuedAt: job.timestamp,
-  });
-
-  /** What a locked attempt needs first, read in the same round trip as taking the lock. */
-  interface Preloaded {
-    rec: RefRecord | null;
-    latest: number;
-  }
-
-  /** Runs `fn` holding the target's lock; undefined when someone else holds it. */
-  async function underTargetLock<T>(
-    a: Attempt,
-    fn: (pre: Preloaded) => Promise<T>,
-  ): Promise<{ value: T } | undefined> {
-    const lockKey = lockKeyOf(a);
-    // One pipeline: the reads run after the lock script on the same connection, so they see
-    // the state as of taking the lock.
-    const pipeline = d.redis.pipeline() as unknown as LockPipeline;
-    pipeline.targetLockAcquire(lockKey, a.owner, d.lockDurationMs);
-    pipeline.hget(d.keys.refs(plugin.id, a.requestId), a.tkey);
-    pipeline.get(d.keys.latestVersion(a.requestId));
-    const results = (await pipeline.exec()) ?? [];
-    const failed = results.find(([err]) => err);
-    if (failed) throw failed[0];
-    if (results[0]?.[1] !== 1) return undefined;
-    const raw = results[1]?.[1] as string | null;
-    const pre: Preloaded = { rec: raw ? decodeRefRecord(raw) : null, latest: Number(results[2]?.[1] ?? 0) };
-    return { value: await holdingLock(a, pre, fn) };
-  }
-
-  /** Runs `fn` with the target lock already taken, and lets go of it after (unless already let go). */
-  async function holdingLock<T>(a: Attempt, pre: Preloaded, fn: (pre: Preloaded) => Promise<T>): Promise<T> {
-    try {
-      return await fn(pre);
-    } finally {
-      if (!a.released) await d.lock.release(lockKeyOf(a), a.owner);
-    }
-  }
-
-  /** Renders the newest version seen when the platform shows an older one. Call under the target lock. */
-  async function catchUp(
-    a: Attempt,
-    rec: RefRecord,
-    minVersion: number,
-    knownLatest?: number,
-  ): Promise<Outcome> {
-    const latest = Math.max(minVersion, knownLatest ?? (await d.progress.latestVersion(a.requestId)));
-    if (rec.state !== 'posted' || !rec.ref || rec.renderedVersion >= latest) return 'skipped';
-    const request = await d.reader.current(a.requestId, latest);
-    if (!request || request.version <= rec.renderedVersion) return 'skipped';
-    const card = await d.reader.card(request, rec.target.audience);
-    const ref = rec.ref;
-    const newRef = await platformCall(() =>
-      plugin.instance.update(rec.target, ref, card, {
-        deliveryId: `${rec.deliveryId}.v${request.version}`,
-        attempt: a.attempt,
-      }),
-    );
-    await d.refs.rendered(plugin.id, request.id, a.tkey, request.version, newRef ?? undefined);
-    d.metrics.deliveryLatency.observe({ plugin: plugin.id, op: 'update' }, (Date.now() - a.queuedAt) / 1000);
-    return 'ok';
-  }
-
-  /** Posts a claimed target's message (or catches up if it is already posted). Call under the lock. */
-  async function postTarget(a: Attempt, pre: Preloaded): Promise<Outcome> {
-    const { rec } = pre;
-    if (!rec) return 'skipped';
-    if (rec.state === 'posted') return catchUp(a, rec, 0, pre.latest);
-    const request = await d.reader.current(a.requestId, pre.latest);
-    if (!request) return 'skipped';
-    const card = await d.reader.card(request, rec.target.audience);
-    const ref = await platformCall(() =>
-      plugin.instance.deliver(rec.target, card, {
-        deliveryId: rec.deliveryId,
-        attempt: a.attempt,
-        mayHaveBeenSent: a.mayHaveBeenSent ?? false,
-      }),
-    );
-    // Commits and, when no newer version arrived meanwhile, lets go of the lock in the same step.
-    const after = await d.steps.commitAndUnlock(
-      plugin.id,
-      a.requestId,
-      a.tkey,
-      lockKeyOf(a),
-      a.owner,
-      ref,
-      request.version,
-    );
-    if (after.released) a.released = true;
-    d.metrics.deliveryLatency.observe({ plugin: plugin.id, op: 'post' }, (Date.now() - a.queuedAt) / 1000);
-    // A newer version arrived while we were posting; its update job skipped us.
-    if (!after.released)
-      await catchUp(a, { ...rec, state: 'posted', ref, renderedVersion: request.version }, 0, after.latest);
-    return 'ok';
-  }
-
-  /**
-   * What one target of a routed request needs, decided by claiming it (one round trip, no
-   * read before it). A target claimed for the first time is posted right away, saving a queue
-   * round trip; when that fails, its `post` job owns the retries and the dead letter. A target
-   * already posted gets an `update` job only when it shows an older version.
-   */
-  async function routeTarget(
-    job: Job<DeliveryJobData>,
-    request: AccessRequest,
-    target: Target,
-  ): Promise<DeliveryJobData[]> {
-    const tkey = targetKey(target.id, target.audience);
-    const base = { plugin: plugin.id, requestId: request.id, target: tkey };
-    const postJob: DeliveryJobData = { op: 'post', ...base };
-    const updateJob: DeliveryJobData = { op: 'update', ...base, version: request.version };
-    const later = request.version > 1 ? [postJob, updateJob] : [postJob];
-    // Owned by the route job, not the post job: a post job queued meanwhile (by a newer
-    // version's route) must wait for this attempt instead of posting beside it.
-    const a: Attempt = { requestId: request.id, tkey, owner: job.id!, attempt: 1, queuedAt: job.timestamp };
-    const claimed = await d.steps.claimAndLock(
-      plugin.id,
-      request.id,
-      tkey,
-      target,
-      jobIdFor(postJob),
-      lockKeyOf(a),
-      a.owner,
-    );
-    if (claimed.outcome === 'not-ours') {
-      const { rec } = claimed;
-      if (rec.state !== 'posted') return later;
-      return rec.renderedVersion < request.version ? [updateJob] : [];
-    }
-    if (claimed.outcome === 'busy') return later;
-    if (!claimed.created) {
-      // Claimed before and not posted yet: its post job is (or will be) on it.
-      await d.lock.release(lockKeyOf(a), a.owner);
-      return later;
-    }
-    try {
-      const outcome = await holdingLock(a, claimed, (pre) => postTarget(a, pre));
-      d.metrics.deliveries.inc({ plugin: plugin.id, op: 'post', outcome });
-      return [];
-    } catch (err) {
-      if (err instanceof PluginError && err.kind === 'rate_limited' && !(err instanceof PlatformPaused)) {
-        await pausePlatform(backoffDelayMs(d.policy, 1, err));
-      }
-      if (isPermanent(err))
-        return [{ ...postJob, failedPermanently: err instanceof Error ? err.message : String(err) }];
-      if (!(err instanceof PlatformPaused))
-        log.warn(
-          { jobId: jobIdFor(postJob), err: err instanceof Error ? err.message : String(err) },
-          'delivery failed; queued for retry',
-        );
-      return [postJob];
-    }
-  }
-
-  /**
-   * Routes one request version: the jobs it needs, less the posts already made inline.
-   * A posted target that already shows this version (or newer) needs no update job, so a
-   * reconcile after a restart queues nothing for requests that are up to date.
-   */
-  async function routeOne(
-    job: Job<DeliveryJobData>,
-    requestId: string,
-    version: number,
-  ): Promise<DeliveryJobData[]> {
-    const request = await d.reader.current(requestId, version);
-    if (!request) return [];
-    const card = await d.reader.card(request);
-    const recipients = await routeRequest(
-      request,
-      card,
-      {
-        id: plugin.id,
-        capabilities: plugin.definition.capabilities,
-        defaultRecipients: plugin.instance.defaultRecipients?.bind(plugin.instance),
-      },
-      d.routing.rules,
-      (name) => d.reader.emailOf(name),
-    );
-    const targets = await resolver.targets(recipients);
-    const jobs: DeliveryJobData[] = [];
-    const perTarget = targets.map((target) => routeTarget(job, request, target));
-    if (plugin.definition.capabilities.threadedReplies && plugin.instance.reply) {
-      for (const target of targets) {
-        const tkey = targetKey(target.id, target.audience);
-        for (let i = 0; i < request.reviews.length; i++)
-          jobs.push({ op: 'reply', plugin: plugin.id, requestId, target: tkey, review: i });
-      }
-    }
-    if (
-      plugin.definition.capabilities.autoReview &&
-      plugin.instance.autoReview &&
-      request.state === 'PENDING'
-    ) {
-      jobs.push({ op: 'auto-review', plugin: plugin.id, requestId });
-    }
-    const reminder = plugin.instance.remind ? reminderJob(plugin.id, request, d.reminders) : undefined;
-    if (reminder) jobs.push(reminder);
-    for (const more of await Promise.all(perTarget)) jobs.push(...more);
-    return jobs;
-  }
-
-  async function route(job: Job<DeliveryJobData>): Promise<Outcome> {
-    const jobs = await routeOne(job, job.data.requestId, job.data.version ?? 0);
-    await d.queues.add(jobs);
-    return 'ok';
-  }
-
-  /**
-   * Many request versions in one job, so a burst costs one BullMQ job per batch instead of
-   * one per request. Each request is routed on its own: one that fails gets its own `route`
-   * job, which owns the retries and the dead letter, and the rest of the batch goes on.
-   */
-  async function routeBatch(job: Job<DeliveryJobData>): Promise<Outcome> {
-    const entries = job.data.batch ?? [];
-    const jobs: DeliveryJobData[] = [];
-    await Promise.all(
-      entries.map(async (e) => {
-        try {
-          jobs.push(...(await routeOne(job, e.id, e.version)));
-        } catch (err) {
-          if (!(err instanceof PlatformPaused))
-            log.warn(
-              { requestId: e.id, err: err instanceof Error ? err.message : String(err) },
-              'routing failed; queued on its own for retry',
-            );
-          jobs.push({ op: 'route', plugin: plugin.id, requestId: e.id, version: e.version });
-        }
-      }),
-    );
-    await d.queues.add(jobs);
-    return 'ok';
-  }
+  const w = createTargetWriter(d, platformCall);
+  const { route, routeBatch } = createRouting(d, w, resolver, pausePlatform, log);
 
   async function post(job: Job<DeliveryJobData>, token: string | undefined): Promise<Outcome> {
     const { failedPermanently, ...rest } = job.data;
@@ -352,17 +95,17 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
       await job.updateData(rest);
       throw permanent(failedPermanently);
     }
-    const a: Attempt = { ...attemptOf(job), mayHaveBeenSent: true };
-    const done = await underTargetLock(a, (pre) => postTarget(a, pre));
+    const a: Attempt = { ...w.attemptOf(job), mayHaveBeenSent: true };
+    const done = await w.underTargetLock(a, (pre) => w.postTarget(a, pre));
     return done ? done.value : waitAndRetry(job, token, 100);
   }
 
   async function update(job: Job<DeliveryJobData>, token: string | undefined): Promise<Outcome> {
-    const a = attemptOf(job);
-    const done = await underTargetLock(a, async ({ rec, latest }) => {
+    const a = w.attemptOf(job);
+    const done = await w.underTargetLock(a, async ({ rec, latest }) => {
       // Not posted yet: the post renders whatever is newest when it runs.
       if (rec?.state !== 'posted') return 'skipped' as const;
-      return catchUp(a, rec, job.data.version ?? 0, latest);
+      return w.catchUp(a, rec, job.data.version ?? 0, latest);
     });
     return done ? done.value : waitAndRetry(job, token, 100);
   }

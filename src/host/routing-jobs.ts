@@ -1,0 +1,185 @@
+// The route jobs: who gets a request version, and what each target needs. A target seen for
+// the first time is claimed and posted inline; anything else becomes its own job (post,
+// update, reply, remind, auto-review). `route-batch` routes many request versions in one job.
+
+import type { Job } from 'bullmq';
+import type { AccessRequest } from '../access/types.js';
+import type { RouteRule } from '../config/schema.js';
+import type { Logger as PinoLogger } from '../log.js';
+import { PluginError, type Target } from '../plugin-sdk/index.js';
+import type { ActivePlugin } from './active-plugins.js';
+import type { DeliveryQueues } from './delivery-queues.js';
+import { type DeliveryJobData, jobIdFor } from './job-ids.js';
+import { targetKey } from './keys.js';
+import type { HostMetrics } from './metrics.js';
+import { PlatformPaused } from './platform-gate.js';
+import type { PostSteps } from './post-steps.js';
+import type { RecipientResolver } from './recipient-resolver.js';
+import { type ReminderSettings, reminderJob } from './reminders.js';
+import type { RequestReader } from './request-reader.js';
+import { backoffDelayMs, isPermanent, type RetryPolicy } from './retry-policy.js';
+import { routeRequest } from './router.js';
+import type { TargetLock } from './target-lock.js';
+import type { Attempt, Outcome, TargetWriter } from './target-writer.js';
+
+export interface RoutingDeps {
+  plugin: ActivePlugin;
+  reader: RequestReader;
+  /** The routing rules in force (replaced as a whole when the config is reloaded). */
+  routing: { rules: RouteRule[] };
+  steps: PostSteps;
+  lock: TargetLock;
+  metrics: HostMetrics;
+  queues: DeliveryQueues;
+  policy: RetryPolicy;
+  reminders: ReminderSettings;
+}
+
+export function createRouting(
+  d: RoutingDeps,
+  w: TargetWriter,
+  resolver: RecipientResolver,
+  pausePlatform: (ms: number) => Promise<void>,
+  log: PinoLogger,
+) {
+  const { plugin } = d;
+
+  /**
+   * What one target of a routed request needs, decided by claiming it (one round trip, no
+   * read before it). A target claimed for the first time is posted right away, saving a queue
+   * round trip; when that fails, its `post` job owns the retries and the dead letter. A target
+   * already posted gets an `update` job only when it shows an older version.
+   */
+  async function routeTarget(
+    job: Job<DeliveryJobData>,
+    request: AccessRequest,
+    target: Target,
+  ): Promise<DeliveryJobData[]> {
+    const tkey = targetKey(target.id, target.audience);
+    const base = { plugin: plugin.id, requestId: request.id, target: tkey };
+    const postJob: DeliveryJobData = { op: 'post', ...base };
+    const updateJob: DeliveryJobData = { op: 'update', ...base, version: request.version };
+    const later = request.version > 1 ? [postJob, updateJob] : [postJob];
+    // Owned by the route job, not the post job: a post job queued meanwhile (by a newer
+    // version's route) must wait for this attempt instead of posting beside it.
+    const a: Attempt = { requestId: request.id, tkey, owner: job.id!, attempt: 1, queuedAt: job.timestamp };
+    const claimed = await d.steps.claimAndLock(
+      plugin.id,
+      request.id,
+      tkey,
+      target,
+      jobIdFor(postJob),
+      w.lockKeyOf(a),
+      a.owner,
+    );
+    if (claimed.outcome === 'not-ours') {
+      const { rec } = claimed;
+      if (rec.state !== 'posted') return later;
+      return rec.renderedVersion < request.version ? [updateJob] : [];
+    }
+    if (claimed.outcome === 'busy') return later;
+    if (!claimed.created) {
+      // Claimed before and not posted yet: its post job is (or will be) on it.
+      await d.lock.release(w.lockKeyOf(a), a.owner);
+      return later;
+    }
+    try {
+      const outcome = await w.holdingLock(a, claimed, (pre) => w.postTarget(a, pre));
+      d.metrics.deliveries.inc({ plugin: plugin.id, op: 'post', outcome });
+      return [];
+    } catch (err) {
+      if (err instanceof PluginError && err.kind === 'rate_limited' && !(err instanceof PlatformPaused)) {
+        await pausePlatform(backoffDelayMs(d.policy, 1, err));
+      }
+      if (isPermanent(err))
+        return [{ ...postJob, failedPermanently: err instanceof Error ? err.message : String(err) }];
+      if (!(err instanceof PlatformPaused))
+        log.warn(
+          { jobId: jobIdFor(postJob), err: err instanceof Error ? err.message : String(err) },
+          'delivery failed; queued for retry',
+        );
+      return [postJob];
+    }
+  }
+
+  /**
+   * Routes one request version: the jobs it needs, less the posts already made inline.
+   * A posted target that already shows this version (or newer) needs no update job, so a
+   * reconcile after a restart queues nothing for requests that are up to date.
+   */
+  async function routeOne(
+    job: Job<DeliveryJobData>,
+    requestId: string,
+    version: number,
+  ): Promise<DeliveryJobData[]> {
+    const request = await d.reader.current(requestId, version);
+    if (!request) return [];
+    const card = await d.reader.card(request);
+    const recipients = await routeRequest(
+      request,
+      card,
+      {
+        id: plugin.id,
+        capabilities: plugin.definition.capabilities,
+        defaultRecipients: plugin.instance.defaultRecipients?.bind(plugin.instance),
+      },
+      d.routing.rules,
+      (name) => d.reader.emailOf(name),
+    );
+    const targets = await resolver.targets(recipients);
+    const jobs: DeliveryJobData[] = [];
+    const perTarget = targets.map((target) => routeTarget(job, request, target));
+    if (plugin.definition.capabilities.threadedReplies && plugin.instance.reply) {
+      for (const target of targets) {
+        const tkey = targetKey(target.id, target.audience);
+        for (let i = 0; i < request.reviews.length; i++)
+          jobs.push({ op: 'reply', plugin: plugin.id, requestId, target: tkey, review: i });
+      }
+    }
+    if (
+      plugin.definition.capabilities.autoReview &&
+      plugin.instance.autoReview &&
+      request.state === 'PENDING'
+    ) {
+      jobs.push({ op: 'auto-review', plugin: plugin.id, requestId });
+    }
+    const reminder = plugin.instance.remind ? reminderJob(plugin.id, request, d.reminders) : undefined;
+    if (reminder) jobs.push(reminder);
+    for (const more of await Promise.all(perTarget)) jobs.push(...more);
+    return jobs;
+  }
+
+  async function route(job: Job<DeliveryJobData>): Promise<Outcome> {
+    const jobs = await routeOne(job, job.data.requestId, job.data.version ?? 0);
+    await d.queues.add(jobs);
+    return 'ok';
+  }
+
+  /**
+   * Many request versions in one job, so a burst costs one BullMQ job per batch instead of
+   * one per request. Each request is routed on its own: one that fails gets its own `route`
+   * job, which owns the retries and the dead letter, and the rest of the batch goes on.
+   */
+  async function routeBatch(job: Job<DeliveryJobData>): Promise<Outcome> {
+    const entries = job.data.batch ?? [];
+    const jobs: DeliveryJobData[] = [];
+    await Promise.all(
+      entries.map(async (e) => {
+        try {
+          jobs.push(...(await routeOne(job, e.id, e.version)));
+        } catch (err) {
+          if (!(err instanceof PlatformPaused))
+            log.warn(
+              { requestId: e.id, err: err instanceof Error ? err.message : String(err) },
+              'routing failed; queued on its own for retry',
+            );
+          jobs.push({ op: 'route', plugin: plugin.id, requestId: e.id, version: e.version });
+        }
+      }),
+    );
+    await d.queues.add(jobs);
+    return 'ok';
+  }
+
+  return { route, routeBatch };
+}

@@ -1,0 +1,164 @@
+// Writes one target's message under its lock: the locked post (and the catch-up to newer
+// versions a post may need) and the update. One writer per (plugin, request, target) at a
+// time; the Redis steps around a post are two scripts (post-steps.ts).
+
+import type { Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { ActivePlugin } from './active-plugins.js';
+import type { DeliveryJobData } from './job-ids.js';
+import type { HostKeys } from './keys.js';
+import { decodeRefRecord, type MessageRefs, type RefRecord } from './message-refs.js';
+import type { HostMetrics } from './metrics.js';
+import type { PostSteps } from './post-steps.js';
+import type { Progress } from './progress.js';
+import type { RequestReader } from './request-reader.js';
+import type { TargetLock } from './target-lock.js';
+
+export type Outcome = 'ok' | 'skipped';
+
+/** Runs one call to the platform (through the plugin's gate: concurrency, Retry-After). */
+export type PlatformCall = <T>(call: () => Promise<T>) => Promise<T>;
+
+type LockPipeline = {
+  targetLockAcquire(key: string, owner: string, ttlMs: number): LockPipeline;
+  hget(key: string, field: string): LockPipeline;
+  get(key: string): LockPipeline;
+  exec(): Promise<[Error | null, unknown][] | null>;
+};
+
+/** One attempt at one target's message: who owns the lock, which try it is, when it was queued. */
+export interface Attempt {
+  requestId: string;
+  tkey: string;
+  owner: string;
+  attempt: number;
+  queuedAt: number;
+  /** Set once the lock was let go early (by the commit after a post). */
+  released?: boolean;
+  /** A post job runs only after an earlier try (inline, or its own) that may have reached the platform. */
+  mayHaveBeenSent?: boolean;
+}
+
+/** What a locked attempt needs first, read in the same round trip as taking the lock. */
+export interface Preloaded {
+  rec: RefRecord | null;
+  latest: number;
+}
+
+export interface TargetWriterDeps {
+  plugin: ActivePlugin;
+  redis: Redis;
+  keys: HostKeys;
+  refs: MessageRefs;
+  steps: PostSteps;
+  progress: Progress;
+  lock: TargetLock;
+  reader: RequestReader;
+  metrics: HostMetrics;
+  lockDurationMs: number;
+}
+
+export function createTargetWriter(d: TargetWriterDeps, platformCall: PlatformCall) {
+  const { plugin } = d;
+
+  const lockKeyOf = (a: Attempt) => `${d.keys.refs(plugin.id, a.requestId)}:lock:${a.tkey}`;
+
+  const attemptOf = (job: Job<DeliveryJobData>): Attempt => ({
+    requestId: job.data.requestId,
+    tkey: job.data.target!,
+    owner: job.id!,
+    attempt: job.attemptsMade + 1,
+    queuedAt: job.timestamp,
+  });
+
+  /** Runs `fn` holding the target's lock; undefined when someone else holds it. */
+  async function underTargetLock<T>(
+    a: Attempt,
+    fn: (pre: Preloaded) => Promise<T>,
+  ): Promise<{ value: T } | undefined> {
+    const lockKey = lockKeyOf(a);
+    // One pipeline: the reads run after the lock script on the same connection, so they see
+    // the state as of taking the lock.
+    const pipeline = d.redis.pipeline() as unknown as LockPipeline;
+    pipeline.targetLockAcquire(lockKey, a.owner, d.lockDurationMs);
+    pipeline.hget(d.keys.refs(plugin.id, a.requestId), a.tkey);
+    pipeline.get(d.keys.latestVersion(a.requestId));
+    const results = (await pipeline.exec()) ?? [];
+    const failed = results.find(([err]) => err);
+    if (failed) throw failed[0];
+    if (results[0]?.[1] !== 1) return undefined;
+    const raw = results[1]?.[1] as string | null;
+    const pre: Preloaded = { rec: raw ? decodeRefRecord(raw) : null, latest: Number(results[2]?.[1] ?? 0) };
+    return { value: await holdingLock(a, pre, fn) };
+  }
+
+  /** Runs `fn` with the target lock already taken, and lets go of it after (unless already let go). */
+  async function holdingLock<T>(a: Attempt, pre: Preloaded, fn: (pre: Preloaded) => Promise<T>): Promise<T> {
+    try {
+      return await fn(pre);
+    } finally {
+      if (!a.released) await d.lock.release(lockKeyOf(a), a.owner);
+    }
+  }
+
+  /** Renders the newest version seen when the platform shows an older one. Call under the target lock. */
+  async function catchUp(
+    a: Attempt,
+    rec: RefRecord,
+    minVersion: number,
+    knownLatest?: number,
+  ): Promise<Outcome> {
+    const latest = Math.max(minVersion, knownLatest ?? (await d.progress.latestVersion(a.requestId)));
+    if (rec.state !== 'posted' || !rec.ref || rec.renderedVersion >= latest) return 'skipped';
+    const request = await d.reader.current(a.requestId, latest);
+    if (!request || request.version <= rec.renderedVersion) return 'skipped';
+    const card = await d.reader.card(request, rec.target.audience);
+    const ref = rec.ref;
+    const newRef = await platformCall(() =>
+      plugin.instance.update(rec.target, ref, card, {
+        deliveryId: `${rec.deliveryId}.v${request.version}`,
+        attempt: a.attempt,
+      }),
+    );
+    await d.refs.rendered(plugin.id, request.id, a.tkey, request.version, newRef ?? undefined);
+    d.metrics.deliveryLatency.observe({ plugin: plugin.id, op: 'update' }, (Date.now() - a.queuedAt) / 1000);
+    return 'ok';
+  }
+
+  /** Posts a claimed target's message (or catches up if it is already posted). Call under the lock. */
+  async function postTarget(a: Attempt, pre: Preloaded): Promise<Outcome> {
+    const { rec } = pre;
+    if (!rec) return 'skipped';
+    if (rec.state === 'posted') return catchUp(a, rec, 0, pre.latest);
+    const request = await d.reader.current(a.requestId, pre.latest);
+    if (!request) return 'skipped';
+    const card = await d.reader.card(request, rec.target.audience);
+    const ref = await platformCall(() =>
+      plugin.instance.deliver(rec.target, card, {
+        deliveryId: rec.deliveryId,
+        attempt: a.attempt,
+        mayHaveBeenSent: a.mayHaveBeenSent ?? false,
+      }),
+    );
+    // Commits and, when no newer version arrived meanwhile, lets go of the lock in the same step.
+    const after = await d.steps.commitAndUnlock(
+      plugin.id,
+      a.requestId,
+      a.tkey,
+      lockKeyOf(a),
+      a.owner,
+      ref,
+      request.version,
+    );
+    if (after.released) a.released = true;
+    d.metrics.deliveryLatency.observe({ plugin: plugin.id, op: 'post' }, (Date.now() - a.queuedAt) / 1000);
+    // A newer version arrived while we were posting; its update job skipped us.
+    if (!after.released)
+      await catchUp(a, { ...rec, state: 'posted', ref, renderedVersion: request.version }, 0, after.latest);
+    return 'ok';
+  }
+
+  return { lockKeyOf, attemptOf, underTargetLock, holdingLock, catchUp, postTarget };
+}
+
+export type TargetWriter = ReturnType<typeof createTargetWriter>;
