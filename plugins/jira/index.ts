@@ -72,6 +72,10 @@ export default definePlugin({
         await issues.commentReview(refOf(ref), review);
       },
 
+      async withdraw(_target, ref, card) {
+        await issues.commentWithdrawn(refOf(ref), card);
+      },
+
       routes() {
         return [
           jiraWebhookRoute({

@@ -11,7 +11,13 @@ import {
 } from '../../src/plugin-sdk/index.js';
 import type { JiraApi } from './client.js';
 import type { JiraConfig } from './config.js';
-import { issueDescription, issueSummary, resolutionComment, reviewComment } from './render.js';
+import {
+  issueDescription,
+  issueSummary,
+  resolutionComment,
+  reviewComment,
+  withdrawnComment,
+} from './render.js';
 import { sameStatus, statusForState } from './status.js';
 
 export interface IssueRef {
@@ -128,6 +134,13 @@ export class IssueSync {
   async commentReview(ref: IssueRef, review: CardReview): Promise<void> {
     await this.once(`review:${ref.issueKey}:${review.author}:${review.decision}`, () =>
       this.api.addComment(ref.issueKey, reviewComment(review)),
+    );
+  }
+
+  /** The request was deleted: one comment says so (the issue's status is left to the team). */
+  async commentWithdrawn(ref: IssueRef, card: Card): Promise<void> {
+    await this.once(`withdrawn:${ref.issueKey}`, () =>
+      this.api.addComment(ref.issueKey, withdrawnComment(card)),
     );
   }
 

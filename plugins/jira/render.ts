@@ -73,6 +73,11 @@ export function issueDescription(card: Card, statuses: StatusNames, reasonPrefix
   return truncate(lines.join('\n'), TEXT_MAX);
 }
 
+/** The comment on an issue whose request was deleted from accessbot. */
+export function withdrawnComment(card: Card): string {
+  return `(-) Access request ${esc(card.requestId)} was *withdrawn*: deleted by an administrator. Moving this issue decides nothing any more.`;
+}
+
 export function reviewComment(review: CardReview): string {
   const icon = review.decision === 'APPROVED' ? '(/)' : '(x)';
   const verb = review.decision === 'APPROVED' ? 'approved' : 'denied';

@@ -87,10 +87,9 @@ export async function closeIncident(
   kv: PluginKv,
   ref: IncidentRef,
   card: Card,
+  note = resolutionNote(card),
 ): Promise<IncidentRef> {
-  await noteOnce(kv, `note-resolution:${ref.incidentId}`, () =>
-    client.addNote(ref.incidentId, resolutionNote(card)),
-  );
+  await noteOnce(kv, `note-resolution:${ref.incidentId}`, () => client.addNote(ref.incidentId, note));
   const result = await client.resolveIncident(ref.incidentId);
   if (isRejected(result)) {
     // Someone resolved it in PagerDuty already (or an earlier attempt did): that is the goal.

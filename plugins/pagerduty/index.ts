@@ -6,6 +6,7 @@ import { PagerDutyClient } from './client.js';
 import { type PagerDutyConfig, pagerDutyConfigSchema } from './config.js';
 import { asIncidentRef, closeIncident, findIncident, noteReview, openIncident } from './incidents.js';
 import { evaluateOnCall } from './on-call.js';
+import { withdrawnNote } from './render.js';
 
 const annotationValues = (card: Card, name: string): string[] => [
   ...new Set((card.annotations[name] ?? []).map((v) => v.trim()).filter(Boolean)),
@@ -74,6 +75,16 @@ export default definePlugin({
           'incident resolved',
         );
         return closed;
+      },
+
+      async withdraw(_target, rawRef, card) {
+        const ref = asIncidentRef(rawRef);
+        if (!ref || ref.resolved) return;
+        await closeIncident(client, ctx.kv, ref, card, withdrawnNote(card));
+        ctx.log.info(
+          { requestId: card.requestId, incidentId: ref.incidentId },
+          'incident resolved: request withdrawn',
+        );
       },
 
       async reply(_target, rawRef, review) {

@@ -64,6 +64,14 @@ export function reviewNote(review: CardReview): string {
   return truncate(`${oneLine(review.author)} ${verb} the access request${onBehalf}.${reason}`, NOTE_MAX);
 }
 
+/** The note on an incident whose request was deleted from accessbot. */
+export function withdrawnNote(card: Card): string {
+  return truncate(
+    `Access request ${oneLine(card.requestId)} WITHDRAWN: deleted by an administrator; nothing to review.`,
+    NOTE_MAX,
+  );
+}
+
 export function resolutionNote(card: Card): string {
   const r = card.resolution;
   const by = r?.by ? ` by ${oneLine(r.by)}` : '';

@@ -156,6 +156,15 @@ describe('issues from requests', () => {
     await commentSeen(issue, 'was *denied* by *bob*', 'resolution');
   });
 
+  it('comments once on the issue when the request is deleted', async () => {
+    const req = await request('alice', ['dba'], 'changed my mind');
+    const issue = await issueFor(req.id);
+    await stack.adminClient.deleteRequest(req.id);
+    await commentSeen(issue, 'was *withdrawn*: deleted by an administrator', 'the withdrawal comment');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(bodies(issue).filter((b) => b.includes('*withdrawn*'))).toHaveLength(1);
+  });
+
   it('moves the issue to Expired when the request expires', async () => {
     const req = await request('alice', ['dba'], 'short lived', { requestTtl: '1s' });
     const issue = await issueFor(req.id);

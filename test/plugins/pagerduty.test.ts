@@ -175,6 +175,15 @@ describe('incidents', () => {
     ).toContain('EXPIRED');
   });
 
+  it('resolves the incident with a note when the request is deleted', async () => {
+    const req = await request('carol', ['dba']);
+    const incident = await incidentOf(req.id);
+    await stack.adminClient.deleteRequest(req.id);
+    await stack.waitFor(() => incident.status === 'resolved', 20_000);
+    const notes = pd.dir.notesOf(incident.id).map((n) => n.content);
+    expect(notes.join('\n')).toContain(`Access request ${req.id} WITHDRAWN`);
+  });
+
   it('opens the incident once when the job is retried after PagerDuty committed it', async () => {
     pd.loseNextResponse((m, p) => m === 'POST' && p === '/incidents');
     const req = await request('carol', ['dba']);
