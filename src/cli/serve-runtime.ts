@@ -20,7 +20,7 @@ interface Closable {
 
 /**
  * Resolves on SIGINT/SIGTERM, after closing everything in reverse start order. SIGHUP runs
- * `onHangup` (a config reload) and keeps running.
+ * `onHangup` (a config reload) and keeps running, unless the process writes to a terminal.
  */
 function closeOnSignal(
   ctx: CliContext,
@@ -62,12 +62,15 @@ function closeOnSignal(
       }
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
-      process.off('SIGHUP', hangup);
+      process.off('SIGHUP', onSighup);
       resolve();
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
-    process.on('SIGHUP', hangup);
+    // In a terminal, SIGHUP means the terminal went away: stop, as an unhandled SIGHUP would.
+    // Under a supervisor (systemd's ExecReload, `docker kill -s HUP`), it means reload.
+    const onSighup = process.stdout.isTTY ? () => void stop('SIGHUP') : hangup;
+    process.on('SIGHUP', onSighup);
   });
 }
 
