@@ -73,7 +73,7 @@ export async function startHost(opts: StartHostOptions): Promise<RunningHost> {
   const progress = new Progress(redis, keys);
   const lockDurationMs = opts.tuning?.lockDurationMs ?? 30_000;
   const stalledIntervalMs = opts.tuning?.stalledIntervalMs ?? 15_000;
-  const lock = new TargetLock(redis, lockDurationMs);
+  const lock = new TargetLock(redis);
   const steps = new PostSteps(redis, keys, lockDurationMs);
   const policy = retryPolicyFrom(config.host.delivery);
 

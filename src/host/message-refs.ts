@@ -3,7 +3,8 @@
 // workers on several replicas never overwrite a newer state with an older one.
 //
 // A record is written as `posting` (with the deterministic delivery id) *before* the platform
-// call, and becomes `posted` (with the ref) after it. A retry that finds `posting` re-sends with
+// call, and becomes `posted` (with the ref) after it; those two steps are the scripts of
+// post-steps.ts, which also take and let go of the target lock in the same round trips. A retry that finds `posting` re-sends with
 // the same delivery id, which idempotent receivers use to drop the second copy.
 
 import type { Redis } from 'ioredis';
@@ -21,26 +22,6 @@ export interface RefRecord {
 
 /** Records live long after a request is resolved, then go (30 days after the last change). */
 export const REF_TTL_SECONDS = 30 * 24 * 3600;
-const TTL_SECONDS = REF_TTL_SECONDS;
-
-// KEYS[1] hash, ARGV: field, json, ttl. Returns the record now stored (ours or the existing one).
-const CLAIM = `
-redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2])
-redis.call('EXPIRE', KEYS[1], ARGV[3])
-return redis.call('HGET', KEYS[1], ARGV[1])`;
-
-// KEYS[1] hash, ARGV: field, refJson, version, ttl. posting → posted; 0 when already posted.
-const COMMIT = `
-local cur = redis.call('HGET', KEYS[1], ARGV[1])
-if not cur then return -1 end
-local rec = cjson.decode(cur)
-if rec.state == 'posted' then return 0 end
-rec.state = 'posted'
-rec.ref = ARGV[2]
-rec.renderedVersion = tonumber(ARGV[3])
-redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(rec))
-redis.call('EXPIRE', KEYS[1], ARGV[4])
-return 1`;
 
 // KEYS[1] hash, ARGV: field, version, refJson|'' , ttl. Raises renderedVersion only upwards.
 const RENDERED = `
@@ -87,8 +68,6 @@ export function encodeClaim(target: Target, deliveryId: string): string {
 }
 
 type RefCommands = {
-  refClaim(key: string, field: string, json: string, ttl: number): Promise<string>;
-  refCommit(key: string, field: string, ref: string, version: number, ttl: number): Promise<number>;
   refRendered(key: string, field: string, version: number, ref: string, ttl: number): Promise<number>;
 };
 
@@ -99,8 +78,6 @@ export class MessageRefs {
     redis: Redis,
     private readonly keys: HostKeys,
   ) {
-    redis.defineCommand('refClaim', { numberOfKeys: 1, lua: CLAIM });
-    redis.defineCommand('refCommit', { numberOfKeys: 1, lua: COMMIT });
     redis.defineCommand('refRendered', { numberOfKeys: 1, lua: RENDERED });
     this.redis = redis as Redis & RefCommands;
   }
@@ -113,41 +90,6 @@ export class MessageRefs {
   async all(plugin: string, requestId: string): Promise<Map<string, RefRecord>> {
     const raw = await this.redis.hgetall(this.keys.refs(plugin, requestId));
     return new Map(Object.entries(raw).map(([k, v]) => [k, decodeRefRecord(v)]));
-  }
-
-  /** Stores a `posting` record unless one exists; returns whichever record is now stored. */
-  async claim(
-    plugin: string,
-    requestId: string,
-    tkey: string,
-    target: Target,
-    deliveryId: string,
-  ): Promise<RefRecord> {
-    const raw = await this.redis.refClaim(
-      this.keys.refs(plugin, requestId),
-      tkey,
-      encodeClaim(target, deliveryId),
-      TTL_SECONDS,
-    );
-    return decodeRefRecord(raw);
-  }
-
-  /** posting → posted. False when another worker committed first. */
-  async commit(
-    plugin: string,
-    requestId: string,
-    tkey: string,
-    ref: MessageRef,
-    version: number,
-  ): Promise<boolean> {
-    const r = await this.redis.refCommit(
-      this.keys.refs(plugin, requestId),
-      tkey,
-      JSON.stringify(ref),
-      version,
-      TTL_SECONDS,
-    );
-    return r === 1;
   }
 
   /** Records that `version` is now shown; never lowers it. True when this raised it. */
@@ -163,7 +105,7 @@ export class MessageRefs {
       tkey,
       version,
       newRef ? JSON.stringify(newRef) : '',
-      TTL_SECONDS,
+      REF_TTL_SECONDS,
     );
     return r === 1;
   }

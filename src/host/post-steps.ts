@@ -1,14 +1,15 @@
 // The Redis work around one platform post, in one round trip before it and one after it,
 // since this is what every delivery pays (it used to be six round trips).
 //
-//   before: claim the target's `posting` record (compare-and-set, as MessageRefs.claim), and
-//           only when the record is ours to post, take the target lock (as TargetLock.acquire)
-//           and read the latest version seen;
-//   after:  commit posting → posted (as MessageRefs.commit), read the latest version, and let go
-//           of the lock unless a newer version arrived meanwhile (the caller renders it first).
+//   before: claim the target's `posting` record (compare-and-set: only when none exists), and
+//           only when the record is ours to post, take the target lock (the rule of
+//           target-lock.ts) and read the latest version seen;
+//   after:  commit posting → posted, read the latest version, and let go of the lock unless a
+//           newer version arrived meanwhile (the caller renders it first).
 //
-// The scripts repeat the rules of message-refs.ts and target-lock.ts exactly; the keys of one
-// delivery are always on one Redis (no cluster hash-slot split to worry about).
+// These are the only writers of `posting` and `posted` records (message-refs.ts reads them and
+// raises renderedVersion); the keys of one delivery are always on one Redis (no cluster
+// hash-slot split to worry about).
 
 import type { Redis } from 'ioredis';
 import type { MessageRef, Target } from '../plugin-sdk/index.js';

@@ -57,11 +57,7 @@ export class Progress {
     return this.redis.raiseTo(this.keys.cursor, seq, 0);
   }
 
-  async sawVersion(requestId: string, version: number): Promise<number> {
-    return this.redis.raiseTo(this.keys.latestVersion(requestId), version, VERSION_TTL_SECONDS);
-  }
-
-  /** sawVersion for many requests in one command (all keys live on the one Redis the host uses). */
+  /** Raises each request's highest version seen, in one command (all keys live on the one Redis the host uses). */
   async sawVersions(requests: { id: string; version: number }[]): Promise<void> {
     if (requests.length === 0) return;
     await this.redis.raiseMany(

@@ -25,17 +25,11 @@ type LockCommands = {
 export class TargetLock {
   private readonly redis: Redis & LockCommands;
 
-  constructor(
-    redis: Redis,
-    private readonly ttlMs: number,
-  ) {
+  /** The acquire script is run in target-writer.ts's pipeline, beside the reads it needs. */
+  constructor(redis: Redis) {
     redis.defineCommand('targetLockAcquire', { numberOfKeys: 1, lua: ACQUIRE });
     redis.defineCommand('targetLockRelease', { numberOfKeys: 1, lua: RELEASE });
     this.redis = redis as Redis & LockCommands;
-  }
-
-  async acquire(key: string, owner: string): Promise<boolean> {
-    return (await this.redis.targetLockAcquire(key, owner, this.ttlMs)) === 1;
   }
 
   async release(key: string, owner: string): Promise<void> {
