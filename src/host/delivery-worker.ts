@@ -34,6 +34,7 @@ import { type ReminderSettings, runReminder } from './reminders.js';
 import type { RequestReader } from './request-reader.js';
 import { BACKOFF_TYPE, backoffDelayMs, isPermanent, type RetryPolicy, toDeadLetter } from './retry-policy.js';
 import { createRouting } from './routing-jobs.js';
+import { markSent, wasSent } from './sent-marks.js';
 import type { TargetLock } from './target-lock.js';
 import { type Attempt, createTargetWriter, type Outcome } from './target-writer.js';
 
@@ -121,7 +122,7 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
       return waitAndRetry(job, token, 500);
     }
     const repliedKey = d.keys.replied(plugin.id, requestId, tkey);
-    if (await d.redis.sismember(repliedKey, String(review))) return 'skipped';
+    if (await wasSent(d.redis, repliedKey, review)) return 'skipped';
     const request = await d.reader.current(requestId, await d.progress.latestVersion(requestId));
     const card = request ? await d.reader.card(request, rec.target.audience) : null;
     const item = card?.reviews[review];
@@ -133,11 +134,7 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
         attempt: job.attemptsMade + 1,
       }),
     );
-    await d.redis
-      .multi()
-      .sadd(repliedKey, String(review))
-      .expire(repliedKey, 30 * 24 * 3600)
-      .exec();
+    await markSent(d.redis, repliedKey, review);
     return 'ok';
   }
 

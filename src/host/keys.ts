@@ -13,6 +13,7 @@ export interface HostKeys {
   latestVersion(requestId: string): string;
   refs(pluginId: string, requestId: string): string;
   replied(pluginId: string, requestId: string, targetKey: string): string;
+  reminded(pluginId: string, requestId: string, targetKey: string): string;
   resolveCache(pluginId: string): string;
   pluginKv(pluginId: string): string;
 }
@@ -26,6 +27,8 @@ export function hostKeys(prefix: string): HostKeys {
     latestVersion: (requestId) => `${prefix}:ver:${requestId}`,
     refs: (pluginId, requestId) => `${prefix}:refs:${pluginId}:${requestId}`,
     replied: (pluginId, requestId, targetKey) => `${prefix}:replied:${pluginId}:${requestId}:${targetKey}`,
+    reminded: (pluginId, requestId, targetKey) =>
+      `${prefix}:replied:${pluginId}:${requestId}:${targetKey}:reminded`,
     resolveCache: (pluginId) => `${prefix}:resolve:${pluginId}`,
     pluginKv: (pluginId) => `${prefix}:plugin:${pluginId}:`,
   };

@@ -12,6 +12,7 @@ import type { DeliveryJobData } from './job-ids.js';
 import type { HostKeys } from './keys.js';
 import type { MessageRefs } from './message-refs.js';
 import type { RequestReader } from './request-reader.js';
+import { markSent, wasSent } from './sent-marks.js';
 
 export interface ReminderSettings {
   afterMs: number;
@@ -62,17 +63,13 @@ export async function runReminder(
   for (const [tkey, rec] of records) {
     if (rec.state !== 'posted' || !rec.ref || rec.target.audience !== 'reviewer') continue;
     // Once per target and reminder, whatever the retries.
-    const doneKey = `${d.keys.replied(d.plugin, request.id, tkey)}:reminded`;
-    if (await d.redis.sismember(doneKey, String(k))) continue;
+    const sentKey = d.keys.reminded(d.plugin, request.id, tkey);
+    if (await wasSent(d.redis, sentKey, k)) continue;
     await d.remind(rec.target, rec.ref, card, {
       deliveryId: `${rec.deliveryId}.m${k}`,
       attempt: job.attemptsMade + 1,
     });
-    await d.redis
-      .multi()
-      .sadd(doneKey, String(k))
-      .expire(doneKey, 30 * 24 * 3600)
-      .exec();
+    await markSent(d.redis, sentKey, k);
     reminded++;
   }
   const next = reminderJob(d.plugin, request, d.settings, k + 1);
