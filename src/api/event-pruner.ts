@@ -1,13 +1,14 @@
-// Keeps the watch log bounded: every hour, events older than `api.event_retention` go.
-// A watcher whose cursor falls in the pruned part is told CURSOR_EXPIRED (see routes/events.ts).
+// Keeps the watch log bounded: at start and every hour, events older than `api.event_retention`
+// go. A watcher whose cursor falls in the pruned part is told CURSOR_EXPIRED (see routes/events.ts).
 
 import type { Logger } from 'pino';
 import type { Store } from '../store/types.js';
+import { startPeriodicTask } from './periodic-task.js';
 
 const PRUNE_INTERVAL_MS = 3600_000;
 
 export interface EventPruner {
-  /** Prunes now (also at start and every hour); resolves with how many events went. */
+  /** Prunes now; resolves with how many events went. */
   prune(): Promise<number>;
   stop(): Promise<void>;
 }
@@ -18,31 +19,14 @@ export function startEventPruner(
   log: Logger,
   now = () => new Date(),
 ): EventPruner {
-  let running: Promise<number> | undefined;
-  const prune = () => {
-    running ??= store
-      .pruneEventsBefore(new Date(now().getTime() - retentionMs))
-      .then((n) => {
-        if (n > 0) log.info({ pruned: n }, 'pruned watch events past retention');
-        return n;
-      })
-      .catch((err: unknown) => {
-        log.error({ err }, 'pruning watch events failed');
-        return 0;
-      })
-      .finally(() => {
-        running = undefined;
-      });
-    return running;
-  };
-  void prune();
-  const timer = setInterval(prune, PRUNE_INTERVAL_MS);
-  timer.unref();
-  return {
-    prune,
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+  const task = startPeriodicTask({
+    intervalMs: PRUNE_INTERVAL_MS,
+    atStart: true,
+    task: () => store.pruneEventsBefore(new Date(now().getTime() - retentionMs)),
+    log,
+    countField: 'pruned',
+    done: 'pruned watch events past retention',
+    failed: 'pruning watch events failed',
+  });
+  return { prune: task.run, stop: task.stop };
 }

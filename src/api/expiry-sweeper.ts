@@ -2,6 +2,7 @@
 // nobody reads the request.
 
 import type { Logger } from 'pino';
+import { startPeriodicTask } from './periodic-task.js';
 import type { RequestService } from './request-service.js';
 
 export interface ExpirySweeper {
@@ -11,30 +12,13 @@ export interface ExpirySweeper {
 }
 
 export function startExpirySweeper(requests: RequestService, intervalMs: number, log: Logger): ExpirySweeper {
-  let running: Promise<number> | undefined;
-  const sweep = () => {
-    running ??= requests
-      .expireDue()
-      .then((n) => {
-        if (n > 0) log.info({ expired: n }, 'expired pending requests');
-        return n;
-      })
-      .catch((err: unknown) => {
-        log.error({ err }, 'expiry sweep failed');
-        return 0;
-      })
-      .finally(() => {
-        running = undefined;
-      });
-    return running;
-  };
-  const timer = setInterval(sweep, intervalMs);
-  timer.unref();
-  return {
-    sweep,
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+  const task = startPeriodicTask({
+    intervalMs,
+    task: () => requests.expireDue(),
+    log,
+    countField: 'expired',
+    done: 'expired pending requests',
+    failed: 'expiry sweep failed',
+  });
+  return { sweep: task.run, stop: task.stop };
 }
