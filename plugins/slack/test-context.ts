@@ -1,6 +1,6 @@
-// A hand-built PluginContext for plugin-level tests: an in-memory kv with the same
-// set-if-absent semantics as the host's Redis one, a recording `decide` whose outcomes the
-// test scripts, and cards from a map. It exercises the SDK contract, not the host.
+// A hand-built PluginContext for plugin-level tests (the shared pieces of
+// test/fakes/plugin-context.ts): a recording `decide` whose outcomes the test scripts, logs
+// kept for assertions, and cards from a map. It exercises the SDK contract, not the host.
 
 import {
   type AccessRequest,
@@ -9,26 +9,8 @@ import {
   type DecisionOutcome,
   type InboundDecision,
   type PluginContext,
-  type PluginKv,
 } from '../../src/plugin-sdk/index.js';
-
-export class MemoryKv implements PluginKv {
-  readonly data = new Map<string, string>();
-  async get(key: string) {
-    return this.data.get(key) ?? null;
-  }
-  async set(key: string, value: string) {
-    this.data.set(key, value);
-  }
-  async setIfAbsent(key: string, value: string) {
-    if (this.data.has(key)) return false;
-    this.data.set(key, value);
-    return true;
-  }
-  async delete(key: string) {
-    this.data.delete(key);
-  }
-}
+import { loggerTo, MemoryKv, testPluginContext } from '../../test/fakes/plugin-context.js';
 
 export interface TestContext<C> {
   ctx: PluginContext<C>;
@@ -43,11 +25,6 @@ export interface TestContext<C> {
 export function testContext<C>(config: C): TestContext<C> {
   const kv = new MemoryKv();
   const logs: TestContext<C>['logs'] = [];
-  const log =
-    (level: string) =>
-    (obj: object | string, msg?: string): void => {
-      logs.push({ level, obj, ...(msg ? { msg } : {}) });
-    };
   const t: TestContext<C> = {
     kv,
     decisions: [],
@@ -56,11 +33,9 @@ export function testContext<C>(config: C): TestContext<C> {
     nextOutcome: () => ({ kind: 'done', message: 'Your review was recorded.' }),
     ctx: undefined as never,
   };
-  t.ctx = {
-    id: 'slack',
-    config,
+  t.ctx = testPluginContext('slack', config, {
     kv,
-    log: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
+    log: loggerTo((level, obj, msg) => logs.push({ level, obj, ...(msg ? { msg } : {}) })),
     async decide(decision) {
       t.decisions.push(decision);
       return t.nextOutcome(decision);
@@ -68,7 +43,7 @@ export function testContext<C>(config: C): TestContext<C> {
     async getCard(id) {
       return t.cards.get(id) ?? null;
     },
-  };
+  });
   return t;
 }
 

@@ -86,6 +86,28 @@ function cli(...args: string[]) {
   return runCli(['--api', apiUrl, ...args], { cwd: dir, env });
 }
 
+/** `request create --roles dba --nowait` with a user's token; resolves with the request ID. */
+async function createDbaRequest(token: string, reason: string): Promise<string> {
+  const created = await runCli(
+    [
+      '--api',
+      apiUrl,
+      '--token',
+      token,
+      'request',
+      'create',
+      '--roles',
+      'dba',
+      '--reason',
+      reason,
+      '--nowait',
+    ],
+    { cwd: dir },
+  );
+  expect(created.code).toBe(0);
+  return /^Request ID: (\S+)$/m.exec(created.stdout)![1]!;
+}
+
 describe('accessbot serve', () => {
   it('writes the admin token file and says where it is', () => {
     const tokenFile = join(dir, 'data', 'admin.token');
@@ -107,24 +129,7 @@ describe('accessbot serve', () => {
     const token = issued.stdout.split('\n')[0]!;
     expect(token).toMatch(/^abt_/);
 
-    const created = await runCli(
-      [
-        '--api',
-        apiUrl,
-        '--token',
-        token,
-        'request',
-        'create',
-        '--roles',
-        'dba',
-        '--reason',
-        'ticket #9',
-        '--nowait',
-      ],
-      { cwd: dir },
-    );
-    expect(created.code).toBe(0);
-    const id = /^Request ID: (\S+)$/m.exec(created.stdout)![1]!;
+    const id = await createDbaRequest(token, 'ticket #9');
 
     await waitUntil(
       () => receiver.deliveries().some((d) => d.requestId === id && d.path === '/good'),
@@ -171,27 +176,7 @@ describe('accessbot serve', () => {
     );
 
     const token = (await cli('users', 'token', 'carol', '--ttl', '1h')).stdout.split('\n')[0]!;
-    const create = async (reason: string) => {
-      const r = await runCli(
-        [
-          '--api',
-          apiUrl,
-          '--token',
-          token,
-          'request',
-          'create',
-          '--roles',
-          'dba',
-          '--reason',
-          reason,
-          '--nowait',
-        ],
-        { cwd: dir },
-      );
-      expect(r.code).toBe(0);
-      return /^Request ID: (\S+)$/m.exec(r.stdout)![1]!;
-    };
-    const first = await create('after the reload');
+    const first = await createDbaRequest(token, 'after the reload');
     await waitUntil(
       () => receiver.deliveries().some((d) => d.requestId === first && d.path === '/reloaded'),
       'a delivery on the new route',
@@ -207,7 +192,7 @@ describe('accessbot serve', () => {
       15_000,
     );
     expect(serve.stderr()).toContain('host.routing[0].roles: Invalid input: expected array');
-    const second = await create('after a broken reload');
+    const second = await createDbaRequest(token, 'after a broken reload');
     await waitUntil(
       () => receiver.deliveries().some((d) => d.requestId === second && d.path === '/reloaded'),
       'a delivery on the route still in force',
