@@ -64,6 +64,13 @@ function memoryOf(pid: number): { rssMb: number; peakMb: number } {
   return { rssMb: round(kb('VmRSS') / 1024), peakMb: round(kb('VmHWM') / 1024) };
 }
 
+/** Read and write system calls the process has made (each socket write is one). */
+function syscallsOf(pid: number): { reads: number; writes: number } {
+  const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+  const n = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(io)?.[1] ?? Number.NaN);
+  return { reads: n('syscr'), writes: n('syscw') };
+}
+
 /** User + system CPU the process has used, in ms (clock ticks are 100 Hz on Linux). */
 function cpuMsOf(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -155,7 +162,8 @@ async function spawnDistHost(entry: string, spec: HostProcessSpec): Promise<Dist
   const child: ChildProcess = spawn(process.execPath, [...nodeArgs, entry], {
     env: {
       ...process.env,
-      ACCESSBOT_DIST: pathToFileURL(join(ROOT, 'dist/')).href,
+      // ACCESSBOT_BENCH_DIST: another build of the host (e.g. the last commit's) to compare.
+      ACCESSBOT_DIST: pathToFileURL(process.env.ACCESSBOT_BENCH_DIST ?? join(ROOT, 'dist/')).href,
       ACCESSBOT_HOST_SPEC: JSON.stringify(spec),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -267,8 +275,12 @@ async function drain(
   const host = await spawnDistHost(entry, spec(path));
   const readyAfterMs = performance.now() - host.spawnedAt;
   const cpuAtReady = cpuMsOf(host.pid);
+  const benchCpuAtReady = process.cpuUsage();
+  const syscallsAtReady = syscallsOf(host.pid);
   await waitFor(() => receiver.postedCount(path) >= expected, 600_000, `${path} drained`);
   const cpuMs = cpuMsOf(host.pid) - cpuAtReady;
+  const benchCpu = process.cpuUsage(benchCpuAtReady);
+  const syscalls = syscallsOf(host.pid);
   const commands = (await meter.commands()) - commandsBefore;
   const redisCpuMs = (await meter.cpuMs()) - redisCpuBefore;
   const times = postedAt(receiver, path).map((d) => d.at);
@@ -283,6 +295,10 @@ async function drain(
     firstToLastPerSecond: (times.length - 1) / ((last - first) / 1000),
     spawnToLastPerSecond: times.length / ((last - spawnedEpoch) / 1000),
     cpuMsPerDelivery: cpuMs / times.length,
+    /** The bench process: the API the host reads from and the receiver it posts to. */
+    benchCpuMsPerDelivery: (benchCpu.user + benchCpu.system) / 1000 / times.length,
+    readsPerDelivery: (syscalls.reads - syscallsAtReady.reads) / times.length,
+    writesPerDelivery: (syscalls.writes - syscallsAtReady.writes) / times.length,
     redisCommandsPerDelivery: commands / times.length,
     redisCpuMsPerDelivery: redisCpuMs / times.length,
   };
@@ -363,17 +379,19 @@ export default async function hostBench(): Promise<BenchSection[]> {
     // 1. Drain: everything pending when a host starts.
     await createMany(alice, BURST, 'drain');
     const drainExpected = (await alice.listRequests({ state: 'PENDING' })).length;
+    // The quick run's command table below covers the drain alone.
+    if (process.env.ACCESSBOT_BENCH_QUICK) await stats.config('RESETSTAT');
     const drained = await drain(entry, spec, receiver, meter, drainExpected, 'drain');
     hosts.push(drained.host);
     if (process.env.ACCESSBOT_BENCH_QUICK) {
-      // Where Redis spent its time over the whole run so far (baselines + drain), busiest first.
+      // Where Redis spent its time during the drain, busiest first.
       const commandStats = (await stats.info('commandstats'))
         .split('\n')
         .map((l) => /^cmdstat_(\S+):calls=(\d+),usec=(\d+)/.exec(l))
         .filter((m): m is RegExpExecArray => m !== null)
         .map((m) => ({ cmd: m[1]!, calls: Number(m[2]), usec: Number(m[3]) }))
         .sort((x, y) => y.usec - x.usec)
-        .slice(0, 15);
+        .slice(0, 25);
       console.error(commandStats.map((c) => `${c.cmd} calls=${c.calls} usec=${c.usec}`).join('\n'));
       // Drain only, for profiling and quick comparisons.
       return [
@@ -391,6 +409,21 @@ export default async function hostBench(): Promise<BenchSection[]> {
               value: round(drained.cpuMsPerDelivery, 2),
               unit: 'ms',
               baseline: { name: 'per bare job', value: round(bareRun.cpuMsPerJob, 2), unit: 'ms' },
+            },
+            {
+              name: 'host write system calls per delivery (HTTP + Redis)',
+              value: round(drained.writesPerDelivery, 2),
+              unit: '',
+            },
+            {
+              name: 'host read system calls per delivery',
+              value: round(drained.readsPerDelivery, 2),
+              unit: '',
+            },
+            {
+              name: 'bench process CPU per delivery (API + receiver)',
+              value: round(drained.benchCpuMsPerDelivery, 2),
+              unit: 'ms',
             },
             {
               name: 'Redis CPU per delivery',

@@ -8,81 +8,110 @@
 //           newer version arrived meanwhile (the caller renders it first).
 //
 // These are the only writers of `posting` and `posted` records (message-refs.ts reads them and
-// raises renderedVersion); the keys of one delivery are always on one Redis (no cluster
-// hash-slot split to worry about).
+// raises renderedVersion).
 
 import type { Redis } from 'ioredis';
 import type { MessageRef, Target } from '../plugin-sdk/index.js';
+import { CallBatcher } from './call-batcher.js';
 import type { HostKeys } from './keys.js';
 import { decodeRefRecord, encodeClaim, REF_TTL_SECONDS, type RefRecord } from './message-refs.js';
 
-// KEYS: refs hash, lock, latest version. ARGV: field, claim json, ttl, deliveryId, owner, lock ttl ms.
-// Returns {stored record, 1 locked | 0 lock busy | -1 not ours to post, latest version, 1 if this call created the record}.
-const CLAIM_AND_LOCK = `
-local created = redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2])
-redis.call('EXPIRE', KEYS[1], ARGV[3])
-local raw = redis.call('HGET', KEYS[1], ARGV[1])
-local rec = cjson.decode(raw)
-local locked = -1
-if rec.deliveryId == ARGV[4] and rec.state == 'posting' then
-  locked = 0
-  local cur = redis.call('GET', KEYS[2])
-  if (not cur) or cur == ARGV[5] then
-    redis.call('SET', KEYS[2], ARGV[5], 'PX', ARGV[6])
-    locked = 1
-  end
-end
-return {raw, locked, redis.call('GET', KEYS[3]) or '0', created}`;
+// Both scripts take many deliveries at once (CallBatcher gathers the calls of one event-loop
+// turn), each handled in order exactly as if it had been its own call. The keys of one call
+// may belong to different requests: fine on one Redis, which is what the host supports.
 
-// KEYS: refs hash, latest version, lock. ARGV: field, ref json, version, ttl, owner.
-// Returns {1 committed | 0 already posted | -1 no record, latest version, 1 lock released | 0 kept}.
-const COMMIT_AND_UNLOCK = `
-local committed = -1
-local cur = redis.call('HGET', KEYS[1], ARGV[1])
-if cur then
-  local rec = cjson.decode(cur)
-  if rec.state == 'posted' then
-    committed = 0
-  else
-    rec.state = 'posted'
-    rec.ref = ARGV[2]
-    rec.renderedVersion = tonumber(ARGV[3])
-    redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(rec))
-    redis.call('EXPIRE', KEYS[1], ARGV[4])
-    committed = 1
+// KEYS, per claim: refs hash, lock, latest version. ARGV, per claim: field, claim json,
+// deliveryId, owner; then ttl, lock ttl ms.
+// Returns, per claim: {stored record, 1 locked | 0 lock busy | -1 not ours to post, latest
+// version, 1 if this claim created the record}.
+const CLAIM_AND_LOCK = `
+local ttl = ARGV[#ARGV - 1]
+local lockTtl = ARGV[#ARGV]
+local out = {}
+for i = 0, #KEYS / 3 - 1 do
+  local refs, lock, latestKey = KEYS[3 * i + 1], KEYS[3 * i + 2], KEYS[3 * i + 3]
+  local field, owner = ARGV[4 * i + 1], ARGV[4 * i + 4]
+  local created = redis.call('HSETNX', refs, field, ARGV[4 * i + 2])
+  redis.call('EXPIRE', refs, ttl)
+  local raw = redis.call('HGET', refs, field)
+  local rec = cjson.decode(raw)
+  local locked = -1
+  if rec.deliveryId == ARGV[4 * i + 3] and rec.state == 'posting' then
+    locked = 0
+    local cur = redis.call('GET', lock)
+    if (not cur) or cur == owner then
+      redis.call('SET', lock, owner, 'PX', lockTtl)
+      locked = 1
+    end
   end
+  out[#out + 1] = raw
+  out[#out + 1] = locked
+  out[#out + 1] = redis.call('GET', latestKey) or '0'
+  out[#out + 1] = created
 end
-local latest = tonumber(redis.call('GET', KEYS[2]) or '0')
-local released = 0
-if latest <= tonumber(ARGV[3]) then
-  if redis.call('GET', KEYS[3]) == ARGV[5] then redis.call('DEL', KEYS[3]) end
-  released = 1
+return out`;
+
+// KEYS, per commit: refs hash, latest version, lock. ARGV, per commit: field, ref json,
+// version, owner; then ttl.
+// Returns, per commit: {1 committed | 0 already posted | -1 no record, latest version,
+// 1 lock released | 0 kept}.
+const COMMIT_AND_UNLOCK = `
+local ttl = ARGV[#ARGV]
+local out = {}
+for i = 0, #KEYS / 3 - 1 do
+  local refs, latestKey, lock = KEYS[3 * i + 1], KEYS[3 * i + 2], KEYS[3 * i + 3]
+  local field, version = ARGV[4 * i + 1], tonumber(ARGV[4 * i + 3])
+  local committed = -1
+  local cur = redis.call('HGET', refs, field)
+  if cur then
+    local rec = cjson.decode(cur)
+    if rec.state == 'posted' then
+      committed = 0
+    else
+      rec.state = 'posted'
+      rec.ref = ARGV[4 * i + 2]
+      rec.renderedVersion = version
+      redis.call('HSET', refs, field, cjson.encode(rec))
+      redis.call('EXPIRE', refs, ttl)
+      committed = 1
+    end
+  end
+  local latest = tonumber(redis.call('GET', latestKey) or '0')
+  local released = 0
+  if latest <= version then
+    if redis.call('GET', lock) == ARGV[4 * i + 4] then redis.call('DEL', lock) end
+    released = 1
+  end
+  out[#out + 1] = committed
+  out[#out + 1] = latest
+  out[#out + 1] = released
 end
-return {committed, latest, released}`;
+return out`;
+
+/** The largest number of deliveries in one script call (a script blocks Redis while it runs). */
+const MAX_BATCH = 64;
 
 type StepCommands = {
-  postClaimAndLock(
-    refs: string,
-    lock: string,
-    latest: string,
-    field: string,
-    json: string,
-    ttl: number,
-    deliveryId: string,
-    owner: string,
-    lockTtlMs: number,
-  ): Promise<[string, number, string, number]>;
-  postCommitAndUnlock(
-    refs: string,
-    latest: string,
-    lock: string,
-    field: string,
-    ref: string,
-    version: number,
-    ttl: number,
-    owner: string,
-  ): Promise<[number, number, number]>;
+  // numkeys first: the number of keys varies with the batch.
+  postClaimAndLock(numKeys: number, ...keysThenArgs: (string | number)[]): Promise<(string | number)[]>;
+  postCommitAndUnlock(numKeys: number, ...keysThenArgs: (string | number)[]): Promise<number[]>;
 };
+
+interface ClaimCall {
+  keys: [refs: string, lock: string, latest: string];
+  args: [field: string, claim: string, deliveryId: string, owner: string];
+}
+
+interface CommitCall {
+  keys: [refs: string, latest: string, lock: string];
+  args: [field: string, ref: string, version: number, owner: string];
+}
+
+/** One script call for many deliveries: every call's keys, then every call's arguments, then `tail`. */
+function scriptArgs(calls: { keys: string[]; args: (string | number)[] }[], tail: (string | number)[]) {
+  const keys = calls.flatMap((c) => c.keys);
+  return [keys.length, ...keys, ...calls.flatMap((c) => c.args), ...tail] as const;
+}
 
 export interface Claimed {
   rec: RefRecord;
@@ -94,16 +123,27 @@ export interface Claimed {
 }
 
 export class PostSteps {
-  private readonly redis: Redis & StepCommands;
+  private readonly claims: CallBatcher<ClaimCall, [string, number, string, number]>;
+  private readonly commits: CallBatcher<CommitCall, [number, number, number]>;
 
   constructor(
     redis: Redis,
     private readonly keys: HostKeys,
-    private readonly lockTtlMs: number,
+    lockTtlMs: number,
   ) {
-    redis.defineCommand('postClaimAndLock', { numberOfKeys: 3, lua: CLAIM_AND_LOCK });
-    redis.defineCommand('postCommitAndUnlock', { numberOfKeys: 3, lua: COMMIT_AND_UNLOCK });
-    this.redis = redis as Redis & StepCommands;
+    redis.defineCommand('postClaimAndLock', { lua: CLAIM_AND_LOCK });
+    redis.defineCommand('postCommitAndUnlock', { lua: COMMIT_AND_UNLOCK });
+    const r = redis as Redis & StepCommands;
+    this.claims = new CallBatcher(async (calls) => {
+      const [numKeys, ...rest] = scriptArgs(calls, [REF_TTL_SECONDS, lockTtlMs]);
+      const flat = await r.postClaimAndLock(numKeys, ...rest);
+      return calls.map((_, i) => flat.slice(4 * i, 4 * i + 4) as [string, number, string, number]);
+    }, MAX_BATCH);
+    this.commits = new CallBatcher(async (calls) => {
+      const [numKeys, ...rest] = scriptArgs(calls, [REF_TTL_SECONDS]);
+      const flat = await r.postCommitAndUnlock(numKeys, ...rest);
+      return calls.map((_, i) => flat.slice(3 * i, 3 * i + 3) as [number, number, number]);
+    }, MAX_BATCH);
   }
 
   async claimAndLock(
@@ -115,17 +155,10 @@ export class PostSteps {
     lockKey: string,
     owner: string,
   ): Promise<Claimed> {
-    const [raw, locked, latest, created] = await this.redis.postClaimAndLock(
-      this.keys.refs(plugin, requestId),
-      lockKey,
-      this.keys.latestVersion(requestId),
-      tkey,
-      encodeClaim(target, deliveryId),
-      REF_TTL_SECONDS,
-      deliveryId,
-      owner,
-      this.lockTtlMs,
-    );
+    const [raw, locked, latest, created] = await this.claims.call({
+      keys: [this.keys.refs(plugin, requestId), lockKey, this.keys.latestVersion(requestId)],
+      args: [tkey, encodeClaim(target, deliveryId), deliveryId, owner],
+    });
     return {
       rec: decodeRefRecord(raw),
       outcome: locked === 1 ? 'locked' : locked === 0 ? 'busy' : 'not-ours',
@@ -144,16 +177,10 @@ export class PostSteps {
     ref: MessageRef,
     version: number,
   ): Promise<{ latest: number; released: boolean }> {
-    const [, latest, released] = await this.redis.postCommitAndUnlock(
-      this.keys.refs(plugin, requestId),
-      this.keys.latestVersion(requestId),
-      lockKey,
-      tkey,
-      JSON.stringify(ref),
-      version,
-      REF_TTL_SECONDS,
-      owner,
-    );
+    const [, latest, released] = await this.commits.call({
+      keys: [this.keys.refs(plugin, requestId), this.keys.latestVersion(requestId), lockKey],
+      args: [tkey, JSON.stringify(ref), version, owner],
+    });
     return { latest: Number(latest) || 0, released: released === 1 };
   }
 }
