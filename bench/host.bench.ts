@@ -481,24 +481,36 @@ export default async function hostBench(): Promise<BenchSection[]> {
       30_000,
       'template delivered',
     );
-    const warmIds = new Set<string>();
-    const warmBase = receiver.postedCount('drain');
-    const warmStart = Date.now();
-    for (let i = 0; i < BURST; i++) {
-      const id = randomUUID();
-      warmIds.add(id);
-      await api.api.store.createRequest({
-        ...template,
-        id,
-        reason: `warm burst ${i}`,
-        created: new Date().toISOString(),
-      });
-    }
-    const committedIn = (Date.now() - warmStart) / 1000;
-    await waitPosted('drain', warmBase + BURST, warmIds, 300_000, 'warm burst delivered');
-    const warmArrivals = delivered(warmIds, 'drain').map((d) => d.at);
-    const warmPerSecond = BURST / ((Math.max(...warmArrivals) - warmStart) / 1000);
-    const warmLat = latencyOf(warmIds, 'drain');
+    // Three bursts, like the three bare BullMQ runs: the median one is reported.
+    const warmBurst = async (nth: number) => {
+      const ids = new Set<string>();
+      const base = receiver.postedCount('drain');
+      const start = Date.now();
+      for (let i = 0; i < BURST; i++) {
+        const id = randomUUID();
+        ids.add(id);
+        await api.api.store.createRequest({
+          ...template,
+          id,
+          reason: `warm burst ${nth}.${i}`,
+          created: new Date().toISOString(),
+        });
+      }
+      const committedIn = (Date.now() - start) / 1000;
+      await waitPosted('drain', base + BURST, ids, 300_000, 'warm burst delivered');
+      const arrivals = delivered(ids, 'drain').map((d) => d.at);
+      return {
+        perSecond: BURST / ((Math.max(...arrivals) - start) / 1000),
+        latency: latencyOf(ids, 'drain'),
+        committedIn,
+      };
+    };
+    const warmRuns = [];
+    for (let nth = 0; nth < 3; nth++) warmRuns.push(await warmBurst(nth));
+    const warm = [...warmRuns].sort((x, y) => x.perSecond - y.perSecond)[1]!;
+    const warmPerSecond = warm.perSecond;
+    const warmLat = warm.latency;
+    const committedIn = warm.committedIn;
     await hosts.pop()!.kill();
     bareRuns.push(await bareBullmqPerSecond(redis.socket, meter));
     bareRun = [...bareRuns].sort((x, y) => x.perSecond - y.perSecond)[1]!;
@@ -653,7 +665,8 @@ export default async function hostBench(): Promise<BenchSection[]> {
           ...latencyBesideDirect('commit→delivered', warmLat),
         ],
         notes: [
-          `the ${BURST.toLocaleString('en')} were committed in ${round(committedIn * 1000)} ms (SQLite, in the bench process), then reached the host as one stretch of the watch stream`,
+          `median of three bursts in this bench (${warmRuns.map((r) => `${round(r.perSecond)}/s`).join(', ')}); latency from the median one`,
+          `each burst's ${BURST.toLocaleString('en')} were committed in ~${round(committedIn * 1000)} ms (SQLite, in the bench process) and reached the host through its watch stream while being committed`,
         ],
       },
       {

@@ -28,7 +28,7 @@ afterAll(async () => {
 const target = (n: number): Target => ({
   id: `https://receiver.test/${n}`,
   kind: 'url',
-  audience: 'reviewers',
+  audience: 'reviewer',
 });
 const lockKey = (requestId: string, tkey: string) => `${keys.refs('webhook', requestId)}:lock:${tkey}`;
 
