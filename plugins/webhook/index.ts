@@ -31,6 +31,11 @@ export default definePlugin({
         const id = delivery?.deliveryId ?? `${card.requestId}.${target.id}.x`;
         await sendCard(target.id, secret, timeoutMs, { event: 'request.deleted', delivery: id, card });
       },
+      // A request still waiting for a review: the receiver decides how to nudge (host.reminders).
+      async remind(target, _ref, card, delivery) {
+        const id = delivery?.deliveryId ?? `${card.requestId}.${target.id}.m`;
+        await sendCard(target.id, secret, timeoutMs, { event: 'request.reminder', delivery: id, card });
+      },
       async update(target, _ref, card, delivery) {
         const id = delivery?.deliveryId ?? `${card.requestId}.${target.id}.v${card.version}`;
         await sendCard(target.id, secret, timeoutMs, { event: 'request.updated', delivery: id, card });

@@ -9,7 +9,7 @@ import { Agent, type Dispatcher } from 'undici';
 import { type Card, errorFromHttpStatus, transient } from '../../src/plugin-sdk/index.js';
 import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, sign, TIMESTAMP_HEADER } from './signature.js';
 
-export type WebhookEvent = 'request.posted' | 'request.updated' | 'request.deleted';
+export type WebhookEvent = 'request.posted' | 'request.updated' | 'request.reminder' | 'request.deleted';
 
 export interface WebhookPayload {
   event: WebhookEvent;
