@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { ConfigError, loadConfig } from '../../src/config/index.js';
+import { configSchema } from '../../src/config/schema.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../config/accessbot.example.yaml', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'accessbot-example-'));
@@ -21,7 +23,32 @@ const SECRETS = {
   PAGERDUTY_API_KEY: 'pd-api-key',
 };
 
+/** `a.b.c` → value for every leaf of plain objects (arrays are leaves). */
+function leaves(value: unknown, prefix = ''): Map<string, unknown> {
+  const out = new Map<string, unknown>();
+  if (value && typeof value === 'object' && !Array.isArray(value)) {
+    for (const [k, v] of Object.entries(value)) {
+      for (const [path, leaf] of leaves(v, prefix ? `${prefix}.${k}` : k)) out.set(path, leaf);
+    }
+  } else if (prefix) out.set(prefix, value);
+  return out;
+}
+
 describe('config/accessbot.example.yaml', () => {
+  it('documents every setting that has a default, showing that default', () => {
+    const example = leaves(parseYaml(readFileSync(EXAMPLE, 'utf8')));
+    // Defaults the example deliberately shows otherwise: a routing that sends somewhere.
+    const shownOtherwise = new Set(['host.routing']);
+    const missing: string[] = [];
+    const different: string[] = [];
+    for (const [path, value] of leaves(configSchema.parse({}))) {
+      if (shownOtherwise.has(path)) continue;
+      if (!example.has(path)) missing.push(path);
+      else if (JSON.stringify(example.get(path)) !== JSON.stringify(value)) different.push(path);
+    }
+    expect({ missing, different }).toEqual({ missing: [], different: [] });
+  });
+
   it('loads as shipped: disabled plugin blocks need none of their secrets', async () => {
     const env = {
       ACCESSBOT_HOST_TOKEN: SECRETS.ACCESSBOT_HOST_TOKEN,
