@@ -2,8 +2,8 @@
 // go. A watcher whose cursor falls in the pruned part is told CURSOR_EXPIRED (see routes/events.ts).
 
 import type { Logger } from 'pino';
+import { startPeriodicTask } from '../periodic-task.js';
 import type { Store } from '../store/types.js';
-import { startPeriodicTask } from './periodic-task.js';
 
 const PRUNE_INTERVAL_MS = 3600_000;
 

@@ -2,7 +2,7 @@
 // nobody reads the request.
 
 import type { Logger } from 'pino';
-import { startPeriodicTask } from './periodic-task.js';
+import { startPeriodicTask } from '../periodic-task.js';
 import type { RequestService } from './request-service.js';
 
 export interface ExpirySweeper {

@@ -19,6 +19,7 @@ import { loadPluginDefinitions } from './plugin-loader.js';
 import { PostSteps } from './post-steps.js';
 import { Progress } from './progress.js';
 import { resolveRedis } from './redis-connection.js';
+import { startReminderSweeper, sweepIntervalMs } from './reminder-sweeper.js';
 import { RequestReader } from './request-reader.js';
 import { retryPolicyFrom } from './retry-policy.js';
 import { TargetLock } from './target-lock.js';
@@ -99,6 +100,11 @@ export async function startHost(opts: StartHostOptions): Promise<RunningHost> {
   const pluginIds = [...plugins.keys()];
   const routing = { rules: config.host.routing };
   const queues = new DeliveryQueues(pluginIds, connection, keys, policy);
+  const reminders = {
+    afterMs: parseDuration(config.host.reminders.after),
+    everyMs: parseDuration(config.host.reminders.every),
+    max: config.host.reminders.max,
+  };
   const workers: Worker[] = [...plugins.values()].map((plugin) =>
     startDeliveryWorker({
       plugin,
@@ -113,11 +119,7 @@ export async function startHost(opts: StartHostOptions): Promise<RunningHost> {
       lock,
       reader,
       routing,
-      reminders: {
-        afterMs: parseDuration(config.host.reminders.after),
-        everyMs: parseDuration(config.host.reminders.every),
-        max: config.host.reminders.max,
-      },
+      reminders,
       policy,
       metrics,
       log,
@@ -128,6 +130,15 @@ export async function startHost(opts: StartHostOptions): Promise<RunningHost> {
   );
   const watcher = new Watcher({ client, progress, queues, reader, pluginIds, log });
   watcher.start();
+  const reminderSweeper = startReminderSweeper({
+    redis,
+    keys,
+    queues,
+    pluginIds:
+      reminders.max > 0 ? [...plugins.values()].filter((p) => p.instance.remind).map((p) => p.id) : [],
+    intervalMs: sweepIntervalMs(reminders.afterMs),
+    log,
+  });
 
   const routes = new Map([...plugins].map(([id, p]) => [id, p.instance.routes?.() ?? []]));
   const server = await startInboundServer(
@@ -174,6 +185,7 @@ export async function startHost(opts: StartHostOptions): Promise<RunningHost> {
       closing ??= (async () => {
         await server.app.close();
         await watcher.stop();
+        await reminderSweeper.stop();
         // Worker.close waits for jobs in flight, so nothing is cut off half-sent.
         await Promise.all(workers.map((w) => w.close()));
         await queues.close();

@@ -14,6 +14,8 @@ export interface HostKeys {
   refs(pluginId: string, requestId: string): string;
   replied(pluginId: string, requestId: string, targetKey: string): string;
   reminded(pluginId: string, requestId: string, targetKey: string): string;
+  /** Sorted set: requests of a plugin whose first reminder is still to be queued, by due time (ms). */
+  reminderDue(pluginId: string): string;
   resolveCache(pluginId: string): string;
   pluginKv(pluginId: string): string;
 }
@@ -29,6 +31,7 @@ export function hostKeys(prefix: string): HostKeys {
     replied: (pluginId, requestId, targetKey) => `${prefix}:replied:${pluginId}:${requestId}:${targetKey}`,
     reminded: (pluginId, requestId, targetKey) =>
       `${prefix}:replied:${pluginId}:${requestId}:${targetKey}:reminded`,
+    reminderDue: (pluginId) => `${prefix}:remind-due:${pluginId}`,
     resolveCache: (pluginId) => `${prefix}:resolve:${pluginId}`,
     pluginKv: (pluginId) => `${prefix}:plugin:${pluginId}:`,
   };

@@ -51,16 +51,17 @@ for i = 0, #KEYS / 3 - 1 do
 end
 return out`;
 
-// KEYS, per commit: refs hash, latest version, lock. ARGV, per commit: field, ref json,
-// version, owner; then ttl.
+// KEYS, per commit: refs hash, latest version, lock, reminder index. ARGV, per commit: field,
+// ref json, version, owner, first reminder due (ms, '' for none), request id; then ttl.
 // Returns, per commit: {1 committed | 0 already posted | -1 no record, latest version,
-// 1 lock released | 0 kept}.
+// 1 lock released | 0 kept}. The commit that posts a target enters its request in the reminder
+// index (reminders.ts) in the same step, so a crash cannot post without scheduling the reminder.
 const COMMIT_AND_UNLOCK = `
 local ttl = ARGV[#ARGV]
 local out = {}
-for i = 0, #KEYS / 3 - 1 do
-  local refs, latestKey, lock = KEYS[3 * i + 1], KEYS[3 * i + 2], KEYS[3 * i + 3]
-  local field, version = ARGV[4 * i + 1], tonumber(ARGV[4 * i + 3])
+for i = 0, #KEYS / 4 - 1 do
+  local refs, latestKey, lock, due = KEYS[4 * i + 1], KEYS[4 * i + 2], KEYS[4 * i + 3], KEYS[4 * i + 4]
+  local field, version = ARGV[6 * i + 1], tonumber(ARGV[6 * i + 3])
   local committed = -1
   local cur = redis.call('HGET', refs, field)
   if cur then
@@ -69,17 +70,20 @@ for i = 0, #KEYS / 3 - 1 do
       committed = 0
     else
       rec.state = 'posted'
-      rec.ref = ARGV[4 * i + 2]
+      rec.ref = ARGV[6 * i + 2]
       rec.renderedVersion = version
       redis.call('HSET', refs, field, cjson.encode(rec))
       redis.call('EXPIRE', refs, ttl)
       committed = 1
+      if ARGV[6 * i + 5] ~= '' then
+        redis.call('ZADD', due, 'NX', ARGV[6 * i + 5], ARGV[6 * i + 6])
+      end
     end
   end
   local latest = tonumber(redis.call('GET', latestKey) or '0')
   local released = 0
   if latest <= version then
-    if redis.call('GET', lock) == ARGV[4 * i + 4] then redis.call('DEL', lock) end
+    if redis.call('GET', lock) == ARGV[6 * i + 4] then redis.call('DEL', lock) end
     released = 1
   end
   out[#out + 1] = committed
@@ -103,8 +107,15 @@ interface ClaimCall {
 }
 
 interface CommitCall {
-  keys: [refs: string, latest: string, lock: string];
-  args: [field: string, ref: string, version: number, owner: string];
+  keys: [refs: string, latest: string, lock: string, reminderIndex: string];
+  args: [
+    field: string,
+    ref: string,
+    version: number,
+    owner: string,
+    reminderDue: number | '',
+    requestId: string,
+  ];
 }
 
 /** One script call for many deliveries: every call's keys, then every call's arguments, then `tail`. */
@@ -167,7 +178,11 @@ export class PostSteps {
     };
   }
 
-  /** After a post: posting → posted; the lock is let go unless `latest` is newer than `version`. */
+  /**
+   * After a post: posting → posted; the lock is let go unless `latest` is newer than `version`.
+   * `reminderDue` (ms): when this commit posts the target, the request's first reminder is due
+   * then (kept if the request is already in the index).
+   */
   async commitAndUnlock(
     plugin: string,
     requestId: string,
@@ -176,10 +191,16 @@ export class PostSteps {
     owner: string,
     ref: MessageRef,
     version: number,
+    reminderDue?: number,
   ): Promise<{ latest: number; released: boolean }> {
     const [, latest, released] = await this.commits.call({
-      keys: [this.keys.refs(plugin, requestId), this.keys.latestVersion(requestId), lockKey],
-      args: [tkey, JSON.stringify(ref), version, owner],
+      keys: [
+        this.keys.refs(plugin, requestId),
+        this.keys.latestVersion(requestId),
+        lockKey,
+        this.keys.reminderDue(plugin),
+      ],
+      args: [tkey, JSON.stringify(ref), version, owner, reminderDue ?? '', requestId],
     });
     return { latest: Number(latest) || 0, released: released === 1 };
   }

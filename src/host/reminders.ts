@@ -1,8 +1,13 @@
 // Reminders: while a request waits for a review, the threads of its reviewer messages get a
-// nudge `after` its creation, then every `every`, at most `max` times. Each reminder is a
-// delayed job with a deterministic id (`remind.<plugin>.<request>.n<k>`), queued when the
-// request is routed, so every version, replica and replay queues the same one; the job finds
-// the request resolved and does nothing, or reminds each posted target once and queues the next.
+// nudge `after` its creation, then every `every`, at most `max` times.
+//
+// The first reminder costs a delivery nothing extra: the commit that posts a reviewer target
+// enters the request in a per-plugin index (a sorted set by due time, post-steps.ts), and a
+// sweeper (reminder-sweeper.ts) queues `remind` jobs for what is due. A request routed as
+// decided leaves the index. Each reminder job has a deterministic id
+// (`remind.<plugin>.<request>.n<k>`), so replicas and re-runs queue the same one; the job finds
+// the request resolved and does nothing, or reminds each posted reviewer target once and queues
+// the next as a delayed job.
 
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -23,6 +28,13 @@ export interface ReminderSettings {
 /** When reminder `k` of a request is due. */
 function dueAt(request: AccessRequest, s: ReminderSettings, k: number): number {
   return Date.parse(request.created) + s.afterMs + k * s.everyMs;
+}
+
+/** When the first reminder of a request is due (ms), or undefined when it gets none. */
+export function firstReminderDue(request: AccessRequest, s: ReminderSettings): number | undefined {
+  if (request.state !== 'PENDING' || s.max <= 0) return undefined;
+  const due = dueAt(request, s, 0);
+  return due < Date.parse(request.requestExpires) ? due : undefined;
 }
 
 /** The reminder job for `k`, or none when reminders are off, used up, or past the expiry. */

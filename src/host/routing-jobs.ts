@@ -1,8 +1,10 @@
 // The route jobs: who gets a request version, and what each target needs. A target seen for
 // the first time is claimed and posted inline; anything else becomes its own job (post,
-// update, reply, remind, auto-review). `route-batch` routes many request versions in one job.
+// update, reply, auto-review). `route-batch` routes many request versions in one job. A request
+// routed as decided leaves the reminder index (reminders.ts).
 
 import type { Job } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { AccessRequest } from '../access/types.js';
 import type { RouteRule } from '../config/schema.js';
 import type { Logger as PinoLogger } from '../log.js';
@@ -10,12 +12,11 @@ import { PluginError, type Target } from '../plugin-sdk/index.js';
 import type { ActivePlugin } from './active-plugins.js';
 import type { DeliveryQueues } from './delivery-queues.js';
 import { type DeliveryJobData, jobIdFor } from './job-ids.js';
-import { targetKey } from './keys.js';
+import { type HostKeys, targetKey } from './keys.js';
 import type { HostMetrics } from './metrics.js';
 import { PlatformPaused } from './platform-gate.js';
 import type { PostSteps } from './post-steps.js';
 import type { RecipientResolver } from './recipient-resolver.js';
-import { type ReminderSettings, reminderJob } from './reminders.js';
 import type { RequestReader } from './request-reader.js';
 import { backoffDelayMs, isPermanent, type RetryPolicy } from './retry-policy.js';
 import { routeRequest } from './router.js';
@@ -32,7 +33,8 @@ export interface RoutingDeps {
   metrics: HostMetrics;
   queues: DeliveryQueues;
   policy: RetryPolicy;
-  reminders: ReminderSettings;
+  redis: Redis;
+  keys: HostKeys;
 }
 
 export function createRouting(
@@ -143,8 +145,9 @@ export function createRouting(
     ) {
       jobs.push({ op: 'auto-review', plugin: plugin.id, requestId });
     }
-    const reminder = plugin.instance.remind ? reminderJob(plugin.id, request, d.reminders) : undefined;
-    if (reminder) jobs.push(reminder);
+    // Decided (or expired): no reminder is due any more. One command, no job.
+    if (plugin.instance.remind && request.state !== 'PENDING')
+      await d.redis.zrem(d.keys.reminderDue(plugin.id), request.id);
     for (const more of await Promise.all(perTarget)) jobs.push(...more);
     return jobs;
   }

@@ -104,6 +104,31 @@ describe('post steps made side by side', () => {
     expect(JSON.parse(again.ref)).toEqual({ url: 'u5' });
   });
 
+  it('the commit that posts a target enters the request in the reminder index once, keeping the first due time', async () => {
+    for (const tkey of ['t1', 't2']) {
+      await steps.claimAndLock(
+        'webhook',
+        'r7',
+        tkey,
+        target(1),
+        `d-r7-${tkey}`,
+        lockKey('r7', tkey),
+        'job-a',
+      );
+    }
+    await Promise.all([
+      steps.commitAndUnlock('webhook', 'r7', 't1', lockKey('r7', 't1'), 'job-a', { url: 'u' }, 1, 5_000),
+      steps.commitAndUnlock('webhook', 'r7', 't2', lockKey('r7', 't2'), 'job-a', { url: 'u' }, 1, 9_000),
+      // No reminder for this one (another request, nothing due).
+      steps.commitAndUnlock('webhook', 'r4', 't1', lockKey('r4', 't1'), 'job-a', { url: 'u' }, 1),
+    ]);
+    expect(await redis.zrange(keys.reminderDue('webhook'), 0, -1, 'WITHSCORES')).toEqual(['r7', '5000']);
+    // A commit that finds the target already posted schedules nothing.
+    await redis.del(keys.reminderDue('webhook'));
+    await steps.commitAndUnlock('webhook', 'r7', 't1', lockKey('r7', 't1'), 'job-a', { url: 'u' }, 1, 7_000);
+    expect(await redis.zcard(keys.reminderDue('webhook'))).toBe(0);
+  });
+
   it('fails every call of a batch when Redis cannot run it, and works again after', async () => {
     // A client whose server is gone, and which does not queue commands while it is.
     const broken = new Redis({

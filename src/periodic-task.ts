@@ -1,6 +1,6 @@
-// A task the API runs on a timer (expiring requests, pruning the watch log): one run at a
-// time (a tick that finds one running joins it), failures logged and survived, and `stop`
-// waits for the run in progress.
+// A task run on a timer (the API expiring requests and pruning the watch log, the host queueing
+// due reminders): one run at a time (a tick that finds one running joins it), failures logged
+// and survived, and `stop` waits for the run in progress.
 
 import type { Logger } from 'pino';
 
