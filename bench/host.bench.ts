@@ -486,16 +486,23 @@ export default async function hostBench(): Promise<BenchSection[]> {
       const ids = new Set<string>();
       const base = receiver.postedCount('drain');
       const start = Date.now();
+      // All started before any is awaited: the store commits synchronously, so the 2,000
+      // transactions run back to back in one stretch and their events go out together, instead
+      // of one commit per turn of the bench's event loop, interleaved with serving the host.
+      const commits: Promise<unknown>[] = [];
       for (let i = 0; i < BURST; i++) {
         const id = randomUUID();
         ids.add(id);
-        await api.api.store.createRequest({
-          ...template,
-          id,
-          reason: `warm burst ${nth}.${i}`,
-          created: new Date().toISOString(),
-        });
+        commits.push(
+          api.api.store.createRequest({
+            ...template,
+            id,
+            reason: `warm burst ${nth}.${i}`,
+            created: new Date().toISOString(),
+          }),
+        );
       }
+      await Promise.all(commits);
       const committedIn = (Date.now() - start) / 1000;
       await waitPosted('drain', base + BURST, ids, 300_000, 'warm burst delivered');
       const arrivals = delivered(ids, 'drain').map((d) => d.at);
@@ -666,7 +673,7 @@ export default async function hostBench(): Promise<BenchSection[]> {
         ],
         notes: [
           `median of three bursts in this bench (${warmRuns.map((r) => `${round(r.perSecond)}/s`).join(', ')}); latency from the median one`,
-          `each burst's ${BURST.toLocaleString('en')} were committed in ~${round(committedIn * 1000)} ms (SQLite, in the bench process) and reached the host through its watch stream while being committed`,
+          `each burst's ${BURST.toLocaleString('en')} were committed back to back in ~${round(committedIn * 1000)} ms (SQLite, in the bench process) and reached the host through its watch stream`,
         ],
       },
       {
