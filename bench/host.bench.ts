@@ -506,8 +506,12 @@ export default async function hostBench(): Promise<BenchSection[]> {
       const committedIn = (Date.now() - start) / 1000;
       await waitPosted('drain', base + BURST, ids, 300_000, 'warm burst delivered');
       const arrivals = delivered(ids, 'drain').map((d) => d.at);
+      const last = Math.max(...arrivals);
       return {
-        perSecond: BURST / ((Math.max(...arrivals) - start) / 1000),
+        // As in the drain: the host's own rate, from its first delivery to its last.
+        perSecond: (arrivals.length - 1) / ((last - Math.min(...arrivals)) / 1000),
+        // Including the API committing the 2,000 and streaming them out.
+        fromCommitPerSecond: BURST / ((last - start) / 1000),
         latency: latencyOf(ids, 'drain'),
         committedIn,
       };
@@ -516,6 +520,7 @@ export default async function hostBench(): Promise<BenchSection[]> {
     for (let nth = 0; nth < 3; nth++) warmRuns.push(await warmBurst(nth));
     const warm = [...warmRuns].sort((x, y) => x.perSecond - y.perSecond)[1]!;
     const warmPerSecond = warm.perSecond;
+    const warmFromCommitPerSecond = warm.fromCommitPerSecond;
     const warmLat = warm.latency;
     const committedIn = warm.committedIn;
     await hosts.pop()!.kill();
@@ -654,13 +659,13 @@ export default async function hostBench(): Promise<BenchSection[]> {
         title: `Plugin host: burst of ${BURST.toLocaleString('en')} requests committed at once, running host (webhook plugin)`,
         rows: [
           {
-            name: 'deliveries per second (first commit to last arrival)',
+            name: 'deliveries per second, first to last arrival',
             value: round(warmPerSecond),
             unit: '/s',
             baseline: { name: 'bare BullMQ no-op jobs', value: round(bare), unit: '/s' },
           },
           {
-            name: 'deliveries per second (first commit to last arrival)',
+            name: 'deliveries per second, first to last arrival',
             value: round(warmPerSecond),
             unit: '/s',
             baseline: {
@@ -669,11 +674,17 @@ export default async function hostBench(): Promise<BenchSection[]> {
               unit: '/s',
             },
           },
+          {
+            name: 'deliveries per second, first commit to last arrival (the API committing included)',
+            value: round(warmFromCommitPerSecond),
+            unit: '/s',
+            baseline: { name: 'bare BullMQ no-op jobs', value: round(bare), unit: '/s' },
+          },
           ...latencyBesideDirect('commit→delivered', warmLat),
         ],
         notes: [
-          `median of three bursts in this bench (${warmRuns.map((r) => `${round(r.perSecond)}/s`).join(', ')}); latency from the median one`,
-          `each burst's ${BURST.toLocaleString('en')} were committed back to back in ~${round(committedIn * 1000)} ms (SQLite, in the bench process) and reached the host through its watch stream`,
+          `median of three bursts in this bench (first to last arrival: ${warmRuns.map((r) => `${round(r.perSecond)}/s`).join(', ')}); the other figures from the median one`,
+          `each burst's ${BURST.toLocaleString('en')} were committed back to back in ~${round(committedIn * 1000)} ms (SQLite, in the bench process); their events leave the API together when the stretch ends and reach the host through its watch stream`,
         ],
       },
       {
