@@ -4,32 +4,30 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listDeliveries, retryDeliveries } from '../../src/host/deliveries-cli.js';
-import { type Receiver, startReceiver } from '../support/receiver.js';
-import { startTestStack, type TestStack } from '../support/stack.js';
-import { HOST_ROLES, HOST_USERS } from './fixtures.js';
+import type { Receiver } from '../support/receiver.js';
+import type { TestStack } from '../support/stack.js';
+import { startWebhookWorld, type WebhookWorld } from './webhook-world.js';
 
 const SECRET = 'retry-test-secret-0123456789';
+let world: WebhookWorld;
 let receiver: Receiver;
 let stack: TestStack;
 
 beforeAll(async () => {
-  receiver = await startReceiver({ secret: SECRET });
-  stack = await startTestStack({
-    rolesYaml: HOST_ROLES,
-    users: HOST_USERS,
+  world = await startWebhookWorld(SECRET, (r) => ({
     plugins: { webhook: { secret: SECRET } },
     // Two attempts only: a 429 that spent attempts would dead-letter after the second one.
     delivery: { attempts: 2, backoff: '200ms', max_backoff: '1s' },
     routing: [
-      { roles: ['dba'], targets: { webhook: [receiver.urlFor('flaky')] } },
-      { roles: ['dev-*'], targets: { webhook: [receiver.urlFor('gone')] } },
+      { roles: ['dba'], targets: { webhook: [r.urlFor('flaky')] } },
+      { roles: ['dev-*'], targets: { webhook: [r.urlFor('gone')] } },
     ],
-  });
+  }));
+  ({ receiver, stack } = world);
 });
 
 afterAll(async () => {
-  await stack?.stop();
-  await receiver?.stop();
+  await world?.stop();
 });
 
 const postsOf = (id: string) =>

@@ -3,30 +3,28 @@
 // reviews by the mapped person, and forged / stale / unauthorised ones change nothing.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postSignedDecision, type Receiver, startReceiver } from '../support/receiver.js';
-import { startTestStack, type TestStack } from '../support/stack.js';
-import { HOST_ROLES, HOST_USERS } from './fixtures.js';
+import { postSignedDecision, type Receiver } from '../support/receiver.js';
+import type { TestStack } from '../support/stack.js';
+import { startWebhookWorld, type WebhookWorld } from './webhook-world.js';
 
 const SECRET = 'webhook-test-secret-0123456789';
+let world: WebhookWorld;
 let receiver: Receiver;
 let stack: TestStack;
 
 beforeAll(async () => {
-  receiver = await startReceiver({ secret: SECRET });
-  stack = await startTestStack({
-    rolesYaml: HOST_ROLES,
-    users: HOST_USERS,
-    plugins: { webhook: { secret: SECRET, endpoints: { ops: receiver.urlFor('ops') } } },
+  world = await startWebhookWorld(SECRET, (r) => ({
+    plugins: { webhook: { secret: SECRET, endpoints: { ops: r.urlFor('ops') } } },
     routing: [
-      { roles: ['dba'], targets: { webhook: ['ops', receiver.urlFor('dba-team')] } },
-      { roles: ['*'], targets: { webhook: [receiver.urlFor('fallback')] } },
+      { roles: ['dba'], targets: { webhook: ['ops', r.urlFor('dba-team')] } },
+      { roles: ['*'], targets: { webhook: [r.urlFor('fallback')] } },
     ],
-  });
+  }));
+  ({ receiver, stack } = world);
 });
 
 afterAll(async () => {
-  await stack?.stop();
-  await receiver?.stop();
+  await world?.stop();
 });
 
 const posts = (requestId: string) =>

@@ -3,28 +3,26 @@
 // a request decided before then gets none.
 
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type Receiver, startReceiver } from '../support/receiver.js';
-import { startTestStack, type TestStack } from '../support/stack.js';
-import { HOST_ROLES, HOST_USERS } from './fixtures.js';
+import type { Receiver } from '../support/receiver.js';
+import type { TestStack } from '../support/stack.js';
+import { startWebhookWorld, type WebhookWorld } from './webhook-world.js';
 
 const SECRET = 'webhook-reminder-secret-0123456789';
+let world: WebhookWorld;
 let receiver: Receiver;
 let stack: TestStack;
 
 beforeAll(async () => {
-  receiver = await startReceiver({ secret: SECRET });
-  stack = await startTestStack({
-    rolesYaml: HOST_ROLES,
-    users: HOST_USERS,
+  world = await startWebhookWorld(SECRET, (r) => ({
     plugins: { webhook: { secret: SECRET } },
-    routing: [{ roles: ['*'], targets: { webhook: [receiver.urlFor('a'), receiver.urlFor('b')] } }],
+    routing: [{ roles: ['*'], targets: { webhook: [r.urlFor('a'), r.urlFor('b')] } }],
     reminders: { after: '800ms', every: '1h', max: 1 },
-  });
+  }));
+  ({ receiver, stack } = world);
 });
 
 afterAll(async () => {
-  await stack?.stop();
-  await receiver?.stop();
+  await world?.stop();
 });
 
 const eventsOf = (requestId: string, event: string) =>
