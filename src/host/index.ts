@@ -134,8 +134,8 @@ export async function startHost(opts: StartHostOptions): Promise<RunningHost> {
     redis,
     keys,
     queues,
-    pluginIds:
-      reminders.max > 0 ? [...plugins.values()].filter((p) => p.instance.remind).map((p) => p.id) : [],
+    pluginIds: [...plugins.values()].filter((p) => p.instance.remind).map((p) => p.id),
+    enabled: reminders.max > 0,
     intervalMs: sweepIntervalMs(reminders.afterMs),
     log,
   });

@@ -18,6 +18,8 @@ export function startReminderSweeper(opts: {
   queues: DeliveryQueues;
   /** Plugins that can remind. */
   pluginIds: string[];
+  /** False when `host.reminders.max` is 0: what an earlier configuration scheduled is dropped. */
+  enabled: boolean;
   /** How late a reminder may be queued (a fraction of `after`, a few seconds at most). */
   intervalMs: number;
   log: PinoLogger;
@@ -26,6 +28,10 @@ export function startReminderSweeper(opts: {
 
   async function sweep(plugin: string): Promise<number> {
     const index = keys.reminderDue(plugin);
+    if (!opts.enabled) {
+      await redis.zremrangebyscore(index, '-inf', Date.now());
+      return 0;
+    }
     let queued = 0;
     for (;;) {
       const due = await redis.zrangebyscore(index, '-inf', Date.now(), 'LIMIT', 0, PAGE);
