@@ -15,7 +15,6 @@ let stack: TestStack;
 
 beforeAll(async () => {
   world = await startWebhookWorld(SECRET, (r) => ({
-    plugins: { webhook: { secret: SECRET } },
     // Two attempts only: a 429 that spent attempts would dead-letter after the second one.
     delivery: { attempts: 2, backoff: '200ms', max_backoff: '1s' },
     routing: [

@@ -14,7 +14,6 @@ let stack: TestStack;
 
 beforeAll(async () => {
   world = await startWebhookWorld(SECRET, (r) => ({
-    plugins: { webhook: { secret: SECRET } },
     routing: [{ roles: ['*'], targets: { webhook: [r.urlFor('a'), r.urlFor('b')] } }],
     reminders: { after: '800ms', every: '1h', max: 1 },
   }));

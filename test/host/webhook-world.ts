@@ -12,12 +12,18 @@ export interface WebhookWorld {
   stop(): Promise<void>;
 }
 
+/** `options` may leave out `plugins`: the webhook plugin with `secret` then runs alone. */
 export async function startWebhookWorld(
   secret: string,
-  options: (receiver: Receiver) => Omit<TestStackOptions, 'rolesYaml' | 'users'>,
+  options: (receiver: Receiver) => Partial<Omit<TestStackOptions, 'rolesYaml' | 'users'>>,
 ): Promise<WebhookWorld> {
   const receiver = await startReceiver({ secret });
-  const stack = await startTestStack({ rolesYaml: HOST_ROLES, users: HOST_USERS, ...options(receiver) });
+  const stack = await startTestStack({
+    rolesYaml: HOST_ROLES,
+    users: HOST_USERS,
+    plugins: { webhook: { secret } },
+    ...options(receiver),
+  });
   return {
     receiver,
     stack,
