@@ -25,28 +25,25 @@ export interface ReminderSettings {
   max: number;
 }
 
-/** When reminder `k` of a request is due. */
-function dueAt(request: AccessRequest, s: ReminderSettings, k: number): number {
-  return Date.parse(request.created) + s.afterMs + k * s.everyMs;
-}
-
-/** When the first reminder of a request is due (ms), or undefined when it gets none. */
-export function firstReminderDue(request: AccessRequest, s: ReminderSettings): number | undefined {
-  if (request.state !== 'PENDING' || s.max <= 0) return undefined;
-  const due = dueAt(request, s, 0);
+/**
+ * When reminder `k` of a request is due (ms), or undefined when it gets none: not pending any
+ * more, reminders used up (or off), or due only after the request expires.
+ */
+export function reminderDue(request: AccessRequest, s: ReminderSettings, k = 0): number | undefined {
+  if (request.state !== 'PENDING' || k >= s.max) return undefined;
+  const due = Date.parse(request.created) + s.afterMs + k * s.everyMs;
   return due < Date.parse(request.requestExpires) ? due : undefined;
 }
 
-/** The reminder job for `k`, or none when reminders are off, used up, or past the expiry. */
+/** The job for reminder `k`, when the request gets one. */
 export function reminderJob(
   plugin: string,
   request: AccessRequest,
   s: ReminderSettings,
   k = 0,
 ): DeliveryJobData | undefined {
-  if (request.state !== 'PENDING' || k >= s.max) return undefined;
-  const notBefore = dueAt(request, s, k);
-  if (notBefore >= Date.parse(request.requestExpires)) return undefined;
+  const notBefore = reminderDue(request, s, k);
+  if (notBefore === undefined) return undefined;
   return { op: 'remind', plugin, requestId: request.id, reminder: k, notBefore };
 }
 

@@ -11,7 +11,7 @@ import { decodeRefRecord, type MessageRefs, type RefRecord } from './message-ref
 import type { HostMetrics } from './metrics.js';
 import type { PostSteps } from './post-steps.js';
 import type { Progress } from './progress.js';
-import { firstReminderDue, type ReminderSettings } from './reminders.js';
+import { type ReminderSettings, reminderDue } from './reminders.js';
 import type { RequestReader } from './request-reader.js';
 import type { TargetLock } from './target-lock.js';
 
@@ -144,9 +144,9 @@ export function createTargetWriter(d: TargetWriterDeps, platformCall: PlatformCa
     );
     // Commits and, when no newer version arrived meanwhile, lets go of the lock in the same step;
     // a reviewer message of a plugin that can remind also schedules the request's first reminder.
-    const reminderDue =
+    const firstReminder =
       plugin.instance.remind && rec.target.audience === 'reviewer'
-        ? firstReminderDue(request, d.reminders)
+        ? reminderDue(request, d.reminders)
         : undefined;
     const after = await d.steps.commitAndUnlock(
       plugin.id,
@@ -156,7 +156,7 @@ export function createTargetWriter(d: TargetWriterDeps, platformCall: PlatformCa
       a.owner,
       ref,
       request.version,
-      reminderDue,
+      firstReminder,
     );
     if (after.released) a.released = true;
     d.metrics.deliveryLatency.observe({ plugin: plugin.id, op: 'post' }, (Date.now() - a.queuedAt) / 1000);
