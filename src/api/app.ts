@@ -1,7 +1,7 @@
 // The fastify instance: registers the route table with auth before body parsing, zod
 // validation, one error shape, and a YAML body parser for role documents.
 
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { User } from '../access/types.js';
@@ -24,7 +24,15 @@ export function buildApp(
     bodyLimit: BODY_LIMIT_BYTES,
     // Watch streams never go idle; close() must end them rather than wait forever.
     forceCloseConnections: true,
+    // The router's own refusals (a path segment too long, a malformed URL) answer in the one
+    // error shape too, instead of fastify's.
+    frameworkErrors: (err, _req, reply) => {
+      const e = toAccessbotError(err);
+      (reply as FastifyReply).code(e.status).send(e.toJSON());
+    },
   });
+  // Bodies are JSON (or YAML where a route says so): plain text is 415, not a string to validate.
+  app.removeContentTypeParser('text/plain');
   const callers = new WeakMap<FastifyRequest, User>();
 
   app.addContentTypeParser(
