@@ -18,6 +18,8 @@ export const ERROR_CODES = {
   INVALID_CURSOR: 400,
   /** Watch: events after the cursor were pruned (older than `api.event_retention`). */
   CURSOR_EXPIRED: 410,
+  /** The path exists, but not with this method (the answer lists the ones it has in `Allow`). */
+  METHOD_NOT_ALLOWED: 405,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   // auth
@@ -47,6 +49,8 @@ export const ERROR_CODES = {
   // config / runtime
   CONFIG_INVALID: 500,
   REDIS_UNAVAILABLE: 503,
+  /** The API's own store does not answer (readiness). */
+  STORE_UNAVAILABLE: 503,
   API_UNAVAILABLE: 503,
   PLUGIN_NOT_FOUND: 500,
   INTERNAL: 500,

@@ -1,8 +1,9 @@
 // The fastify instance: registers the route table with auth before body parsing, zod
 // validation, one error shape, and a YAML body parser for role documents.
 
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import type { z } from 'zod';
 import type { User } from '../access/types.js';
 import { AccessbotError } from '../errors.js';
 import type { Store } from '../store/types.js';
@@ -23,7 +24,15 @@ export function buildApp(
     bodyLimit: BODY_LIMIT_BYTES,
     // Watch streams never go idle; close() must end them rather than wait forever.
     forceCloseConnections: true,
+    // The router's own refusals (a path segment too long, a malformed URL) answer in the one
+    // error shape too, instead of fastify's.
+    frameworkErrors: (err, _req, reply) => {
+      const e = toAccessbotError(err);
+      (reply as FastifyReply).code(e.status).send(e.toJSON());
+    },
   });
+  // Bodies are JSON (or YAML where a route says so): plain text is 415, not a string to validate.
+  app.removeContentTypeParser('text/plain');
   const callers = new WeakMap<FastifyRequest, User>();
 
   app.addContentTypeParser(
@@ -40,8 +49,17 @@ export function buildApp(
     return reply.code(e.status).send(e.toJSON());
   });
 
+  const methodsOf = allowedMethods(routes);
   app.setNotFoundHandler((req, reply) => {
-    const path = req.url.split('?')[0];
+    const path = req.url.split('?')[0] ?? '';
+    const allowed = methodsOf(path);
+    if (allowed.length > 0) {
+      const e = new AccessbotError(
+        'METHOD_NOT_ALLOWED',
+        `${path} answers ${allowed.join(', ')}, not ${req.method}`,
+      );
+      return reply.code(405).header('allow', allowed.join(', ')).send(e.toJSON());
+    }
     const e = new AccessbotError('NOT_FOUND', `no route ${req.method} ${path}`);
     return reply.code(404).send(e.toJSON());
   });
@@ -67,14 +85,37 @@ export function buildApp(
           string
         >;
         const query = r.query ? parseInput(r.query, req.query, 'query') : undefined;
-        const body = r.body ? parseInput(r.body, req.body, 'body') : undefined;
+        const body = r.body ? parseInput(bodySchema(r, req), req.body, 'body') : undefined;
         const caller = callers.get(req) as User;
         const result = await r.handler({ caller, body, query, params, request: req, reply });
-        if (r.streaming) return reply;
+        if (r.stream) return reply;
         if (r.status === 204) return reply.code(204).send();
         return reply.code(r.status ?? 200).send(result);
       },
     });
   }
   return app;
+}
+
+/** The schema for the body's content type: YAML text, or the JSON schema. */
+function bodySchema(r: ApiRoute, req: FastifyRequest): z.ZodType {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  return r.bodyContentTypes?.[type] ?? (r.body as z.ZodType);
+}
+
+/** For a path no route answers with the asked method: the methods it does answer (HEAD with GET). */
+function allowedMethods(routes: ApiRoute[]): (path: string) => string[] {
+  const patterns = routes.map((r) => ({
+    method: r.method,
+    pattern: new RegExp(`^${r.url.replace(/:[A-Za-z_]+/g, '[^/]+')}/?$`),
+  }));
+  return (path) => {
+    const methods = new Set<string>();
+    for (const { method, pattern } of patterns) {
+      if (!pattern.test(path)) continue;
+      methods.add(method);
+      if (method === 'GET') methods.add('HEAD');
+    }
+    return [...methods];
+  };
 }

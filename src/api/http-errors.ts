@@ -19,6 +19,11 @@ export function toAccessbotError(err: unknown): AccessbotError {
       return new AccessbotError('PAYLOAD_TOO_LARGE', 'request body is too large');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new AccessbotError('UNSUPPORTED_MEDIA_TYPE', 'unsupported content type; send application/json');
+    // A path parameter longer than any name or id (the router refuses it before any route runs).
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new AccessbotError('VALIDATION_FAILED', 'a path segment is too long');
+    case 'FST_ERR_BAD_URL':
+      return new AccessbotError('VALIDATION_FAILED', 'the URL is not valid (bad percent-encoding?)');
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new AccessbotError('VALIDATION_FAILED', 'request body is not valid JSON');

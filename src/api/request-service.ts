@@ -12,14 +12,12 @@ import {
   newAccessRequest,
 } from '../access/index.js';
 import type { AccessRequest, User } from '../access/types.js';
+import type { CreateRequestInput, ListRequestsFilter, ResolveInput, ReviewInput } from '../client/types.js';
 import { AccessbotError, hasCode } from '../errors.js';
 import type { Store } from '../store/types.js';
 import { canAny, loadAccessContext, requirePermission, type ServiceSettings } from './access-context.js';
-import type { CreateRequestInput, ListRequestsFilter, ResolveInput, ReviewInput } from './client-types.js';
 
 const MAX_CAS_ATTEMPTS = 8;
-/** Rows per store read when a caller asks for the whole list. */
-const FULL_LIST_CHUNK = 1000;
 /** Store reads one page may take before it is returned short (bounds each HTTP call). */
 const MAX_CHUNKS_PER_PAGE = 10;
 
@@ -45,18 +43,6 @@ export class RequestService {
     const stored = await this.store.getRequest(id);
     if (!stored || !this.isVisible(caller, stored, ctx)) throw notFound(id);
     return this.expireOnRead(stored, ctx);
-  }
-
-  /** Every request the caller may see; the store is read page by page, never all at once. */
-  async list(caller: User, filter: ListRequestsFilter = {}): Promise<AccessRequest[]> {
-    const out: AccessRequest[] = [];
-    let after = 0;
-    for (;;) {
-      const page = await this.listPage(caller, filter, { after, limit: FULL_LIST_CHUNK });
-      out.push(...page.requests);
-      if (page.nextPosition === undefined) return out;
-      after = page.nextPosition;
-    }
   }
 
   /**

@@ -1,5 +1,6 @@
-// Request/response shapes of the HTTP API, in zod. The same schemas validate bodies and
-// generate the OpenAPI document, so the two cannot drift apart.
+// Request shapes of the HTTP API (bodies, queries, path and header parameters), in zod. The
+// same schemas validate what arrives and generate the OpenAPI document, so the two cannot
+// drift apart. The shapes of answers are in components.ts.
 
 import { z } from 'zod';
 import { AccessbotError } from '../errors.js';
@@ -44,7 +45,7 @@ export const resolveBody = z
 export const REQUEST_PAGE_MAX = 1000;
 export const REQUEST_PAGE_DEFAULT = 500;
 
-/** Without `limit` and `after` the answer is the whole list (an array), as before paging. */
+/** Every listing answers one page; `next` leads to the following one. */
 export const listRequestsQuery = z
   .object({
     state: requestState.optional(),
@@ -53,15 +54,8 @@ export const listRequestsQuery = z
       .string()
       .regex(/^(?:[1-9]\d{0,2}|1000)$/, `an integer from 1 to ${REQUEST_PAGE_MAX}`)
       .optional()
-      .describe(
-        `Page size (1–${REQUEST_PAGE_MAX}); asks for a page \`{ requests, next? }\` instead of the whole list`,
-      ),
-    after: z
-      .string()
-      .min(1)
-      .max(64)
-      .optional()
-      .describe(`\`next\` of the previous page; with no \`limit\` the page size is ${REQUEST_PAGE_DEFAULT}`),
+      .describe(`Page size, 1–${REQUEST_PAGE_MAX} (default ${REQUEST_PAGE_DEFAULT})`),
+    after: z.string().min(1).max(64).optional().describe('`next` of the previous page'),
   })
   .strict();
 
@@ -80,9 +74,15 @@ export const userBody = z
   })
   .strict();
 
+/** A platform identity: an email alone, or a trait with its value (never both, never neither). */
 export const lookupUserQuery = z.union([
-  z.object({ email: z.string().min(1).max(320) }).strict(),
-  z.object({ trait: z.string().min(1).max(253), value: z.string().max(1024) }).strict(),
+  z.object({ email: z.string().min(1).max(320).describe('Email, case-insensitive') }).strict(),
+  z
+    .object({
+      trait: z.string().min(1).max(253).describe('Trait name, e.g. slack_id'),
+      value: z.string().max(1024).describe('The trait value to find'),
+    })
+    .strict(),
 ]);
 
 export const issueTokenBody = z
@@ -97,93 +97,22 @@ export const watchQuery = z
     since: z
       .string()
       .regex(/^\d{1,15}$/, 'a non-negative integer sequence number')
-      .optional(),
+      .optional()
+      .describe('Resume after this sequence number (default 0: the whole log); Last-Event-ID wins'),
   })
   .strict();
 
+/** Resuming the watch: `Last-Event-ID` (what EventSource sends) wins over `?since`. */
+export const watchHeaders = z.object({
+  'Last-Event-ID': z
+    .string()
+    .regex(/^\d{1,15}$/)
+    .optional()
+    .describe('The id of the last event received; the stream resumes after it'),
+});
+
 export const idParams = z.object({ id: z.uuid() });
 export const nameParams = z.object({ name });
-
-// Response shapes (documentation only: the server builds these from typed objects).
-const review = z.object({
-  author: z.string(),
-  submittedBy: z.string(),
-  proposedState,
-  reason: z.string(),
-  roles: z.array(z.string()),
-  annotations,
-  created: z.string(),
-});
-
-export const accessRequestSchema = z.object({
-  id: z.uuid(),
-  user: z.string(),
-  roles: z.array(z.string()),
-  resources: z.array(z.string()),
-  reason: z.string(),
-  suggestedReviewers: z.array(z.string()),
-  annotations,
-  thresholds: z.array(
-    z.object({
-      name: z.string().optional(),
-      approve: z.number().optional(),
-      deny: z.number().optional(),
-      filter: z.string().optional(),
-    }),
-  ),
-  roleThresholds: z.record(z.string(), z.array(z.number())),
-  state: requestState,
-  reviews: z.array(review),
-  created: z.string(),
-  requestExpires: z.string(),
-  accessExpires: z.string(),
-  approvedRoles: z.array(z.string()),
-  resolvedAt: z.string().optional(),
-  resolvedBy: z.string().optional(),
-  resolveReason: z.string().optional(),
-  resolveAnnotations: annotations.optional(),
-  version: z.number().int(),
-});
-
-export const requestPageSchema = z.object({
-  requests: z.array(accessRequestSchema),
-  next: z.string().optional().describe('Cursor for the next page; absent on the last page'),
-});
-
-export const userSchema = z.object({
-  name: z.string(),
-  email: z.string().optional(),
-  roles: z.array(z.string()),
-  traits,
-  createdAt: z.string(),
-});
-
-export const roleSchemaDoc = z
-  .object({
-    kind: z.literal('role'),
-    version: z.string().optional(),
-    metadata: z.object({ name: z.string() }).loose(),
-    spec: z.record(z.string(), z.unknown()),
-  })
-  .loose();
-
-export const requestEventSchema = z.object({
-  seq: z.number().int(),
-  type: z.enum(['put', 'delete']),
-  request: accessRequestSchema,
-  at: z.string(),
-});
-
-export const errorSchema = z.object({
-  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
-});
-
-export const whoamiSchema = z.object({
-  user: userSchema,
-  requestableRoles: z.array(z.string()),
-  requestPrompt: z.string().optional(),
-  reasonRequired: z.boolean(),
-});
 
 /** Parses with a zod schema; failures become VALIDATION_FAILED with every issue listed. */
 export function parseInput<T extends z.ZodType>(schema: T, value: unknown, what: string): z.infer<T> {

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { parseDuration } from '../access/index.js';
 import type { ApiConfig } from '../config/schema.js';
 import { AccessbotError } from '../errors.js';
+import { packageVersion } from '../package-version.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import type { Store } from '../store/types.js';
 import type { ServiceSettings } from './access-context.js';
@@ -52,7 +53,11 @@ export async function startApiServer(opts: {
     const requests = new RequestService(store, settings);
     const directory = new DirectoryService(store, settings);
     const routes: ApiRoute[] = [];
-    const openapi = () => buildOpenApiDocument(routes, '1.0.0');
+    let document: unknown;
+    const openapi = () => {
+      document ??= buildOpenApiDocument(routes, { version: packageVersion() });
+      return document;
+    };
     routes.push(
       ...requestRoutes(requests),
       ...directoryRoutes(directory),

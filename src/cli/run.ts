@@ -2,6 +2,7 @@
 // exiting, so it can be driven in-process as well as from main.ts.
 
 import { Command, CommanderError, Option } from 'commander';
+import { packageVersion } from '../package-version.js';
 import { registerAdminCommands } from './commands/admin.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerDeliveryCommands } from './commands/deliveries.js';
@@ -9,7 +10,7 @@ import { registerRequestCommands } from './commands/request.js';
 import { registerRoleCommands } from './commands/roles.js';
 import { registerServeCommands } from './commands/serve.js';
 import { registerUserCommands } from './commands/users.js';
-import { packageVersion, registerVersionCommand } from './commands/version.js';
+import { registerVersionCommand } from './commands/version.js';
 import { CliContext, DEFAULT_API_URL } from './context.js';
 import { EXIT } from './exit-codes.js';
 import { describeFailure, formatFailure } from './failure.js';

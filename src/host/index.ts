@@ -4,7 +4,7 @@
 import type { RedisOptions, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { parseDuration } from '../access/index.js';
-import type { AccessClient } from '../api/client-types.js';
+import type { AccessClient } from '../client/types.js';
 import type { Config, RouteRule } from '../config/schema.js';
 import type { Logger as PinoLogger } from '../log.js';
 import type { PluginDefinition } from '../plugin-sdk/index.js';

@@ -1,6 +1,7 @@
 // The OpenAPI document is served without auth, generated from the same zod schemas that
 // validate the bodies, and lists every route the server answers.
 
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../support/api.js';
 
@@ -82,4 +83,40 @@ it('every documented operation is served (none answers NOT_FOUND)', async () => 
 it('health endpoints answer without a token', async () => {
   expect((await fetch(`${t.api.url}/healthz`)).status).toBe(200);
   expect((await fetch(`${t.api.url}/readyz`)).status).toBe(200);
+});
+
+it('HEAD on every path answers at once: like GET where there is one (the watch too), else 405 with Allow', async () => {
+  const doc = (await (await fetch(`${t.api.url}/v1/openapi.json`)).json()) as Doc;
+  const token = readFileSync(t.api.adminTokenFile, 'utf8').trim();
+  for (const [path, methods] of Object.entries(doc.paths)) {
+    const concrete = path.replace('{id}', '00000000-0000-4000-8000-000000000000').replace('{name}', 'admin');
+    // A HEAD that hangs (as the watch's did, streaming forever) fails here with a timeout.
+    const res = await fetch(t.api.url + concrete, {
+      method: 'HEAD',
+      headers: { authorization: `Bearer ${token}` },
+      signal: AbortSignal.timeout(5_000),
+    });
+    expect(await res.text(), path).toBe('');
+    if (path === '/v1/watch') {
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    } else if ('get' in methods) {
+      const get = await fetch(t.api.url + concrete, { headers: { authorization: `Bearer ${token}` } });
+      expect(res.status, path).toBe(get.status);
+      expect(res.headers.get('content-type'), path).toBe(get.headers.get('content-type'));
+    } else {
+      expect(res.status, path).toBe(405);
+      const allowed = Object.keys(methods).map((m) => m.toUpperCase());
+      expect(res.headers.get('allow')?.split(', ').sort(), path).toEqual(allowed.sort());
+    }
+  }
+});
+
+it('a method a path does not have is 405 METHOD_NOT_ALLOWED with Allow, in the one error shape', async () => {
+  const res = await fetch(`${t.api.url}/v1/whoami`, { method: 'POST' });
+  expect(res.status).toBe(405);
+  expect(res.headers.get('allow')).toBe('GET, HEAD');
+  expect(((await res.json()) as { error: { code: string } }).error.code).toBe('METHOD_NOT_ALLOWED');
+  const missing = await fetch(`${t.api.url}/v1/nothing-here`);
+  expect(missing.status).toBe(404);
 });

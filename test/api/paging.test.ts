@@ -5,8 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccessRequest } from '../../src/access/types.js';
-import type { HttpAccessClient } from '../../src/api/client.js';
-import type { ListRequestsPageQuery } from '../../src/api/client-types.js';
+import type { HttpAccessClient } from '../../src/client/http-access-client.js';
+import type { ListRequestsPageQuery } from '../../src/client/types.js';
 import { ALL_SEED_ROLES_YAML, seedUsers } from '../access/fixtures.js';
 import { startTestApi, type TestApi } from '../support/api.js';
 import { expectRejectCode, snapshot } from './helpers.js';
@@ -78,13 +78,13 @@ describe('paged listing', () => {
     expect(addedMidway.length).toBeGreaterThan(3);
   });
 
-  it('keeps the array answer without limit/after, and it matches the pages', async () => {
+  it('answers one page of the default size without limit/after (one shape for every listing)', async () => {
     const token = readFileSync(t.api.adminTokenFile, 'utf8').trim();
     const res = await fetch(`${t.api.url}/v1/requests`, { headers: { authorization: `Bearer ${token}` } });
     expect(res.status).toBe(200);
-    const body = (await res.json()) as AccessRequest[];
-    expect(Array.isArray(body)).toBe(true);
-    expect(ids(body)).toEqual(ids((await allPages(t.adminClient, { limit: 1000 })).flat()));
+    const body = (await res.json()) as { requests: AccessRequest[]; next?: string };
+    expect(Array.isArray(body)).toBe(false);
+    expect(ids(body.requests)).toEqual(ids((await allPages(t.adminClient, { limit: 1000 })).flat()));
   });
 
   it('filters by state and user before paging, so pages stay full', async () => {
@@ -188,7 +188,10 @@ it('the OpenAPI document shows limit, after and the page shape of GET /v1/reques
   expect(op?.parameters.map((p) => p.name)).toEqual(
     expect.arrayContaining(['state', 'user', 'limit', 'after']),
   );
-  const success = JSON.stringify(op?.responses['200']);
-  expect(success).toContain('"next"');
-  expect(success).toContain('"requests"');
+  expect(JSON.stringify(op?.responses['200'])).toContain('#/components/schemas/RequestPage');
+  const page = JSON.stringify(
+    (doc as unknown as { components: { schemas: Record<string, unknown> } }).components.schemas.RequestPage,
+  );
+  expect(page).toContain('"next"');
+  expect(page).toContain('"requests"');
 });

@@ -1,25 +1,20 @@
 import { z } from 'zod';
+import { issuedTokenSchema, roleSchema, userSchema, whoamiSchema } from '../components.js';
 import type { DirectoryService } from '../directory-service.js';
-import {
-  issueTokenBody,
-  lookupUserQuery,
-  nameParams,
-  roleSchemaDoc,
-  userBody,
-  userSchema,
-  whoamiSchema,
-} from '../schemas.js';
+import { issueTokenBody, lookupUserQuery, nameParams, userBody } from '../schemas.js';
 import { type ApiRoute, route } from './route.js';
 
-const issuedTokenSchema = z.object({ token: z.string(), user: z.string(), expires: z.string().optional() });
 /** JSON: an array of role objects (or one); YAML: the text of one or more documents. */
-const applyRolesBody = z.union([z.string(), z.array(z.unknown()), z.looseObject({})]);
+const applyRolesBody = z.union([z.array(z.looseObject({})).max(1000), z.looseObject({})]);
+const rolesYamlText = z.string().describe('One or more YAML role documents (--- between them)');
 
 export function directoryRoutes(directory: DirectoryService): ApiRoute[] {
   return [
     route({
       method: 'GET',
       url: '/v1/whoami',
+      operationId: 'whoami',
+      errors: ['INTERNAL'],
       summary: 'The caller, the roles they may request and whether a reason is required',
       auth: true,
       response: whoamiSchema,
@@ -28,6 +23,8 @@ export function directoryRoutes(directory: DirectoryService): ApiRoute[] {
     route({
       method: 'GET',
       url: '/v1/users',
+      operationId: 'listUsers',
+      errors: ['FORBIDDEN', 'INTERNAL'],
       summary: 'List users',
       auth: true,
       response: z.array(userSchema),
@@ -36,6 +33,8 @@ export function directoryRoutes(directory: DirectoryService): ApiRoute[] {
     route({
       method: 'POST',
       url: '/v1/users',
+      operationId: 'upsertUser',
+      errors: ['FORBIDDEN', 'UNKNOWN_ROLE', 'CONFLICT', 'INTERNAL'],
       summary: 'Create or update a user (every role must exist)',
       auth: true,
       body: userBody,
@@ -45,6 +44,9 @@ export function directoryRoutes(directory: DirectoryService): ApiRoute[] {
     route({
       method: 'GET',
       url: '/v1/users/lookup',
+      operationId: 'lookupUser',
+      queryAlternativesName: 'identity',
+      errors: ['FORBIDDEN', 'USER_NOT_FOUND', 'CONFLICT', 'INTERNAL'],
       summary: 'Find the user behind a platform identity, by email (case-insensitive) or trait value',
       auth: true,
       query: lookupUserQuery,
@@ -54,6 +56,8 @@ export function directoryRoutes(directory: DirectoryService): ApiRoute[] {
     route({
       method: 'GET',
       url: '/v1/users/:name',
+      operationId: 'getUser',
+      errors: ['FORBIDDEN', 'USER_NOT_FOUND', 'INTERNAL'],
       summary: 'Show a user',
       auth: true,
       params: nameParams,
@@ -63,6 +67,8 @@ export function directoryRoutes(directory: DirectoryService): ApiRoute[] {
     route({
       method: 'DELETE',
       url: '/v1/users/:name',
+      operationId: 'deleteUser',
+      errors: ['FORBIDDEN', 'USER_NOT_FOUND', 'INTERNAL'],
       summary: 'Delete a user and their tokens',
       auth: true,
       params: nameParams,
@@ -72,6 +78,8 @@ export function directoryRoutes(directory: DirectoryService): ApiRoute[] {
     route({
       method: 'POST',
       url: '/v1/users/:name/tokens',
+      operationId: 'issueToken',
+      errors: ['FORBIDDEN', 'USER_NOT_FOUND', 'INVALID_DURATION', 'INTERNAL'],
       summary: 'Issue a bearer token for a user (shown once)',
       auth: true,
       params: nameParams,
@@ -83,25 +91,35 @@ export function directoryRoutes(directory: DirectoryService): ApiRoute[] {
     route({
       method: 'GET',
       url: '/v1/roles',
+      operationId: 'listRoles',
+      errors: ['FORBIDDEN', 'INTERNAL'],
       summary: 'List roles',
       auth: true,
-      response: z.array(roleSchemaDoc),
+      response: z.array(roleSchema),
       handler: ({ caller }) => directory.listRoles(caller),
     }),
     route({
       method: 'POST',
       url: '/v1/roles',
+      operationId: 'applyRoles',
+      errors: ['FORBIDDEN', 'INVALID_ROLE', 'INVALID_YAML', 'INTERNAL'],
       summary: 'Apply roles: all documents are validated first, and none is written if any is bad',
       auth: true,
       body: applyRolesBody,
-      bodyContentTypes: ['application/yaml'],
-      response: z.array(roleSchemaDoc),
+      bodyContentTypes: {
+        'application/yaml': rolesYamlText,
+        'application/x-yaml': rolesYamlText,
+        'text/yaml': rolesYamlText,
+      },
+      response: z.array(roleSchema),
       handler: ({ caller, body }) =>
         directory.applyRoles(caller, typeof body === 'string' || Array.isArray(body) ? body : [body]),
     }),
     route({
       method: 'DELETE',
       url: '/v1/roles/:name',
+      operationId: 'deleteRole',
+      errors: ['FORBIDDEN', 'ROLE_NOT_FOUND', 'CONFLICT', 'INTERNAL'],
       summary: 'Delete a role no user holds',
       auth: true,
       params: nameParams,

@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
-import { z } from 'zod';
 import { AccessbotError } from '../../errors.js';
 import type { Store } from '../../store/types.js';
 import { loadAccessContext, requirePermission, type ServiceSettings } from '../access-context.js';
-import { requestEventSchema, watchQuery } from '../schemas.js';
+import { latestSeqSchema, watchMessageSchema } from '../components.js';
+import { watchHeaders, watchQuery } from '../schemas.js';
 import { streamEvents } from '../watch-stream.js';
 import { type ApiRoute, route } from './route.js';
 
@@ -12,9 +12,11 @@ export function eventRoutes(store: Store, settings: ServiceSettings, log: Logger
     route({
       method: 'GET',
       url: '/v1/events/latest',
+      operationId: 'latestSeq',
       summary: 'The last sequence number of the event log',
       auth: true,
-      response: z.object({ seq: z.number().int() }),
+      response: latestSeqSchema,
+      errors: ['FORBIDDEN', 'INTERNAL'],
       handler: async ({ caller }) => {
         requirePermission(
           caller,
@@ -28,12 +30,19 @@ export function eventRoutes(store: Store, settings: ServiceSettings, log: Logger
     route({
       method: 'GET',
       url: '/v1/watch',
+      operationId: 'watch',
       summary:
         'Server-sent events of every request change after `since` (or Last-Event-ID): replay from the log, then live',
       auth: true,
       query: watchQuery,
-      response: requestEventSchema,
-      streaming: true,
+      headers: watchHeaders,
+      stream: {
+        message: watchMessageSchema,
+        headers: {
+          'Cache-Control': { description: 'Never cache the stream', value: 'no-cache, no-transform' },
+        },
+      },
+      errors: ['INVALID_CURSOR', 'FORBIDDEN', 'CURSOR_EXPIRED', 'INTERNAL'],
       handler: async ({ caller, query, request, reply }) => {
         requirePermission(
           caller,
@@ -60,6 +69,14 @@ export function eventRoutes(store: Store, settings: ServiceSettings, log: Logger
             `events ${since + 1} to ${first - 1} were pruned (older than the API's event retention); start again from the latest event (${latest})`,
             { latest },
           );
+        }
+        if (request.method === 'HEAD') {
+          // HEAD checks the token and the cursor as GET does, and answers at once instead of streaming.
+          return reply
+            .code(200)
+            .header('cache-control', 'no-cache, no-transform')
+            .type('text/event-stream; charset=utf-8')
+            .send();
         }
         reply.hijack();
         await streamEvents({ store, since, res: reply.raw, log });

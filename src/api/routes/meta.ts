@@ -1,4 +1,6 @@
+import { AccessbotError } from '../../errors.js';
 import type { Store } from '../../store/types.js';
+import { healthSchema, openApiDocumentSchema, readinessSchema } from '../components.js';
 import { type ApiRoute, route } from './route.js';
 
 /** Health, readiness and the OpenAPI document: no auth, nothing secret. */
@@ -7,22 +9,40 @@ export function metaRoutes(store: Store, openapi: () => unknown): ApiRoute[] {
     route({
       method: 'GET',
       url: '/healthz',
-      summary: 'Liveness',
+      operationId: 'health',
+      summary: 'Liveness: the process answers',
       auth: false,
+      response: healthSchema,
+      errors: [],
       handler: async () => ({ ok: true }),
     }),
     route({
       method: 'GET',
       url: '/readyz',
-      summary: 'Readiness: the store answers',
+      operationId: 'ready',
+      summary: 'Readiness: the store answers (503 STORE_UNAVAILABLE when it does not)',
       auth: false,
-      handler: async () => ({ ok: true, seq: await store.latestSeq() }),
+      response: readinessSchema,
+      errors: ['STORE_UNAVAILABLE'],
+      handler: async () => {
+        let seq: number;
+        try {
+          seq = await store.latestSeq();
+        } catch {
+          // The store's own message stays in the server (internal detail, not for callers).
+          throw new AccessbotError('STORE_UNAVAILABLE', 'the store does not answer');
+        }
+        return { ok: true, seq };
+      },
     }),
     route({
       method: 'GET',
       url: '/v1/openapi.json',
+      operationId: 'openapi',
       summary: 'This API as an OpenAPI 3.1 document',
       auth: false,
+      response: openApiDocumentSchema,
+      errors: [],
       handler: async () => openapi(),
     }),
   ];

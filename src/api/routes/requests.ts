@@ -1,13 +1,11 @@
-import { z } from 'zod';
+import { accessRequestSchema, requestPageSchema } from '../components.js';
 import { decodeRequestCursor, encodeRequestCursor } from '../request-cursor.js';
 import type { RequestService } from '../request-service.js';
 import {
-  accessRequestSchema,
   createRequestBody,
   idParams,
   listRequestsQuery,
   REQUEST_PAGE_DEFAULT,
-  requestPageSchema,
   resolveBody,
   reviewBody,
 } from '../schemas.js';
@@ -18,6 +16,19 @@ export function requestRoutes(requests: RequestService): ApiRoute[] {
     route({
       method: 'POST',
       url: '/v1/requests',
+      operationId: 'createRequest',
+      errors: [
+        'INVALID_RESOURCE_ID',
+        'MIXED_ROLES_AND_RESOURCES',
+        'EMPTY_REQUEST',
+        'REASON_REQUIRED',
+        'REASON_TOO_LONG',
+        'INVALID_DURATION',
+        'UNKNOWN_ROLE',
+        'ROLE_NOT_REQUESTABLE',
+        'RESOURCE_NOT_REQUESTABLE',
+        'INTERNAL',
+      ],
       summary: 'Create an access request as the caller (roles or resources, never both)',
       auth: true,
       body: createRequestBody,
@@ -28,15 +39,16 @@ export function requestRoutes(requests: RequestService): ApiRoute[] {
     route({
       method: 'GET',
       url: '/v1/requests',
+      operationId: 'listRequests',
       summary:
-        'List the requests the caller may see (own, reviewable, or all with list/read), oldest first; ' +
-        'with `limit` or `after`, one page `{ requests, next? }`',
+        'One page of the requests the caller may see (own, reviewable, or all with list/read), ' +
+        'oldest first; follow `next` for the rest',
       auth: true,
       query: listRequestsQuery,
-      response: z.union([z.array(accessRequestSchema), requestPageSchema]),
+      response: requestPageSchema,
+      errors: ['INVALID_CURSOR', 'INTERNAL'],
       handler: async ({ caller, query }) => {
         const { limit, after, ...filter } = query;
-        if (limit === undefined && after === undefined) return requests.list(caller, filter);
         const page = await requests.listPage(caller, filter, {
           after: after === undefined ? 0 : decodeRequestCursor(after),
           limit: limit === undefined ? REQUEST_PAGE_DEFAULT : Number(limit),
@@ -50,7 +62,9 @@ export function requestRoutes(requests: RequestService): ApiRoute[] {
     route({
       method: 'GET',
       url: '/v1/requests/:id',
+      operationId: 'getRequest',
       summary: 'Show one request',
+      errors: ['REQUEST_NOT_FOUND', 'INTERNAL'],
       auth: true,
       params: idParams,
       response: accessRequestSchema,
@@ -59,6 +73,21 @@ export function requestRoutes(requests: RequestService): ApiRoute[] {
     route({
       method: 'POST',
       url: '/v1/requests/:id/reviews',
+      operationId: 'reviewRequest',
+      errors: [
+        'REQUEST_NOT_FOUND',
+        'USER_NOT_FOUND',
+        'REASON_TOO_LONG',
+        'INVALID_REVIEW_ROLES',
+        'REVIEW_NOT_ALLOWED',
+        'SELF_REVIEW',
+        'REVIEW_AS_NOT_ALLOWED',
+        'ALREADY_REVIEWED',
+        'REQUEST_RESOLVED',
+        'REQUEST_EXPIRED',
+        'CONFLICT',
+        'INTERNAL',
+      ],
       summary: 'Review a request (as the caller, or as `author` with review_as)',
       auth: true,
       params: idParams,
@@ -69,6 +98,17 @@ export function requestRoutes(requests: RequestService): ApiRoute[] {
     route({
       method: 'POST',
       url: '/v1/requests/:id/resolve',
+      operationId: 'resolveRequest',
+      errors: [
+        'FORBIDDEN',
+        'REQUEST_NOT_FOUND',
+        'REASON_TOO_LONG',
+        'INVALID_REVIEW_ROLES',
+        'REQUEST_RESOLVED',
+        'REQUEST_EXPIRED',
+        'CONFLICT',
+        'INTERNAL',
+      ],
       summary: 'Approve or deny administratively (needs update on access_request)',
       auth: true,
       params: idParams,
@@ -79,6 +119,8 @@ export function requestRoutes(requests: RequestService): ApiRoute[] {
     route({
       method: 'DELETE',
       url: '/v1/requests/:id',
+      operationId: 'deleteRequest',
+      errors: ['FORBIDDEN', 'REQUEST_NOT_FOUND', 'INTERNAL'],
       summary: 'Delete a request (needs delete on access_request)',
       auth: true,
       params: idParams,

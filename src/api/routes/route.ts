@@ -1,9 +1,11 @@
 // One declaration per HTTP route: the server registers it, and the OpenAPI document is
-// generated from the same declaration (so documented and served shapes match).
+// generated from the same declaration (so documented and served shapes match, and the
+// contract test holds the server to it).
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { User } from '../../access/types.js';
+import type { ErrorCode } from '../../errors.js';
 
 export interface RouteContext<B = unknown, Q = unknown> {
   /** The authenticated caller (routes with `auth: false` get none). */
@@ -19,22 +21,56 @@ export interface ApiRoute<B = unknown, Q = unknown> {
   method: 'GET' | 'POST' | 'DELETE';
   /** fastify path syntax, e.g. /v1/requests/:id */
   url: string;
+  /** OpenAPI operationId: the method name a generated client gets. */
+  operationId: string;
   summary: string;
   auth: boolean;
   params?: z.ZodType;
   body?: z.ZodType<B>;
-  /** Extra request content types documented besides JSON (the parser is registered by the server). */
-  bodyContentTypes?: string[];
+  /** Request content types accepted besides JSON, each with the schema of its text. */
+  bodyContentTypes?: Record<string, z.ZodType>;
   query?: z.ZodType<Q>;
+  /**
+   * Query parameters that only make sense together, documented as one form-exploded object
+   * parameter of this name whose schema is the query's union (`email` alone, or `trait` with `value`).
+   */
+  queryAlternativesName?: string;
+  /** Request headers the route reads (documented; the handler parses them). */
+  headers?: z.ZodType;
+  /** A named component from components.ts (or an array of one). */
   response?: z.ZodType;
   /** Success status; 204 routes return nothing. */
   status?: 200 | 201 | 204;
-  /** The route writes the raw response itself (server-sent events). */
-  streaming?: boolean;
+  /**
+   * Server-sent events: the route writes the raw response itself. `message` is the shape of
+   * one event after SSE parsing; `headers` are the stream's response headers.
+   */
+  stream?: { message: z.ZodType; headers: Record<string, { description: string; value: string }> };
+  /** Error codes this route answers besides the ones `documentedErrors` adds for every route of its kind. */
+  errors: readonly ErrorCode[];
   handler: (ctx: RouteContext<B, Q>) => Promise<unknown>;
 }
 
 /** Keeps B and Q inferred per route while the table holds them as ApiRoute. */
 export function route<B, Q>(def: ApiRoute<B, Q>): ApiRoute {
   return def as unknown as ApiRoute;
+}
+
+/**
+ * Every error code a route may answer: its own, plus those of its kind (authentication,
+ * input validation, body size and type). The document lists them per status; the contract
+ * test holds the server to them.
+ */
+export function documentedErrors(r: ApiRoute): ErrorCode[] {
+  const codes = new Set<ErrorCode>(r.errors);
+  if (r.auth) {
+    codes.add('UNAUTHENTICATED');
+    codes.add('INVALID_TOKEN');
+  }
+  if (r.params || r.query || r.body || r.headers) codes.add('VALIDATION_FAILED');
+  if (r.body) {
+    codes.add('PAYLOAD_TOO_LARGE');
+    codes.add('UNSUPPORTED_MEDIA_TYPE');
+  }
+  return [...codes];
 }

@@ -3,7 +3,7 @@
 // block minus the host's own keys (enabled, review_as) is validated by the plugin's schema.
 
 import type { Redis } from 'ioredis';
-import type { AccessClient } from '../../api/client-types.js';
+import type { AccessClient } from '../../client/types.js';
 import { PLUGIN_HOST_KEYS, pluginHostKeysSchema } from '../../config/schema.js';
 import { AccessbotError } from '../../errors.js';
 import type { Logger as PinoLogger } from '../../log.js';

@@ -1,0 +1,428 @@
+// The served OpenAPI document is a contract: every operation is driven to its success and to
+// each error status the document lists, against a running API, and every answer (status,
+// content type, body, headers, each watch event) is validated against the document with a
+// standard OpenAPI validator. The last test proves every documented pair was produced, so a
+// status documented without being reachable, or answered without being documented, fails here.
+
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONTRACTOR_ROLES_YAML, seedUsers } from '../access/fixtures.js';
+import { startTestApi, type TestApi } from '../support/api.js';
+import { type CallOptions, ServedDocument } from './contract/served-document.js';
+
+let t: TestApi;
+let doc: ServedDocument;
+const tokens: Record<string, string> = {};
+const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
+const TOO_LONG_NAME = 'n'.repeat(254);
+/** Over the API's 1 MiB body limit. */
+const HUGE = 'x'.repeat(1024 * 1024 + 16);
+
+beforeAll(async () => {
+  t = await startTestApi({
+    rolesYaml: CONTRACTOR_ROLES_YAML,
+    users: [
+      seedUsers.alice,
+      seedUsers.bob,
+      seedUsers.ivan,
+      { name: 'carl', roles: ['contractor'], traits: { team: ['blue'] } },
+      { name: 'cora', roles: ['contractor'], traits: { team: ['blue'] } },
+    ],
+  });
+  for (const name of ['alice', 'bob', 'ivan']) tokens[name] = (await t.adminClient.issueToken(name)).token;
+  tokens.admin = (await t.adminClient.issueToken('admin')).token;
+  doc = await ServedDocument.load(t.api.url);
+});
+
+afterAll(async () => {
+  await t?.stop();
+});
+
+const as = (user: string, opts: CallOptions = {}): CallOptions => ({
+  ...opts,
+  token: tokens[user] as string,
+});
+
+async function expectStatus(operationId: string, opts: CallOptions, status: number, code?: string) {
+  const exchange = await doc.call(operationId, opts);
+  expect(exchange.status, `${operationId}: ${JSON.stringify(exchange.body)}`).toBe(status);
+  if (code) expect((exchange.body as { error: { code: string } }).error.code).toBe(code);
+  return exchange.body;
+}
+
+/** What every authenticated operation answers without a token and with a wrong one. */
+async function expectAuthErrors(operationId: string, opts: CallOptions = {}) {
+  await expectStatus(operationId, opts, 401, 'UNAUTHENTICATED');
+  await expectStatus(operationId, { ...opts, token: 'abt_not-a-token' }, 401, 'INVALID_TOKEN');
+}
+
+/** What every operation with a body answers to a body too large and one of another type. */
+async function expectBodyErrors(operationId: string, opts: CallOptions) {
+  await expectStatus(
+    operationId,
+    { ...opts, rawBody: JSON.stringify({ reason: HUGE }) },
+    413,
+    'PAYLOAD_TOO_LARGE',
+  );
+  await expectStatus(
+    operationId,
+    { ...opts, rawBody: 'hello', contentType: 'text/plain' },
+    415,
+    'UNSUPPORTED_MEDIA_TYPE',
+  );
+}
+
+let approved: { id: string };
+let denied: { id: string };
+
+describe('access requests', () => {
+  it('createRequest', async () => {
+    approved = (await expectStatus(
+      'createRequest',
+      as('alice', { body: { roles: ['dba'], reason: 'ticket 1' } }),
+      201,
+    )) as {
+      id: string;
+    };
+    denied = (await expectStatus(
+      'createRequest',
+      as('alice', { body: { roles: ['dba'], reason: 'ticket 2' } }),
+      201,
+    )) as {
+      id: string;
+    };
+    await expectStatus('createRequest', as('alice', { body: {} }), 400, 'EMPTY_REQUEST');
+    await expectStatus(
+      'createRequest',
+      as('alice', { body: { roles: ['admin'] } }),
+      403,
+      'ROLE_NOT_REQUESTABLE',
+    );
+    await expectAuthErrors('createRequest', { body: { roles: ['dba'] } });
+    await expectBodyErrors('createRequest', as('alice'));
+  });
+
+  it('reviewRequest: the review in the answer, thresholdIndexes and all, is what the document says', async () => {
+    const reviewed = (await expectStatus(
+      'reviewRequest',
+      as('bob', { pathParams: { id: approved.id }, body: { proposedState: 'APPROVED', reason: 'ok' } }),
+      200,
+    )) as { reviews: { thresholdIndexes?: number[] }[] };
+    expect(reviewed.reviews[0]?.thresholdIndexes).toEqual([0]);
+    const opts = { pathParams: { id: denied.id } };
+    await expectStatus(
+      'reviewRequest',
+      as('bob', { ...opts, body: { proposedState: 'MAYBE' } }),
+      400,
+      'VALIDATION_FAILED',
+    );
+    await expectStatus(
+      'reviewRequest',
+      as('alice', { ...opts, body: { proposedState: 'APPROVED' } }),
+      403,
+      'SELF_REVIEW',
+    );
+    await expectStatus(
+      'reviewRequest',
+      as('bob', { pathParams: { id: UNKNOWN_ID }, body: { proposedState: 'APPROVED' } }),
+      404,
+      'REQUEST_NOT_FOUND',
+    );
+    await expectStatus(
+      'reviewRequest',
+      as('bob', { pathParams: { id: approved.id }, body: { proposedState: 'APPROVED' } }),
+      409,
+    );
+    await expectAuthErrors('reviewRequest', { ...opts, body: { proposedState: 'APPROVED' } });
+    await expectBodyErrors('reviewRequest', as('bob', opts));
+  });
+
+  it('resolveRequest', async () => {
+    const opts = { pathParams: { id: denied.id } };
+    await expectStatus(
+      'resolveRequest',
+      as('ivan', { ...opts, body: { state: 'DENIED', reason: 'no' } }),
+      200,
+    );
+    await expectStatus(
+      'resolveRequest',
+      as('ivan', { ...opts, body: { state: 'DENIED' } }),
+      409,
+      'REQUEST_RESOLVED',
+    );
+    await expectStatus(
+      'resolveRequest',
+      as('ivan', { ...opts, body: { state: 'PENDING' } }),
+      400,
+      'VALIDATION_FAILED',
+    );
+    await expectStatus(
+      'resolveRequest',
+      as('alice', { ...opts, body: { state: 'DENIED' } }),
+      403,
+      'FORBIDDEN',
+    );
+    await expectStatus(
+      'resolveRequest',
+      as('ivan', { pathParams: { id: UNKNOWN_ID }, body: { state: 'DENIED' } }),
+      404,
+      'REQUEST_NOT_FOUND',
+    );
+    await expectAuthErrors('resolveRequest', { ...opts, body: { state: 'DENIED' } });
+    await expectBodyErrors('resolveRequest', as('ivan', opts));
+  });
+
+  it('getRequest', async () => {
+    await expectStatus('getRequest', as('alice', { pathParams: { id: approved.id } }), 200);
+    await expectStatus(
+      'getRequest',
+      as('alice', { pathParams: { id: 'not-a-uuid' } }),
+      400,
+      'VALIDATION_FAILED',
+    );
+    await expectStatus(
+      'getRequest',
+      as('alice', { pathParams: { id: UNKNOWN_ID } }),
+      404,
+      'REQUEST_NOT_FOUND',
+    );
+    await expectAuthErrors('getRequest', { pathParams: { id: approved.id } });
+  });
+
+  it('listRequests: one page shape, with or without limit', async () => {
+    const all = (await expectStatus('listRequests', as('alice'), 200)) as {
+      requests: unknown[];
+      next?: string;
+    };
+    expect(all.requests).toHaveLength(2);
+    expect(all.next).toBeUndefined();
+    const first = (await expectStatus('listRequests', as('alice', { query: { limit: '1' } }), 200)) as {
+      next?: string;
+    };
+    expect(first.next).toBeTypeOf('string');
+    await expectStatus('listRequests', as('alice', { query: { after: 'garbage' } }), 400, 'INVALID_CURSOR');
+    await expectStatus('listRequests', as('alice', { query: { limit: '0' } }), 400, 'VALIDATION_FAILED');
+    await expectAuthErrors('listRequests');
+  });
+
+  it('deleteRequest', async () => {
+    const doomed = (await expectStatus('createRequest', as('alice', { body: { roles: ['dba'] } }), 201)) as {
+      id: string;
+    };
+    await expectStatus('deleteRequest', as('alice', { pathParams: { id: doomed.id } }), 403, 'FORBIDDEN');
+    await expectStatus('deleteRequest', as('ivan', { pathParams: { id: doomed.id } }), 204);
+    await expectStatus(
+      'deleteRequest',
+      as('ivan', { pathParams: { id: doomed.id } }),
+      404,
+      'REQUEST_NOT_FOUND',
+    );
+    await expectStatus('deleteRequest', as('ivan', { pathParams: { id: 'nope' } }), 400, 'VALIDATION_FAILED');
+    await expectAuthErrors('deleteRequest', { pathParams: { id: doomed.id } });
+  });
+});
+
+describe('directory', () => {
+  it('whoami', async () => {
+    await expectStatus('whoami', as('alice'), 200);
+    await expectAuthErrors('whoami');
+  });
+
+  it('listUsers, getUser', async () => {
+    await expectStatus('listUsers', as('admin'), 200);
+    await expectStatus('listUsers', as('alice'), 403, 'FORBIDDEN');
+    await expectAuthErrors('listUsers');
+    await expectStatus('getUser', as('alice', { pathParams: { name: 'alice' } }), 200);
+    await expectStatus('getUser', as('alice', { pathParams: { name: 'bob' } }), 403, 'FORBIDDEN');
+    await expectStatus('getUser', as('admin', { pathParams: { name: 'nobody' } }), 404, 'USER_NOT_FOUND');
+    await expectStatus(
+      'getUser',
+      as('admin', { pathParams: { name: TOO_LONG_NAME } }),
+      400,
+      'VALIDATION_FAILED',
+    );
+    await expectAuthErrors('getUser', { pathParams: { name: 'alice' } });
+  });
+
+  it('lookupUser: an email alone, or a trait with its value', async () => {
+    await expectStatus('lookupUser', as('admin', { query: { email: 'ALICE@example.com' } }), 200);
+    await expectStatus(
+      'lookupUser',
+      as('admin', { query: { trait: 'team', value: 'blue' } }),
+      409,
+      'CONFLICT',
+    );
+    await expectStatus(
+      'lookupUser',
+      as('admin', { query: { email: 'nobody@example.com' } }),
+      404,
+      'USER_NOT_FOUND',
+    );
+    await expectStatus('lookupUser', as('admin', { query: { trait: 'team' } }), 400, 'VALIDATION_FAILED');
+    await expectStatus(
+      'lookupUser',
+      as('admin', { query: { email: 'alice@example.com', trait: 'team', value: 'blue' } }),
+      400,
+      'VALIDATION_FAILED',
+    );
+    await expectStatus('lookupUser', as('alice', { query: { email: 'bob@example.com' } }), 403, 'FORBIDDEN');
+    await expectAuthErrors('lookupUser', { query: { email: 'alice@example.com' } });
+  });
+
+  it('upsertUser, deleteUser', async () => {
+    const dan = { name: 'dan', email: 'dan@example.com', roles: ['contractor'] };
+    await expectStatus('upsertUser', as('admin', { body: dan }), 200);
+    await expectStatus(
+      'upsertUser',
+      as('admin', { body: { ...dan, roles: ['no-such-role'] } }),
+      400,
+      'UNKNOWN_ROLE',
+    );
+    await expectStatus(
+      'upsertUser',
+      as('admin', { body: { ...dan, email: 'alice@example.com' } }),
+      409,
+      'CONFLICT',
+    );
+    await expectStatus('upsertUser', as('alice', { body: dan }), 403, 'FORBIDDEN');
+    await expectAuthErrors('upsertUser', { body: dan });
+    await expectBodyErrors('upsertUser', as('admin'));
+
+    await expectStatus('deleteUser', as('alice', { pathParams: { name: 'dan' } }), 403, 'FORBIDDEN');
+    await expectStatus('deleteUser', as('admin', { pathParams: { name: 'dan' } }), 204);
+    await expectStatus('deleteUser', as('admin', { pathParams: { name: 'dan' } }), 404, 'USER_NOT_FOUND');
+    await expectStatus(
+      'deleteUser',
+      as('admin', { pathParams: { name: TOO_LONG_NAME } }),
+      400,
+      'VALIDATION_FAILED',
+    );
+    await expectAuthErrors('deleteUser', { pathParams: { name: 'dan' } });
+  });
+
+  it('issueToken', async () => {
+    const opts = { pathParams: { name: 'bob' } };
+    await expectStatus(
+      'issueToken',
+      as('admin', { ...opts, body: { ttl: '1h', description: 'contract' } }),
+      201,
+    );
+    await expectStatus(
+      'issueToken',
+      as('admin', { ...opts, body: { ttl: 'soon' } }),
+      400,
+      'INVALID_DURATION',
+    );
+    await expectStatus('issueToken', as('alice', { ...opts, body: {} }), 403, 'FORBIDDEN');
+    await expectStatus(
+      'issueToken',
+      as('admin', { pathParams: { name: 'nobody' }, body: {} }),
+      404,
+      'USER_NOT_FOUND',
+    );
+    await expectAuthErrors('issueToken', { ...opts, body: {} });
+    await expectBodyErrors('issueToken', as('admin', opts));
+  });
+
+  it('listRoles, applyRoles (JSON and YAML), deleteRole', async () => {
+    await expectStatus('listRoles', as('admin'), 200);
+    await expectStatus('listRoles', as('alice'), 403, 'FORBIDDEN');
+    await expectAuthErrors('listRoles');
+
+    const temp = { kind: 'role', version: 'v7', metadata: { name: 'temp' }, spec: {} };
+    await expectStatus('applyRoles', as('admin', { body: [temp] }), 200);
+    await expectStatus(
+      'applyRoles',
+      as('admin', {
+        rawBody: 'kind: role\nversion: v7\nmetadata:\n  name: temp-yaml\nspec: {}\n',
+        contentType: 'application/yaml',
+      }),
+      200,
+    );
+    await expectStatus(
+      'applyRoles',
+      as('admin', { rawBody: 'kind: [role', contentType: 'application/yaml' }),
+      400,
+      'INVALID_YAML',
+    );
+    await expectStatus('applyRoles', as('admin', { body: [{ kind: 'role' }] }), 400, 'INVALID_ROLE');
+    await expectStatus('applyRoles', as('alice', { body: [temp] }), 403, 'FORBIDDEN');
+    await expectAuthErrors('applyRoles', { body: [temp] });
+    await expectBodyErrors('applyRoles', as('admin'));
+
+    await expectStatus('deleteRole', as('alice', { pathParams: { name: 'temp' } }), 403, 'FORBIDDEN');
+    await expectStatus('deleteRole', as('admin', { pathParams: { name: 'temp' } }), 204);
+    await expectStatus('deleteRole', as('admin', { pathParams: { name: 'temp' } }), 404, 'ROLE_NOT_FOUND');
+    await expectStatus('deleteRole', as('admin', { pathParams: { name: 'contractor' } }), 409, 'CONFLICT');
+    await expectStatus(
+      'deleteRole',
+      as('admin', { pathParams: { name: TOO_LONG_NAME } }),
+      400,
+      'VALIDATION_FAILED',
+    );
+    await expectAuthErrors('deleteRole', { pathParams: { name: 'temp' } });
+  });
+});
+
+describe('events and meta', () => {
+  it('latestSeq', async () => {
+    const { seq } = (await expectStatus('latestSeq', as('admin'), 200)) as { seq: number };
+    expect(seq).toBeGreaterThan(0);
+    await expectStatus('latestSeq', as('alice'), 403, 'FORBIDDEN');
+    await expectAuthErrors('latestSeq');
+  });
+
+  it('watch: every event of the replay matches the documented event, reviews included', async () => {
+    const events = await doc.watchEvents(as('admin', { query: { since: '0' } }), 3);
+    expect(events.map((e) => e.event)).toEqual(['put', 'put', 'put']);
+    const resumed = await doc.watchEvents(
+      as('admin', { headers: { 'last-event-id': events[1]?.id ?? '' } }),
+      1,
+    );
+    expect(resumed[0]?.id).toBe(events[2]?.id);
+    await expectStatus('watch', as('admin', { query: { since: 'abc' } }), 400, 'VALIDATION_FAILED');
+    await expectStatus(
+      'watch',
+      as('admin', { headers: { 'last-event-id': '999999' } }),
+      400,
+      'INVALID_CURSOR',
+    );
+    await expectStatus('watch', as('alice'), 403, 'FORBIDDEN');
+    await expectAuthErrors('watch');
+  });
+
+  it('health, readiness and the document', async () => {
+    expect(await expectStatus('health', {}, 200)).toEqual({ ok: true });
+    expect(await expectStatus('ready', {}, 200)).toMatchObject({ ok: true });
+    const served = (await expectStatus('openapi', {}, 200)) as { info: { version: string } };
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
+    expect(served.info.version).toBe(pkg.version);
+  });
+
+  it('watch: a cursor in the pruned part of the log is 410 CURSOR_EXPIRED', async () => {
+    await t.api.store.pruneEventsBefore(new Date(Date.now() + 60_000));
+    await expectStatus('watch', as('admin', { query: { since: '0' } }), 410, 'CURSOR_EXPIRED');
+  });
+
+  it('a store that fails: 500 INTERNAL from every operation that reads it, 503 from readiness', async () => {
+    await t.api.store.close();
+    for (const operationId of new Set(doc.documentedPairs().map((pair) => pair.split(' ')[0] as string))) {
+      const op = doc.operation(operationId);
+      if (!op.responses?.['500']) continue;
+      const exchange = await doc.call(
+        operationId,
+        as('admin', { pathParams: { id: UNKNOWN_ID, name: 'alice' } }),
+      );
+      expect(exchange.status, operationId).toBe(500);
+    }
+    await expectStatus('ready', {}, 503, 'STORE_UNAVAILABLE');
+    await expectStatus('health', {}, 200);
+  });
+});
+
+it('every documented (operation, status) pair was produced and validated', () => {
+  const missing = doc.documentedPairs().filter((pair) => !doc.covered.has(pair));
+  expect(missing).toEqual([]);
+});
