@@ -121,7 +121,7 @@ async function startJiraFake(users: ConformanceUser[]): Promise<PlatformFake> {
     },
     failNext: (n) => jira.failNextWrites(n, 500),
     rateLimitNext: (n, seconds) => jira.failNextWrites(n, 429, seconds),
-    loseNextAnswers: (n) => jira.loseNextAnswers(n, 'POST', /^\/rest\/api\/2\/issue$/),
+    loseNextAnswers: (n) => jira.loseNextAnswers(n, 'POST', /^\/rest\/api\/2\/issue(\/[^/]+\/comment)?$/),
     unusedFaults: () => jira.unusedFaults(),
     decisions: {
       async decide(hookUrl, args) {

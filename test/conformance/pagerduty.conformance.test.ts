@@ -60,7 +60,9 @@ async function startPagerDutyFake(users: ConformanceUser[]): Promise<PlatformFak
     rateLimitNext: (n, seconds) => pd.rateLimitNext(n, seconds, isWrite),
     loseNextAnswers(n) {
       for (let i = 0; i < n; i++)
-        pd.loseNextResponse((method, path) => method === 'POST' && path === '/incidents');
+        pd.loseNextResponse(
+          (method, path) => method === 'POST' && /^\/incidents(\/[A-Z0-9]+\/notes)?$/.test(path),
+        );
     },
     unusedFaults: () => pd.unusedFaults(),
     stop: () => pd.stop(),
