@@ -43,6 +43,10 @@ function deliveryMetadata(deliveryId: string, requestId: string) {
   return { event_type: DELIVERY_EVENT, event_payload: { delivery_id: deliveryId, request_id: requestId } };
 }
 
+/** conversations.list pages (of Slack's maximum 1000) read to find a channel by name. */
+const CHANNEL_LIST_PAGE = 1000;
+const CHANNEL_LIST_MAX_PAGES = 20;
+
 type SlackMessageWithMetadata = { ts?: string; metadata?: { event_type?: string; event_payload?: unknown } };
 
 function carriesDelivery(message: SlackMessageWithMetadata, deliveryId: string): boolean {
@@ -130,7 +134,31 @@ export class SlackMessages {
       return res.channel?.id ?? null;
     }
     if (!target.id.startsWith('#')) return target.id;
-    return this.channelIds.get(target.id) ?? (await this.kv.get(`channel-id:${target.id}`));
+    const known = this.channelIds.get(target.id) ?? (await this.kv.get(`channel-id:${target.id}`));
+    // The first post to a channel by name may be the one whose answer was lost: ask Slack.
+    return known ?? (await this.channelIdByName(target.id));
+  }
+
+  /** A `#name`'s channel ID from conversations.list (scopes `channels:read`, `groups:read`). */
+  private async channelIdByName(targetId: string): Promise<string | null> {
+    const name = targetId.slice(1);
+    let cursor: string | undefined;
+    for (let page = 0; page < CHANNEL_LIST_MAX_PAGES; page++) {
+      const res = await this.client.conversations.list({
+        types: 'public_channel,private_channel',
+        exclude_archived: true,
+        limit: CHANNEL_LIST_PAGE,
+        ...(cursor ? { cursor } : {}),
+      });
+      const hit = (res.channels ?? []).find((c) => c.name === name);
+      if (hit?.id) {
+        await this.rememberChannelId(targetId, hit.id);
+        return hit.id;
+      }
+      cursor = res.response_metadata?.next_cursor || undefined;
+      if (!cursor) return null;
+    }
+    return null;
   }
 
   /** `#name` → channel ID, kept once per channel (in the plugin's kv, for other hosts too). */
