@@ -126,22 +126,32 @@ export class IssueSync {
       return;
     }
     if (card.state === 'PENDING') return;
-    await this.once(`resolved:${ref.issueKey}`, () =>
-      this.api.addComment(ref.issueKey, resolutionComment(card)),
-    );
+    await this.commentOnce(`resolved:${ref.issueKey}`, ref.issueKey, resolutionComment(card));
   }
 
   async commentReview(ref: IssueRef, review: CardReview): Promise<void> {
-    await this.once(`review:${ref.issueKey}:${review.author}:${review.decision}`, () =>
-      this.api.addComment(ref.issueKey, reviewComment(review)),
+    await this.commentOnce(
+      `review:${ref.issueKey}:${review.author}:${review.decision}`,
+      ref.issueKey,
+      reviewComment(review),
     );
   }
 
   /** The request was deleted: one comment says so (the issue's status is left to the team). */
   async commentWithdrawn(ref: IssueRef, card: Card): Promise<void> {
-    await this.once(`withdrawn:${ref.issueKey}`, () =>
-      this.api.addComment(ref.issueKey, withdrawnComment(card)),
-    );
+    await this.commentOnce(`withdrawn:${ref.issueKey}`, ref.issueKey, withdrawnComment(card));
+  }
+
+  /**
+   * Comments once per key. Jira takes no idempotency key: an earlier try whose answer was lost
+   * may have commented, so the issue's recent comments are read first and the same text is not
+   * posted twice.
+   */
+  private async commentOnce(key: string, issueKey: string, body: string): Promise<void> {
+    await this.once(key, async () => {
+      const recent = await this.api.recentComments(issueKey);
+      if (!recent.some((comment) => comment.body === body)) await this.api.addComment(issueKey, body);
+    });
   }
 
   /** Runs `act` once per key; a failed attempt releases the key so the retry can post. */
