@@ -20,7 +20,7 @@ const PAUSE_MS = 600;
 /** Retry-After the rate-limit test asks for, in seconds. */
 const RETRY_AFTER_S = 1;
 /** Request TTL of the expiry test: long enough for the first post on a loaded machine. */
-const EXPIRY_TTL = '3s';
+const EXPIRY_TTL = '4s';
 
 const ACTIONS = ['approve', 'deny'];
 
