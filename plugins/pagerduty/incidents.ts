@@ -71,10 +71,21 @@ export async function openIncident(
   throw permanent(created.rejected.message, created.rejected);
 }
 
-/** Runs `post` unless a note under `key` was already posted. */
-async function noteOnce(kv: PluginKv, key: string, post: () => Promise<void>): Promise<void> {
+/**
+ * Adds the note unless one under `key` was already posted. PagerDuty takes no idempotency key
+ * for notes: an earlier try whose answer was lost may have added it, so the incident's notes
+ * are read first and the same text is not added twice.
+ */
+async function noteOnce(
+  client: PagerDutyClient,
+  kv: PluginKv,
+  key: string,
+  incidentId: string,
+  content: string,
+): Promise<void> {
   if (await kv.get(key)) return;
-  await post();
+  const notes = await client.listNotes(incidentId);
+  if (!notes.some((note) => note.content === content)) await client.addNote(incidentId, content);
   await kv.set(key, '1', NOTE_MEMORY_SECONDS);
 }
 
@@ -104,7 +115,7 @@ export async function closeIncident(
   card: Card,
   note = resolutionNote(card),
 ): Promise<IncidentRef> {
-  await noteOnce(kv, `note-resolution:${ref.incidentId}`, () => client.addNote(ref.incidentId, note));
+  await noteOnce(client, kv, `note-resolution:${ref.incidentId}`, ref.incidentId, note);
   const result = await client.resolveIncident(ref.incidentId);
   if (isRejected(result)) {
     // Someone resolved it in PagerDuty already (or an earlier attempt did): that is the goal.
