@@ -114,7 +114,24 @@ export class ServedDocument {
     }
     const exchange = { operationId, status: res.status, headers: responseHeaders, body };
     this.check(exchange, new URL(res.url).pathname);
+    if (res.ok && payload !== undefined) this.checkAcceptedBody(op, headers['content-type'] ?? '', payload);
     return exchange;
+  }
+
+  /** A body the server accepted must be one the document allows (its type and, for JSON, its schema). */
+  private checkAcceptedBody(op: Operation, contentType: string, payload: string): void {
+    const content = (op.requestBody as { content?: Record<string, { schema?: object }> } | undefined)
+      ?.content;
+    const documented = content?.[contentType];
+    if (!documented)
+      throw new Error(`${op.operationId}: accepted a ${contentType} body the document does not list`);
+    if (contentType !== 'application/json' || !documented.schema) return;
+    const validate = this.ajv.compile(documented.schema);
+    if (!validate(JSON.parse(payload))) {
+      throw new Error(
+        `${op.operationId}: accepted a body the document refuses: ${JSON.stringify(validate.errors)}`,
+      );
+    }
   }
 
   /**
