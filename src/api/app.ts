@@ -14,6 +14,11 @@ import type { ApiRoute } from './routes/route.js';
 import { parseInput } from './schemas.js';
 
 const BODY_LIMIT_BYTES = 1024 * 1024;
+/**
+ * Longest path parameter the router passes to a route: a name may have 253 characters, each
+ * up to 3 when percent-encoded. Longer ones are refused as VALIDATION_FAILED before routing.
+ */
+const MAX_PATH_PARAM_CHARS = 253 * 3;
 
 export function buildApp(
   routes: ApiRoute[],
@@ -24,6 +29,7 @@ export function buildApp(
     bodyLimit: BODY_LIMIT_BYTES,
     // Watch streams never go idle; close() must end them rather than wait forever.
     forceCloseConnections: true,
+    routerOptions: { maxParamLength: MAX_PATH_PARAM_CHARS },
     // The router's own refusals (a path segment too long, a malformed URL) answer in the one
     // error shape too, instead of fastify's.
     frameworkErrors: (err, _req, reply) => {

@@ -300,6 +300,27 @@ describe('directory', () => {
     await expectAuthErrors('deleteUser', { pathParams: { name: 'dan' } });
   });
 
+  it('a name of the documented maximum (253 characters) reaches the route, one longer is VALIDATION_FAILED', async () => {
+    const longest = 'l'.repeat(253);
+    await expectStatus('upsertUser', as('admin', { body: { name: longest, roles: ['contractor'] } }), 200);
+    expect(await expectStatus('getUser', as('admin', { pathParams: { name: longest } }), 200)).toMatchObject({
+      name: longest,
+    });
+    await expectStatus('deleteUser', as('admin', { pathParams: { name: longest } }), 204);
+    await expectStatus(
+      'getUser',
+      as('admin', { pathParams: { name: `${longest}l` } }),
+      400,
+      'VALIDATION_FAILED',
+    );
+    await expectStatus(
+      'getUser',
+      as('admin', { pathParams: { name: 'x'.repeat(5000) } }),
+      400,
+      'VALIDATION_FAILED',
+    );
+  });
+
   it('issueToken', async () => {
     const opts = { pathParams: { name: 'bob' } };
     await expectStatus(
