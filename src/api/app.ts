@@ -1,5 +1,5 @@
 // The fastify instance: registers the route table with auth before body parsing, zod
-// validation, one error shape, and a YAML body parser for role documents.
+// validation, one error shape, and a text body parser for the routes that take YAML.
 
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
@@ -41,11 +41,12 @@ export function buildApp(
   app.removeContentTypeParser('text/plain');
   const callers = new WeakMap<FastifyRequest, User>();
 
-  app.addContentTypeParser(
-    ['application/yaml', 'application/x-yaml', 'text/yaml'],
-    { parseAs: 'string' },
-    (_req, body, done) => done(null, body),
-  );
+  // The text types routes accept besides JSON (YAML role documents) reach them as strings; the
+  // list comes from the routes, so what is parsed is what the document says is accepted.
+  const textTypes = [...new Set(routes.flatMap((r) => Object.keys(r.bodyContentTypes ?? {})))];
+  if (textTypes.length > 0) {
+    app.addContentTypeParser(textTypes, { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  }
 
   app.setErrorHandler((err, req, reply) => {
     const e = toAccessbotError(err);

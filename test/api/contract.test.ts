@@ -516,14 +516,16 @@ describe('directory', () => {
 
     const temp = { kind: 'role', version: 'v7', metadata: { name: 'temp' }, spec: {} };
     await expectStatus('applyRoles', as('admin', { body: [temp] }), 200);
-    await expectStatus(
-      'applyRoles',
-      as('admin', {
-        rawBody: 'kind: role\nversion: v7\nmetadata:\n  name: temp-yaml\nspec: {}\n',
-        contentType: 'application/yaml',
-      }),
-      200,
-    );
+    for (const contentType of ['application/yaml', 'application/x-yaml', 'text/yaml']) {
+      await expectStatus(
+        'applyRoles',
+        as('admin', {
+          rawBody: 'kind: role\nversion: v7\nmetadata:\n  name: temp-yaml\nspec: {}\n',
+          contentType,
+        }),
+        200,
+      );
+    }
     await expectStatus(
       'applyRoles',
       as('admin', { rawBody: 'kind: [role', contentType: 'application/yaml' }),
