@@ -1,5 +1,5 @@
 // The fastify instance: registers the route table with auth before body parsing, zod
-// validation, one error shape, and a YAML body parser for role documents.
+// validation, one error shape, and a text body parser for the routes that take YAML.
 
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
@@ -14,6 +14,11 @@ import type { ApiRoute } from './routes/route.js';
 import { parseInput } from './schemas.js';
 
 const BODY_LIMIT_BYTES = 1024 * 1024;
+/**
+ * Longest path parameter the router passes to a route: a name may have 253 characters, each
+ * up to 3 when percent-encoded. Longer ones are refused as VALIDATION_FAILED before routing.
+ */
+const MAX_PATH_PARAM_CHARS = 253 * 3;
 
 export function buildApp(
   routes: ApiRoute[],
@@ -24,6 +29,7 @@ export function buildApp(
     bodyLimit: BODY_LIMIT_BYTES,
     // Watch streams never go idle; close() must end them rather than wait forever.
     forceCloseConnections: true,
+    routerOptions: { maxParamLength: MAX_PATH_PARAM_CHARS },
     // The router's own refusals (a path segment too long, a malformed URL) answer in the one
     // error shape too, instead of fastify's.
     frameworkErrors: (err, _req, reply) => {
@@ -35,11 +41,12 @@ export function buildApp(
   app.removeContentTypeParser('text/plain');
   const callers = new WeakMap<FastifyRequest, User>();
 
-  app.addContentTypeParser(
-    ['application/yaml', 'application/x-yaml', 'text/yaml'],
-    { parseAs: 'string' },
-    (_req, body, done) => done(null, body),
-  );
+  // The text types routes accept besides JSON (YAML role documents) reach them as strings; the
+  // list comes from the routes, so what is parsed is what the document says is accepted.
+  const textTypes = [...new Set(routes.flatMap((r) => Object.keys(r.bodyContentTypes ?? {})))];
+  if (textTypes.length > 0) {
+    app.addContentTypeParser(textTypes, { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  }
 
   app.setErrorHandler((err, req, reply) => {
     const e = toAccessbotError(err);

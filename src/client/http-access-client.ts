@@ -85,7 +85,6 @@ export class HttpAccessClient implements AccessClient {
 
   listRequestsPage(q: ListRequestsPageQuery = {}): Promise<RequestPage> {
     const { limit, ...rest } = q;
-    // `limit` is always sent: without it the server answers the whole list as a bare array.
     return this.call('GET', `/v1/requests${query({ ...rest, limit: String(limit ?? DEFAULT_PAGE) })}`);
   }
 

@@ -61,6 +61,8 @@ export interface UserInput {
   email?: string;
   roles: string[];
   traits?: Traits;
+  /** Accepted so a User read from the API can be sent back as is; the server keeps its own. */
+  createdAt?: string;
 }
 
 export interface IssuedToken {

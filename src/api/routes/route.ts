@@ -56,6 +56,13 @@ export function route<B, Q>(def: ApiRoute<B, Q>): ApiRoute {
   return def as unknown as ApiRoute;
 }
 
+/** Codes every route that checks a bearer token may answer. */
+export const AUTH_ERRORS: readonly ErrorCode[] = ['UNAUTHENTICATED', 'INVALID_TOKEN'];
+/** Codes every route that validates a path, query, header or body may answer. */
+export const INPUT_ERRORS: readonly ErrorCode[] = ['VALIDATION_FAILED'];
+/** Codes every route that reads a body may answer. */
+export const BODY_ERRORS: readonly ErrorCode[] = ['PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE'];
+
 /**
  * Every error code a route may answer: its own, plus those of its kind (authentication,
  * input validation, body size and type). The document lists them per status; the contract
@@ -63,14 +70,8 @@ export function route<B, Q>(def: ApiRoute<B, Q>): ApiRoute {
  */
 export function documentedErrors(r: ApiRoute): ErrorCode[] {
   const codes = new Set<ErrorCode>(r.errors);
-  if (r.auth) {
-    codes.add('UNAUTHENTICATED');
-    codes.add('INVALID_TOKEN');
-  }
-  if (r.params || r.query || r.body || r.headers) codes.add('VALIDATION_FAILED');
-  if (r.body) {
-    codes.add('PAYLOAD_TOO_LARGE');
-    codes.add('UNSUPPORTED_MEDIA_TYPE');
-  }
+  if (r.auth) for (const code of AUTH_ERRORS) codes.add(code);
+  if (r.params || r.query || r.body || r.headers) for (const code of INPUT_ERRORS) codes.add(code);
+  if (r.body) for (const code of BODY_ERRORS) codes.add(code);
   return [...codes];
 }

@@ -33,6 +33,10 @@ export interface CallOptions {
   contentType?: string;
 }
 
+type ErrorResponseSchema = {
+  allOf: [unknown, { properties: { error: { properties: { code: { enum: string[] } } } } }];
+};
+
 type Document = {
   paths: Record<string, Record<string, { operationId: string; responses: Record<string, unknown> }>>;
 };
@@ -40,6 +44,8 @@ type Document = {
 export class ServedDocument {
   /** `operationId status` of every checked exchange. */
   readonly covered = new Set<string>();
+  /** `operationId CODE` of every checked error answer. */
+  readonly coveredCodes = new Set<string>();
 
   private constructor(
     readonly baseUrl: string,
@@ -114,7 +120,24 @@ export class ServedDocument {
     }
     const exchange = { operationId, status: res.status, headers: responseHeaders, body };
     this.check(exchange, new URL(res.url).pathname);
+    if (res.ok && payload !== undefined) this.checkAcceptedBody(op, headers['content-type'] ?? '', payload);
     return exchange;
+  }
+
+  /** A body the server accepted must be one the document allows (its type and, for JSON, its schema). */
+  private checkAcceptedBody(op: Operation, contentType: string, payload: string): void {
+    const content = (op.requestBody as { content?: Record<string, { schema?: object }> } | undefined)
+      ?.content;
+    const documented = content?.[contentType];
+    if (!documented)
+      throw new Error(`${op.operationId}: accepted a ${contentType} body the document does not list`);
+    if (contentType !== 'application/json' || !documented.schema) return;
+    const validate = this.ajv.compile(documented.schema);
+    if (!validate(JSON.parse(payload))) {
+      throw new Error(
+        `${op.operationId}: accepted a body the document refuses: ${JSON.stringify(validate.errors)}`,
+      );
+    }
   }
 
   /**
@@ -155,6 +178,26 @@ export class ServedDocument {
       throw new Error(`${where}: headers do not match the document: ${JSON.stringify(headerResult.errors)}`);
     }
     this.covered.add(`${operationId} ${status}`);
+    const code = (body as { error?: { code?: unknown } } | undefined)?.error?.code;
+    if (status >= 400 && typeof code === 'string') this.coveredCodes.add(`${operationId} ${code}`);
+  }
+
+  /** Every documented `operationId CODE` pair (the codes each error status lists). */
+  documentedCodes(): string[] {
+    return Object.values(this.document.paths).flatMap((methods) =>
+      Object.values(methods).flatMap((op) =>
+        Object.entries(op.responses)
+          .filter(([status]) => Number(status) >= 400)
+          .flatMap(([, response]) => {
+            const schema = (response as { content: Record<string, { schema: ErrorResponseSchema }> }).content[
+              'application/json'
+            ]?.schema;
+            return (schema?.allOf[1]?.properties.error.properties.code.enum ?? []).map(
+              (code) => `${op.operationId} ${code}`,
+            );
+          }),
+      ),
+    );
   }
 
   /**
