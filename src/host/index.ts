@@ -3,7 +3,6 @@
 
 import type { RedisOptions, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { parseDuration } from '../access/index.js';
 import type { AccessClient } from '../client/types.js';
 import { type ConfiguredPlugin, configurePlugins } from '../config/plugin-blocks.js';
 import type { Config, RouteRule } from '../config/schema.js';

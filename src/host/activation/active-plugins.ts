@@ -4,8 +4,6 @@
 import type { Redis } from 'ioredis';
 import type { AccessClient } from '../../client/types.js';
 import type { ConfiguredPlugin } from '../../config/plugin-blocks.js';
-import { PLUGIN_HOST_KEYS, pluginHostKeysSchema } from '../../config/schema.js';
-import { AccessbotError } from '../../errors.js';
 import type { Logger as PinoLogger } from '../../log.js';
 import {
   capabilitiesOf,
