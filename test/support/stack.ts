@@ -30,6 +30,8 @@ export interface TestStackOptions {
   /** Shorter crash-recovery timings, as fault tests use. */
   tuning?: StartHostOptions['tuning'];
   logLevel?: string;
+  /** Where the host's JSON log lines go (default stdout), for tests that read the log. */
+  logDestination?: NodeJS.WritableStream;
 }
 
 export interface TestStack {
@@ -99,7 +101,10 @@ export async function startTestStack(opts: TestStackOptions): Promise<TestStack>
     const host = await startHost({
       config,
       client: hostClient,
-      log: createLogger({ level: opts.logLevel ?? process.env.ACCESSBOT_TEST_LOG_LEVEL ?? 'silent' }),
+      log: createLogger({
+        level: opts.logLevel ?? process.env.ACCESSBOT_TEST_LOG_LEVEL ?? 'silent',
+        ...(opts.logDestination ? { destination: opts.logDestination } : {}),
+      }),
       redis: redisOptions,
       ...(opts.definitions ? { plugins: opts.definitions } : {}),
       ...(opts.tuning ? { tuning: opts.tuning } : {}),

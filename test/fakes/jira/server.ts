@@ -48,6 +48,13 @@ export class FakeJira {
   readonly deliveries: { hook: SignedWebhook; status: number }[] = [];
   private server?: Server;
   private faults: Fault[] = [];
+  /** Calls that do their work but whose answer is lost (a 504 instead of the reply). */
+  private lostAnswers: { method: string; path: RegExp }[] = [];
+  /**
+   * How far the search index lags behind creations (ms): an issue younger than this is not
+   * found by JQL search yet, as on Jira Cloud, though GET /issue/{key} already knows it.
+   */
+  searchLagMs = 0;
   private hooks: { method: string; path: RegExp; act: () => void }[] = [];
   private readonly pathPrefix: string;
   private webhookTarget?: { url: string; secret: string | null };
@@ -88,6 +95,14 @@ export class FakeJira {
   /** The next call matching `method` and `path` (below the base URL) fails with `status`. */
   failNextMatching(method: string, path: RegExp, status = 500): void {
     this.faults.push({ status, method, path });
+  }
+
+  /**
+   * The next call matching `method` and `path` is carried out (an issue is created) but its
+   * answer is lost: the caller gets a 504 as from a proxy that timed out.
+   */
+  loseNextAnswer(method: string, path: RegExp): void {
+    this.lostAnswers.push({ method, path });
   }
 
   /** Runs `act` just before the next call matching `method` and `path` is handled (simulates a race). */
@@ -140,6 +155,11 @@ export class FakeJira {
       reply = this.route(req, method, path, query, raw, call);
     } catch (err) {
       reply = jiraError(500, [`Internal server error: ${(err as Error).message}`]);
+    }
+    const lost = this.lostAnswers.findIndex((l) => l.method === method && l.path.test(path));
+    if (lost >= 0 && reply.status < 300) {
+      this.lostAnswers.splice(lost, 1);
+      reply = jiraError(504, ['Gateway Timeout']);
     }
     call.status = reply.status;
     this.calls.push(call);
@@ -438,9 +458,13 @@ export class FakeJira {
     );
     if (!match) return jiraError(400, [`Error in the JQL Query: the fake cannot parse '${jql}'.`]);
     const [, projectKey, label] = match;
+    const indexedBefore = Date.now() - this.searchLagMs;
     const found = me.permissions.includes('BROWSE_PROJECTS')
       ? [...this.model.issues.values()].filter(
-          (i) => i.projectKey === projectKey && i.labels.includes(label!),
+          (i) =>
+            i.projectKey === projectKey &&
+            i.labels.includes(label!) &&
+            Date.parse(i.created) <= indexedBefore,
         )
       : [];
     const issues = found.map((i) => issueJson(this.baseUrl, this.model, i));
