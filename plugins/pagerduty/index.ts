@@ -117,7 +117,8 @@ export default definePlugin({
             requestId: card.requestId,
             requester: card.requester.name,
             services: verdict.services,
-            level: verdict.level,
+            // Not `level`: that is the log line's own severity field.
+            escalation_level: verdict.level,
           },
           'on call: auto-approving',
         );

@@ -23,7 +23,7 @@ export default definePlugin({
   capabilities: { threadedReplies: true, inboundDecisions: true, autoReview: false, directMessages: true },
   async create(ctx): Promise<SlackPluginInstance> {
     const config: SlackConfig = ctx.config;
-    const client = createWebClient(botToken(config), config.api_url, config.timeout_ms);
+    const client = createWebClient(botToken(config), config.api_url, config.timeout_ms, ctx.log);
     const messages = new SlackMessages(client, ctx.kv, {
       reasonMaxLength: config.reason_max_length,
       buttons: config.interactions !== 'none',

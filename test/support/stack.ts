@@ -139,6 +139,8 @@ export interface HostChild {
   kill(signal?: NodeJS.Signals): Promise<void>;
   /** What the process wrote to stderr (warnings, errors). */
   stderr(): string;
+  /** What the process wrote to stdout (the last 1,000,000 characters). */
+  stdout(): string;
 }
 
 /** Starts test/support/host-process.ts as a real child process and waits until it listens. */
@@ -165,14 +167,16 @@ export async function hostChildReady(
     err = (err + c.toString('utf8')).slice(-20_000);
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => {
+    out = (out + c.toString('utf8')).slice(-1_000_000);
+  });
   const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
     const timer = setTimeout(
       () => reject(new Error(`${what} did not start in ${timeoutMs} ms: ${err}`)),
       timeoutMs,
     );
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString('utf8');
+    child.stdout!.on('data', () => {
       const m = /READY (\S+)/.exec(out);
       if (m) {
         clearTimeout(timer);
@@ -192,5 +196,6 @@ export async function hostChildReady(
       await exited;
     },
     stderr: () => err,
+    stdout: () => out,
   };
 }

@@ -78,6 +78,11 @@ export class FakeSlack {
   private lostAnswers: { methods?: string[]; channels?: string[] }[] = [];
   /** Artificial delay per call (ms), to mimic a slow platform. */
   latencyMs = 0;
+  /**
+   * Warnings added to every successful answer as `response_metadata.warnings`, as Slack adds
+   * e.g. `missing_charset` or `superfluous_charset` to an otherwise fine call.
+   */
+  responseWarnings: string[] = [];
   /** Hooks for the socket-mode fake: the URL apps.connections.open hands out, and its upgrades. */
   socketUrl?: () => string;
   onUpgrade?: (req: IncomingMessage, socket: Duplex) => void;
@@ -224,6 +229,8 @@ export class FakeSlack {
       /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? (params.token as string | undefined);
     const reply = (body: Json) => {
       if (body.ok === false) call.error = String(body.error);
+      else if (this.responseWarnings.length > 0)
+        body.response_metadata = { warnings: [...this.responseWarnings] };
       res.writeHead(200, { 'content-type': JSON_TYPE });
       res.end(JSON.stringify(body));
     };
