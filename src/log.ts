@@ -41,9 +41,8 @@ const PINO_KEYS = new Set(['level', 'time', 'pid', 'hostname', 'name', 'msg']);
  * key twice, and JSON readers keep the last one: such fields move under `fields` instead.
  */
 export function withoutPinoKeys(obj: Record<string, unknown>): Record<string, unknown> {
-  let clashes: Record<string, unknown> | undefined;
-  for (const key of Object.keys(obj)) if (PINO_KEYS.has(key)) (clashes ??= {})[key] = obj[key];
-  if (!clashes) return obj;
+  if (!Object.keys(obj).some((key) => PINO_KEYS.has(key))) return obj;
+  const clashes = Object.fromEntries(Object.entries(obj).filter(([key]) => PINO_KEYS.has(key)));
   const kept = Object.fromEntries(Object.entries(obj).filter(([key]) => !PINO_KEYS.has(key)));
   return { ...kept, fields: { ...(kept.fields as object | undefined), ...clashes } };
 }
