@@ -6,12 +6,14 @@ import {
   type Card,
   type CardReview,
   type DeliveryContext,
+  type Logger,
   type MessageRef,
+  PluginError,
   type PluginKv,
   permanent,
   type Target,
 } from '../../src/plugin-sdk/index.js';
-import { slackCall } from './client.js';
+import { platformErrorCode, slackCall } from './client.js';
 import {
   type RenderOptions,
   renderMessage,
@@ -44,6 +46,18 @@ async function once(kv: PluginKv, key: string, action: () => Promise<void>): Pro
   }
 }
 
+/**
+ * Slack's answers that refuse what a message holds, not where it goes or who sends it: the
+ * message is rendered again, shorter, once.
+ */
+const REFUSED_CONTENT = new Set(['invalid_blocks', 'invalid_blocks_format', 'msg_too_long']);
+
+function refusedContent(err: unknown): string | undefined {
+  if (!(err instanceof PluginError) || err.kind !== 'permanent') return undefined;
+  const code = platformErrorCode(err.cause);
+  return code && REFUSED_CONTENT.has(code) ? code : undefined;
+}
+
 /** Message metadata type that marks our root messages (with the delivery and request ids). */
 const DELIVERY_EVENT = 'accessbot_request';
 /** Recent channel messages searched for an earlier try's post. */
@@ -52,11 +66,45 @@ const HISTORY_LOOKBACK = 200;
 export class SlackMessages {
   private readonly channelIds = new Map<string, string>();
 
+  private readonly compactOpts: RenderOptions;
+
   constructor(
     private readonly client: WebClient,
     private readonly kv: PluginKv,
     private readonly opts: RenderOptions,
-  ) {}
+    private readonly log?: Logger,
+  ) {
+    this.compactOpts = { ...opts, compact: true };
+  }
+
+  /**
+   * Sends the full rendering; when Slack refuses its content (`invalid_blocks`, …), sends the
+   * compact one instead, so the request is still shown. If Slack refuses that too, the error is
+   * permanent and names Slack's answer: the delivery lands in the dead-letter list with it.
+   */
+  private async withFallback<T>(
+    what: string,
+    about: Record<string, unknown>,
+    send: (opts: RenderOptions) => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await send(this.opts);
+    } catch (err) {
+      const code = refusedContent(err);
+      if (!code) throw err;
+      this.log?.warn({ ...about, slackError: code }, `slack refused the ${what}; sending a shortened one`);
+      try {
+        return await send(this.compactOpts);
+      } catch (again) {
+        const second = refusedContent(again);
+        if (!second) throw again;
+        throw permanent(
+          `${what}: Slack refused the message and its shortened fallback (Slack answered ${code}, then ${second})`,
+          again,
+        );
+      }
+    }
+  }
 
   /**
    * Posts the root message. Slack takes no idempotency key, so a retry must not simply post
@@ -79,22 +127,28 @@ export class SlackMessages {
       if (memoKey && !remembered) await this.kv.set(memoKey, JSON.stringify(found), 30 * 24 * 3600);
       return found;
     }
-    const { text, blocks } = renderMessage(target, card, this.opts);
-    const res = await slackCall('chat.postMessage', () =>
-      this.client.chat.postMessage({
-        channel: target.id,
-        text,
-        blocks: blocks as never,
-        unfurl_links: false,
-        ...(deliveryId
-          ? {
-              metadata: {
-                event_type: DELIVERY_EVENT,
-                event_payload: { delivery_id: deliveryId, request_id: card.requestId },
-              },
-            }
-          : {}),
-      }),
+    const res = await this.withFallback(
+      'root message',
+      { requestId: card.requestId, target: target.id },
+      (opts) => {
+        const { text, blocks } = renderMessage(target, card, opts);
+        return slackCall('chat.postMessage', () =>
+          this.client.chat.postMessage({
+            channel: target.id,
+            text,
+            blocks: blocks as never,
+            unfurl_links: false,
+            ...(deliveryId
+              ? {
+                  metadata: {
+                    event_type: DELIVERY_EVENT,
+                    event_payload: { delivery_id: deliveryId, request_id: card.requestId },
+                  },
+                }
+              : {}),
+          }),
+        );
+      },
     );
     if (!res.channel || !res.ts) throw permanent('chat.postMessage answered without channel or ts');
     const ref = { channel: res.channel, ts: res.ts };
@@ -149,27 +203,33 @@ export class SlackMessages {
   }
 
   async edit(target: Target, ref: SlackRef, card: Card): Promise<void> {
-    const { text, blocks } = renderMessage(target, card, this.opts);
-    await slackCall('chat.update', () =>
-      this.client.chat.update({ channel: ref.channel, ts: ref.ts, text, blocks: blocks as never }),
-    );
+    await this.withFallback('message edit', { requestId: card.requestId, ts: ref.ts }, (opts) => {
+      const { text, blocks } = renderMessage(target, card, opts);
+      return slackCall('chat.update', () =>
+        this.client.chat.update({ channel: ref.channel, ts: ref.ts, text, blocks: blocks as never }),
+      );
+    });
     if (target.audience === 'requester' && card.state !== 'PENDING') {
       // An edit does not notify; the requester hears about the outcome in a new DM, once.
       await once(this.kv, `outcome:${card.requestId}:${ref.channel}`, async () => {
-        const outcome = renderOutcome(card, this.opts);
-        await slackCall('chat.postMessage', () =>
-          this.client.chat.postMessage({ channel: ref.channel, text: outcome }),
-        );
+        await this.withFallback('outcome message', { requestId: card.requestId }, (opts) => {
+          const outcome = renderOutcome(card, opts);
+          return slackCall('chat.postMessage', () =>
+            this.client.chat.postMessage({ channel: ref.channel, text: outcome }),
+          );
+        });
       });
     }
   }
 
   /** The request was deleted: the message shows it as withdrawn, without buttons. */
   async withdrawn(target: Target, ref: SlackRef, card: Card): Promise<void> {
-    const { text, blocks } = renderWithdrawn(target, card, this.opts);
-    await slackCall('chat.update', () =>
-      this.client.chat.update({ channel: ref.channel, ts: ref.ts, text, blocks: blocks as never }),
-    );
+    await this.withFallback('withdrawal edit', { requestId: card.requestId, ts: ref.ts }, (opts) => {
+      const { text, blocks } = renderWithdrawn(target, card, opts);
+      return slackCall('chat.update', () =>
+        this.client.chat.update({ channel: ref.channel, ts: ref.ts, text, blocks: blocks as never }),
+      );
+    });
   }
 
   /** A reminder in the thread, once per delivery id (the host's `…m<k>`), whatever the retries. */
@@ -184,15 +244,17 @@ export class SlackMessages {
   async threadReply(ref: SlackRef, review: CardReview, card: Card): Promise<void> {
     const key = `reply:${card.requestId}:${ref.channel}:${ref.ts}:${review.author}:${review.created}`;
     await once(this.kv, key, async () => {
-      const { text, blocks } = renderReview(review, this.opts);
-      await slackCall('chat.postMessage', () =>
-        this.client.chat.postMessage({
-          channel: ref.channel,
-          thread_ts: ref.ts,
-          text,
-          blocks: blocks as never,
-        }),
-      );
+      await this.withFallback('thread reply', { requestId: card.requestId, ts: ref.ts }, (opts) => {
+        const { text, blocks } = renderReview(review, opts);
+        return slackCall('chat.postMessage', () =>
+          this.client.chat.postMessage({
+            channel: ref.channel,
+            thread_ts: ref.ts,
+            text,
+            blocks: blocks as never,
+          }),
+        );
+      });
     });
   }
 }

@@ -76,6 +76,11 @@ export class FakeSlack {
   private failures: { status: number; retryAfterSeconds?: number; methods?: string[] }[] = [];
   /** Calls whose work is done but whose answer is lost (a 500 instead of the reply). */
   private lostAnswers: { methods?: string[]; channels?: string[] }[] = [];
+  /**
+   * Calls carrying blocks that Slack refuses for a reason the fake does not model (it answers
+   * `invalid_blocks`, as Slack does for a block it will not render).
+   */
+  private refusals: { methods?: string[]; channels?: string[] }[] = [];
   /** Artificial delay per call (ms), to mimic a slow platform. */
   latencyMs = 0;
   /**
@@ -140,6 +145,14 @@ export class FakeSlack {
    */
   loseNextAnswers(count: number, opts: { methods?: string[]; channels?: string[] } = {}): void {
     for (let i = 0; i < count; i++) this.lostAnswers.push({ ...opts });
+  }
+
+  /**
+   * The next `count` calls that carry blocks (optionally only to `methods` / `channels`) are
+   * answered `ok:false, error: invalid_blocks`, and nothing is posted or edited.
+   */
+  refuseNextBlocks(count: number, opts: { methods?: string[]; channels?: string[] } = {}): void {
+    for (let i = 0; i < count; i++) this.refusals.push({ ...opts });
   }
 
   /** The next `count` calls answer HTTP 429 with `Retry-After: retryAfterSeconds`. */
@@ -237,8 +250,18 @@ export class FakeSlack {
     if (!bearer) return reply({ ok: false, error: 'not_authed' });
     const expected = method === 'apps.connections.open' ? this.appToken : this.botToken;
     if (bearer !== expected) return reply({ ok: false, error: 'invalid_auth' });
-    const body = this.dispatch(method, params);
     const channel = this.resolveChannel(params.channel);
+    const refusal = this.refusals.findIndex(
+      (r) =>
+        params.blocks !== undefined &&
+        (!r.methods || r.methods.includes(method)) &&
+        (!r.channels || (channel !== undefined && r.channels.includes(channel))),
+    );
+    if (refusal >= 0) {
+      this.refusals.splice(refusal, 1);
+      return reply({ ok: false, error: 'invalid_blocks' });
+    }
+    const body = this.dispatch(method, params);
     const lost = this.lostAnswers.findIndex(
       (f) =>
         (!f.methods || f.methods.includes(method)) &&
@@ -427,7 +450,7 @@ export class FakeSlack {
     if (String(view.private_metadata ?? '').length > SLACK_LIMITS.privateMetadata)
       return { ok: false, error: 'invalid_arguments' };
     if (textOf(view.title).length > SLACK_LIMITS.modalTitle) return { ok: false, error: 'invalid_arguments' };
-    if (blockViolation(view.blocks)) return { ok: false, error: 'invalid_blocks' };
+    if (blockViolation(view.blocks, SLACK_LIMITS.modalBlocks)) return { ok: false, error: 'invalid_blocks' };
     const id = `V${randomUUID().replaceAll('-', '').slice(0, 10).toUpperCase()}`;
     this.views.push({ id, triggerId, user: trigger.user, view });
     return { ok: true, view: { id, ...view, state: { values: {} }, hash: randomUUID() } };
