@@ -5,6 +5,7 @@ import type { AccessRequest, Role, User } from '../access/types.js';
 import { AccessbotError, isErrorCode } from '../errors.js';
 import type {
   AccessClient,
+  CreatedRequest,
   CreateRequestInput,
   IssuedToken,
   ListRequestsFilter,
@@ -59,7 +60,7 @@ export class HttpAccessClient implements AccessClient {
     return this.call('GET', '/v1/whoami');
   }
 
-  createRequest(input: CreateRequestInput): Promise<AccessRequest> {
+  createRequest(input: CreateRequestInput): Promise<CreatedRequest> {
     return this.call('POST', '/v1/requests', input);
   }
 

@@ -15,7 +15,14 @@ import type { AccessRequest, User } from '../access/types.js';
 import { AccessbotError, hasCode } from '../errors.js';
 import type { Store } from '../store/types.js';
 import { canAny, loadAccessContext, requirePermission, type ServiceSettings } from './access-context.js';
-import type { CreateRequestInput, ListRequestsFilter, ResolveInput, ReviewInput } from './client-types.js';
+import type {
+  CreatedRequest,
+  CreateRequestInput,
+  ListRequestsFilter,
+  ResolveInput,
+  ReviewInput,
+} from './client-types.js';
+import { resolveSuggestedReviewers } from './suggested-reviewers.js';
 
 const MAX_CAS_ATTEMPTS = 8;
 /** Rows per store read when a caller asks for the whole list. */
@@ -33,11 +40,24 @@ export class RequestService {
     return loadAccessContext(this.store, this.settings);
   }
 
-  async create(caller: User, input: CreateRequestInput): Promise<AccessRequest> {
+  /** Creates the request; `warnings` says what was taken but will not work as the caller meant. */
+  async create(caller: User, input: CreateRequestInput): Promise<CreatedRequest> {
     const ctx = await this.context();
-    const request = newAccessRequest({ id: randomUUID(), user: caller, ...input }, ctx);
+    const { reviewers, warnings } = await resolveSuggestedReviewers(
+      this.store,
+      input.suggestedReviewers ?? [],
+    );
+    const request = newAccessRequest(
+      {
+        id: randomUUID(),
+        user: caller,
+        ...input,
+        ...(input.suggestedReviewers ? { suggestedReviewers: reviewers } : {}),
+      },
+      ctx,
+    );
     await this.store.createRequest(request);
-    return request;
+    return warnings.length > 0 ? { ...request, warnings } : request;
   }
 
   async get(caller: User, id: string): Promise<AccessRequest> {

@@ -145,6 +145,19 @@ export const accessRequestSchema = z.object({
   version: z.number().int(),
 });
 
+/** `POST /v1/requests`: the request, and what it was taken with that will not work as meant. */
+export const createdRequestSchema = accessRequestSchema.extend({
+  warnings: z
+    .array(
+      z.object({
+        code: z.enum(['UNKNOWN_REVIEWER', 'REVIEWER_WITHOUT_EMAIL']),
+        message: z.string(),
+        reviewer: z.string().optional(),
+      }),
+    )
+    .optional(),
+});
+
 export const requestPageSchema = z.object({
   requests: z.array(accessRequestSchema),
   next: z.string().optional().describe('Cursor for the next page; absent on the last page'),

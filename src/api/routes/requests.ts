@@ -3,6 +3,7 @@ import { decodeRequestCursor, encodeRequestCursor } from '../request-cursor.js';
 import type { RequestService } from '../request-service.js';
 import {
   accessRequestSchema,
+  createdRequestSchema,
   createRequestBody,
   idParams,
   listRequestsQuery,
@@ -21,7 +22,7 @@ export function requestRoutes(requests: RequestService): ApiRoute[] {
       summary: 'Create an access request as the caller (roles or resources, never both)',
       auth: true,
       body: createRequestBody,
-      response: accessRequestSchema,
+      response: createdRequestSchema,
       status: 201,
       handler: ({ caller, body }) => requests.create(caller, body),
     }),
