@@ -126,9 +126,23 @@ export interface DeliveryContext {
   mayHaveBeenSent?: boolean;
 }
 
+/** One thing wrong with a plugin's set-up on its platform (`accessbot config check --online`). */
+export interface SetupProblem {
+  /** What is wrong, one plain-text sentence naming the config key or platform object. */
+  problem: string;
+  /** How to fix it, when the plugin knows. */
+  fix?: string;
+}
+
 export interface PluginInstance {
   /** Throws PluginError('auth' | ...) with a message naming what is missing. */
   healthCheck(): Promise<void>;
+  /**
+   * Optional, for `accessbot config check --online`: read-only checks of the set-up on the
+   * platform that healthCheck does not make (workflow, users or schedules the config names), one
+   * entry per problem, empty when all is well. Never posts, creates or changes anything.
+   */
+  checkSetup?(): Promise<SetupProblem[]>;
   /** Turns a configured recipient (`#ops`, `bob@example.com`, `SEC`) into a target. */
   resolveRecipient(raw: string, audience: Target['audience']): Promise<Target>;
   /** Recipients this plugin adds on its own for a request (e.g. its default project, an annotation). */

@@ -256,6 +256,8 @@ export class FakeJira {
       return { status: 200, body: userJson(base, user, user.accountId) };
     }
     if (method === 'GET' && path === '/mypermissions') return this.myPermissions(me, query);
+    if (method === 'GET' && path === '/workflowscheme/project') return this.workflowSchemes(me, query);
+    if (method === 'GET' && path === '/workflow/search') return this.workflows(me, query);
     if (projectPath && method === 'GET') {
       const project = this.model.projects.get(projectPath[1]!);
       if (!project || !me.permissions.includes('BROWSE_PROJECTS'))
@@ -404,6 +406,67 @@ export class FakeJira {
       ]),
     );
     return { status: 200, body: { permissions } };
+  }
+
+  /**
+   * Each issue type has its own workflow, named `<project> <type> workflow`, whose initial
+   * transition leads to the type's first status. Reading workflows needs Administer Jira
+   * (`ADMINISTER` among the user's permissions), as on Jira Cloud.
+   */
+  private workflowSchemes(me: FakeJiraUser, query: Record<string, string>): Reply {
+    if (!me.permissions.includes('ADMINISTER'))
+      return jiraError(403, [
+        'You are not authorized to perform this action. Administrator privileges are required.',
+      ]);
+    const project = [...this.model.projects.values()].find((p) => p.id === query.projectId);
+    if (!project) return { status: 200, body: { values: [] } };
+    const issueTypeMappings = Object.fromEntries(
+      project.issueTypes.map((t) => [t.id, `${project.key} ${t.name} workflow`]),
+    );
+    return {
+      status: 200,
+      body: {
+        values: [
+          {
+            projectIds: [project.id],
+            workflowScheme: {
+              id: 1,
+              name: `${project.key} scheme`,
+              defaultWorkflow: 'jira',
+              issueTypeMappings,
+            },
+          },
+        ],
+      },
+    };
+  }
+
+  private workflows(me: FakeJiraUser, query: Record<string, string>): Reply {
+    if (!me.permissions.includes('ADMINISTER'))
+      return jiraError(403, [
+        'You are not authorized to perform this action. Administrator privileges are required.',
+      ]);
+    const values = [];
+    for (const project of this.model.projects.values())
+      for (const type of project.issueTypes) {
+        const name = `${project.key} ${type.name} workflow`;
+        if (query.workflowName !== undefined && query.workflowName !== name) continue;
+        values.push({
+          id: { name, entityId: `${project.id}-${type.id}` },
+          transitions: [
+            { id: '1', name: 'Create', from: [], to: type.statuses[0]!.id, type: 'initial' },
+            ...type.statuses.map((st, i) => ({
+              id: String(11 + i),
+              name: st.name,
+              from: [],
+              to: st.id,
+              type: 'global',
+            })),
+          ],
+          statuses: type.statuses.map((st) => ({ id: st.id, name: st.name })),
+        });
+      }
+    return { status: 200, body: { values, startAt: 0, maxResults: 50, total: values.length, isLast: true } };
   }
 
   private createIssue(me: FakeJiraUser, body: unknown): Reply {
