@@ -2,7 +2,7 @@
 // wrong at the first real request: the real command against a real API and the fake Slack,
 // Jira and PagerDuty, through each plugin's real SDK.
 
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -260,5 +260,17 @@ describe('config check catches what serve refuses', { timeout: 120_000 }, () => 
       cwd: dirname(dirname(EXAMPLE_ROLES_FILE)),
     });
     expect(good.code, good.stderr).toBe(0);
+  });
+});
+
+describe('accessbot --help', () => {
+  it('agrees with the README about API replicas: one API process per SQLite database', async () => {
+    const help = await runCli(['--help']);
+    expect(help.code).toBe(0);
+    const apiLine = help.stdout.split('\n').find((l) => /^\s+api\b/.test(l));
+    expect(apiLine).toContain('one process per SQLite database');
+    expect(help.stdout).not.toMatch(/several replicas may share/);
+    const readme = readFileSync(join(dirname(dirname(EXAMPLE_ROLES_FILE)), 'README.md'), 'utf8');
+    expect(readme).toContain("today's store is SQLite (one API process)");
   });
 });
