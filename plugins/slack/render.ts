@@ -145,26 +145,30 @@ function decisionOf(card: Card): { who: string[]; reasons: string[] } {
   };
 }
 
-function resolutionText(card: Card, reasonMax: number, limit: number = SECTION_MAX): string | undefined {
+/** Deciders shown by name in the resolution; more are counted. */
+const DECIDERS_SHOWN = 10;
+
+/**
+ * `*Resolution*` with who decided and, unless `withReasons` is false (the compact fallback), why,
+ * cut so that the whole text fits `limit`.
+ */
+function resolutionText(
+  card: Card,
+  reasonMax: number,
+  limit: number = SECTION_MAX,
+  withReasons = true,
+): string | undefined {
   if (!card.resolution) return undefined;
   if (card.resolution.state === 'EXPIRED') return '*Resolution*\nExpired without a decision.';
   const verb = card.resolution.state === 'APPROVED' ? 'Approved' : 'Denied';
   const { who, reasons } = decisionOf(card);
-  const byText =
-    who.length > 0
-      ? ` by ${fitRendered(
-          who.join(', '),
-          500,
-          (names) =>
-            names
-              .split(', ')
-              .map((w) => `*${escapeSlackMrkdwn(w)}*`)
-              .join(', '),
-          1000,
-        )}`
-      : '';
-  const head = `*Resolution*\n${verb}${byText}`;
-  if (reasons.length === 0) return head;
+  const more = who.length > DECIDERS_SHOWN ? ` and ${who.length - DECIDERS_SHOWN} more` : '';
+  const names = who
+    .slice(0, DECIDERS_SHOWN)
+    .map((w) => `*${fitText(w, 100)}*`)
+    .join(', ');
+  const head = `*Resolution*\n${verb}${who.length > 0 ? ` by ${names}${more}` : ''}`;
+  if (!withReasons || reasons.length === 0) return head;
   return fitRendered(reasons.join('; '), reasonMax, (shown) => `${head}\n${quoted(shown)}`, limit);
 }
 
@@ -234,16 +238,7 @@ export function renderMessage(
       ),
     },
   ];
-  const resolution = opts.compact
-    ? resolutionText(
-        {
-          ...card,
-          reviews: card.reviews.map((r) => ({ ...r, reason: '' })),
-          ...(card.resolution ? { resolution: { ...card.resolution, reason: '' } } : {}),
-        },
-        0,
-      )
-    : resolutionText(card, opts.reasonMaxLength);
+  const resolution = resolutionText(card, opts.reasonMaxLength, SECTION_MAX, !opts.compact);
   if (resolution) blocks.push({ type: 'section', block_id: 'resolution', text: mrkdwn(resolution) });
   const summary = opts.compact ? undefined : reviewsSummary(card);
   if (summary) blocks.push({ type: 'context', block_id: 'reviews', elements: [mrkdwn(summary)] });
