@@ -40,22 +40,16 @@ export class RequestService {
     return loadAccessContext(this.store, this.settings);
   }
 
-  /** Creates the request; `warnings` says what was taken but will not work as the caller meant. */
+  /**
+   * Creates the request; `warnings` says what was taken but will not work as the caller meant.
+   * Suggested reviewers (the caller's and those the caller's roles add) given as emails become
+   * the users they belong to.
+   */
   async create(caller: User, input: CreateRequestInput): Promise<CreatedRequest> {
     const ctx = await this.context();
-    const { reviewers, warnings } = await resolveSuggestedReviewers(
-      this.store,
-      input.suggestedReviewers ?? [],
-    );
-    const request = newAccessRequest(
-      {
-        id: randomUUID(),
-        user: caller,
-        ...input,
-        ...(input.suggestedReviewers ? { suggestedReviewers: reviewers } : {}),
-      },
-      ctx,
-    );
+    const modelled = newAccessRequest({ id: randomUUID(), user: caller, ...input }, ctx);
+    const { reviewers, warnings } = await resolveSuggestedReviewers(this.store, modelled.suggestedReviewers);
+    const request = { ...modelled, suggestedReviewers: reviewers };
     await this.store.createRequest(request);
     return warnings.length > 0 ? { ...request, warnings } : request;
   }
