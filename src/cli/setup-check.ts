@@ -43,6 +43,22 @@ function scratchKv(): PluginKv {
 
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
+/** How long one plugin's checks may take in all (each platform call has its own timeout too). */
+export const PLUGIN_CHECK_TIMEOUT_MS = 60_000;
+
+/** `work`, or a rejection naming `what` once `ms` have passed (a hung platform must not hang the check). */
+async function within<T>(ms: number, what: string, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms / 1000} s`)), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Whether any of the user's roles lets them review some requests (allow.review_requests). */
 function reviewsAnything(user: User, roles: Map<string, Role>): boolean {
   return user.roles.some((name) => {
@@ -161,13 +177,19 @@ export async function checkOnline(
     };
     let instance: PluginInstance;
     try {
-      instance = await definition.create(ctx);
+      instance = await within(
+        PLUGIN_CHECK_TIMEOUT_MS,
+        'starting the plugin',
+        Promise.resolve(definition.create(ctx)),
+      );
     } catch (err) {
       report.problems.push({ path: `plugins.${id}`, message: `cannot start: ${messageOf(err)}` });
       continue;
     }
     try {
-      await checkPlugin(id, instance, loaded, report);
+      await within(PLUGIN_CHECK_TIMEOUT_MS, 'the checks', checkPlugin(id, instance, loaded, report));
+    } catch (err) {
+      report.problems.push({ path: `plugins.${id}`, message: messageOf(err) });
     } finally {
       await instance.close?.().catch(() => undefined);
     }
