@@ -137,7 +137,7 @@ export interface HostChild {
   pid: number;
   /** Sends `signal` and waits for the process to exit. */
   kill(signal?: NodeJS.Signals): Promise<void>;
-  /** What the process wrote to stderr (warnings, errors). */
+  /** What the process wrote to stderr (warnings, errors; the last 1,000,000 characters). */
   stderr(): string;
   /** What the process wrote to stdout (the last 1,000,000 characters). */
   stdout(): string;
@@ -164,7 +164,7 @@ export async function hostChildReady(
 ): Promise<HostChild> {
   let err = '';
   child.stderr!.on('data', (c: Buffer) => {
-    err = (err + c.toString('utf8')).slice(-20_000);
+    err = (err + c.toString('utf8')).slice(-1_000_000);
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let out = '';
@@ -173,7 +173,7 @@ export async function hostChildReady(
   });
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new Error(`${what} did not start in ${timeoutMs} ms: ${err}`)),
+      () => reject(new Error(`${what} did not start in ${timeoutMs} ms: ${err.slice(-20_000)}`)),
       timeoutMs,
     );
     child.stdout!.on('data', () => {
@@ -185,7 +185,7 @@ export async function hostChildReady(
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`${what} exited with ${code}: ${err}`));
+      reject(new Error(`${what} exited with ${code}: ${err.slice(-20_000)}`));
     });
   });
   return {
