@@ -263,6 +263,24 @@ describe('config check catches what serve refuses', { timeout: 120_000 }, () => 
   });
 });
 
+describe('config check catches a Redis URL serve cannot use', { timeout: 120_000 }, () => {
+  it('an http:// Redis URL: check lists it, serve refuses it', async () => {
+    const file = join(dir, 'redis-url.yaml');
+    writeFileSync(
+      file,
+      `api:\n  listen: 127.0.0.1:0\n  data_dir: ${join(dir, 'redis-data')}\n  store:\n    path: ${join(dir, 'redis-data', 'a.db')}\nhost:\n  listen: 127.0.0.1:0\n  redis:\n    url: http://127.0.0.1:6379\nplugins: {}\n`,
+    );
+    const check = await runCli(['config', 'check', '--config', file], { cwd: dir });
+    expect(check.code).toBe(1);
+    expect(check.stderr).toContain(
+      '  host.redis.url: expected redis://, rediss:// or unix://, got http: (e.g. redis://127.0.0.1:6379)',
+    );
+    const serve = await runCli(['serve', '--config', file], { cwd: dir });
+    expect(serve.code).not.toBe(0);
+    expect(serve.stderr).toContain('expected redis://, rediss:// or unix://, got http:');
+  });
+});
+
 describe('accessbot --help', () => {
   it('agrees with the README about API replicas: one API process per SQLite database', async () => {
     const help = await runCli(['--help']);

@@ -26,6 +26,20 @@ function apiUrlFor(ctx: CliContext, cmd: Command, loaded: LoadedConfig): string 
   ).replace(/\/+$/, '');
 }
 
+/** `host.redis.url` read the way the host reads it (serve stops on one it cannot use). */
+async function redisUrlProblems(loaded: LoadedConfig): Promise<ConfigIssue[]> {
+  const url = loaded.config.host.redis.url;
+  if (url === undefined) return [];
+  const { redisOptionsFromUrl } = await import('../../host/redis-connection.js');
+  try {
+    redisOptionsFromUrl(url);
+    return [];
+  } catch (err) {
+    const message = err instanceof Error ? err.message.replace(/^host\.redis\.url: /, '') : String(err);
+    return [{ path: 'host.redis.url', message: `${message} (e.g. redis://127.0.0.1:6379)` }];
+  }
+}
+
 function printProblems(ctx: CliContext, cmd: Command, problems: ConfigIssue[], summary: string): void {
   if (ctx.format(cmd) === 'json') {
     ctx.io.out(
@@ -64,7 +78,10 @@ export function registerConfigCommands(program: Command, ctx: CliContext): void 
       }
       const where = loaded.source ?? '(no file: embedded defaults and environment)';
       const { apiConfigProblems, withAbsoluteApiPaths } = await import('../../api/preflight.js');
-      const offline = apiConfigProblems(withAbsoluteApiPaths(loaded.config.api, ctx.io.cwd));
+      const offline = [
+        ...apiConfigProblems(withAbsoluteApiPaths(loaded.config.api, ctx.io.cwd)),
+        ...(await redisUrlProblems(loaded)),
+      ];
       if (offline.length > 0) {
         const noun = offline.length === 1 ? 'problem' : 'problems';
         printProblems(ctx, cmd, offline, `configuration has ${offline.length} ${noun} in ${where}`);
