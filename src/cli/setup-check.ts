@@ -4,11 +4,13 @@
 // healthCheck, their optional checkSetup and the resolution of their routing targets. The
 // plugins are never named here; what is wrong with a platform is the plugin's to say.
 
+import { Redis } from 'ioredis';
 import type { Role, User } from '../access/types.js';
 import type { AccessClient } from '../api/client-types.js';
 import type { LoadedConfig } from '../config/index.js';
 import { AccessbotError } from '../errors.js';
 import { loadPluginDefinitions } from '../host/plugin-loader.js';
+import { redisOptionsFromUrl } from '../host/redis-connection.js';
 import { createLogger } from '../log.js';
 import type { PluginContext, PluginInstance, PluginKv } from '../plugin-sdk/index.js';
 
@@ -76,6 +78,31 @@ async function checkApi(client: AccessClient, url: string, report: OnlineReport)
     report.apiUnreachable = !(err instanceof AccessbotError) || err.code === 'API_UNAVAILABLE';
     report.problems.push({ path: 'api', message: `${url}: ${messageOf(err)}` });
     return false;
+  }
+}
+
+/** How long the Redis check waits for a connection and an answer to PING. */
+const REDIS_CHECK_TIMEOUT_MS = 5000;
+
+/** `host.redis.url`, when set, answers PING (unset: the host finds or starts one itself). */
+async function checkRedis(url: string | undefined, report: OnlineReport): Promise<void> {
+  if (url === undefined) return;
+  const redis = new Redis({
+    ...redisOptionsFromUrl(url),
+    lazyConnect: true,
+    connectTimeout: REDIS_CHECK_TIMEOUT_MS,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    await redis.ping();
+    report.ok.push('redis');
+  } catch (err) {
+    report.problems.push({ path: 'host.redis.url', message: `Redis does not answer: ${messageOf(err)}` });
+  } finally {
+    redis.disconnect();
   }
 }
 
@@ -160,6 +187,7 @@ export async function checkOnline(
 ): Promise<OnlineReport> {
   const report: OnlineReport = { ok: [], problems: [], apiUnreachable: false };
   const apiUp = await checkApi(api.client, api.url, report);
+  await checkRedis(loaded.config.host.redis.url, report);
   const ids = [...loaded.pluginConfigs.keys()];
   const definitions = await loadPluginDefinitions(undefined, ids);
   const log = createLogger({ level: 'silent' });

@@ -78,6 +78,7 @@ function configFile(
     pdReviewAs: string;
     jiraReviewAs: string;
     slackTarget: string;
+    redisUrl?: string;
   },
 ): string {
   const file = join(dir, name);
@@ -89,7 +90,7 @@ function configFile(
   store:
     path: ${join(dir, 'data', 'accessbot.db')}
 host:
-  routing:
+${opts.redisUrl ? `  redis:\n    url: ${opts.redisUrl}\n` : ''}  routing:
     - roles: ['*']
       targets:
         slack: ['#ops', '${opts.slackTarget}']
@@ -144,6 +145,7 @@ describe('config check --online', { timeout: 120_000 }, () => {
       pdReviewAs: 'pagerduty-bot',
       jiraReviewAs: 'alice',
       slackTarget: 'alice@example.com',
+      redisUrl: `unix://${process.env.ACCESSBOT_TEST_REDIS_SOCKET}`,
     });
     const r = await online(file);
     expect(r.stderr).toBe('');
@@ -151,6 +153,7 @@ describe('config check --online', { timeout: 120_000 }, () => {
     expect(r.stdout.trimEnd().split('\n')).toEqual([
       `config OK: ${file}`,
       `online OK: api ${api.api.url} (as admin)`,
+      'online OK: redis',
       'online OK: plugin slack',
       'online OK: plugin jira',
       'online OK: plugin pagerduty',
@@ -166,6 +169,7 @@ describe('config check --online', { timeout: 120_000 }, () => {
       pdReviewAs: 'ghost',
       jiraReviewAs: 'jira-bot',
       slackTarget: 'nobody@example.com',
+      redisUrl: 'redis://127.0.0.1:9',
     });
     const r = await online(file);
     expect(r.code).toBe(1);
@@ -185,10 +189,11 @@ describe('config check --online', { timeout: 120_000 }, () => {
     expectLine('plugins.jira.review_as', 'access user "jira-bot" has no review rights');
     expectLine('plugins.pagerduty', 'from_email nobody@example.com is not a PagerDuty user');
     expectLine('plugins.pagerduty.review_as', 'access user "ghost" does not exist');
+    expectLine('host.redis.url', 'Redis does not answer');
     // Every problem line names its place; nothing else is printed between them.
     for (const line of problems)
       expect(line).toMatch(
-        /^ {2}(api|plugins\.[a-z]+(\.review_as)?|host\.routing\[\d+\]\.targets\.[a-z]+): \S/,
+        /^ {2}(api|host\.redis\.url|plugins\.[a-z]+(\.review_as)?|host\.routing\[\d+\]\.targets\.[a-z]+): \S/,
       );
     expect(r.stdout).toContain(`online OK: api ${api.api.url} (as admin)`);
   });
