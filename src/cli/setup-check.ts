@@ -76,7 +76,8 @@ async function checkApi(client: AccessClient, url: string, report: OnlineReport)
     return true;
   } catch (err) {
     report.apiUnreachable = !(err instanceof AccessbotError) || err.code === 'API_UNAVAILABLE';
-    report.problems.push({ path: 'api', message: `${url}: ${messageOf(err)}` });
+    const message = messageOf(err);
+    report.problems.push({ path: 'api', message: message.includes(url) ? message : `${url}: ${message}` });
     return false;
   }
 }

@@ -224,7 +224,7 @@ describe('config check --online', { timeout: 120_000 }, () => {
     );
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/^error \[CONFIG_INVALID\]: 1 problem found online/);
-    expect(r.stderr).toContain('  api: http://127.0.0.1:9: ');
+    expect(r.stderr).toContain('  api: cannot reach the access API at http://127.0.0.1:9');
   });
 });
 
