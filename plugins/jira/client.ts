@@ -102,6 +102,49 @@ export class JiraApi {
     );
   }
 
+  /**
+   * The status a new issue of `issueTypeName` starts in, from the project's workflow scheme and
+   * the workflow's initial transition; `unreadable` when the account may not read workflows
+   * (Jira asks for Administer Jira) or this Jira has no such API (Data Center's differs).
+   */
+  async initialStatus(
+    projectKey: string,
+    issueTypeName: string,
+  ): Promise<{ status: string } | { unreadable: string }> {
+    try {
+      const project = await this.client.projects.getProject<{
+        id: string;
+        issueTypes?: { id: string; name: string }[];
+      }>(projectKey);
+      const typeId = project.issueTypes?.find(
+        (t) => t.name.toLowerCase() === issueTypeName.toLowerCase(),
+      )?.id;
+      const schemes =
+        await this.client.workflowSchemeProjectAssociations.getWorkflowSchemeProjectAssociations<{
+          values?: {
+            workflowScheme?: { defaultWorkflow?: string; issueTypeMappings?: Record<string, string> };
+          }[];
+        }>({ projectId: [Number(project.id)] });
+      const scheme = schemes.values?.[0]?.workflowScheme;
+      const workflowName = (typeId && scheme?.issueTypeMappings?.[typeId]) || scheme?.defaultWorkflow;
+      if (!workflowName) return { unreadable: 'the project has no workflow scheme Jira would show' };
+      const found = await this.client.workflows.getWorkflowsPaginated<{
+        values?: {
+          transitions?: { type?: string; to?: string }[];
+          statuses?: { id: string; name: string }[];
+        }[];
+      }>({ workflowName: [workflowName], expand: 'transitions,statuses' });
+      const workflow = found.values?.[0];
+      const initial = workflow?.transitions?.find((t) => t.type === 'initial')?.to;
+      const status = workflow?.statuses?.find((st) => st.id === initial)?.name;
+      return status ? { status } : { unreadable: `workflow "${workflowName}" shows no initial transition` };
+    } catch (err) {
+      const pe = toPluginError(err, 'reading the workflow');
+      if (pe.kind === 'permanent' || pe.kind === 'auth') return { unreadable: pe.message };
+      throw pe;
+    }
+  }
+
   async myPermissions(projectKey: string, keys: string[]): Promise<Record<string, boolean>> {
     const res = await this.call(`reading permissions in project ${projectKey}`, () =>
       this.client.permissions.getMyPermissions<{ permissions: Record<string, { havePermission?: boolean }> }>(

@@ -43,6 +43,11 @@ export const jiraConfigSchema = z
     allow_unsigned_webhooks: z.boolean().default(false),
     /** A reviewer's latest comment starting with this gives the review's reason. */
     reason_prefix: z.string().min(1).default('Reason:'),
+    /**
+     * How long after a create whose answer was lost a retry keeps waiting for Jira's search to
+     * show the issue, rather than create a second one (Jira Cloud's index lags creations).
+     */
+    search_lag_seconds: z.number().int().min(0).max(600).default(30),
     /** Per-call timeout towards Jira. */
     timeout_ms: z.number().int().min(100).max(120_000).default(15_000),
   })

@@ -8,6 +8,7 @@ import { type JiraConfig, jiraConfigSchema } from './config.js';
 import { checkJira } from './health.js';
 import { jiraWebhookRoute } from './inbound.js';
 import { type IssueRef, IssueSync } from './issues.js';
+import { sameStatus } from './status.js';
 
 const PROJECT_KEY = /^[A-Z][A-Z0-9_]{0,254}$/;
 
@@ -32,6 +33,26 @@ export default definePlugin<typeof jiraConfigSchema, IssueRef>({
       async healthCheck() {
         const me = await checkJira(api, config);
         bot = Promise.resolve(identityOf(me));
+      },
+
+      async checkSetup() {
+        // The plugin creates issues and waits for moves out of the pending status: an issue that
+        // starts elsewhere is never shown as pending, and a move back to pending may not exist.
+        const initial = await api.initialStatus(config.project, config.issue_type);
+        if ('unreadable' in initial) {
+          ctx.log.info(
+            { why: initial.unreadable },
+            'jira: cannot read the workflow; its first status is unchecked',
+          );
+          return [];
+        }
+        if (sameStatus(initial.status, config.statuses.pending)) return [];
+        return [
+          {
+            problem: `the workflow of "${config.issue_type}" in ${config.project} starts in "${initial.status}", not in the pending status "${config.statuses.pending}"`,
+            fix: `set statuses.pending to "${initial.status}", or make the workflow start in "${config.statuses.pending}"`,
+          },
+        ];
       },
 
       async resolveRecipient(raw: string, audience: Target['audience']): Promise<Target> {

@@ -8,6 +8,7 @@ import {
   type CardReview,
   type DeliveryContext,
   type Logger,
+  PluginError,
   type PluginKv,
   transient,
 } from '../../src/plugin-sdk/index.js';
@@ -38,6 +39,8 @@ export function requestLabel(requestId: string): string {
 }
 
 export const issueKvKey = (project: string, requestId: string) => `issue:${project}:${requestId}`;
+/** When a create of this request's issue was last sent to Jira (ms since epoch). */
+const createAttemptKey = (project: string, requestId: string) => `create-attempt:${project}:${requestId}`;
 
 export class IssueSync {
   constructor(
@@ -47,20 +50,37 @@ export class IssueSync {
     private readonly log: Logger,
   ) {}
 
-  /** The request's issue in `project`, created when there is none yet. */
+  /**
+   * The request's issue in `project`, created when there is none yet. A create whose answer
+   * was lost may still have made the issue, and Jira Cloud's search finds a new issue only
+   * seconds later: so the attempt is recorded before calling Jira, and a retry that finds
+   * nothing within `search_lag_seconds` of it waits (a temporary error) instead of creating a
+   * second issue.
+   */
   async ensureIssue(project: string, card: Card): Promise<IssueRef> {
     const existing = await this.findIssue(project, card.requestId);
     if (existing) return existing;
+    await this.waitOutSearchLag(project, card.requestId);
     // Two deliveries racing for one request would both miss the search and create twice.
     const lock = `creating:${project}:${card.requestId}`;
     if (!(await this.kv.setIfAbsent(lock, '1', 60)))
       throw transient('jira: another delivery is creating this issue');
     try {
-      const created = await this.api.createIssue(project, this.config.issue_type, {
-        summary: issueSummary(card),
-        description: issueDescription(card, this.config.statuses, this.config.reason_prefix),
-        labels: ['accessbot', requestLabel(card.requestId)],
-      });
+      const attemptKey = createAttemptKey(project, card.requestId);
+      await this.kv.set(attemptKey, String(Date.now()), KEEP_SECONDS);
+      let created: { key: string; id: string };
+      try {
+        created = await this.api.createIssue(project, this.config.issue_type, {
+          summary: issueSummary(card),
+          description: issueDescription(card, this.config.statuses, this.config.reason_prefix),
+          labels: ['accessbot', requestLabel(card.requestId)],
+        });
+      } catch (err) {
+        // Jira answered with a refusal (4xx): nothing was created, a retry may create at once.
+        if (err instanceof PluginError && (err.kind === 'permanent' || err.kind === 'auth'))
+          await this.kv.delete(attemptKey);
+        throw err;
+      }
       const ref: IssueRef = {
         issueKey: created.key,
         issueId: created.id,
@@ -74,6 +94,25 @@ export class IssueSync {
     } finally {
       await this.kv.delete(lock);
     }
+  }
+
+  /** Throws a temporary error while an earlier create may still be missing from search. */
+  private async waitOutSearchLag(project: string, requestId: string): Promise<void> {
+    const attempted = Number(await this.kv.get(createAttemptKey(project, requestId)));
+    if (!attempted) return;
+    const lagMs = this.config.search_lag_seconds * 1000;
+    const waitedMs = Date.now() - attempted;
+    if (waitedMs >= lagMs) {
+      this.log.warn(
+        { project, requestId, waitedMs },
+        'jira: an earlier create left no issue that search can find; creating it again',
+      );
+      return;
+    }
+    throw transient(
+      `jira: an earlier create of this request's issue may have succeeded; search finds nothing yet ` +
+        `(${Math.round(waitedMs / 1000)}s of the ${this.config.search_lag_seconds}s search lag window), retrying later`,
+    );
   }
 
   private async findIssue(project: string, requestId: string): Promise<IssueRef | null> {

@@ -419,11 +419,16 @@ describe('webhook', () => {
     expect(issueOf(key).status.name).toBe('Approved');
   });
 
-  it('ignores the moves accessbot itself makes', async () => {
+  it('never takes a move made with its own account as a review, and says so when it disagrees', async () => {
     const decisions = reviewers();
     const { inst, card, key } = await pendingIssue(decisions, new MemoryKv());
+    // Its own move keeping the issue in step with the request: passed over quietly.
+    const inStep = await post(inst, fake.moveIssue(key, 'Pending', 'bot-1', SECRET));
+    expect(inStep.body).toMatchObject({ handled: false, why: 'moved by accessbot itself' });
+    // A person signed in with the bot account moved it to Approved: not a review, and said so.
     const res = await post(inst, fake.moveIssue(key, 'Approved', 'bot-1', SECRET));
-    expect(res.body).toMatchObject({ handled: false, why: 'moved by accessbot' });
+    expect(res.body).toMatchObject({ handled: false });
+    expect((res.body as { why: string }).why).toContain("accessbot's own Jira account");
     expect(decisions.received).toHaveLength(0);
     expect(decisions.cards.get(card.requestId)?.state).toBe('PENDING');
   });

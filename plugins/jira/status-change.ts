@@ -7,7 +7,7 @@ import { identityOf, type JiraApi, type JiraHistory, type JiraIssue, type JiraUs
 import type { JiraConfig } from './config.js';
 import { type IssueRef, type IssueSync, issueKvKey, REQUEST_PROPERTY } from './issues.js';
 import { moveAnswerComment } from './render.js';
-import { actionForStatus, statusForState } from './status.js';
+import { actionForStatus, sameStatus, statusForState } from './status.js';
 
 export interface StatusChangeDeps {
   api: JiraApi;
@@ -86,9 +86,12 @@ export async function handleStatusChange(
   const move = await statusMove(api, issue, changelogId);
   if (!move?.history.author) return { handled: false, why: 'no status change in the changelog' };
   const identity = identityOf(move.history.author);
-  if (!identity || identity === (await deps.botIdentity()))
-    return { handled: false, why: 'moved by accessbot' };
+  if (!identity) return { handled: false, why: 'the changelog does not say who moved the issue' };
   const action = actionForStatus(config.statuses, move.to);
+  if (identity === (await deps.botIdentity()))
+    return action === null
+      ? { handled: false, why: 'moved by accessbot itself' }
+      : ownAccountMove(deps, issue.key, requestId, move.to, move.history.author.displayName ?? identity);
   if (!action) return { handled: false, why: `status "${move.to}" decides nothing` };
 
   const label = move.history.author.displayName ?? identity;
@@ -129,6 +132,39 @@ export async function handleStatusChange(
       : `the review was not recorded: ${outcome.message}`;
   await answer(deps, issue.key, requestId, label, move.to, message, card);
   return { handled: true, outcome: outcome.kind, requestId, ...(card ? { state: card.state } : {}) };
+}
+
+/**
+ * A move made with the plugin's own Jira account. Most are the plugin's own (keeping the issue
+ * in step with the request): those land where the request already is and are passed over
+ * quietly. One that disagrees with the request was made by a person signed in with the bot
+ * account (typically while trying the set-up out): it can never be a review, because Jira cannot
+ * tell who that person is, so say so in the answer, the log and on the issue, and move it back.
+ */
+async function ownAccountMove(
+  deps: StatusChangeDeps,
+  issueKey: string,
+  requestId: string,
+  movedTo: string,
+  label: string,
+): Promise<StatusChangeResult> {
+  const card = await deps.getCard(requestId);
+  if (!card || sameStatus(movedTo, statusForState(deps.config.statuses, card.state)))
+    return { handled: false, why: 'moved by accessbot itself' };
+  const why =
+    `moved to "${movedTo}" with accessbot's own Jira account (${label}); moves made with that account ` +
+    'are never reviews: move the issue signed in as a reviewer with their own account';
+  deps.log.warn({ issue: issueKey, requestId, movedTo }, `jira move ignored: ${why}`);
+  await answer(
+    deps,
+    issueKey,
+    requestId,
+    label,
+    movedTo,
+    "the review was not recorded: this move was made with accessbot's own Jira account, which never reviews. Move the issue signed in with your own account.",
+    card,
+  );
+  return { handled: false, why };
 }
 
 /** Moves the issue back to the status matching the request (when known) and says why. */

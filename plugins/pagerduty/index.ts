@@ -43,6 +43,18 @@ export default definePlugin<typeof pagerDutyConfigSchema, PagerDutyRef>({
         await client.abilities();
       },
 
+      async checkSetup() {
+        // PagerDuty refuses every write whose From header is not one of its users: the first
+        // incident would fail, and every note after it.
+        if (await client.findUserByEmail(config.from_email)) return [];
+        return [
+          {
+            problem: `from_email ${config.from_email} is not a PagerDuty user, so PagerDuty refuses every incident and note`,
+            fix: 'set from_email to the email of a PagerDuty user (a bot user with the Responder role will do)',
+          },
+        ];
+      },
+
       async resolveRecipient(raw, audience) {
         const service = await client.findServiceByName(raw);
         if (!service) throw permanent(`no PagerDuty service named "${raw}"`);
@@ -126,7 +138,8 @@ export default definePlugin<typeof pagerDutyConfigSchema, PagerDutyRef>({
             requestId: card.requestId,
             requester: card.requester.name,
             services: verdict.services,
-            level: verdict.level,
+            // Not `level`: that is the log line's own severity field.
+            escalation_level: verdict.level,
           },
           'on call: auto-approving',
         );

@@ -2,17 +2,21 @@
 // retries (the host's delivery queue owns retries and Retry-After), so every failure surfaces
 // at once with its retry meaning.
 
-import { ErrorCode, WebClient } from '@slack/web-api';
+import { ErrorCode, LogLevel, WebClient } from '@slack/web-api';
 import {
   authFailed,
+  type Logger,
   type PluginError,
   permanent,
   rateLimited,
   transient,
 } from '../../src/plugin-sdk/index.js';
+import { slackSdkLogger } from './sdk-logger.js';
 
-export function createWebClient(token: string, apiUrl: string, timeoutMs: number): WebClient {
+/** `log`: where the SDK's own warnings go (as JSON lines); without it the SDK prints to the console. */
+export function createWebClient(token: string, apiUrl: string, timeoutMs: number, log?: Logger): WebClient {
   return new WebClient(token, {
+    ...(log ? { logger: slackSdkLogger(log, 'slack-web-api'), logLevel: LogLevel.WARN } : {}),
     slackApiUrl: apiUrl,
     retryConfig: { retries: 0 },
     rejectRateLimitedCalls: true,

@@ -23,11 +23,13 @@ export default definePlugin<typeof slackConfigSchema, SlackRef>({
   traits: { directMessages: true },
   async create(ctx): Promise<SlackPluginInstance> {
     const config: SlackConfig = ctx.config;
-    const client = createWebClient(botToken(config), config.api_url, config.timeout_ms);
-    const messages = new SlackMessages(client, ctx.kv, {
-      reasonMaxLength: config.reason_max_length,
-      buttons: config.interactions !== 'none',
-    });
+    const client = createWebClient(botToken(config), config.api_url, config.timeout_ms, ctx.log);
+    const messages = new SlackMessages(
+      client,
+      ctx.kv,
+      { reasonMaxLength: config.reason_max_length, buttons: config.interactions !== 'none' },
+      ctx.log,
+    );
     const interactions = new SlackInteractions(client, ctx);
     let socket: SocketModeConnection | undefined;
     if (config.interactions === 'socket') {

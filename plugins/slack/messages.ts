@@ -6,12 +6,14 @@ import {
   type Card,
   type CardReview,
   type DeliveryContext,
+  type Logger,
   type MessageRef,
+  PluginError,
   type PluginKv,
   permanent,
   type Target,
 } from '../../src/plugin-sdk/index.js';
-import { slackCall } from './client.js';
+import { platformErrorCode, slackCall } from './client.js';
 import {
   type RenderOptions,
   renderMessage,
@@ -56,14 +58,60 @@ function carriesDelivery(message: SlackMessageWithMetadata, deliveryId: string):
   );
 }
 
+/**
+ * Slack's answers that refuse what a message holds, not where it goes or who sends it: the
+ * message is rendered again, shorter, once.
+ */
+const REFUSED_CONTENT = new Set(['invalid_blocks', 'invalid_blocks_format', 'msg_too_long']);
+
+function refusedContent(err: unknown): string | undefined {
+  if (!(err instanceof PluginError) || err.kind !== 'permanent') return undefined;
+  const code = platformErrorCode(err.cause);
+  return code && REFUSED_CONTENT.has(code) ? code : undefined;
+}
+
 export class SlackMessages {
   private readonly channelIds = new Map<string, string>();
+
+  private readonly compactOpts: RenderOptions;
 
   constructor(
     private readonly client: WebClient,
     private readonly kv: PluginKv,
     private readonly opts: RenderOptions,
-  ) {}
+    private readonly log?: Logger,
+  ) {
+    this.compactOpts = { ...opts, compact: true };
+  }
+
+  /**
+   * Sends the full rendering; when Slack refuses its content (`invalid_blocks`, …), sends the
+   * compact one instead, so the request is still shown. If Slack refuses that too, the error is
+   * permanent and names Slack's answer: the delivery lands in the dead-letter list with it.
+   */
+  private async withFallback<T>(
+    what: string,
+    about: Record<string, unknown>,
+    send: (opts: RenderOptions) => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await send(this.opts);
+    } catch (err) {
+      const code = refusedContent(err);
+      if (!code) throw err;
+      this.log?.warn({ ...about, slackError: code }, `slack refused the ${what}; sending a shortened one`);
+      try {
+        return await send(this.compactOpts);
+      } catch (again) {
+        const second = refusedContent(again);
+        if (!second) throw again;
+        throw permanent(
+          `${what}: Slack refused the message and its shortened fallback (Slack answered ${code}, then ${second})`,
+          again,
+        );
+      }
+    }
+  }
 
   /**
    * Posts the root message. Slack takes no idempotency key, so a retry must not simply post
@@ -86,15 +134,21 @@ export class SlackMessages {
       if (!remembered) await this.kv.set(memoKey, JSON.stringify(found), 30 * 24 * 3600);
       return found;
     }
-    const { text, blocks } = renderMessage(target, card, this.opts);
-    const res = await slackCall('chat.postMessage', () =>
-      this.client.chat.postMessage({
-        channel: target.id,
-        text,
-        blocks: blocks as never,
-        unfurl_links: false,
-        metadata: deliveryMetadata(deliveryId, card.requestId),
-      }),
+    const res = await this.withFallback(
+      'root message',
+      { requestId: card.requestId, target: target.id },
+      (opts) => {
+        const { text, blocks } = renderMessage(target, card, opts);
+        return slackCall('chat.postMessage', () =>
+          this.client.chat.postMessage({
+            channel: target.id,
+            text,
+            blocks: blocks as never,
+            unfurl_links: false,
+            metadata: deliveryMetadata(deliveryId, card.requestId),
+          }),
+        );
+      },
     );
     if (!res.channel || !res.ts) throw permanent('chat.postMessage answered without channel or ts');
     const ref = { channel: res.channel, ts: res.ts };
@@ -170,36 +224,42 @@ export class SlackMessages {
   }
 
   async edit(target: Target, ref: SlackRef, card: Card): Promise<void> {
-    const { text, blocks } = renderMessage(target, card, this.opts);
-    await slackCall('chat.update', () =>
-      this.client.chat.update({ channel: ref.channel, ts: ref.ts, text, blocks: blocks as never }),
-    );
+    await this.withFallback('message edit', { requestId: card.requestId, ts: ref.ts }, (opts) => {
+      const { text, blocks } = renderMessage(target, card, opts);
+      return slackCall('chat.update', () =>
+        this.client.chat.update({ channel: ref.channel, ts: ref.ts, text, blocks: blocks as never }),
+      );
+    });
   }
 
   /** The request was deleted: the message shows it as withdrawn, without buttons. */
   async withdrawn(target: Target, ref: SlackRef, card: Card): Promise<void> {
-    const { text, blocks } = renderWithdrawn(target, card, this.opts);
-    await slackCall('chat.update', () =>
-      this.client.chat.update({ channel: ref.channel, ts: ref.ts, text, blocks: blocks as never }),
-    );
+    await this.withFallback('withdrawal edit', { requestId: card.requestId, ts: ref.ts }, (opts) => {
+      const { text, blocks } = renderWithdrawn(target, card, opts);
+      return slackCall('chat.update', () =>
+        this.client.chat.update({ channel: ref.channel, ts: ref.ts, text, blocks: blocks as never }),
+      );
+    });
   }
 
   /** An edit does not notify: the requester hears about the outcome in a new DM. */
   async outcomeNotice(ref: SlackRef, card: Card, delivery: DeliveryContext): Promise<void> {
-    await this.postUnlessPosted(ref, undefined, delivery, card.requestId, () => ({
-      text: renderOutcome(card, this.opts),
+    await this.postUnlessPosted('outcome message', ref, undefined, delivery, card.requestId, (opts) => ({
+      text: renderOutcome(card, opts),
     }));
   }
 
   /** A reminder in the thread of a reviewer message. */
   async threadReminder(ref: SlackRef, card: Card, delivery: DeliveryContext): Promise<void> {
-    await this.postUnlessPosted(ref, ref.ts, delivery, card.requestId, () => ({
+    await this.postUnlessPosted('thread reminder', ref, ref.ts, delivery, card.requestId, () => ({
       text: renderReminder(card),
     }));
   }
 
   async threadReply(ref: SlackRef, review: CardReview, card: Card, delivery: DeliveryContext): Promise<void> {
-    await this.postUnlessPosted(ref, ref.ts, delivery, card.requestId, () => renderReview(review, this.opts));
+    await this.postUnlessPosted('thread reply', ref, ref.ts, delivery, card.requestId, (opts) =>
+      renderReview(review, opts),
+    );
   }
 
   /**
@@ -209,27 +269,30 @@ export class SlackMessages {
    * conversation is searched for that try's message first, since Slack takes no idempotency key.
    */
   private async postUnlessPosted(
+    what: string,
     ref: SlackRef,
     threadTs: string | undefined,
     delivery: DeliveryContext,
     requestId: string,
-    render: () => { text: string; blocks?: unknown[] },
+    render: (opts: RenderOptions) => { text: string; blocks?: unknown[] },
   ): Promise<void> {
     if (
       delivery.mayHaveBeenSent &&
       (await this.findInConversation(ref.channel, threadTs, delivery.deliveryId))
     )
       return;
-    const { text, blocks } = render();
-    await slackCall('chat.postMessage', () =>
-      this.client.chat.postMessage({
-        channel: ref.channel,
-        text,
-        ...(blocks ? { blocks: blocks as never } : {}),
-        ...(threadTs ? { thread_ts: threadTs } : {}),
-        metadata: deliveryMetadata(delivery.deliveryId, requestId),
-      }),
-    );
+    await this.withFallback(what, { requestId, ts: threadTs ?? ref.ts }, (opts) => {
+      const { text, blocks } = render(opts);
+      return slackCall('chat.postMessage', () =>
+        this.client.chat.postMessage({
+          channel: ref.channel,
+          text,
+          ...(blocks ? { blocks: blocks as never } : {}),
+          ...(threadTs ? { thread_ts: threadTs } : {}),
+          metadata: deliveryMetadata(delivery.deliveryId, requestId),
+        }),
+      );
+    });
   }
 
   /**

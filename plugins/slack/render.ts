@@ -19,27 +19,93 @@ export const REVIEW_CALLBACK_ID = 'accessbot_review';
 export const REASON_BLOCK_ID = 'reason';
 export const REASON_ACTION_ID = 'reason';
 
-/** Slack's limits (api.slack.com/reference/block-kit). */
-const FIELD_MAX = 2000;
-const SECTION_MAX = 3000;
-/** Notification/fallback text: Slack truncates beyond 4000 characters. */
+/**
+ * Slack's Block Kit and message limits (docs.slack.dev/reference/block-kit), checked against
+ * the final rendered text: prefixes, escaping (`&` → `&amp;`) and quoting (`\n` → `\n>`) count.
+ * Lengths are measured in UTF-16 code units (`String.length`), which is never less than
+ * Slack's character count, so a 4-byte character counts twice and the result stays inside.
+ */
+export const BLOCK_KIT_LIMITS = {
+  /** Blocks in one message. */
+  messageBlocks: 50,
+  /** Blocks in one modal view. */
+  modalBlocks: 100,
+  /** `text` of a section block. */
+  sectionText: 3000,
+  /** Each of a section's `fields`. */
+  fieldText: 2000,
+  /** Fields in one section. */
+  sectionFields: 10,
+  /** Each text element of a context block. */
+  contextText: 3000,
+  /** Elements in one context block. */
+  contextElements: 10,
+  /** Text of a header block (plain text). */
+  headerText: 150,
+  /** A modal's title, submit and close labels. */
+  modalTitle: 24,
+  /** An input block's label. */
+  inputLabel: 2000,
+  /** A modal's private_metadata. */
+  privateMetadata: 3000,
+  /** A plain_text_input's max_length. */
+  plainTextInput: 3000,
+  /** A button's text. */
+  buttonText: 75,
+} as const;
+
+/** Top-level message `text`: Slack truncates longer notification text (hard limit 40,000). */
+export const MESSAGE_TEXT_MAX = 4000;
+const FIELD_MAX = BLOCK_KIT_LIMITS.fieldText;
+const SECTION_MAX = BLOCK_KIT_LIMITS.sectionText;
+/** Notification/fallback text of a message with blocks. */
 const FALLBACK_MAX = 3000;
 
 export interface RenderOptions {
   reasonMaxLength: number;
   /** False when nothing receives clicks (`interactions: none`): a button that does nothing misleads. */
   buttons?: boolean;
+  /**
+   * The fallback after Slack refused a message's content: a short reason with a note, no review
+   * reasons, no review list, no links — what is left when the full rendering cannot be posted.
+   */
+  compact?: boolean;
 }
 
+/** Reason characters shown by the compact fallback. */
+export const COMPACT_REASON_MAX = 200;
+
+const compactNote = (card: Card) =>
+  `\n_(shortened: Slack refused the full message; \`accessbot request show ${fitText(card.requestId, 100)}\` has all of it)_`;
+
 /** Cuts user text to `max` raw characters, escapes it, and cuts again if escaping grew it past `hardMax`. */
-export function fitText(text: string, max: number, hardMax = SECTION_MAX): string {
-  let limit = max;
+export function fitText(text: string, max: number, hardMax: number = SECTION_MAX): string {
+  return fitRendered(text, max, escapeSlackMrkdwn, hardMax);
+}
+
+/**
+ * The rendering of the longest cut of `raw` (at most `maxChars` characters, cut with the
+ * visible marker) whose final text — after `render` has escaped, quoted and prefixed it — is at
+ * most `limit` long. The cut is never made in the rendered text, so no `&amp;` or surrogate
+ * pair is split.
+ */
+export function fitRendered(
+  raw: string,
+  maxChars: number,
+  render: (shown: string) => string,
+  limit: number,
+): string {
+  let cut = maxChars;
   for (;;) {
-    const escaped = escapeSlackMrkdwn(truncate(text, limit));
-    if (escaped.length <= hardMax || limit <= 20) return escaped.slice(0, hardMax);
-    limit = Math.floor(limit * 0.8);
+    const out = render(truncate(raw, cut));
+    if (out.length <= limit) return out;
+    if (cut <= 0) return render('');
+    cut = Math.max(0, Math.min(cut - 1, Math.floor((cut * limit) / out.length)));
   }
 }
+
+/** `text` quoted as a Slack block quote (every line starts with `>`), escaped. */
+const quoted = (shown: string) => `>${escapeSlackMrkdwn(shown).replaceAll('\n', '\n>')}`;
 
 /** Slack shows `<!date^…>` in each reader's own time zone; the ISO text is the fallback. */
 export function slackDate(iso: string): string {
@@ -79,15 +145,31 @@ function decisionOf(card: Card): { who: string[]; reasons: string[] } {
   };
 }
 
-function resolutionText(card: Card, reasonMax: number): string | undefined {
+/** Deciders shown by name in the resolution; more are counted. */
+const DECIDERS_SHOWN = 10;
+
+/**
+ * `*Resolution*` with who decided and, unless `withReasons` is false (the compact fallback), why,
+ * cut so that the whole text fits `limit`.
+ */
+function resolutionText(
+  card: Card,
+  reasonMax: number,
+  limit: number = SECTION_MAX,
+  withReasons = true,
+): string | undefined {
   if (!card.resolution) return undefined;
   if (card.resolution.state === 'EXPIRED') return '*Resolution*\nExpired without a decision.';
   const verb = card.resolution.state === 'APPROVED' ? 'Approved' : 'Denied';
   const { who, reasons } = decisionOf(card);
-  const byText = who.length > 0 ? ` by ${who.map((w) => `*${fitText(w, 100)}*`).join(', ')}` : '';
-  const why =
-    reasons.length > 0 ? `\n>${fitText(reasons.join('; '), reasonMax).replaceAll('\n', '\n>')}` : '';
-  return `*Resolution*\n${verb}${byText}${why}`;
+  const more = who.length > DECIDERS_SHOWN ? ` and ${who.length - DECIDERS_SHOWN} more` : '';
+  const names = who
+    .slice(0, DECIDERS_SHOWN)
+    .map((w) => `*${fitText(w, 100)}*`)
+    .join(', ');
+  const head = `*Resolution*\n${verb}${who.length > 0 ? ` by ${names}${more}` : ''}`;
+  if (!withReasons || reasons.length === 0) return head;
+  return fitRendered(reasons.join('; '), reasonMax, (shown) => `${head}\n${quoted(shown)}`, limit);
 }
 
 function reviewsSummary(card: Card): string | undefined {
@@ -98,7 +180,11 @@ function reviewsSummary(card: Card): string | undefined {
     .slice(0, 20)
     .map((r) => `${r.decision === 'APPROVED' ? '✅' : '❌'} ${fitText(r.author, 100)}`)
     .join(', ');
-  return `Reviews: ${approvals} approval${approvals === 1 ? '' : 's'}, ${denials} denial${denials === 1 ? '' : 's'} (${names})`;
+  const more = card.reviews.length > 20 ? `, and ${card.reviews.length - 20} more` : '';
+  const summary = `Reviews: ${approvals} approval${approvals === 1 ? '' : 's'}, ${denials} denial${denials === 1 ? '' : 's'} (${names}${more})`;
+  return summary.length <= BLOCK_KIT_LIMITS.contextText
+    ? summary
+    : `Reviews: ${approvals} approval${approvals === 1 ? '' : 's'}, ${denials} denial${denials === 1 ? '' : 's'}`;
 }
 
 /** Buttons are for reviewers of a pending request only; the requester's copy never has them. */
@@ -113,7 +199,12 @@ export function renderMessage(
 ): { text: string; blocks: Block[] } {
   const { label, list } = whatRequested(card);
   const requester = fitText(card.requester.name, 200);
-  const listText = fitText(list.join(', '), FIELD_MAX - 50, FIELD_MAX - 20);
+  const listField = fitRendered(
+    list.join(', '),
+    FIELD_MAX,
+    (shown) => `*${label}*\n${shown ? escapeSlackMrkdwn(shown) : '_none_'}`,
+    FIELD_MAX,
+  );
   const intro =
     target.audience === 'requester' ? 'Your access request' : `Access request from *${requester}*`;
   const blocks: Block[] = [
@@ -123,7 +214,7 @@ export function renderMessage(
       block_id: 'details',
       fields: [
         mrkdwn(`*Requester*\n${requester}`),
-        mrkdwn(`*${label}*\n${listText || '_none_'}`),
+        mrkdwn(listField),
         mrkdwn(`*Request ID*\n${fitText(card.requestId, 100)}`),
         mrkdwn(
           card.state === 'APPROVED'
@@ -135,14 +226,23 @@ export function renderMessage(
     {
       type: 'section',
       block_id: 'reason',
-      text: mrkdwn(`*Reason*\n${card.reason ? fitText(card.reason, opts.reasonMaxLength) : '_none given_'}`),
+      text: mrkdwn(
+        card.reason
+          ? fitRendered(
+              card.reason,
+              opts.compact ? Math.min(COMPACT_REASON_MAX, opts.reasonMaxLength) : opts.reasonMaxLength,
+              (shown) => `*Reason*\n${escapeSlackMrkdwn(shown)}${opts.compact ? compactNote(card) : ''}`,
+              SECTION_MAX,
+            )
+          : '*Reason*\n_none given_',
+      ),
     },
   ];
-  const resolution = resolutionText(card, opts.reasonMaxLength);
+  const resolution = resolutionText(card, opts.reasonMaxLength, SECTION_MAX, !opts.compact);
   if (resolution) blocks.push({ type: 'section', block_id: 'resolution', text: mrkdwn(resolution) });
-  const summary = reviewsSummary(card);
+  const summary = opts.compact ? undefined : reviewsSummary(card);
   if (summary) blocks.push({ type: 'context', block_id: 'reviews', elements: [mrkdwn(summary)] });
-  for (const link of card.links.slice(0, 5)) {
+  for (const link of opts.compact ? [] : card.links.slice(0, 5)) {
     if (!/^https?:\/\//.test(link.url)) continue;
     blocks.push({
       type: 'context',
@@ -186,6 +286,7 @@ export function renderMessage(
       ],
     });
   }
+  if (blocks.length > BLOCK_KIT_LIMITS.messageBlocks) blocks.splice(BLOCK_KIT_LIMITS.messageBlocks);
   const text = `${STATUS_LABEL[card.state]}: access request from ${requester} for ${label.toLowerCase()} ${fitText(list.join(', '), 500, 1500)}`;
   return { text: text.slice(0, FALLBACK_MAX), blocks };
 }
@@ -215,10 +316,11 @@ export function renderWithdrawn(
 export function renderReview(review: CardReview, opts: RenderOptions): { text: string; blocks: Block[] } {
   const verb = review.decision === 'APPROVED' ? '✅ approved' : '❌ denied';
   const who = fitText(review.author, 200);
-  const reason = review.reason
-    ? `\n>${fitText(review.reason, opts.reasonMaxLength).replaceAll('\n', '\n>')}`
-    : ' (no reason given)';
-  const text = `*${who}* ${verb} this request${reason}`;
+  const head = `*${who}* ${verb} this request`;
+  const reasonMax = opts.compact ? Math.min(COMPACT_REASON_MAX, opts.reasonMaxLength) : opts.reasonMaxLength;
+  const text = review.reason
+    ? fitRendered(review.reason, reasonMax, (shown) => `${head}\n${quoted(shown)}`, SECTION_MAX)
+    : `${head} (no reason given)`;
   return { text, blocks: [{ type: 'section', text: mrkdwn(text) }] };
 }
 
@@ -240,8 +342,11 @@ export function renderReminder(card: Card, nowMs = Date.now()): string {
 /** The DM the requester gets when their request is resolved. */
 export function renderOutcome(card: Card, opts: RenderOptions): string {
   const { label, list } = whatRequested(card);
-  const resolution = resolutionText(card, opts.reasonMaxLength)?.replace('*Resolution*\n', '') ?? '';
-  return `${statusLine(card)} Your request for ${label.toLowerCase()} ${fitText(list.join(', '), 500, 1500)} (${fitText(card.requestId, 100)}): ${resolution}`;
+  const head = `${statusLine(card)} Your request for ${label.toLowerCase()} ${fitText(list.join(', '), 500, 1500)} (${fitText(card.requestId, 100)}): `;
+  const reasonMax = opts.compact ? Math.min(COMPACT_REASON_MAX, opts.reasonMaxLength) : opts.reasonMaxLength;
+  const resolution =
+    resolutionText(card, reasonMax, MESSAGE_TEXT_MAX - head.length)?.replace('*Resolution*\n', '') ?? '';
+  return `${head}${resolution}`;
 }
 
 export interface ReviewModalMetadata {

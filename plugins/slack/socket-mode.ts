@@ -7,6 +7,7 @@ import { SocketModeReceiver } from '@slack/bolt';
 import { LogLevel } from '@slack/web-api';
 import type { Logger } from '../../src/plugin-sdk/index.js';
 import type { SlackInteractions } from './interactions.js';
+import { slackSdkLogger } from './sdk-logger.js';
 
 export interface SocketModeConnection {
   stop(): Promise<void>;
@@ -17,23 +18,6 @@ interface ReceiverEvent {
   ack(response?: Record<string, unknown>): Promise<void>;
 }
 
-/** Bolt's logger interface over ours, so socket trouble (reconnects, refused tokens) lands in the host log. */
-function boltLogger(log: Logger) {
-  let level = LogLevel.WARN;
-  const text = (msg: unknown[]) => msg.map((m) => (typeof m === 'string' ? m : String(m))).join(' ');
-  return {
-    debug: (...msg: unknown[]) => log.debug({ component: 'slack-socket-mode' }, text(msg)),
-    info: (...msg: unknown[]) => log.info({ component: 'slack-socket-mode' }, text(msg)),
-    warn: (...msg: unknown[]) => log.warn({ component: 'slack-socket-mode' }, text(msg)),
-    error: (...msg: unknown[]) => log.error({ component: 'slack-socket-mode' }, text(msg)),
-    setLevel: (l: LogLevel) => {
-      level = l;
-    },
-    getLevel: () => level,
-    setName: () => {},
-  };
-}
-
 export async function startSocketMode(
   appToken: string,
   apiUrl: string,
@@ -42,7 +26,7 @@ export async function startSocketMode(
 ): Promise<SocketModeConnection> {
   const receiver = new SocketModeReceiver({
     appToken,
-    logger: boltLogger(log),
+    logger: slackSdkLogger(log, 'slack-socket-mode'),
     logLevel: LogLevel.WARN,
     installerOptions: { clientOptions: { slackApiUrl: apiUrl } },
   });

@@ -103,6 +103,22 @@ export const accessRequestSchema = named(
   }),
 );
 
+export const requestWarningSchema = named(
+  'RequestWarning',
+  'Something the request was taken with that will not work as meant (it was created all the same)',
+  z.object({
+    code: z.enum(['UNKNOWN_REVIEWER', 'REVIEWER_WITHOUT_EMAIL']),
+    message: z.string(),
+    reviewer: z.string().optional(),
+  }),
+);
+
+export const createdRequestSchema = named(
+  'CreatedRequest',
+  'The request just created, and warnings about what it was taken with',
+  accessRequestSchema.extend({ warnings: z.array(requestWarningSchema).optional() }),
+);
+
 export const requestPageSchema = named(
   'RequestPage',
   'One page of requests, oldest first',

@@ -12,10 +12,17 @@ import {
   newAccessRequest,
 } from '../access/index.js';
 import type { AccessRequest, User } from '../access/types.js';
-import type { CreateRequestInput, ListRequestsFilter, ResolveInput, ReviewInput } from '../client/types.js';
+import type {
+  CreatedRequest,
+  CreateRequestInput,
+  ListRequestsFilter,
+  ResolveInput,
+  ReviewInput,
+} from '../client/types.js';
 import { AccessbotError, hasCode } from '../errors.js';
 import type { Store } from '../store/types.js';
 import { canAny, loadAccessContext, requirePermission, type ServiceSettings } from './access-context.js';
+import { resolveSuggestedReviewers } from './suggested-reviewers.js';
 
 const MAX_CAS_ATTEMPTS = 8;
 /** Store reads one page may take before it is returned short (bounds each HTTP call). */
@@ -31,11 +38,18 @@ export class RequestService {
     return loadAccessContext(this.store, this.settings);
   }
 
-  async create(caller: User, input: CreateRequestInput): Promise<AccessRequest> {
+  /**
+   * Creates the request; `warnings` says what was taken but will not work as the caller meant.
+   * Suggested reviewers (the caller's and those the caller's roles add) given as emails become
+   * the users they belong to.
+   */
+  async create(caller: User, input: CreateRequestInput): Promise<CreatedRequest> {
     const ctx = await this.context();
-    const request = newAccessRequest({ id: randomUUID(), user: caller, ...input }, ctx);
+    const modelled = newAccessRequest({ id: randomUUID(), user: caller, ...input }, ctx);
+    const { reviewers, warnings } = await resolveSuggestedReviewers(this.store, modelled.suggestedReviewers);
+    const request = { ...modelled, suggestedReviewers: reviewers };
     await this.store.createRequest(request);
-    return request;
+    return warnings.length > 0 ? { ...request, warnings } : request;
   }
 
   async get(caller: User, id: string): Promise<AccessRequest> {

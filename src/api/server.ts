@@ -1,6 +1,5 @@
 // Starts the access API: store, bootstrap, optional roles file, HTTP routes, expiry sweeper.
 
-import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { ApiConfig } from '../config/schema.js';
 import { AccessbotError } from '../errors.js';
@@ -10,10 +9,11 @@ import type { Store } from '../store/types.js';
 import type { ServiceSettings } from './access-context.js';
 import { buildApp } from './app.js';
 import { bootstrap } from './bootstrap.js';
-import { DirectoryService, validateRoleDocuments } from './directory-service.js';
+import { DirectoryService } from './directory-service.js';
 import { startEventPruner } from './event-pruner.js';
 import { startExpirySweeper } from './expiry-sweeper.js';
 import { buildOpenApiDocument } from './openapi.js';
+import { readRolesFile } from './preflight.js';
 import { RequestService } from './request-service.js';
 import { directoryRoutes } from './routes/directory.js';
 import { eventRoutes } from './routes/events.js';
@@ -39,6 +39,9 @@ export async function startApiServer(opts: {
   const { config, log } = opts;
   const now = opts.now ?? (() => new Date());
   const { host, port } = parseListen(config.listen);
+  // Read and checked before anything is written: a bad roles file must not leave a database,
+  // an admin user and a token behind on a first start that then fails.
+  const roles = config.roles_file ? readRolesFile(config.roles_file) : undefined;
   const store = new SqliteStore({ path: config.store.path, now });
   try {
     const settings: ServiceSettings = {
@@ -47,7 +50,10 @@ export async function startApiServer(opts: {
       maxRequestTtlMs: config.max_request_ttl,
     };
     const adminTokenFile = await bootstrap(store, { dataDir: config.data_dir, now: now(), log });
-    if (config.roles_file) await applyRolesFile(store, config.roles_file, log);
+    if (roles) {
+      await store.putRoles(roles);
+      log.info({ path: config.roles_file, roles: roles.map((r) => r.metadata.name) }, 'applied roles file');
+    }
 
     const requests = new RequestService(store, settings);
     const directory = new DirectoryService(store, settings);
@@ -94,21 +100,6 @@ export async function startApiServer(opts: {
     await store.close();
     throw err;
   }
-}
-
-async function applyRolesFile(store: Store, path: string, log: Logger): Promise<void> {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new AccessbotError(
-      'CONFIG_INVALID',
-      `cannot read api.roles_file ${path}: ${(err as Error).message}`,
-    );
-  }
-  const roles = validateRoleDocuments(text);
-  await store.putRoles(roles);
-  log.info({ path, roles: roles.map((r) => r.metadata.name) }, 'applied roles file');
 }
 
 function parseListen(listen: string): { host: string; port: number } {

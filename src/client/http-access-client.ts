@@ -6,6 +6,7 @@ import { AccessbotError } from '../errors.js';
 import { errorFromResponse, unavailable } from './response-errors.js';
 import type {
   AccessClient,
+  CreatedRequest,
   CreateRequestInput,
   IssuedToken,
   ListRequestsFilter,
@@ -60,7 +61,7 @@ export class HttpAccessClient implements AccessClient {
     return this.call('GET', '/v1/whoami');
   }
 
-  createRequest(input: CreateRequestInput): Promise<AccessRequest> {
+  createRequest(input: CreateRequestInput): Promise<CreatedRequest> {
     return this.call('POST', '/v1/requests', input);
   }
 

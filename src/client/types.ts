@@ -21,6 +21,17 @@ export interface CreateRequestInput {
   requestTtl?: string;
 }
 
+/** Something a request was created with that will not work as the caller meant. */
+export interface RequestWarning {
+  /** `UNKNOWN_REVIEWER`: names no access user; `REVIEWER_WITHOUT_EMAIL`: cannot be messaged. */
+  code: string;
+  message: string;
+  reviewer?: string;
+}
+
+/** What `POST /v1/requests` answers: the request, plus warnings when there are any. */
+export type CreatedRequest = AccessRequest & { warnings?: RequestWarning[] };
+
 export interface ReviewInput {
   proposedState: ProposedState;
   reason?: string;
@@ -92,7 +103,7 @@ export interface WatchOptions {
 export interface AccessClient {
   whoami(): Promise<WhoAmI>;
 
-  createRequest(input: CreateRequestInput): Promise<AccessRequest>;
+  createRequest(input: CreateRequestInput): Promise<CreatedRequest>;
   getRequest(id: string): Promise<AccessRequest>;
   /** Every matching request, oldest first (read page by page). */
   listRequests(filter?: ListRequestsFilter): Promise<AccessRequest[]>;

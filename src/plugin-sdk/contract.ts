@@ -136,6 +136,14 @@ export interface DeliveryContext {
   mayHaveBeenSent: boolean;
 }
 
+/** One thing wrong with a plugin's set-up on its platform (`accessbot config check --online`). */
+export interface SetupProblem {
+  /** What is wrong, one plain-text sentence naming the config key or platform object. */
+  problem: string;
+  /** How to fix it, when the plugin knows. */
+  fix?: string;
+}
+
 /**
  * A running plugin. `Ref` is the plugin's own message reference type. Optional methods are
  * the plugin's capabilities: the host derives them from which methods exist (see
@@ -144,6 +152,12 @@ export interface DeliveryContext {
 export interface PluginInstance<Ref extends object = MessageRef> {
   /** Throws PluginError('auth' | ...) with a message naming what is missing. */
   healthCheck(): Promise<void>;
+  /**
+   * Optional, for `accessbot config check --online`: read-only checks of the set-up on the
+   * platform that healthCheck does not make (workflow, users or schedules the config names), one
+   * entry per problem, empty when all is well. Never posts, creates or changes anything.
+   */
+  checkSetup?(): Promise<SetupProblem[]>;
   /** Turns a configured recipient (`#ops`, `bob@example.com`, `SEC`) into a target. */
   resolveRecipient(raw: string, audience: Target['audience']): Promise<Target>;
   /** Recipients this plugin adds on its own for a request (e.g. its default project, an annotation). */

@@ -40,7 +40,7 @@ describe('accessbot serve with no configuration', { timeout: 120_000 }, () => {
     );
     const api = /^access API listening on (http:\/\/127\.0\.0\.1:\d+)$/m.exec(serve.stdout());
     expect(api, `${serve.stdout()}\n${serve.stderr()}`).not.toBeNull();
-    expect(serve.stdout()).toContain('admin token file: data/admin.token');
+    expect(serve.stdout()).toContain(`admin token file: ${join(dir, 'data', 'admin.token')}`);
 
     const listed = await runCli(['--api', api![1]!, 'roles', 'ls'], { cwd: dir });
     expect(listed.stderr).toBe('');

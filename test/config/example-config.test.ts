@@ -7,10 +7,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { validateRoleDocuments } from '../../src/api/directory-service.js';
 import { ConfigError, loadConfig } from '../../src/config/index.js';
 import { configSchema } from '../../src/config/schema.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../config/accessbot.example.yaml', import.meta.url));
+const EXAMPLE_ROLES = fileURLToPath(new URL('../../config/roles.example.yaml', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'accessbot-example-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -83,5 +85,31 @@ describe('config/accessbot.example.yaml', () => {
     const { pluginConfigs } = await loadConfig({ file, env: SECRETS });
     expect([...pluginConfigs.keys()].sort()).toEqual(['jira', 'pagerduty', 'slack', 'webhook']);
     expect(pluginConfigs.get('slack')).toMatchObject({ token: 'xoxb-from-file' });
+  });
+
+  it('is a working start: once enabled, PagerDuty auto-approval is not limited to example schedules or roles', async () => {
+    const enabled = readFileSync(EXAMPLE, 'utf8').replaceAll('enabled: false', 'enabled: true');
+    const file = join(dir, 'pagerduty-enabled.yaml');
+    writeFileSync(file, enabled.replace('file:/run/secrets/slack-bot-token', 'xoxb-inline'));
+    const { pluginConfigs } = await loadConfig({ file, env: SECRETS });
+    const autoApproval = (pluginConfigs.get('pagerduty') as { auto_approval: Record<string, unknown> })
+      .auto_approval;
+    expect(autoApproval.schedules).toBeUndefined();
+    expect(autoApproval.roles).toBeUndefined();
+  });
+});
+
+describe('config/roles.example.yaml', () => {
+  it("shows the PagerDuty plugin's request annotations, valid once uncommented", () => {
+    const text = readFileSync(EXAMPLE_ROLES, 'utf8');
+    const uncommented = text
+      .replace('      # annotations:', '      annotations:')
+      .replace(/ {6}# {3}(pagerduty_\w+: \[.*\])/g, '        $1');
+    expect(uncommented).not.toBe(text);
+    const contractor = validateRoleDocuments(uncommented).find((r) => r.metadata.name === 'contractor')!;
+    expect(contractor.spec.allow?.request?.annotations).toEqual({
+      pagerduty_notify_service: ['Access Requests'],
+      pagerduty_services: ['Databases'],
+    });
   });
 });

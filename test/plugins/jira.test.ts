@@ -2,6 +2,7 @@
 // plugin, and the fake Jira REST API, which also sends its own signed webhooks for the moves
 // the bot makes (as a registered Jira admin webhook would). Proves the issue's "Must show" list.
 
+import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccessRequest } from '../../src/access/types.js';
 import {
@@ -30,6 +31,8 @@ const USERS = usersWithEmail({
 
 let jira: FakeJira;
 let stack: Stack;
+/** The host's JSON log, line by line. */
+const logLines: string[] = [];
 
 beforeAll(async () => {
   jira = await startFakeJira();
@@ -58,6 +61,8 @@ beforeAll(async () => {
       },
     },
     delivery: { backoff: '200ms', max_backoff: '2s', attempts: 20 },
+    logLevel: 'warn',
+    logDestination: logSink(),
   });
   jira.registerWebhook(stack.hookUrl('jira'), SECRET);
 }, 60_000);
@@ -68,6 +73,17 @@ afterAll(async () => {
   await stack?.stop();
   await jira?.stop();
 }, 120_000);
+
+function logSink(): PassThrough {
+  const sink = new PassThrough();
+  let partial = '';
+  sink.on('data', (chunk: Buffer) => {
+    const lines = (partial + chunk.toString('utf8')).split('\n');
+    partial = lines.pop()!;
+    logLines.push(...lines);
+  });
+  return sink;
+}
 
 async function request(user: string, roles: string[], reason: string, extra: { requestTtl?: string } = {}) {
   const client = await stack.clientFor(user);
@@ -195,6 +211,32 @@ describe('Jira outages', () => {
   });
 });
 
+describe("Jira's search lags behind creations", () => {
+  it('a lost create answer while search lags 3 s → the retry waits for search, one issue', async () => {
+    await jira.settled();
+    jira.searchLagMs = 3000;
+    try {
+      jira.loseNextAnswer('POST', /^\/rest\/api\/2\/issue$/);
+      const req = await request('alice', ['dba'], 'created, answer lost, search behind');
+      const issue = await issueFor(req.id);
+      // The retry found the issue (once search showed it) and stored its property.
+      await stack.waitFor(() => issue.properties.has('accessbot.request'), 30_000, 'the property');
+      const creates = jira
+        .callsTo('POST', /^\/rest\/api\/2\/issue$/)
+        .filter((c) => JSON.stringify(c.body).includes(req.id));
+      expect(creates.map((c) => c.status)).toEqual([504]);
+      // Retries searched while the index was behind, and found it only after the lag.
+      const searches = jira.callsTo('GET', /\/search/).filter((c) => (c.query.jql ?? '').includes(req.id));
+      expect(searches.length).toBeGreaterThanOrEqual(2);
+      expect(
+        [...jira.model.issues.values()].filter((i) => i.labels.includes(`accessbot-${req.id}`)),
+      ).toHaveLength(1);
+    } finally {
+      jira.searchLagMs = 0;
+    }
+  });
+});
+
 describe('moves on the board are reviews', () => {
   it('approves as the mover with the reason from their comment', async () => {
     const req = await request('alice', ['dba'], 'db migration');
@@ -263,6 +305,42 @@ describe('moves on the board are reviews', () => {
     expect(after.state).toBe('APPROVED');
     expect(after.reviews.map((r) => r.author)).toEqual(['bob', 'dave']);
     expect(issue.status.name).toBe('Approved');
+  });
+});
+
+describe("moves made with the plugin's own account", () => {
+  it('are not reviews, and the answer, the log and the issue say so', async () => {
+    const req = await request('alice', ['dba'], 'trying the set-up with the bot account');
+    const issue = await issueFor(req.id);
+    await jira.settled();
+    const res = await send(jira.moveIssue(issue.key, 'Approved', 'bot-1', SECRET));
+    expect(res.status).toBe(200);
+    const answer = JSON.parse(res.body) as { handled: boolean; why: string };
+    expect(answer.handled).toBe(false);
+    expect(answer.why).toContain("accessbot's own Jira account");
+    expect((await current(req.id)).state).toBe('PENDING');
+    expect((await current(req.id)).reviews).toHaveLength(0);
+    expect(issue.status.name).toBe('Pending');
+    expect(bodies(issue).at(-1)).toContain("made with accessbot's own Jira account");
+    const warned = logLines
+      .map((l) => JSON.parse(l) as { level: number; msg: string; issue?: string })
+      .filter((l) => l.issue === issue.key && l.msg.includes('jira move ignored'));
+    expect(warned).toHaveLength(1);
+    expect(warned[0]!.level).toBe(40);
+  });
+
+  it("the plugin's own moves that keep the issue in step stay quiet", async () => {
+    const req = await request('alice', ['dba'], 'quiet sync');
+    const issue = await issueFor(req.id);
+    const bob = await stack.clientFor('bob');
+    await bob.submitReview(req.id, { proposedState: 'APPROVED', reason: 'fine' });
+    await stack.waitFor(() => issue.status.name === 'Approved', 20_000, 'the move to Approved');
+    await jira.settled();
+    const ours = jira.deliveries.filter((d) => d.hook.rawBody.toString('utf8').includes(issue.key));
+    expect(ours.length).toBeGreaterThan(0);
+    for (const d of ours) expect(d.status).toBe(200);
+    expect(logLines.some((l) => l.includes(issue.key) && l.includes('jira move ignored'))).toBe(false);
+    expect(bodies(issue).some((b) => b.includes('own Jira account'))).toBe(false);
   });
 });
 

@@ -38,6 +38,8 @@ export interface TestStackOptions {
   logLevel?: string;
   /** The API's expiry sweep interval, e.g. '200ms' (default: the config default). */
   expiryInterval?: string;
+  /** Where the host's JSON log lines go (default stdout), for tests that read the log. */
+  logDestination?: NodeJS.WritableStream;
 }
 
 export interface TestStack {
@@ -111,7 +113,10 @@ export async function startTestStack(opts: TestStackOptions): Promise<TestStack>
     const host = await startHost({
       config,
       client: hostClient,
-      log: createLogger({ level: opts.logLevel ?? process.env.ACCESSBOT_TEST_LOG_LEVEL ?? 'silent' }),
+      log: createLogger({
+        level: opts.logLevel ?? process.env.ACCESSBOT_TEST_LOG_LEVEL ?? 'silent',
+        ...(opts.logDestination ? { destination: opts.logDestination } : {}),
+      }),
       redis: redisOptions,
       // Test plugins are not folders under plugins/: the config module validates their blocks.
       ...(opts.definitions ? { plugins: await configurePlugins(opts.plugins, opts.definitions) } : {}),
@@ -145,8 +150,10 @@ export interface HostChild {
   pid: number;
   /** Sends `signal` and waits for the process to exit. */
   kill(signal?: NodeJS.Signals): Promise<void>;
-  /** What the process wrote to stderr (warnings, errors). */
+  /** What the process wrote to stderr (warnings, errors; the last 1,000,000 characters). */
   stderr(): string;
+  /** What the process wrote to stdout (the last 1,000,000 characters). */
+  stdout(): string;
 }
 
 /** Starts test/support/host-process.ts as a real child process and waits until it listens. */
@@ -170,17 +177,19 @@ export async function hostChildReady(
 ): Promise<HostChild> {
   let err = '';
   child.stderr!.on('data', (c: Buffer) => {
-    err = (err + c.toString('utf8')).slice(-20_000);
+    err = (err + c.toString('utf8')).slice(-1_000_000);
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => {
+    out = (out + c.toString('utf8')).slice(-1_000_000);
+  });
   const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
     const timer = setTimeout(
-      () => reject(new Error(`${what} did not start in ${timeoutMs} ms: ${err}`)),
+      () => reject(new Error(`${what} did not start in ${timeoutMs} ms: ${err.slice(-20_000)}`)),
       timeoutMs,
     );
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString('utf8');
+    child.stdout!.on('data', () => {
       const m = /READY (\S+)/.exec(out);
       if (m) {
         clearTimeout(timer);
@@ -189,7 +198,7 @@ export async function hostChildReady(
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`${what} exited with ${code}: ${err}`));
+      reject(new Error(`${what} exited with ${code}: ${err.slice(-20_000)}`));
     });
   });
   return {
@@ -200,5 +209,6 @@ export async function hostChildReady(
       await exited;
     },
     stderr: () => err,
+    stdout: () => out,
   };
 }

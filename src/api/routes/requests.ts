@@ -1,4 +1,4 @@
-import { accessRequestSchema, requestPageSchema } from '../components.js';
+import { accessRequestSchema, createdRequestSchema, requestPageSchema } from '../components.js';
 import { decodeRequestCursor, encodeRequestCursor } from '../request-cursor.js';
 import type { RequestService } from '../request-service.js';
 import {
@@ -32,7 +32,7 @@ export function requestRoutes(requests: RequestService): ApiRoute[] {
       summary: 'Create an access request as the caller (roles or resources, never both)',
       auth: true,
       body: createRequestBody,
-      response: accessRequestSchema,
+      response: createdRequestSchema,
       status: 201,
       handler: ({ caller, body }) => requests.create(caller, body),
     }),

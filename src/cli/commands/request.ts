@@ -10,7 +10,7 @@ import { collect, parseList } from '../args.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { requestBlock, requestDetails, requestTable, SHOW_HINT } from '../format/request-text.js';
-import { quoted } from '../format/text.js';
+import { quoted, safeText } from '../format/text.js';
 import { waitForDecision } from '../wait-for-decision.js';
 
 const STATES: RequestState[] = ['PENDING', 'APPROVED', 'DENIED', 'EXPIRED'];
@@ -81,6 +81,9 @@ export function registerRequestCommands(program: Command, ctx: CliContext): void
       const since = flags.nowait ? undefined : await client.latestSeq().catch(() => undefined);
       if (!json) ctx.io.out('Creating request...');
       const created = await client.createRequest(input);
+      // On stderr in both formats, so stdout stays the request (or its JSON) alone.
+      for (const warning of created.warnings ?? [])
+        ctx.io.err(`warning [${safeText(warning.code)}]: ${safeText(warning.message)}`);
       if (!json) {
         for (const line of requestBlock(created)) ctx.io.out(line);
         ctx.io.out('');

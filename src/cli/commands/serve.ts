@@ -2,25 +2,41 @@
 // (API + plugin host in one process); `api` and `host` are the halves for scale-out.
 
 import type { Command } from 'commander';
+import type { LoadedConfig } from '../../config/index.js';
 import { AccessbotError } from '../../errors.js';
 import type { CliContext } from '../context.js';
 
 const runtime = () => import('../serve-runtime.js');
+
+/**
+ * The config with `api:` paths made absolute against the command's working directory, exactly
+ * as `config check` resolves them (so what check vouches for is what starts).
+ */
+async function withApiPaths(ctx: CliContext, cmd: Command): Promise<LoadedConfig> {
+  const loaded = await ctx.config(cmd);
+  const { withAbsoluteApiPaths } = await import('../../api/preflight.js');
+  return {
+    ...loaded,
+    config: { ...loaded.config, api: withAbsoluteApiPaths(loaded.config.api, ctx.io.cwd) },
+  };
+}
 
 export function registerServeCommands(program: Command, ctx: CliContext): void {
   program
     .command('serve')
     .description('run the access API and the plugin host in one process (the embedded default)')
     .action(async (_flags: unknown, cmd: Command) => {
-      const loaded = await ctx.config(cmd);
+      const loaded = await withApiPaths(ctx, cmd);
       await (await runtime()).runServe(ctx, loaded, async () => (await ctx.reloadConfig(cmd)).config);
     });
 
   program
     .command('api')
-    .description('run the access API only (several replicas may share one database)')
+    .description(
+      'run the access API only (one process per SQLite database; replicas need a shared database store, not yet available)',
+    )
     .action(async (_flags: unknown, cmd: Command) => {
-      const { config } = await ctx.config(cmd);
+      const { config } = await withApiPaths(ctx, cmd);
       await (await runtime()).runApiOnly(ctx, config);
     });
 

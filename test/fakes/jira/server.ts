@@ -59,6 +59,11 @@ export class FakeJira {
   private server?: Server;
   private faults: Fault[] = [];
   private lostAnswers: LostAnswer[] = [];
+  /**
+   * How far the search index lags behind creations (ms): an issue younger than this is not
+   * found by JQL search yet, as on Jira Cloud, though GET /issue/{key} already knows it.
+   */
+  searchLagMs = 0;
   private hooks: { method: string; path: RegExp; act: () => void }[] = [];
   private readonly pathPrefix: string;
   private webhookTarget?: { url: string; secret: string | null };
@@ -124,6 +129,14 @@ export class FakeJira {
     this.faults.push({ status, method, path });
   }
 
+  /**
+   * The next call matching `method` and `path` is carried out (an issue is created) but its
+   * answer is lost: the caller gets a 504 as from a proxy that timed out.
+   */
+  loseNextAnswer(method: string, path: RegExp): void {
+    this.lostAnswers.push({ method, path });
+  }
+
   /** Runs `act` just before the next call matching `method` and `path` is handled (simulates a race). */
   beforeNext(method: string, path: RegExp, act: () => void): void {
     this.hooks.push({ method, path, act });
@@ -184,7 +197,7 @@ export class FakeJira {
     const lost = this.lostAnswers.findIndex((l) => l.method === method && l.path.test(path));
     if (lost >= 0 && reply.status < 300) {
       this.lostAnswers.splice(lost, 1);
-      reply = { status: 504, body: { errorMessages: ['Gateway Timeout'], errors: {} } };
+      reply = jiraError(504, ['Gateway Timeout']);
     }
     call.status = reply.status;
     this.calls.push(call);
@@ -284,6 +297,8 @@ export class FakeJira {
       return { status: 200, body: userJson(base, user, user.accountId) };
     }
     if (method === 'GET' && path === '/mypermissions') return this.myPermissions(me, query);
+    if (method === 'GET' && path === '/workflowscheme/project') return this.workflowSchemes(me, query);
+    if (method === 'GET' && path === '/workflow/search') return this.workflows(me, query);
     if (projectPath && method === 'GET') {
       const project = this.model.projects.get(projectPath[1]!);
       if (!project || !me.permissions.includes('BROWSE_PROJECTS'))
@@ -434,6 +449,67 @@ export class FakeJira {
     return { status: 200, body: { permissions } };
   }
 
+  /**
+   * Each issue type has its own workflow, named `<project> <type> workflow`, whose initial
+   * transition leads to the type's first status. Reading workflows needs Administer Jira
+   * (`ADMINISTER` among the user's permissions), as on Jira Cloud.
+   */
+  private workflowSchemes(me: FakeJiraUser, query: Record<string, string>): Reply {
+    if (!me.permissions.includes('ADMINISTER'))
+      return jiraError(403, [
+        'You are not authorized to perform this action. Administrator privileges are required.',
+      ]);
+    const project = [...this.model.projects.values()].find((p) => p.id === query.projectId);
+    if (!project) return { status: 200, body: { values: [] } };
+    const issueTypeMappings = Object.fromEntries(
+      project.issueTypes.map((t) => [t.id, `${project.key} ${t.name} workflow`]),
+    );
+    return {
+      status: 200,
+      body: {
+        values: [
+          {
+            projectIds: [project.id],
+            workflowScheme: {
+              id: 1,
+              name: `${project.key} scheme`,
+              defaultWorkflow: 'jira',
+              issueTypeMappings,
+            },
+          },
+        ],
+      },
+    };
+  }
+
+  private workflows(me: FakeJiraUser, query: Record<string, string>): Reply {
+    if (!me.permissions.includes('ADMINISTER'))
+      return jiraError(403, [
+        'You are not authorized to perform this action. Administrator privileges are required.',
+      ]);
+    const values = [];
+    for (const project of this.model.projects.values())
+      for (const type of project.issueTypes) {
+        const name = `${project.key} ${type.name} workflow`;
+        if (query.workflowName !== undefined && query.workflowName !== name) continue;
+        values.push({
+          id: { name, entityId: `${project.id}-${type.id}` },
+          transitions: [
+            { id: '1', name: 'Create', from: [], to: type.statuses[0]!.id, type: 'initial' },
+            ...type.statuses.map((st, i) => ({
+              id: String(11 + i),
+              name: st.name,
+              from: [],
+              to: st.id,
+              type: 'global',
+            })),
+          ],
+          statuses: type.statuses.map((st) => ({ id: st.id, name: st.name })),
+        });
+      }
+    return { status: 200, body: { values, startAt: 0, maxResults: 50, total: values.length, isLast: true } };
+  }
+
   private createIssue(me: FakeJiraUser, body: unknown): Reply {
     const fields = ((body as { fields?: Record<string, unknown> } | undefined)?.fields ?? {}) as Record<
       string,
@@ -486,9 +562,13 @@ export class FakeJira {
     );
     if (!match) return jiraError(400, [`Error in the JQL Query: the fake cannot parse '${jql}'.`]);
     const [, projectKey, label] = match;
+    const indexedBefore = Date.now() - this.searchLagMs;
     const found = me.permissions.includes('BROWSE_PROJECTS')
       ? [...this.model.issues.values()].filter(
-          (i) => i.projectKey === projectKey && i.labels.includes(label!),
+          (i) =>
+            i.projectKey === projectKey &&
+            i.labels.includes(label!) &&
+            Date.parse(i.created) <= indexedBefore,
         )
       : [];
     const issues = found.map((i) => issueJson(this.baseUrl, this.model, i));

@@ -13,6 +13,8 @@ export const SLACK_LIMITS = {
   messageText: 40_000,
   privateMetadata: 3000,
   modalTitle: 24,
+  headerText: 150,
+  modalBlocks: 100,
 } as const;
 
 type Json = Record<string, unknown>;
@@ -24,9 +26,9 @@ function textOf(obj: unknown): string {
 }
 
 /** Returns why Slack would refuse these blocks, or undefined when they are acceptable. */
-export function blockViolation(blocks: unknown): string | undefined {
+export function blockViolation(blocks: unknown, maxBlocks: number = SLACK_LIMITS.blocks): string | undefined {
   if (!Array.isArray(blocks)) return 'blocks is not an array';
-  if (blocks.length > SLACK_LIMITS.blocks) return `more than ${SLACK_LIMITS.blocks} blocks`;
+  if (blocks.length > maxBlocks) return `more than ${maxBlocks} blocks`;
   for (const block of blocks as Json[]) {
     if (block.type === 'section') {
       if (textOf(block.text).length > SLACK_LIMITS.sectionText) return 'section text too long';
@@ -47,9 +49,11 @@ export function blockViolation(blocks: unknown): string | undefined {
         if (typeof el.action_id === 'string' && el.action_id.length > SLACK_LIMITS.actionId)
           return 'action_id too long';
       }
+    } else if (block.type === 'header') {
+      if (textOf(block.text).length > SLACK_LIMITS.headerText) return 'header text too long';
     } else if (block.type === 'input') {
       if (!block.element || !block.label) return 'input without element or label';
-    } else if (block.type !== 'divider' && block.type !== 'header') {
+    } else if (block.type !== 'divider') {
       return `unknown block type ${String(block.type)}`;
     }
   }

@@ -79,8 +79,18 @@ export class FakeSlack {
   /** Calls to hold without an answer (a host killed mid-call never hears back). */
   private stalls: { matches: (method: string, params: Json) => boolean; act: boolean }[] = [];
   private readonly stalled: ServerResponse[] = [];
+  /**
+   * Calls carrying blocks that Slack refuses for a reason the fake does not model (it answers
+   * `invalid_blocks`, as Slack does for a block it will not render).
+   */
+  private refusals: { methods?: string[]; channels?: string[] }[] = [];
   /** Artificial delay per call (ms), to mimic a slow platform. */
   latencyMs = 0;
+  /**
+   * Warnings added to every successful answer as `response_metadata.warnings`, as Slack adds
+   * e.g. `missing_charset` or `superfluous_charset` to an otherwise fine call.
+   */
+  responseWarnings: string[] = [];
   /** Hooks for the socket-mode fake: the URL apps.connections.open hands out, and its upgrades. */
   socketUrl?: () => string;
   onUpgrade?: (req: IncomingMessage, socket: Duplex) => void;
@@ -156,6 +166,14 @@ export class FakeSlack {
   /** Drops the held calls' connections (their caller is gone anyway). */
   releaseStalled(): void {
     for (const res of this.stalled.splice(0)) res.destroy();
+  }
+
+  /**
+   * The next `count` calls that carry blocks (optionally only to `methods` / `channels`) are
+   * answered `ok:false, error: invalid_blocks`, and nothing is posted or edited.
+   */
+  refuseNextBlocks(count: number, opts: { methods?: string[]; channels?: string[] } = {}): void {
+    for (let i = 0; i < count; i++) this.refusals.push({ ...opts });
   }
 
   /** The next `count` calls answer HTTP 429 with `Retry-After: retryAfterSeconds`. */
@@ -250,6 +268,8 @@ export class FakeSlack {
       /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? (params.token as string | undefined);
     const reply = (body: Json) => {
       if (body.ok === false) call.error = String(body.error);
+      else if (this.responseWarnings.length > 0)
+        body.response_metadata = { warnings: [...this.responseWarnings] };
       res.writeHead(200, { 'content-type': JSON_TYPE });
       res.end(JSON.stringify(body));
     };
@@ -264,8 +284,18 @@ export class FakeSlack {
       this.stalled.push(res);
       return;
     }
-    const body = this.dispatch(method, params);
     const channel = this.resolveChannel(params.channel);
+    const refusal = this.refusals.findIndex(
+      (r) =>
+        params.blocks !== undefined &&
+        (!r.methods || r.methods.includes(method)) &&
+        (!r.channels || (channel !== undefined && r.channels.includes(channel))),
+    );
+    if (refusal >= 0) {
+      this.refusals.splice(refusal, 1);
+      return reply({ ok: false, error: 'invalid_blocks' });
+    }
+    const body = this.dispatch(method, params);
     const lost = this.lostAnswers.findIndex(
       (f) =>
         (!f.methods || f.methods.includes(method)) &&
@@ -500,7 +530,7 @@ export class FakeSlack {
     if (String(view.private_metadata ?? '').length > SLACK_LIMITS.privateMetadata)
       return { ok: false, error: 'invalid_arguments' };
     if (textOf(view.title).length > SLACK_LIMITS.modalTitle) return { ok: false, error: 'invalid_arguments' };
-    if (blockViolation(view.blocks)) return { ok: false, error: 'invalid_blocks' };
+    if (blockViolation(view.blocks, SLACK_LIMITS.modalBlocks)) return { ok: false, error: 'invalid_blocks' };
     const id = `V${randomUUID().replaceAll('-', '').slice(0, 10).toUpperCase()}`;
     this.views.push({ id, triggerId, user: trigger.user, view });
     return { ok: true, view: { id, ...view, state: { values: {} }, hash: randomUUID() } };
