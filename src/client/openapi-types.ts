@@ -313,6 +313,37 @@ export interface components {
             };
             version: number;
         };
+        /** @description The request just created, and warnings about what it was taken with */
+        CreatedRequest: {
+            /** Format: uuid */
+            id: string;
+            user: string;
+            roles: string[];
+            resources: string[];
+            reason: string;
+            suggestedReviewers: string[];
+            annotations: {
+                [key: string]: string[];
+            };
+            thresholds: components["schemas"]["Threshold"][];
+            roleThresholds: {
+                [key: string]: number[];
+            };
+            state: components["schemas"]["RequestState"];
+            reviews: components["schemas"]["Review"][];
+            created: string;
+            requestExpires: string;
+            accessExpires: string;
+            approvedRoles: string[];
+            resolvedAt?: string;
+            resolvedBy?: string;
+            resolveReason?: string;
+            resolveAnnotations?: {
+                [key: string]: string[];
+            };
+            version: number;
+            warnings?: components["schemas"]["RequestWarning"][];
+        };
         /** @description The one error shape of the API */
         Error: {
             error: {
@@ -382,6 +413,13 @@ export interface components {
          * @enum {string}
          */
         RequestState: "PENDING" | "APPROVED" | "DENIED" | "EXPIRED";
+        /** @description Something the request was taken with that will not work as meant (it was created all the same) */
+        RequestWarning: {
+            /** @enum {string} */
+            code: "UNKNOWN_REVIEWER" | "REVIEWER_WITHOUT_EMAIL";
+            message: string;
+            reviewer?: string;
+        };
         /** @description One reviewer’s decision on a request */
         Review: {
             author: string;
@@ -543,7 +581,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AccessRequest"];
+                    "application/json": components["schemas"]["CreatedRequest"];
                 };
             };
             /** @description INVALID_RESOURCE_ID, MIXED_ROLES_AND_RESOURCES, EMPTY_REQUEST, REASON_REQUIRED, REASON_TOO_LONG, INVALID_DURATION, UNKNOWN_ROLE, VALIDATION_FAILED */

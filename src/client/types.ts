@@ -24,13 +24,15 @@ export interface CreateRequestInput {
 /** Something a request was created with that will not work as the caller meant. */
 export interface RequestWarning {
   /** `UNKNOWN_REVIEWER`: names no access user; `REVIEWER_WITHOUT_EMAIL`: cannot be messaged. */
-  code: string;
+  code: 'UNKNOWN_REVIEWER' | 'REVIEWER_WITHOUT_EMAIL';
   message: string;
   reviewer?: string;
 }
 
 /** What `POST /v1/requests` answers: the request, plus warnings when there are any. */
-export type CreatedRequest = AccessRequest & { warnings?: RequestWarning[] };
+export interface CreatedRequest extends AccessRequest {
+  warnings?: RequestWarning[];
+}
 
 export interface ReviewInput {
   proposedState: ProposedState;

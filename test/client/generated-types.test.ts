@@ -7,9 +7,11 @@ import { expectTypeOf, it } from 'vitest';
 import type { AccessRequest, RequestEvent, Review, Role, Threshold, User } from '../../src/access/types.js';
 import type { components, operations } from '../../src/client/openapi-types.js';
 import type {
+  CreatedRequest,
   CreateRequestInput,
   IssuedToken,
   RequestPage,
+  RequestWarning,
   ResolveInput,
   ReviewInput,
   UserInput,
@@ -39,6 +41,7 @@ it('answers: the model and client types are the documented schemas', () => {
   expectTypeOf<Schemas['WhoAmI']>().toEqualTypeOf<WhoAmI>();
   expectTypeOf<Schemas['IssuedToken']>().toEqualTypeOf<IssuedToken>();
   expectTypeOf<Schemas['RequestPage']>().toEqualTypeOf<RequestPage>();
+  expectTypeOf<Schemas['RequestWarning']>().toEqualTypeOf<Plain<RequestWarning>>();
   // The document describes any role document; every Role the model knows is one.
   expectTypeOf<Plain<Role>>().toExtend<Schemas['Role']>();
 });
@@ -54,7 +57,7 @@ it('operations: the client sends the documented bodies and reads the documented 
   expectTypeOf<JsonBody<'resolveRequest'>>().toEqualTypeOf<ResolveInput>();
   expectTypeOf<JsonBody<'upsertUser'>>().toEqualTypeOf<UserInput>();
   expectTypeOf<JsonBody<'issueToken'>>().toEqualTypeOf<{ ttl?: string; description?: string }>();
-  expectTypeOf<Answer<'createRequest', 201>>().toEqualTypeOf<AccessRequest>();
+  expectTypeOf<Answer<'createRequest', 201>>().toEqualTypeOf<CreatedRequest>();
   expectTypeOf<Answer<'listRequests', 200>>().toEqualTypeOf<RequestPage>();
   expectTypeOf<Answer<'lookupUser', 200>>().toEqualTypeOf<User>();
   expectTypeOf<Answer<'latestSeq', 200>>().toEqualTypeOf<{ seq: number }>();
