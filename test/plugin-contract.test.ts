@@ -8,7 +8,7 @@ import ts from 'typescript';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { PLUGIN_HOST_KEYS } from '../src/config/schema.js';
-import { loadPluginDefinitions } from '../src/host/plugin-loader.js';
+import { loadPluginDefinitions } from '../src/host/activation/plugin-loader.js';
 import type { PluginContext, PluginDefinition } from '../src/plugin-sdk/index.js';
 
 const ROOT = resolve(import.meta.dirname, '..');

@@ -4,7 +4,7 @@
 
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { loadPluginDefinitions } from '../host/plugin-loader.js';
+import { loadPluginDefinitions } from '../host/activation/plugin-loader.js';
 import type { PluginDefinition } from '../plugin-sdk/index.js';
 import { applyOverrides, readEnvOptions } from './env.js';
 import { ConfigError, type ConfigIssue } from './issues.js';

@@ -10,12 +10,12 @@ import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { sign, verify } from '../../plugins/webhook/signature.js';
 import { configSchema, type RouteRule } from '../../src/config/schema.js';
-import { jobIdFor, routeJobs } from '../../src/host/job-ids.js';
-import { PlatformGate, PlatformPaused } from '../../src/host/platform-gate.js';
-import { loadPluginDefinitions } from '../../src/host/plugin-loader.js';
-import { redisOptionsFromUrl, resolveRedis } from '../../src/host/redis-connection.js';
-import { backoffDelayMs, isPermanent } from '../../src/host/retry-policy.js';
-import { recipientsFromRules } from '../../src/host/router.js';
+import { loadPluginDefinitions } from '../../src/host/activation/plugin-loader.js';
+import { jobIdFor, routeJobs } from '../../src/host/delivery/job-ids.js';
+import { PlatformGate, PlatformPaused } from '../../src/host/delivery/platform-gate.js';
+import { backoffDelayMs, isPermanent } from '../../src/host/delivery/retry-policy.js';
+import { redisOptionsFromUrl, resolveRedis } from '../../src/host/redis/redis-connection.js';
+import { recipientsFromRules } from '../../src/host/routing/router.js';
 import { createLogger } from '../../src/log.js';
 import { permanent, rateLimited, transient } from '../../src/plugin-sdk/index.js';
 

@@ -3,7 +3,7 @@
 // Ids carry no `:` and never look like integers (BullMQ rejects both).
 
 import { createHash } from 'node:crypto';
-import type { AccessRequest } from '../access/types.js';
+import type { AccessRequest } from '../../access/types.js';
 
 export type DeliveryOp =
   | 'route'

@@ -3,15 +3,15 @@
 // block minus the host's own keys (enabled, review_as) is validated by the plugin's schema.
 
 import type { Redis } from 'ioredis';
-import type { AccessClient } from '../api/client-types.js';
-import { PLUGIN_HOST_KEYS, pluginHostKeysSchema } from '../config/schema.js';
-import { AccessbotError } from '../errors.js';
-import type { Logger as PinoLogger } from '../log.js';
-import type { PluginContext, PluginDefinition, PluginInstance } from '../plugin-sdk/index.js';
-import { submitDecision } from './decide.js';
-import type { HostKeys } from './keys.js';
+import type { AccessClient } from '../../api/client-types.js';
+import { PLUGIN_HOST_KEYS, pluginHostKeysSchema } from '../../config/schema.js';
+import { AccessbotError } from '../../errors.js';
+import type { Logger as PinoLogger } from '../../log.js';
+import type { PluginContext, PluginDefinition, PluginInstance } from '../../plugin-sdk/index.js';
+import { submitDecision } from '../inbound/decide.js';
+import type { HostKeys } from '../redis/keys.js';
+import type { RequestReader } from '../stream/request-reader.js';
 import { redisPluginKv } from './plugin-kv.js';
-import type { RequestReader } from './request-reader.js';
 
 export interface ActivePlugin {
   id: string;

@@ -11,13 +11,13 @@
 
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { AccessRequest } from '../access/types.js';
-import type { Card, DeliveryContext, MessageRef, Target } from '../plugin-sdk/index.js';
-import type { DeliveryJobData } from './job-ids.js';
-import type { HostKeys } from './keys.js';
-import type { MessageRefs } from './message-refs.js';
-import type { RequestReader } from './request-reader.js';
-import { markSent, wasSent } from './sent-marks.js';
+import type { AccessRequest } from '../../access/types.js';
+import type { Card, DeliveryContext, MessageRef, Target } from '../../plugin-sdk/index.js';
+import type { DeliveryJobData } from '../delivery/job-ids.js';
+import type { MessageRefs } from '../delivery/message-refs.js';
+import { markSent, wasSent } from '../delivery/sent-marks.js';
+import type { HostKeys } from '../redis/keys.js';
+import type { RequestReader } from '../stream/request-reader.js';
 
 export interface ReminderSettings {
   afterMs: number;

@@ -5,23 +5,23 @@
 
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { AccessRequest } from '../access/types.js';
-import type { RouteRule } from '../config/schema.js';
-import type { Logger as PinoLogger } from '../log.js';
-import { PluginError, type Target } from '../plugin-sdk/index.js';
-import type { ActivePlugin } from './active-plugins.js';
-import type { DeliveryQueues } from './delivery-queues.js';
-import { type DeliveryJobData, jobIdFor } from './job-ids.js';
-import { type HostKeys, targetKey } from './keys.js';
-import type { HostMetrics } from './metrics.js';
-import { PlatformPaused } from './platform-gate.js';
-import type { PostSteps } from './post-steps.js';
+import type { AccessRequest } from '../../access/types.js';
+import type { RouteRule } from '../../config/schema.js';
+import type { Logger as PinoLogger } from '../../log.js';
+import { PluginError, type Target } from '../../plugin-sdk/index.js';
+import type { ActivePlugin } from '../activation/active-plugins.js';
+import type { DeliveryQueues } from '../delivery/delivery-queues.js';
+import { type DeliveryJobData, jobIdFor } from '../delivery/job-ids.js';
+import { PlatformPaused } from '../delivery/platform-gate.js';
+import type { PostSteps } from '../delivery/post-steps.js';
+import { backoffDelayMs, isPermanent, type RetryPolicy } from '../delivery/retry-policy.js';
+import type { TargetLock } from '../delivery/target-lock.js';
+import type { Attempt, Outcome, TargetWriter } from '../delivery/target-writer.js';
+import type { HostMetrics } from '../ops/metrics.js';
+import { type HostKeys, targetKey } from '../redis/keys.js';
+import type { RequestReader } from '../stream/request-reader.js';
 import type { RecipientResolver } from './recipient-resolver.js';
-import type { RequestReader } from './request-reader.js';
-import { backoffDelayMs, isPermanent, type RetryPolicy } from './retry-policy.js';
 import { routeRequest } from './router.js';
-import type { TargetLock } from './target-lock.js';
-import type { Attempt, Outcome, TargetWriter } from './target-writer.js';
 
 export interface RoutingDeps {
   plugin: ActivePlugin;

@@ -8,9 +8,9 @@
 //   capped at max_backoff, for `attempts` tries.
 
 import { UnrecoverableError } from 'bullmq';
-import { parseDuration } from '../access/duration.js';
-import type { DeliveryConfig } from '../config/schema.js';
-import { PluginError } from '../plugin-sdk/index.js';
+import { parseDuration } from '../../access/duration.js';
+import type { DeliveryConfig } from '../../config/schema.js';
+import { PluginError } from '../../plugin-sdk/index.js';
 
 export interface RetryPolicy {
   attempts: number;
