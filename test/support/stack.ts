@@ -11,7 +11,7 @@ import type { UserInput } from '../../src/api/client-types.js';
 import { ensureServiceToken } from '../../src/api/server.js';
 import { type Config, configSchema, type DeliveryConfig, type RouteRule } from '../../src/config/schema.js';
 import { type RunningHost, type StartHostOptions, startHost } from '../../src/host/index.js';
-import { createLogger } from '../../src/log.js';
+import { createLogger, type Logger } from '../../src/log.js';
 import type { PluginDefinition } from '../../src/plugin-sdk/index.js';
 import { startTestApi, type TestApi } from './api.js';
 import type { HostProcessSpec } from './host-process.js';
@@ -30,6 +30,10 @@ export interface TestStackOptions {
   /** Shorter crash-recovery timings, as fault tests use. */
   tuning?: StartHostOptions['tuning'];
   logLevel?: string;
+  /** The host's logger (a test that reads the log lines); default: silent, or logLevel. */
+  log?: Logger;
+  /** A Redis of the test's own (one it stops and restarts); default: the shared test Redis. */
+  redis?: { path: string; maxRetriesPerRequest: null };
 }
 
 export interface TestStack {
@@ -81,7 +85,7 @@ export async function waitFor<T>(
 
 export async function startTestStack(opts: TestStackOptions): Promise<TestStack> {
   const testApi = await startTestApi({ rolesYaml: opts.rolesYaml, users: opts.users });
-  const redisOptions = testRedisOptions();
+  const redisOptions = opts.redis ?? testRedisOptions();
   const prefix = `t${randomUUID().slice(0, 8)}`;
   try {
     const token = await ensureServiceToken(testApi.api.store, 'accessbot-host', ['accessbot-plugin']);
@@ -99,7 +103,9 @@ export async function startTestStack(opts: TestStackOptions): Promise<TestStack>
     const host = await startHost({
       config,
       client: hostClient,
-      log: createLogger({ level: opts.logLevel ?? process.env.ACCESSBOT_TEST_LOG_LEVEL ?? 'silent' }),
+      log:
+        opts.log ??
+        createLogger({ level: opts.logLevel ?? process.env.ACCESSBOT_TEST_LOG_LEVEL ?? 'silent' }),
       redis: redisOptions,
       ...(opts.definitions ? { plugins: opts.definitions } : {}),
       ...(opts.tuning ? { tuning: opts.tuning } : {}),

@@ -15,6 +15,7 @@ import type { DeliveryQueues } from '../delivery/delivery-queues.js';
 import { routeJobs } from '../delivery/job-ids.js';
 import type { Progress } from './progress.js';
 import { REQUEST_CACHE_SIZE, type RequestReader } from './request-reader.js';
+import { StallMonitor } from './stall-monitor.js';
 
 export interface WatcherDeps {
   client: AccessClient;
@@ -57,8 +58,16 @@ export class Watcher {
   /** Last event whose jobs are queued (and the cursor moved past). */
   lastSeq = 0;
   private lastReceived = 0;
+  private readonly stall: StallMonitor;
 
-  constructor(private readonly d: WatcherDeps) {}
+  constructor(private readonly d: WatcherDeps) {
+    this.stall = new StallMonitor(d.client, d.log);
+  }
+
+  /** For /readyz: `ok`, `starting` (first reconcile not done), or why the stream makes no progress. */
+  status(): string {
+    return this.stall.status() ?? (this.ready ? 'ok' : 'starting');
+  }
 
   start(): void {
     this.loop = this.run();
@@ -219,6 +228,7 @@ export class Watcher {
   private async handle(event: RequestEvent): Promise<void> {
     this.buffer.push(event);
     this.lastReceived = Math.max(this.lastReceived, event.seq);
+    this.stall.received(event.seq);
     this.kick();
     // Back-pressure: let the stream run at most one batch ahead of the queues.
     if (this.buffer.length >= BATCH) await this.flushing;
@@ -252,6 +262,7 @@ export class Watcher {
           signal: this.abort.signal,
           onEvent: (event) => this.handle(event),
           onReconnect: (err) => {
+            this.stall.reconnected(err, this.lastReceived);
             this.d.log.warn(
               { err: err instanceof Error ? err.message : String(err) },
               'watch stream dropped; resuming',
@@ -277,6 +288,7 @@ export class Watcher {
           reconcileDue = true;
           continue;
         }
+        this.stall.reconnected(err, this.lastReceived);
         this.d.log.warn(
           { err: err instanceof Error ? err.message : String(err) },
           'watch failed; resuming from cursor',
