@@ -66,8 +66,17 @@ export function jiraWebhookRoute(deps: StatusChangeDeps): InboundRoute {
         return jsonResponse(200, { ignored: 'not a status change' });
       const changelogId = payload.changelog?.id;
       try {
+        // The host acts on the move only inside the window of the signed timestamp.
+        const inWindow: StatusChangeDeps =
+          signedAt === undefined
+            ? deps
+            : {
+                ...deps,
+                decide: (decision) =>
+                  deps.decide({ ...decision, notAfter: signedAt + REPLAY_WINDOW_SECONDS * 1000 }),
+              };
         const result = await handleStatusChange(
-          deps,
+          inWindow,
           issueRef,
           typeof changelogId === 'string' || typeof changelogId === 'number'
             ? String(changelogId)

@@ -162,7 +162,14 @@ export async function startHost(opts: StartHostOptions): Promise<RunningHost> {
       counters: metrics,
       health: () =>
         readiness({ redis: fastRedis, watcherStatus: () => watcher.status(), plugins: plugins.values() }),
-      metrics: metricsScrape({ metrics, redis: fastRedis, queues, client, lastSeq: () => watcher.lastSeq }),
+      metrics: metricsScrape({
+        metrics,
+        redis: fastRedis,
+        queues,
+        client,
+        lastSeq: () => watcher.lastSeq,
+        watchStalled: () => watcher.stalled,
+      }),
     },
     parseListen(config.host.listen),
   );

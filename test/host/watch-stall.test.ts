@@ -95,6 +95,8 @@ it('reports not ready, once in the log, while its watch reconnects without movin
   // The reason names where the host is stuck and how far the API is.
   expect(stalled.checks.watcher).toMatch(/cursor \d+/);
   expect(stalled.checks.redis).toBe('ok');
+  const metrics = await (await fetch(`${host.url}/metrics`)).text();
+  expect(metrics).toMatch(/^accessbot_watch_stalled 1$/m);
 
   // More reconnects without progress: still one line in the log.
   const cutsAtStall = proxy.watchesCut();
@@ -107,6 +109,7 @@ it('reports not ready, once in the log, while its watch reconnects without movin
   proxy.cutWatches(false);
   await waitFor(async () => (await readiness()).status === 200, 60_000, 'ready once the stream flows');
   expect((await readiness()).checks.watcher).toBe('ok');
+  expect(await (await fetch(`${host.url}/metrics`)).text()).toMatch(/^accessbot_watch_stalled 0$/m);
   expect(recoveryLines()).toHaveLength(1);
   expect(stallLines()).toHaveLength(1);
   // Nothing was lost meanwhile.

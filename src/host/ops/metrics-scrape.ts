@@ -23,6 +23,8 @@ export interface MetricsScrapeDeps {
   client: AccessClient;
   /** The watcher's cursor. */
   lastSeq(): number;
+  /** Whether the watcher makes no progress. */
+  watchStalled(): boolean;
 }
 
 /** Runs `refresh` unless the previous run is still going; either way waits for it at most the budget. */
@@ -69,6 +71,7 @@ export function metricsScrape(d: MetricsScrapeDeps): () => Promise<{ contentType
       // The API's answer only moves the lag gauge; without one the last value stays.
       watcherLag(),
     ]);
+    metrics.watchStalled.set(d.watchStalled() ? 1 : 0);
     const redisUp = redisState === 'ok';
     metrics.redisUp.set(redisUp ? 1 : 0);
     if (!redisUp || !depthsRead) {

@@ -15,6 +15,7 @@ export interface HostMetrics {
   inboundRefused: Counter<'plugin' | 'reason'>;
   inboundThrottled: Counter<'plugin'>;
   redisUp: Gauge;
+  watchStalled: Gauge;
 }
 
 export function createHostMetrics(): HostMetrics {
@@ -67,6 +68,11 @@ export function createHostMetrics(): HostMetrics {
       name: 'accessbot_inbound_throttled_total',
       help: 'Inbound calls answered 429 because their source failed authentication too often in the window.',
       labelNames: ['plugin'],
+      registers: [registry],
+    }),
+    watchStalled: new Gauge({
+      name: 'accessbot_watch_stalled',
+      help: 'Whether the watch stream keeps reconnecting without an event while the API is ahead of the cursor (1), as /readyz reports.',
       registers: [registry],
     }),
     redisUp: new Gauge({

@@ -54,6 +54,10 @@ export class StallMonitor {
     }
   }
 
+  get stalled(): boolean {
+    return this.stall !== undefined;
+  }
+
   /** Undefined while the watch moves (or is idle), else why it is stalled. */
   status(): string | undefined {
     const stall = this.stall;

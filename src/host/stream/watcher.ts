@@ -64,6 +64,11 @@ export class Watcher {
     this.stall = new StallMonitor(d.client, d.log);
   }
 
+  /** The stream keeps reconnecting without an event while the API is ahead (stall-monitor.ts). */
+  get stalled(): boolean {
+    return this.stall.stalled;
+  }
+
   /** For /readyz: `ok`, `starting` (first reconcile not done), or why the stream makes no progress. */
   status(): string {
     return this.stall.status() ?? (this.ready ? 'ok' : 'starting');
