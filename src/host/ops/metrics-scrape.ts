@@ -13,7 +13,7 @@ import type { HostMetrics } from './metrics.js';
 import { within } from './within.js';
 
 /** Each refresh's share of a scrape; the checks run side by side. */
-export const SCRAPE_BUDGET_MS = 750;
+export const SCRAPE_BUDGET_MS = 600;
 
 export interface MetricsScrapeDeps {
   metrics: HostMetrics;

@@ -9,7 +9,7 @@ import { redisCheck } from '../redis/fail-fast-redis.js';
 import { within } from './within.js';
 
 /** The longest /readyz may take, so a probe with a one-second timeout always gets an answer. */
-export const READINESS_BUDGET_MS = 900;
+export const READINESS_BUDGET_MS = 600;
 
 export interface ReadinessDeps {
   redis: Redis;

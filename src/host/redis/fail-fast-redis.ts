@@ -12,7 +12,7 @@ import { Redis } from 'ioredis';
 import { AccessbotError } from '../../errors.js';
 
 /** How long a command on this connection may take before its caller is told Redis is unavailable. */
-export const REDIS_ANSWER_MS = 750;
+export const REDIS_ANSWER_MS = 500;
 /** How long a start waits for this connection before going on without it (it keeps reconnecting). */
 const FIRST_CONNECT_WAIT_MS = 5000;
 
