@@ -104,6 +104,9 @@ it('reports not ready, once in the log, while its watch reconnects without movin
   expect((await readiness()).status).toBe(503);
   expect(stallLines()).toHaveLength(1);
   expect(stallLines()[0]).toMatchObject({ level: 40 });
+  // Nor a line per further drop.
+  const afterStall = lines.slice(lines.indexOf(stallLines()[0]!) + 1);
+  expect(afterStall.filter((l) => /watch stream dropped/.test(String(l.msg)))).toEqual([]);
   expect(String(stallLines()[0]!.msg)).toMatch(/no progress/);
 
   proxy.cutWatches(false);

@@ -268,10 +268,12 @@ export class Watcher {
           onEvent: (event) => this.handle(event),
           onReconnect: (err) => {
             this.stall.reconnected(err, this.lastReceived);
-            this.d.log.warn(
-              { err: err instanceof Error ? err.message : String(err) },
-              'watch stream dropped; resuming',
-            );
+            // Once stalled, the one stall line speaks for every further drop.
+            if (!this.stall.stalled)
+              this.d.log.warn(
+                { err: err instanceof Error ? err.message : String(err) },
+                'watch stream dropped; resuming',
+              );
             void this.reconcile();
           },
         });
