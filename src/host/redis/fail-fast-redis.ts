@@ -6,7 +6,6 @@
 // is disconnected (no offline queue, no retry of a command cut off mid-flight) and gives up on a
 // command Redis does not answer in time (a frozen server still accepts connections).
 
-import { once } from 'node:events';
 import type { RedisOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import { AccessbotError } from '../../errors.js';
@@ -27,8 +26,17 @@ export async function startFailFastRedis(options: RedisOptions): Promise<Redis> 
   // Connection errors are logged once by the main connection; here they only fail callers.
   redis.on('error', () => {});
   if (redis.status !== 'ready') {
-    const timer = AbortSignal.timeout(FIRST_CONNECT_WAIT_MS);
-    await once(redis, 'ready', { signal: timer }).catch(() => {});
+    // Not events.once: it gives up at the first connection error, and a Redis still starting
+    // refuses a few connections before it answers.
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, FIRST_CONNECT_WAIT_MS);
+      redis.once('ready', done);
+      function done() {
+        clearTimeout(timer);
+        redis.off('ready', done);
+        resolve();
+      }
+    });
   }
   return redis;
 }
