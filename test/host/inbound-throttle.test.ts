@@ -11,7 +11,6 @@ import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createLogger } from '../../src/log.js';
 import type { TestStack } from '../support/stack.js';
 import { startWebhookWorld, type WebhookWorld } from './webhook-world.js';
 
@@ -35,7 +34,8 @@ beforeAll(async () => {
   });
   world = await startWebhookWorld(SECRET, (receiver) => ({
     routing: [{ roles: ['*'], targets: { webhook: [receiver.urlFor('ops')] } }],
-    log: createLogger({ level: 'info', destination }),
+    logLevel: 'info',
+    logDestination: destination,
     tuning: { inboundFailureWindowMs: WINDOW_MS },
   }));
   stack = world.stack;

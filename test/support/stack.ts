@@ -11,7 +11,7 @@ import type { UserInput } from '../../src/api/client-types.js';
 import { ensureServiceToken } from '../../src/api/server.js';
 import { type Config, configSchema, type DeliveryConfig, type RouteRule } from '../../src/config/schema.js';
 import { type RunningHost, type StartHostOptions, startHost } from '../../src/host/index.js';
-import { createLogger, type Logger } from '../../src/log.js';
+import { createLogger } from '../../src/log.js';
 import type { PluginDefinition } from '../../src/plugin-sdk/index.js';
 import { startTestApi, type TestApi } from './api.js';
 import type { HostProcessSpec } from './host-process.js';
@@ -25,15 +25,15 @@ export interface TestStackOptions {
   delivery?: Partial<DeliveryConfig>;
   /** `host.reminders` (after, every, max). */
   reminders?: Record<string, unknown>;
+  /** A Redis of the test's own (one it stops and restarts); default: the shared test Redis. */
+  redis?: { path: string; maxRetriesPerRequest: null };
   /** Plugin definitions; default: every folder under plugins/. */
   definitions?: Map<string, PluginDefinition>;
   /** Shorter crash-recovery timings, as fault tests use. */
   tuning?: StartHostOptions['tuning'];
   logLevel?: string;
-  /** The host's logger (a test that reads the log lines); default: silent, or logLevel. */
-  log?: Logger;
-  /** A Redis of the test's own (one it stops and restarts); default: the shared test Redis. */
-  redis?: { path: string; maxRetriesPerRequest: null };
+  /** Where the host's JSON log lines go (default stdout), for tests that read the log. */
+  logDestination?: NodeJS.WritableStream;
 }
 
 export interface TestStack {
@@ -103,9 +103,10 @@ export async function startTestStack(opts: TestStackOptions): Promise<TestStack>
     const host = await startHost({
       config,
       client: hostClient,
-      log:
-        opts.log ??
-        createLogger({ level: opts.logLevel ?? process.env.ACCESSBOT_TEST_LOG_LEVEL ?? 'silent' }),
+      log: createLogger({
+        level: opts.logLevel ?? process.env.ACCESSBOT_TEST_LOG_LEVEL ?? 'silent',
+        ...(opts.logDestination ? { destination: opts.logDestination } : {}),
+      }),
       redis: redisOptions,
       ...(opts.definitions ? { plugins: opts.definitions } : {}),
       ...(opts.tuning ? { tuning: opts.tuning } : {}),
