@@ -144,7 +144,7 @@ export async function startHost(opts: StartHostOptions): Promise<RunningHost> {
     redis,
     keys,
     queues,
-    pluginIds: [...plugins.values()].filter((p) => p.instance.remind).map((p) => p.id),
+    pluginIds: [...plugins.values()].filter((p) => p.capabilities.reminders).map((p) => p.id),
     enabled: reminders.max > 0,
     intervalMs: sweepIntervalMs(reminders.afterMs),
     log,

@@ -22,12 +22,6 @@ function fakePlugin(id: string, schema: z.ZodType): PluginDefinition {
     id,
     description: `${id} for tests`,
     configSchema: schema,
-    capabilities: {
-      threadedReplies: false,
-      inboundDecisions: false,
-      autoReview: false,
-      directMessages: false,
-    },
     create: () => {
       throw new Error('not used by the loader');
     },

@@ -29,7 +29,6 @@ const flaky = definePlugin({
   id: 'flaky',
   description: 'fails its first two lookups of #flaky',
   configSchema: z.object({}).strict(),
-  capabilities: { threadedReplies: false, inboundDecisions: false, autoReview: false, directMessages: false },
   create() {
     return {
       async healthCheck() {},

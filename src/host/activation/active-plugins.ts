@@ -7,7 +7,13 @@ import type { AccessClient } from '../../api/client-types.js';
 import { PLUGIN_HOST_KEYS, pluginHostKeysSchema } from '../../config/schema.js';
 import { AccessbotError } from '../../errors.js';
 import type { Logger as PinoLogger } from '../../log.js';
-import type { PluginContext, PluginDefinition, PluginInstance } from '../../plugin-sdk/index.js';
+import {
+  capabilitiesOf,
+  type PluginCapabilities,
+  type PluginContext,
+  type PluginDefinition,
+  type PluginInstance,
+} from '../../plugin-sdk/index.js';
 import { submitDecision } from '../inbound/decide.js';
 import type { HostKeys } from '../redis/keys.js';
 import type { RequestReader } from '../stream/request-reader.js';
@@ -17,6 +23,8 @@ export interface ActivePlugin {
   id: string;
   definition: PluginDefinition;
   instance: PluginInstance;
+  /** What it can do, from the methods it implements (capabilitiesOf). */
+  capabilities: PluginCapabilities;
   /** Access user that automatic reviews are authored as. */
   reviewAs: string;
   healthy: boolean;
@@ -105,7 +113,14 @@ export async function activatePlugins(
       },
     };
     const instance = await definition.create(ctx);
-    const plugin: ActivePlugin = { id, definition, instance, reviewAs, healthy: true };
+    const plugin: ActivePlugin = {
+      id,
+      definition,
+      instance,
+      capabilities: capabilitiesOf(definition, instance),
+      reviewAs,
+      healthy: true,
+    };
     try {
       await instance.healthCheck();
     } catch (err) {

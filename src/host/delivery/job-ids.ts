@@ -11,6 +11,7 @@ export type DeliveryOp =
   | 'post'
   | 'update'
   | 'reply'
+  | 'outcome'
   | 'auto-review'
   | 'remind'
   | 'withdraw';
@@ -30,7 +31,7 @@ export interface DeliveryJobData {
   version?: number;
   /** Every request version a route-batch job routes. */
   batch?: RouteEntry[];
-  /** targetKey() of the target (post, update, reply). */
+  /** targetKey() of the target (post, update, reply, outcome). */
   target?: string;
   /** Index into request.reviews (reply). */
   review?: number;

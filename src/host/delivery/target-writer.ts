@@ -120,6 +120,7 @@ export function createTargetWriter(d: TargetWriterDeps, platformCall: PlatformCa
       plugin.instance.update(rec.target, ref, card, {
         deliveryId: `${rec.deliveryId}.v${request.version}`,
         attempt: a.attempt,
+        mayHaveBeenSent: a.attempt > 1,
       }),
     );
     await d.refs.rendered(plugin.id, request.id, a.tkey, request.version, newRef ?? undefined);

@@ -15,7 +15,7 @@ export interface RawRecipient {
 
 export interface RoutablePlugin {
   id: string;
-  capabilities: PluginCapabilities;
+  capabilities: Pick<PluginCapabilities, 'directMessages'>;
   defaultRecipients?: (card: Card) => string[];
 }
 
