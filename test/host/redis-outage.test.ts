@@ -108,7 +108,11 @@ async function openedReview(reason: string): Promise<{ id: string; opened: Opene
 
 const reviewsOf = async (id: string) => (await stack.adminClient.getRequest(id)).reviews;
 
-async function expectAnswersWhileRedisIsOut(signed: SignedInteraction, how: RegExp): Promise<void> {
+async function expectAnswersWhileRedisIsOut(
+  what: string,
+  signed: SignedInteraction,
+  how: RegExp,
+): Promise<void> {
   const ready = await timed(`${stack.host.url}/readyz`);
   expect(ready.ms).toBeLessThan(ANSWER_MS);
   expect(ready.status).toBe(503);
@@ -127,6 +131,9 @@ async function expectAnswersWhileRedisIsOut(signed: SignedInteraction, how: RegE
   expect(refused.ms).toBeLessThan(ANSWER_MS + 500);
   expect(refused.status).toBe(503);
   expect(JSON.parse(refused.body)).toMatchObject({ error: { code: 'REDIS_UNAVAILABLE' } });
+  console.log(
+    `${what}: /readyz ${Math.round(ready.ms)} ms, /metrics ${Math.round(metrics.ms)} ms, signed submission ${Math.round(refused.ms)} ms`,
+  );
 }
 
 async function readyAgain(): Promise<void> {
@@ -145,7 +152,7 @@ describe('Redis outages at the inbound server', () => {
     const signed = signInteraction(SECRET, submitPayload(fake, opened, 'approved during the outage'));
     const back = redis.restart({ downMs: 4000 });
     await stack.waitFor(() => !existsSync(redis.socket), 10_000, 'Redis gone');
-    await expectAnswersWhileRedisIsOut(signed, /down|unavailable/i);
+    await expectAnswersWhileRedisIsOut('redis stopped', signed, /down|unavailable/i);
     await back;
     await readyAgain();
     expect((await timed(`${stack.host.url}/metrics`)).body).toMatch(/^accessbot_redis_up 1$/m);
@@ -167,7 +174,7 @@ describe('Redis outages at the inbound server', () => {
     const signed = signInteraction(SECRET, submitPayload(fake, opened, 'approved while frozen'));
     process.kill(redis.pid(), 'SIGSTOP');
     try {
-      await expectAnswersWhileRedisIsOut(signed, /down|unavailable|timed out|not answer/i);
+      await expectAnswersWhileRedisIsOut('redis frozen', signed, /down|unavailable|timed out|not answer/i);
     } finally {
       process.kill(redis.pid(), 'SIGCONT');
     }
