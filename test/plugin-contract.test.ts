@@ -7,8 +7,8 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import ts from 'typescript';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { loadPluginDefinitions } from '../src/config/plugin-discovery.js';
 import { PLUGIN_HOST_KEYS } from '../src/config/schema.js';
-import { loadPluginDefinitions } from '../src/host/activation/plugin-loader.js';
 import { capabilitiesOf, type PluginContext, type PluginDefinition } from '../src/plugin-sdk/index.js';
 
 const ROOT = resolve(import.meta.dirname, '..');

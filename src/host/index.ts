@@ -3,13 +3,11 @@
 
 import type { RedisOptions, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { parseDuration } from '../access/index.js';
 import type { AccessClient } from '../api/client-types.js';
+import { type ConfiguredPlugin, configurePlugins } from '../config/plugin-blocks.js';
 import type { Config, RouteRule } from '../config/schema.js';
 import type { Logger as PinoLogger } from '../log.js';
-import type { PluginDefinition } from '../plugin-sdk/index.js';
 import { activatePlugins } from './activation/active-plugins.js';
-import { loadPluginDefinitions } from './activation/plugin-loader.js';
 import { DeliveryQueues } from './delivery/delivery-queues.js';
 import { startDeliveryWorker } from './delivery/delivery-worker.js';
 import { MessageRefs } from './delivery/message-refs.js';
@@ -36,10 +34,11 @@ export interface StartHostOptions {
   config: Config;
   client: AccessClient;
   log: PinoLogger;
-  /** Plugin definitions; default: every folder under plugins/. */
-  plugins?: Map<string, PluginDefinition>;
-  /** Plugin config blocks by id; default: config.plugins. */
-  pluginConfigs?: Map<string, unknown>;
+  /**
+   * The enabled plugins with their parsed settings, as the config loader returns them
+   * (LoadedConfig.plugins); default: configurePlugins(config.plugins), for a Config built in code.
+   */
+  plugins?: ReadonlyMap<string, ConfiguredPlugin>;
   /** Redis to use; default: resolveRedis(config). */
   redis?: RedisOptions;
   /**
@@ -87,11 +86,10 @@ export async function startHost(opts: StartHostOptions): Promise<RunningHost> {
   const steps = new PostSteps(redis, keys, lockDurationMs);
   const policy = retryPolicyFrom(config.host.delivery);
 
-  const blocks = opts.pluginConfigs ?? new Map(Object.entries(config.plugins));
   let plugins: Awaited<ReturnType<typeof activatePlugins>>;
   try {
-    const definitions = opts.plugins ?? (await loadPluginDefinitions(undefined, blocks.keys()));
-    plugins = await activatePlugins(definitions, blocks, {
+    const configured = opts.plugins ?? (await configurePlugins(config.plugins));
+    plugins = await activatePlugins(configured, {
       client,
       redis: fastRedis,
       keys,
@@ -111,8 +109,8 @@ export async function startHost(opts: StartHostOptions): Promise<RunningHost> {
   const routing = { rules: config.host.routing };
   const queues = new DeliveryQueues(pluginIds, connection, keys, policy);
   const reminders = {
-    afterMs: parseDuration(config.host.reminders.after),
-    everyMs: parseDuration(config.host.reminders.every),
+    afterMs: config.host.reminders.after,
+    everyMs: config.host.reminders.every,
     max: config.host.reminders.max,
   };
   const workers: Worker[] = [...plugins.values()].map((plugin) =>

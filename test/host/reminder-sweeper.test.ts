@@ -24,7 +24,7 @@ beforeAll(async () => {
     ['webhook'],
     server.options,
     keys,
-    retryPolicyFrom({ attempts: 3, backoff: '1s', max_backoff: '5s', concurrency: 1 }),
+    retryPolicyFrom({ attempts: 3, backoff: 1000, max_backoff: 5000, concurrency: 1 }),
   );
 });
 

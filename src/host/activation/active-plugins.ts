@@ -1,11 +1,9 @@
-// Turns discovered plugin definitions plus config blocks into running plugin instances.
-// A plugin runs when it has a block under `plugins.<id>` and `enabled` is not false; the
-// block minus the host's own keys (enabled, review_as) is validated by the plugin's schema.
+// Turns configured plugins (discovered and validated by the config loader, src/config) into
+// running plugin instances: each gets its context (kv, decisions, cards) and a health check.
 
 import type { Redis } from 'ioredis';
 import type { AccessClient } from '../../api/client-types.js';
-import { PLUGIN_HOST_KEYS, pluginHostKeysSchema } from '../../config/schema.js';
-import { AccessbotError } from '../../errors.js';
+import type { ConfiguredPlugin } from '../../config/plugin-blocks.js';
 import type { Logger as PinoLogger } from '../../log.js';
 import {
   capabilitiesOf,
@@ -42,52 +40,16 @@ export interface ActivationDeps {
   onDecision?: (pluginId: string, outcome: string) => void;
 }
 
-function splitBlock(
-  id: string,
-  block: unknown,
-): { enabled: boolean; reviewAs: string; rest: Record<string, unknown> } {
-  if (block === null || typeof block !== 'object' || Array.isArray(block)) {
-    throw new AccessbotError('CONFIG_INVALID', `plugins.${id}: expected a mapping of settings`);
-  }
-  const hostKeys = pluginHostKeysSchema.safeParse(block);
-  if (!hostKeys.success) {
-    throw new AccessbotError(
-      'CONFIG_INVALID',
-      `plugins.${id}: ${hostKeys.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    );
-  }
-  const rest: Record<string, unknown> = { ...(block as Record<string, unknown>) };
-  for (const key of PLUGIN_HOST_KEYS) delete rest[key];
-  return { enabled: hostKeys.data.enabled, reviewAs: hostKeys.data.review_as ?? `accessbot-${id}`, rest };
-}
-
 export async function activatePlugins(
-  definitions: Map<string, PluginDefinition>,
-  blocks: Map<string, unknown>,
+  configured: ReadonlyMap<string, ConfiguredPlugin>,
   deps: ActivationDeps,
 ): Promise<Map<string, ActivePlugin>> {
   const active = new Map<string, ActivePlugin>();
-  for (const id of blocks.keys()) {
-    if (!definitions.has(id)) {
-      throw new AccessbotError(
-        'PLUGIN_NOT_FOUND',
-        `plugins.${id} is configured but there is no plugins/${id} folder`,
-      );
-    }
-  }
-  for (const [id, definition] of definitions) {
-    if (!blocks.has(id)) continue;
-    const { enabled, reviewAs, rest } = splitBlock(id, blocks.get(id));
-    if (!enabled) continue;
-    const parsed = definition.configSchema.safeParse(rest);
-    if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => `plugins.${id}.${i.path.join('.')}: ${i.message}`);
-      throw new AccessbotError('CONFIG_INVALID', issues.join('; '), { issues });
-    }
+  for (const [id, { definition, settings, reviewAs }] of configured) {
     const log = deps.log.child({ plugin: id });
     const ctx: PluginContext<unknown> = {
       id,
-      config: parsed.data,
+      config: settings,
       log,
       kv: redisPluginKv(deps.redis, deps.keys.pluginKv(id)),
       ...(deps.publicUrl ? { publicUrl: deps.publicUrl } : {}),

@@ -4,11 +4,11 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { AccessbotError } from '../../errors.js';
-import type { PluginDefinition } from '../../plugin-sdk/index.js';
+import { AccessbotError } from '../errors.js';
+import type { PluginDefinition } from '../plugin-sdk/index.js';
 
 /** plugins/ beside src/ — in the source tree and in dist/ alike. */
-export const DEFAULT_PLUGINS_DIR = fileURLToPath(new URL('../../../plugins/', import.meta.url));
+export const DEFAULT_PLUGINS_DIR = fileURLToPath(new URL('../../plugins/', import.meta.url));
 
 function entryOf(dir: string): string | undefined {
   for (const name of ['index.js', 'index.ts']) {
