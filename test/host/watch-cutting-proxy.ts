@@ -29,6 +29,9 @@ export async function startWatchCuttingProxy(targetPort: number): Promise<WatchC
     // Connections are kept alive and reused: the latest request on this one decides.
     let watching = false;
     let headersSeen = Buffer.alloc(0);
+    // Once a stream is cut, nothing more of its response may pass (data can still arrive
+    // before the sockets are gone).
+    let cutDone = false;
     const drop = () => {
       pairs.delete(pair);
       client.destroy();
@@ -44,6 +47,7 @@ export async function startWatchCuttingProxy(targetPort: number): Promise<WatchC
       upstream.write(chunk);
     });
     upstream.on('data', (chunk: Buffer) => {
+      if (cutDone) return;
       if (!watching) {
         client.write(chunk);
         return;
@@ -55,6 +59,7 @@ export async function startWatchCuttingProxy(targetPort: number): Promise<WatchC
         return;
       }
       cut++;
+      cutDone = true;
       client.write(seen.subarray(0, end + HEADERS_END.length), drop);
     });
   });

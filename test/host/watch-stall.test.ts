@@ -82,11 +82,6 @@ it('stays ready while an idle stream is cut again and again (nothing to deliver 
   expect(await readiness()).toMatchObject({ status: 200, checks: { watcher: 'ok' } });
   expect(stallLines()).toHaveLength(0);
   proxy.cutWatches(false);
-  proxy.cutAll();
-  // One event through, so the stream's reconnect backoff starts afresh for the next test.
-  const alice = await api.clientFor('alice');
-  const req = await alice.createRequest({ roles: ['dba'], reason: 'after the idle cuts' });
-  await waitFor(() => receiver.latest(req.id, '/ops'), 30_000, 'the request delivered');
 });
 
 it('reports not ready, once in the log, while its watch reconnects without moving; ready again after', {

@@ -5,11 +5,14 @@
 // /readyz says so and why, and the log says so once (and once more when events flow again).
 // An idle stream that is reset (a proxy's idle timeout) is not stalled: the API is not ahead.
 
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { AccessClient } from '../../api/client-types.js';
 import type { Logger as PinoLogger } from '../../log.js';
 
 /** Reconnects in a row without a new event before the monitor looks at the API. */
 export const STALL_RECONNECTS = 5;
+const LATEST_ATTEMPTS = 3;
+const LATEST_RETRY_MS = 250;
 
 interface Stall {
   cursor: number;
@@ -69,15 +72,25 @@ export class StallMonitor {
     return `no progress: cursor ${stall.cursor} while ${api}; ${this.reconnects} reconnects in a row without an event (last error: ${this.lastError})`;
   }
 
+  /**
+   * The API's latest event. One failed call is asked again after a moment: a pooled connection
+   * the far side just closed fails one call, and that alone must not make the host not ready.
+   */
+  private async latest(): Promise<Stall['api']> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return { latest: await this.client.latestSeq() };
+      } catch (err) {
+        if (attempt >= LATEST_ATTEMPTS) return { error: messageOf(err) };
+        await sleep(LATEST_RETRY_MS);
+      }
+    }
+  }
+
   private async check(cursor: number): Promise<void> {
     this.checking = true;
     try {
-      let api: Stall['api'];
-      try {
-        api = { latest: await this.client.latestSeq() };
-      } catch (err) {
-        api = { error: messageOf(err) };
-      }
+      const api = await this.latest();
       // An event may have come meanwhile; and an API not ahead of us means an idle stream.
       if (this.mark > cursor || ('latest' in api && api.latest <= cursor)) return;
       const first = !this.stall;
