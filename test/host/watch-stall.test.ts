@@ -6,8 +6,8 @@
 
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { HttpAccessClient } from '../../src/api/client.js';
 import { ensureServiceToken } from '../../src/api/server.js';
+import { HttpAccessClient } from '../../src/client/http-access-client.js';
 import { configSchema } from '../../src/config/schema.js';
 import { type RunningHost, startHost } from '../../src/host/index.js';
 import { createLogger } from '../../src/log.js';

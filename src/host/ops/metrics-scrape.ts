@@ -6,7 +6,7 @@
 // pile up one set of queued commands per scrape).
 
 import type { Redis } from 'ioredis';
-import type { AccessClient } from '../../api/client-types.js';
+import type { AccessClient } from '../../client/types.js';
 import type { DeliveryQueues } from '../delivery/delivery-queues.js';
 import { redisCheck } from '../redis/fail-fast-redis.js';
 import type { HostMetrics } from './metrics.js';

@@ -6,7 +6,7 @@
 // An idle stream that is reset (a proxy's idle timeout) is not stalled: the API is not ahead.
 
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { AccessClient } from '../../api/client-types.js';
+import type { AccessClient } from '../../client/types.js';
 import type { Logger as PinoLogger } from '../../log.js';
 
 /** Reconnects in a row without a new event before the monitor looks at the API. */
