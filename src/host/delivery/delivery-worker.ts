@@ -13,61 +13,26 @@
 //
 // This file holds the worker: the platform gate, retries and dead letters, and the small jobs.
 
-import { DelayedError, type Job, type RedisOptions, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
-import type { AccessClient } from '../../client/types.js';
-import type { RouteRule } from '../../config/schema.js';
+import { DelayedError, type Job, Worker } from 'bullmq';
 import { AccessbotError } from '../../errors.js';
-import type { Logger as PinoLogger } from '../../log.js';
 import { type Card, type DeliveryContext, PluginError, permanent } from '../../plugin-sdk/index.js';
-import type { ActivePlugin } from '../activation/active-plugins.js';
-import type { HostMetrics } from '../ops/metrics.js';
-import type { HostKeys } from '../redis/keys.js';
-import { type ReminderSettings, runReminder } from '../reminders/reminders.js';
+import { runReminder } from '../reminders/reminders.js';
 import { RecipientResolver } from '../routing/recipient-resolver.js';
 import { createRouting } from '../routing/routing-jobs.js';
-import type { Progress } from '../stream/progress.js';
-import type { RequestReader } from '../stream/request-reader.js';
-import type { DeliveryQueues } from './delivery-queues.js';
 import type { DeliveryJobData } from './job-ids.js';
-import type { MessageRefs } from './message-refs.js';
 import { PlatformGate } from './platform-gate.js';
-import type { PostSteps } from './post-steps.js';
 import {
   BACKOFF_TYPE,
   backoffDelayMs,
   classifyFailure,
   isPermanent,
-  type RetryPolicy,
   TargetBusy,
 } from './retry-classifier.js';
 import { beginSend, markSent } from './send-marks.js';
-import type { TargetLock } from './target-lock.js';
 import { type Attempt, createTargetWriter, type Outcome } from './target-writer.js';
+import type { WorkerDeps } from './worker-deps.js';
 
-export interface WorkerDeps {
-  plugin: ActivePlugin;
-  client: AccessClient;
-  redis: Redis;
-  connection: RedisOptions;
-  keys: HostKeys;
-  queues: DeliveryQueues;
-  refs: MessageRefs;
-  steps: PostSteps;
-  progress: Progress;
-  lock: TargetLock;
-  reader: RequestReader;
-  /** The routing rules in force (replaced as a whole when the config is reloaded). */
-  routing: { rules: RouteRule[] };
-  policy: RetryPolicy;
-  reminders: ReminderSettings;
-  metrics: HostMetrics;
-  log: PinoLogger;
-  concurrency: number;
-  /** BullMQ's job lock (renewed by BullMQ every half of it while the worker lives). */
-  jobLockMs: number;
-  stalledIntervalMs: number;
-}
+export type { WorkerDeps } from './worker-deps.js';
 
 /** How long a reply or outcome job waits (jittered) for its message to be posted. */
 const NOT_POSTED_WAIT_MS = 500;
@@ -75,14 +40,14 @@ const NOT_POSTED_WAIT_MS = 500;
 export function startDeliveryWorker(deps: WorkerDeps): Worker<DeliveryJobData> {
   const { plugin } = deps;
   const log = deps.log.child({ plugin: plugin.id });
-  const queue = deps.queues.queues.get(plugin.id)!;
+  const queue = deps.jobs.queues.queues.get(plugin.id)!;
 
   /** Every call to the platform goes through the gate (concurrency, Retry-After, probe). */
-  const gate = new PlatformGate(deps.concurrency);
+  const gate = new PlatformGate(deps.jobs.concurrency);
   const platformCall = <T>(call: () => Promise<T>): Promise<T> => gate.call(call);
   const resolver = new RecipientResolver(
-    deps.redis,
-    deps.keys.resolveCache(plugin.id),
+    deps.store.redis,
+    deps.store.keys.resolveCache(plugin.id),
     (raw, audience) => platformCall(() => plugin.instance.resolveRecipient(raw, audience)),
     log,
   );
@@ -116,7 +81,7 @@ export function startDeliveryWorker(deps: WorkerDeps): Worker<DeliveryJobData> {
 
   /** The posted message of a job's target; waits (delayed) while it is being posted. */
   async function postedRecordOf(job: Job<DeliveryJobData>) {
-    const record = await deps.refs.get(plugin.id, job.data.requestId, job.data.target!);
+    const record = await deps.targets.refs.get(plugin.id, job.data.requestId, job.data.target!);
     if (!record) return undefined;
     if (record.state !== 'posted' || !record.ref) {
       if (Date.now() - job.timestamp > 15 * 60_000)
@@ -142,19 +107,22 @@ export function startDeliveryWorker(deps: WorkerDeps): Worker<DeliveryJobData> {
     const { requestId } = job.data;
     const record = await postedRecordOf(job);
     if (!record) return 'skipped';
-    const sendsKey = deps.keys.sends(plugin.id, requestId, job.data.target!);
-    const state = await beginSend(deps.redis, sendsKey, field);
+    const sendsKey = deps.store.keys.sends(plugin.id, requestId, job.data.target!);
+    const state = await beginSend(deps.store.redis, sendsKey, field);
     if (state === 'sent') return 'skipped';
-    const request = await deps.reader.current(requestId, await deps.progress.latestVersion(requestId));
+    const request = await deps.api.reader.current(
+      requestId,
+      await deps.targets.progress.latestVersion(requestId),
+    );
     if (!request) return 'skipped';
-    const card = await deps.reader.card(request, record.target.audience);
+    const card = await deps.api.reader.card(request, record.target.audience);
     const sent = await send(record, card, {
       deliveryId: `${record.deliveryId}.${field}`,
       attempt: job.attemptsMade + 1,
       mayHaveBeenSent: state === 'retry',
     });
     if (!sent) return 'skipped';
-    await markSent(deps.redis, sendsKey, field);
+    await markSent(deps.store.redis, sendsKey, field);
     return 'ok';
   }
 
@@ -181,16 +149,16 @@ export function startDeliveryWorker(deps: WorkerDeps): Worker<DeliveryJobData> {
       {
         plugin: plugin.id,
         settings: deps.reminders,
-        redis: deps.redis,
-        keys: deps.keys,
-        refs: deps.refs,
-        reader: deps.reader,
+        redis: deps.store.redis,
+        keys: deps.store.keys,
+        refs: deps.targets.refs,
+        reader: deps.api.reader,
         remind: (target, ref, card, delivery) =>
           platformCall(() => plugin.instance.remind!(target, ref, card, delivery)),
       },
       job,
     );
-    if (next) await deps.queues.add([next]);
+    if (next) await deps.jobs.queues.add([next]);
     return reminded > 0 ? 'ok' : 'skipped';
   }
 
@@ -199,9 +167,9 @@ export function startDeliveryWorker(deps: WorkerDeps): Worker<DeliveryJobData> {
     const deleted = job.data.deleted;
     if (!deleted || !plugin.instance.withdraw) return 'skipped';
     let withdrawn = 0;
-    for (const [, record] of await deps.refs.all(plugin.id, deleted.id)) {
+    for (const [, record] of await deps.targets.refs.all(plugin.id, deleted.id)) {
       if (record.state !== 'posted' || !record.ref) continue;
-      const card = await deps.reader.card(deleted, record.target.audience);
+      const card = await deps.api.reader.card(deleted, record.target.audience);
       const ref = record.ref;
       await platformCall(() =>
         plugin.instance.withdraw!(record.target, ref, card, {
@@ -216,13 +184,13 @@ export function startDeliveryWorker(deps: WorkerDeps): Worker<DeliveryJobData> {
   }
 
   async function autoReview(job: Job<DeliveryJobData>): Promise<Outcome> {
-    const request = await deps.reader.current(job.data.requestId);
+    const request = await deps.api.reader.current(job.data.requestId);
     if (request?.state !== 'PENDING') return 'skipped';
-    const card = await deps.reader.card(request);
+    const card = await deps.api.reader.card(request);
     const decision = await platformCall(() => plugin.instance.autoReview!(card));
     if (!decision) return 'skipped';
     try {
-      await deps.client.submitReview(request.id, {
+      await deps.api.client.submitReview(request.id, {
         proposedState: decision.action === 'approve' ? 'APPROVED' : 'DENIED',
         reason: decision.reason,
         author: plugin.reviewAs,
@@ -256,7 +224,7 @@ export function startDeliveryWorker(deps: WorkerDeps): Worker<DeliveryJobData> {
   } as const;
 
   const worker = new Worker<DeliveryJobData>(
-    deps.keys.queueName(plugin.id),
+    deps.store.keys.queueName(plugin.id),
     async (job, token) => {
       const op = job.data.op;
       try {
@@ -274,7 +242,7 @@ export function startDeliveryWorker(deps: WorkerDeps): Worker<DeliveryJobData> {
       } catch (err) {
         if (err instanceof DelayedError) throw err;
         const message = err instanceof Error ? err.message : String(err);
-        const decision = classifyFailure(err, deps.policy, job.attemptsMade + 1);
+        const decision = classifyFailure(err, deps.jobs.policy, job.attemptsMade + 1);
         switch (decision.kind) {
           case 'retry-now':
             // Another writer is on it: back to delayed, spending no attempt.
@@ -311,18 +279,20 @@ export function startDeliveryWorker(deps: WorkerDeps): Worker<DeliveryJobData> {
       }
     },
     {
-      connection: deps.connection,
-      prefix: deps.keys.bullPrefix,
-      concurrency: deps.concurrency,
-      lockDuration: deps.jobLockMs,
-      stalledInterval: deps.stalledIntervalMs,
+      connection: deps.store.connection,
+      prefix: deps.store.keys.bullPrefix,
+      concurrency: deps.jobs.concurrency,
+      lockDuration: deps.jobs.jobLockMs,
+      stalledInterval: deps.jobs.stalledIntervalMs,
       maxStalledCount: 5,
       // Effectively unlimited, but BullMQ honours queue.rateLimit() (our Retry-After pause)
       // on the very next fetch only when a limiter is configured.
       limiter: { max: 100_000, duration: 1000 },
       settings: {
         backoffStrategy: (attemptsMade, type, err) =>
-          type === BACKOFF_TYPE ? backoffDelayMs(deps.policy, attemptsMade, err) : deps.policy.baseMs,
+          type === BACKOFF_TYPE
+            ? backoffDelayMs(deps.jobs.policy, attemptsMade, err)
+            : deps.jobs.policy.baseMs,
       },
     },
   );

@@ -3,18 +3,12 @@
 // time; the Redis steps around a post are two scripts (post-steps.ts).
 
 import type { Job } from 'bullmq';
-import type { Redis } from 'ioredis';
-import type { ActivePlugin } from '../activation/active-plugins.js';
-import type { HostMetrics } from '../ops/metrics.js';
-import type { HostKeys } from '../redis/keys.js';
-import { type ReminderSettings, reminderDue } from '../reminders/reminders.js';
-import type { Progress } from '../stream/progress.js';
-import type { RequestReader } from '../stream/request-reader.js';
+import { reminderDue } from '../reminders/reminders.js';
 import type { DeliveryJobData } from './job-ids.js';
-import { decodeRefRecord, type MessageRefs, type RefRecord } from './message-refs.js';
-import type { PostSteps } from './post-steps.js';
+import { decodeRefRecord, type RefRecord } from './message-refs.js';
 import { TargetBusy } from './retry-classifier.js';
-import type { Lease, LockPipeline, TargetLock } from './target-lock.js';
+import type { Lease, LockPipeline } from './target-lock.js';
+import type { WorkerDeps } from './worker-deps.js';
 
 export type Outcome = 'ok' | 'skipped';
 
@@ -47,23 +41,16 @@ export interface Preloaded {
   latest: number;
 }
 
-export interface TargetWriterDeps {
-  plugin: ActivePlugin;
-  redis: Redis;
-  keys: HostKeys;
-  refs: MessageRefs;
-  steps: PostSteps;
-  progress: Progress;
-  lock: TargetLock;
-  reader: RequestReader;
-  metrics: HostMetrics;
-  reminders: ReminderSettings;
-}
+export type TargetWriterDeps = Pick<
+  WorkerDeps,
+  'plugin' | 'api' | 'store' | 'targets' | 'metrics' | 'reminders'
+>;
 
 export function createTargetWriter(deps: TargetWriterDeps, platformCall: PlatformCall) {
   const { plugin } = deps;
 
-  const lockKeyOf = (attempt: Attempt) => deps.lock.keyOf(plugin.id, attempt.requestId, attempt.targetKey);
+  const lockKeyOf = (attempt: Attempt) =>
+    deps.targets.lock.keyOf(plugin.id, attempt.requestId, attempt.targetKey);
 
   const attemptOf = (job: Job<DeliveryJobData>): Attempt => ({
     requestId: job.data.requestId,
@@ -81,10 +68,10 @@ export function createTargetWriter(deps: TargetWriterDeps, platformCall: Platfor
     const lockKey = lockKeyOf(attempt);
     // One pipeline: the reads run after the lock script on the same connection, so they see
     // the state as of taking the lock.
-    const pipeline = deps.redis.pipeline() as unknown as ReadPipeline;
-    deps.lock.take(pipeline, lockKey, attempt.owner);
-    pipeline.hget(deps.keys.refs(plugin.id, attempt.requestId), attempt.targetKey);
-    pipeline.get(deps.keys.latestVersion(attempt.requestId));
+    const pipeline = deps.store.redis.pipeline() as unknown as ReadPipeline;
+    deps.targets.lock.take(pipeline, lockKey, attempt.owner);
+    pipeline.hget(deps.store.keys.refs(plugin.id, attempt.requestId), attempt.targetKey);
+    pipeline.get(deps.store.keys.latestVersion(attempt.requestId));
     const results = (await pipeline.exec()) ?? [];
     const failed = results.find(([err]) => err);
     if (failed) throw failed[0];
@@ -94,7 +81,7 @@ export function createTargetWriter(deps: TargetWriterDeps, platformCall: Platfor
       record: raw ? decodeRefRecord(raw) : null,
       latest: Number(results[2]?.[1] ?? 0),
     };
-    return deps.lock.hold(lockKey, attempt.owner, (lease) => fn(preloaded, lease));
+    return deps.targets.lock.hold(lockKey, attempt.owner, (lease) => fn(preloaded, lease));
   }
 
   /** Runs `fn` with the target lock already taken by the claim script (renewed, then let go of). */
@@ -103,7 +90,7 @@ export function createTargetWriter(deps: TargetWriterDeps, platformCall: Platfor
     preloaded: Preloaded,
     fn: (preloaded: Preloaded, lease: Lease) => Promise<T>,
   ): Promise<T> {
-    return deps.lock.hold(lockKeyOf(attempt), attempt.owner, (lease) => fn(preloaded, lease));
+    return deps.targets.lock.hold(lockKeyOf(attempt), attempt.owner, (lease) => fn(preloaded, lease));
   }
 
   /** Renders the newest version seen when the platform shows an older one. Call under the target lock. */
@@ -115,12 +102,12 @@ export function createTargetWriter(deps: TargetWriterDeps, platformCall: Platfor
   ): Promise<Outcome> {
     const latest = Math.max(
       minVersion,
-      knownLatest ?? (await deps.progress.latestVersion(attempt.requestId)),
+      knownLatest ?? (await deps.targets.progress.latestVersion(attempt.requestId)),
     );
     if (record.state !== 'posted' || !record.ref || record.renderedVersion >= latest) return 'skipped';
-    const request = await deps.reader.current(attempt.requestId, latest);
+    const request = await deps.api.reader.current(attempt.requestId, latest);
     if (!request || request.version <= record.renderedVersion) return 'skipped';
-    const card = await deps.reader.card(request, record.target.audience);
+    const card = await deps.api.reader.card(request, record.target.audience);
     const ref = record.ref;
     const newRef = await platformCall(() =>
       plugin.instance.update(record.target, ref, card, {
@@ -129,7 +116,13 @@ export function createTargetWriter(deps: TargetWriterDeps, platformCall: Platfor
         mayHaveBeenSent: attempt.attempt > 1,
       }),
     );
-    await deps.refs.rendered(plugin.id, request.id, attempt.targetKey, request.version, newRef ?? undefined);
+    await deps.targets.refs.rendered(
+      plugin.id,
+      request.id,
+      attempt.targetKey,
+      request.version,
+      newRef ?? undefined,
+    );
     deps.metrics.deliveryLatency.observe(
       { plugin: plugin.id, op: 'update' },
       (Date.now() - attempt.queuedAt) / 1000,
@@ -142,9 +135,9 @@ export function createTargetWriter(deps: TargetWriterDeps, platformCall: Platfor
     const { record } = preloaded;
     if (!record) return 'skipped';
     if (record.state === 'posted') return catchUp(attempt, record, 0, preloaded.latest);
-    const request = await deps.reader.current(attempt.requestId, preloaded.latest);
+    const request = await deps.api.reader.current(attempt.requestId, preloaded.latest);
     if (!request) return 'skipped';
-    const card = await deps.reader.card(request, record.target.audience);
+    const card = await deps.api.reader.card(request, record.target.audience);
     const ref = await platformCall(() =>
       plugin.instance.deliver(record.target, card, {
         deliveryId: record.deliveryId,
@@ -158,7 +151,7 @@ export function createTargetWriter(deps: TargetWriterDeps, platformCall: Platfor
       plugin.instance.remind && record.target.audience === 'reviewer'
         ? reminderDue(request, deps.reminders)
         : undefined;
-    const after = await deps.steps.commitAndUnlock(
+    const after = await deps.targets.steps.commitAndUnlock(
       plugin.id,
       attempt.requestId,
       attempt.targetKey,

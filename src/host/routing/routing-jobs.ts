@@ -4,37 +4,21 @@
 // routed once resolved leaves the reminder index (reminders.ts).
 
 import type { Job } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { AccessRequest } from '../../access/types.js';
-import type { RouteRule } from '../../config/schema.js';
 import type { Logger as PinoLogger } from '../../log.js';
 import type { Target } from '../../plugin-sdk/index.js';
-import type { ActivePlugin } from '../activation/active-plugins.js';
-import type { DeliveryQueues } from '../delivery/delivery-queues.js';
 import { type DeliveryJobData, jobIdFor } from '../delivery/job-ids.js';
-import type { PostSteps } from '../delivery/post-steps.js';
-import { classifyFailure, type RetryPolicy } from '../delivery/retry-classifier.js';
-import type { TargetLock } from '../delivery/target-lock.js';
+import { classifyFailure } from '../delivery/retry-classifier.js';
 import type { Attempt, Outcome, TargetWriter } from '../delivery/target-writer.js';
-import type { HostMetrics } from '../ops/metrics.js';
-import { type HostKeys, keyOfTarget } from '../redis/keys.js';
-import type { RequestReader } from '../stream/request-reader.js';
+import type { WorkerDeps } from '../delivery/worker-deps.js';
+import { keyOfTarget } from '../redis/keys.js';
 import type { RecipientResolver } from './recipient-resolver.js';
 import { routeRequest } from './router.js';
 
-export interface RoutingDeps {
-  plugin: ActivePlugin;
-  reader: RequestReader;
-  /** The routing rules in force (replaced as a whole when the config is reloaded). */
-  routing: { rules: RouteRule[] };
-  steps: PostSteps;
-  lock: TargetLock;
-  metrics: HostMetrics;
-  queues: DeliveryQueues;
-  policy: RetryPolicy;
-  redis: Redis;
-  keys: HostKeys;
-}
+export type RoutingDeps = Pick<
+  WorkerDeps,
+  'plugin' | 'api' | 'routing' | 'targets' | 'metrics' | 'jobs' | 'store'
+>;
 
 export function createRouting(
   deps: RoutingDeps,
@@ -70,7 +54,7 @@ export function createRouting(
       attempt: 1,
       queuedAt: job.timestamp,
     };
-    const claimed = await deps.steps.claimAndLock(
+    const claimed = await deps.targets.steps.claimAndLock(
       plugin.id,
       request.id,
       targetKey,
@@ -87,7 +71,7 @@ export function createRouting(
     if (claimed.outcome === 'busy') return later;
     if (!claimed.created) {
       // Claimed before and not posted yet: its post job is (or will be) on it.
-      await deps.lock.release(writer.lockKeyOf(attempt), attempt.owner);
+      await deps.targets.lock.release(writer.lockKeyOf(attempt), attempt.owner);
       return later;
     }
     try {
@@ -108,7 +92,7 @@ export function createRouting(
    * (or the platform's pause), and a permanent failure dead-letters without calling again.
    */
   async function retryOnItsOwn(next: DeliveryJobData, err: unknown, what: string): Promise<DeliveryJobData> {
-    const decision = classifyFailure(err, deps.policy, 1);
+    const decision = classifyFailure(err, deps.jobs.policy, 1);
     const message = err instanceof Error ? err.message : String(err);
     switch (decision.kind) {
       case 'dead-letter':
@@ -134,9 +118,9 @@ export function createRouting(
     requestId: string,
     version: number,
   ): Promise<DeliveryJobData[]> {
-    const request = await deps.reader.current(requestId, version);
+    const request = await deps.api.reader.current(requestId, version);
     if (!request) return [];
-    const card = await deps.reader.card(request);
+    const card = await deps.api.reader.card(request);
     const recipients = await routeRequest(
       request,
       card,
@@ -146,7 +130,7 @@ export function createRouting(
         defaultRecipients: plugin.instance.defaultRecipients?.bind(plugin.instance),
       },
       deps.routing.rules,
-      (name) => deps.reader.emailOf(name),
+      (name) => deps.api.reader.emailOf(name),
     );
     const targets = await resolver.targets(recipients);
     const jobs: DeliveryJobData[] = [];
@@ -176,14 +160,14 @@ export function createRouting(
     }
     // Decided (or expired): no reminder is due any more. One command, no job.
     if (plugin.capabilities.reminders && request.state !== 'PENDING')
-      await deps.redis.zrem(deps.keys.reminderDue(plugin.id), request.id);
+      await deps.store.redis.zrem(deps.store.keys.reminderDue(plugin.id), request.id);
     for (const more of await Promise.all(perTarget)) jobs.push(...more);
     return jobs;
   }
 
   async function route(job: Job<DeliveryJobData>): Promise<Outcome> {
     const jobs = await routeOne(job, job.data.requestId, job.data.version ?? 0);
-    await deps.queues.add(jobs);
+    await deps.jobs.queues.add(jobs);
     return 'ok';
   }
 
@@ -210,7 +194,7 @@ export function createRouting(
         }
       }),
     );
-    await deps.queues.add(jobs);
+    await deps.jobs.queues.add(jobs);
     return 'ok';
   }
 
