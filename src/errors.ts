@@ -24,6 +24,8 @@ export const ERROR_CODES = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   // auth
   UNAUTHENTICATED: 401,
+  /** Too many failed authentications from one source: wait for the window to pass. */
+  TOO_MANY_FAILED_AUTH: 429,
   INVALID_TOKEN: 401,
   /** Inbound hook: signature missing or wrong. */
   INVALID_SIGNATURE: 401,

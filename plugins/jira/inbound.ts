@@ -1,23 +1,29 @@
 // POST /hooks/jira: the Jira admin webhook. The HMAC is checked on the raw bytes before
-// anything is parsed; a delivery is handled once per X-Atlassian-Webhook-Identifier (Jira
-// signs no timestamp, so the identifier is the only replay guard); a failure releases the
-// identifier and answers 5xx so Jira's own retry can try again.
+// anything is parsed; a delivery is handled once per key derived from the signed body (event,
+// issue, changelog entry, timestamp: see delivery-key.ts), never per the unsigned
+// X-Atlassian-Webhook-Identifier header; one whose signed timestamp is outside the replay
+// window is refused. A failure releases the key and answers 5xx so Jira's own retry can try again.
 
-import { createHash } from 'node:crypto';
 import {
   errorResponse,
   hmacSha256Hex,
   type InboundRoute,
   jsonResponse,
   safeEqual,
+  withinReplayWindow,
 } from '../../src/plugin-sdk/index.js';
+import { deliveryKey, type SignedDeliveryFields, signedAtMs } from './delivery-key.js';
 import { handleStatusChange, type StatusChangeDeps } from './status-change.js';
 
+/**
+ * How far Jira's signed timestamp may be from now. Jira Cloud retries a failed delivery within
+ * hours; a delivery older than this is a replay, not a retry.
+ */
+export const REPLAY_WINDOW_SECONDS = 2 * 24 * 3600;
+/** How long a handled delivery's key is kept: longer than the window, so a replay always meets it. */
 const DEDUPE_SECONDS = 7 * 24 * 3600;
 
-interface IssueUpdatedPayload {
-  webhookEvent?: unknown;
-  issue?: { id?: unknown; key?: unknown };
+interface IssueUpdatedPayload extends SignedDeliveryFields {
   changelog?: { id?: unknown; items?: { field?: unknown }[] };
 }
 
@@ -47,10 +53,10 @@ export function jiraWebhookRoute(deps: StatusChangeDeps): InboundRoute {
       if (payload === null || typeof payload !== 'object')
         return errorResponse('BAD_REQUEST', 'the body is not an object');
 
-      const identifier =
-        req.headers['x-atlassian-webhook-identifier'] ??
-        `body-${createHash('sha256').update(req.rawBody).digest('hex')}`;
-      const dedupeKey = `hook:${identifier}`;
+      const signedAt = signedAtMs(payload);
+      if (signedAt !== undefined && !withinReplayWindow(signedAt / 1000, REPLAY_WINDOW_SECONDS))
+        return errorResponse('STALE_REQUEST', "the delivery's timestamp is outside the replay window");
+      const dedupeKey = `hook:${deliveryKey(payload, req.rawBody)}`;
       if (!(await kv.setIfAbsent(dedupeKey, '1', DEDUPE_SECONDS)))
         return jsonResponse(200, { ignored: 'duplicate delivery' });
 
@@ -60,8 +66,17 @@ export function jiraWebhookRoute(deps: StatusChangeDeps): InboundRoute {
         return jsonResponse(200, { ignored: 'not a status change' });
       const changelogId = payload.changelog?.id;
       try {
+        // The host acts on the move only inside the window of the signed timestamp.
+        const inWindow: StatusChangeDeps =
+          signedAt === undefined
+            ? deps
+            : {
+                ...deps,
+                decide: (decision) =>
+                  deps.decide({ ...decision, notAfter: signedAt + REPLAY_WINDOW_SECONDS * 1000 }),
+              };
         const result = await handleStatusChange(
-          deps,
+          inWindow,
           issueRef,
           typeof changelogId === 'string' || typeof changelogId === 'number'
             ? String(changelogId)

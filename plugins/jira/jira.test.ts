@@ -344,6 +344,8 @@ describe('webhook', () => {
         action: 'approve',
         person: { email: 'bob@example.com' },
         personLabel: 'Bob',
+        // The end of the window of Jira's signed timestamp.
+        notAfter: expect.any(Number),
       },
     ]);
     expect(decisions.cards.get(card.requestId)?.state).toBe('APPROVED');

@@ -44,12 +44,16 @@ export class SlackInteractions {
     private readonly ctx: PluginContext<SlackConfig>,
   ) {}
 
-  /** Validates one interaction payload and returns the acknowledgement; work continues in the background. */
-  async handle(payload: unknown): Promise<Ack> {
+  /**
+   * Validates one interaction payload and returns the acknowledgement; work continues in the
+   * background. `notAfter`: the end of a signed request's replay window (HTTP interactions),
+   * after which the host does not act on the decision.
+   */
+  async handle(payload: unknown, notAfter?: number): Promise<Ack> {
     const p = obj(payload);
     if (p.type === 'block_actions') return this.onClick(p);
     if (p.type === 'view_submission' && obj(p.view).callback_id === REVIEW_CALLBACK_ID)
-      return this.onSubmit(p);
+      return this.onSubmit(p, notAfter);
     // Anything else (view_closed, shortcuts, other apps' actions) is acknowledged and ignored.
     return undefined;
   }
@@ -116,7 +120,7 @@ export class SlackInteractions {
     }
   }
 
-  private async onSubmit(p: Json): Promise<Ack> {
+  private async onSubmit(p: Json, notAfter: number | undefined): Promise<Ack> {
     const view = obj(p.view);
     const userId = str(obj(p.user).id);
     let meta: ReviewModalMetadata;
@@ -150,7 +154,7 @@ export class SlackInteractions {
     this.background('submit review', async () => {
       let outcome: DecisionOutcome;
       try {
-        outcome = await this.decide(userId, str(obj(p.user).username), meta, reason);
+        outcome = await this.decide(userId, str(obj(p.user).username), meta, reason, notAfter);
       } catch (err) {
         this.ctx.log.error({ err: String(err), requestId: meta.r }, 'slack: review submission failed');
         outcome = {
@@ -168,6 +172,7 @@ export class SlackInteractions {
     username: string | undefined,
     meta: ReviewModalMetadata,
     reason: string,
+    notAfter: number | undefined,
   ): Promise<DecisionOutcome> {
     const person = await this.personOf(userId);
     if (!person) {
@@ -182,6 +187,7 @@ export class SlackInteractions {
       ...(reason ? { reason } : {}),
       person,
       personLabel: username ? `@${username}` : userId,
+      ...(notAfter === undefined ? {} : { notAfter }),
     });
   }
 

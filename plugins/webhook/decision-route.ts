@@ -10,7 +10,7 @@ import {
   z,
 } from '../../src/plugin-sdk/index.js';
 import type { WebhookConfig } from './config.js';
-import { verify } from './signature.js';
+import { TIMESTAMP_HEADER, verify } from './signature.js';
 
 const decisionSchema = z
   .object({
@@ -31,8 +31,8 @@ export function decisionRoute(ctx: PluginContext<WebhookConfig>): InboundRoute {
     path: '/',
     async handler(req) {
       const check = verify(ctx.config.secret, req.headers, req.rawBody, ctx.config.replay_window_seconds);
+      // Refusals are counted and logged (once per window) by the host's inbound server.
       if (!check.ok) {
-        ctx.log.warn({ reason: check.reason }, 'refused an inbound decision');
         return check.reason === 'stale'
           ? errorResponse('STALE_REQUEST', 'X-Accessbot-Timestamp is outside the replay window')
           : errorResponse('INVALID_SIGNATURE', 'missing or invalid X-Accessbot-Signature');
@@ -57,6 +57,7 @@ export function decisionRoute(ctx: PluginContext<WebhookConfig>): InboundRoute {
         person: d.person as PersonRef,
         ...(d.reason ? { reason: d.reason } : {}),
         ...(d.person_label ? { personLabel: d.person_label } : {}),
+        notAfter: (Number(req.headers[TIMESTAMP_HEADER]) + ctx.config.replay_window_seconds) * 1000,
       });
       return decisionResponse(outcome);
     },

@@ -14,8 +14,12 @@ import { MessageRefs } from './delivery/message-refs.js';
 import { PostSteps } from './delivery/post-steps.js';
 import { retryPolicyFrom } from './delivery/retry-classifier.js';
 import { TARGET_LOCK_TTL_MS, TargetLock } from './delivery/target-lock.js';
+import { AuthFailures } from './inbound/auth-failures.js';
 import { startInboundServer } from './inbound/inbound-server.js';
 import { createHostMetrics } from './ops/metrics.js';
+import { metricsScrape } from './ops/metrics-scrape.js';
+import { readiness } from './ops/readiness.js';
+import { startFailFastRedis } from './redis/fail-fast-redis.js';
 import { hostKeys } from './redis/keys.js';
 import { resolveRedis } from './redis/redis-connection.js';
 import { startReminderSweeper, sweepIntervalMs } from './reminders/reminder-sweeper.js';
@@ -40,9 +44,10 @@ export interface StartHostOptions {
   /**
    * Crash-recovery timings: how long a lock outlives a killed holder (BullMQ's job lock and the
    * target lock, both renewed while the holder lives; default 5 s) and how often BullMQ looks
-   * for jobs whose holder died (default 2.5 s). Tests shorten them.
+   * for jobs whose holder died (default 2.5 s); and the window of the inbound server's
+   * failed-authentication budget (default 60 s). Tests shorten them.
    */
-  tuning?: { lockDurationMs?: number; stalledIntervalMs?: number };
+  tuning?: { lockDurationMs?: number; stalledIntervalMs?: number; inboundFailureWindowMs?: number };
 }
 
 export interface RunningHost {
@@ -70,6 +75,8 @@ export async function startHost(opts: StartHostOptions): Promise<RunningHost> {
   // BullMQ's own connections keep their defaults (one of them blocks).
   const redis = new Redis({ ...connection, enableAutoPipelining: true });
   redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
+  // For callers who wait (inbound calls, plugin kv, /readyz, /metrics): refuses while Redis is away.
+  const fastRedis = await startFailFastRedis(connection);
   const keys = hostKeys(config.host.redis.prefix);
   const metrics = createHostMetrics();
   const reader = new RequestReader(client);
@@ -86,7 +93,7 @@ export async function startHost(opts: StartHostOptions): Promise<RunningHost> {
     const configured = opts.plugins ?? (await configurePlugins(config.plugins));
     plugins = await activatePlugins(configured, {
       client,
-      redis,
+      redis: fastRedis,
       keys,
       log,
       reader,
@@ -96,6 +103,7 @@ export async function startHost(opts: StartHostOptions): Promise<RunningHost> {
   } catch (err) {
     // A bad plugin config stops the start; leave no Redis connection or private server behind.
     redis.disconnect();
+    fastRedis.disconnect();
     await resolved.stop();
     throw err;
   }
@@ -139,33 +147,25 @@ export async function startHost(opts: StartHostOptions): Promise<RunningHost> {
   });
 
   const routes = new Map([...plugins].map(([id, p]) => [id, p.instance.routes?.() ?? []]));
+  const authFailures = new AuthFailures(log, {
+    ...(opts.tuning?.inboundFailureWindowMs ? { windowMs: opts.tuning.inboundFailureWindowMs } : {}),
+  });
   const server = await startInboundServer(
     {
       routes,
       log,
-      health: async () => {
-        const checks: Record<string, string> = {};
-        checks.redis = await redis
-          .ping()
-          .then(() => 'ok')
-          .catch((err: Error) => `down: ${err.message}`);
-        checks.watcher = watcher.ready ? 'ok' : 'starting';
-        for (const p of plugins.values())
-          checks[`plugin.${p.id}`] = p.healthy ? 'ok' : `unhealthy: ${p.lastError ?? ''}`;
-        return { ready: Object.values(checks).every((c) => c === 'ok'), checks };
-      },
-      metrics: async () => {
-        await Promise.all(
-          [...queues.queues].map(async ([plugin, queue]) => {
-            const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized');
-            for (const [state, n] of Object.entries(counts)) metrics.queueDepth.set({ plugin, state }, n);
-            metrics.deadLetters.set({ plugin }, counts.failed ?? 0);
-          }),
-        ).catch((err: Error) => log.warn({ err: err.message }, 'queue depth unavailable'));
-        const latest = await client.latestSeq().catch(() => undefined);
-        if (latest !== undefined) metrics.watcherLag.set(Math.max(0, latest - watcher.lastSeq));
-        return { contentType: metrics.registry.contentType, body: await metrics.registry.metrics() };
-      },
+      authFailures,
+      counters: metrics,
+      health: () =>
+        readiness({ redis: fastRedis, watcherStatus: () => watcher.status(), plugins: plugins.values() }),
+      metrics: metricsScrape({
+        metrics,
+        redis: fastRedis,
+        queues,
+        client,
+        lastSeq: () => watcher.lastSeq,
+        watchStalled: () => watcher.stalled,
+      }),
     },
     parseListen(config.host.listen),
   );
@@ -182,6 +182,7 @@ export async function startHost(opts: StartHostOptions): Promise<RunningHost> {
     close() {
       closing ??= (async () => {
         await server.app.close();
+        authFailures.close();
         await watcher.stop();
         await reminderSweeper.stop();
         // Worker.close waits for jobs in flight, so nothing is cut off half-sent.
@@ -190,6 +191,7 @@ export async function startHost(opts: StartHostOptions): Promise<RunningHost> {
         lock.close();
         for (const p of plugins.values()) await p.instance.close?.().catch(() => {});
         await redis.quit().catch(() => redis.disconnect());
+        fastRedis.disconnect();
         await resolved.stop();
         log.info('plugin host stopped');
       })();

@@ -51,6 +51,12 @@ export interface InboundDecision {
   person: PersonRef;
   /** For logs and answers: how the platform names them (e.g. `@bob`). */
   personLabel?: string;
+  /**
+   * When the call carrying the decision was signed with a timestamp: the end of its replay
+   * window (ms since the epoch). The host does not act on it after that, however long the
+   * steps before took (a slow platform, a wait for Redis): it answers `too_late`.
+   */
+  notAfter?: number;
 }
 
 export type DecisionOutcomeKind =
@@ -61,6 +67,8 @@ export type DecisionOutcomeKind =
   | 'resolved'
   | 'unknown_user'
   | 'not_found'
+  /** The decision's signed call outlived its replay window before it could be acted on. */
+  | 'too_late'
   | 'error';
 
 export interface DecisionOutcome {

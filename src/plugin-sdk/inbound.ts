@@ -24,6 +24,8 @@ export const DECISION_STATUS: Record<DecisionOutcomeKind, number> = {
   own_request: 403,
   unknown_user: 403,
   not_found: 404,
+  // The server did not finish in time: the sender may sign the decision again and resend it.
+  too_late: 408,
   error: 502,
 };
 

@@ -6,6 +6,7 @@ import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccessRequest } from '../../src/access/types.js';
 import {
+  buildWebhook,
   type FakeIssue,
   type FakeJira,
   type SignedWebhook,
@@ -380,5 +381,48 @@ describe('webhook security', () => {
     expect(replay.status).toBe(200);
     expect(JSON.parse(replay.body)).toMatchObject({ ignored: 'duplicate delivery' });
     expect(issue.comments.length).toBe(commentsAfterFirst);
+  });
+
+  it('ignores a captured delivery replayed under a new identifier (the header is not signed)', async () => {
+    const req = await request('alice', ['dba'], 'replay under a new identifier');
+    const issue = await issueFor(req.id);
+    const captured = jira.moveIssue(issue.key, 'Approved', 'acc-mallory', SECRET);
+    expect((await send(captured)).status).toBe(200);
+    // The move back to Pending sends the fake's own webhook; let it be handled first.
+    await jira.settled();
+    const commentsAfterFirst = issue.comments.length;
+    const callsAfterFirst = jira.calls.length;
+    for (const identifier of ['forged-identifier-1', 'forged-identifier-2']) {
+      const replay = await send({
+        headers: { ...captured.headers, 'x-atlassian-webhook-identifier': identifier },
+        rawBody: captured.rawBody,
+      });
+      expect(replay.status).toBe(200);
+      expect(JSON.parse(replay.body)).toMatchObject({ ignored: 'duplicate delivery' });
+    }
+    const withoutIdentifier = Object.fromEntries(
+      Object.entries(captured.headers).filter(([name]) => name !== 'x-atlassian-webhook-identifier'),
+    );
+    expect(
+      JSON.parse((await send({ headers: withoutIdentifier, rawBody: captured.rawBody })).body),
+    ).toMatchObject({
+      ignored: 'duplicate delivery',
+    });
+    // Nothing new on the issue, and the issue was not even read again.
+    expect(issue.comments.length).toBe(commentsAfterFirst);
+    expect(jira.calls.slice(callsAfterFirst).filter((c) => c.path.includes(issue.key))).toHaveLength(0);
+    expect((await current(req.id)).reviews).toHaveLength(0);
+  });
+
+  it('refuses a signed delivery whose timestamp is days old (a replay, not a retry)', async () => {
+    const req = await request('alice', ['dba'], 'old delivery');
+    const issue = await issueFor(req.id);
+    const fresh = jira.moveIssue(issue.key, 'Approved', 'acc-bob', SECRET);
+    const payload = JSON.parse(fresh.rawBody.toString('utf8')) as { timestamp: number };
+    const old = buildWebhook({ ...payload, timestamp: Date.now() - 3 * 24 * 3600 * 1000 }, SECRET);
+    const res = await send(old);
+    expect(res.status).toBe(401);
+    expect(JSON.parse(res.body)).toMatchObject({ error: { code: 'STALE_REQUEST' } });
+    expect((await current(req.id)).reviews).toHaveLength(0);
   });
 });

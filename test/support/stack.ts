@@ -31,6 +31,8 @@ export interface TestStackOptions {
   delivery?: DeliveryConfigInput;
   /** `host.reminders` (after, every, max). */
   reminders?: Record<string, unknown>;
+  /** A Redis of the test's own (one it stops and restarts); default: the shared test Redis. */
+  redis?: { path: string; maxRetriesPerRequest: null };
   /** Plugin definitions; default: every folder under plugins/. */
   definitions?: Map<string, PluginDefinition>;
   /** Shorter crash-recovery timings, as fault tests use. */
@@ -95,7 +97,7 @@ export async function startTestStack(opts: TestStackOptions): Promise<TestStack>
     users: opts.users,
     ...(opts.expiryInterval ? { expiryInterval: opts.expiryInterval } : {}),
   });
-  const redisOptions = testRedisOptions();
+  const redisOptions = opts.redis ?? testRedisOptions();
   const prefix = `t${randomUUID().slice(0, 8)}`;
   try {
     const token = await ensureServiceToken(testApi.api.store, 'accessbot-host', ['accessbot-plugin']);

@@ -31,6 +31,7 @@ export interface ActivePlugin {
 
 export interface ActivationDeps {
   client: AccessClient;
+  /** The fail-fast connection (redis/fail-fast-redis.ts): the plugins' kv serves callers who wait. */
   redis: Redis;
   keys: HostKeys;
   log: PinoLogger;

@@ -43,6 +43,8 @@ function sentence(kind: DecisionOutcomeKind, decision: InboundDecision, user?: s
       return `${decision.personLabel ?? 'You'} could not be matched to an access user, so no review was recorded.`;
     case 'not_found':
       return `Request ${decision.requestId} does not exist.`;
+    case 'too_late':
+      return `Your ${verb} of request ${decision.requestId} reached accessbot too late to be trusted (after its replay window), so it was not recorded; please try again.`;
     default:
       return `Your ${verb} could not be recorded right now; please try again.`;
   }
@@ -59,6 +61,7 @@ export async function submitDecision(
       kind === 'not_found' || kind === 'error' ? null : await cardOf(decision.requestId).catch(() => null);
     return { kind, message: sentence(kind, decision, user), ...(card ? { card } : {}) };
   };
+  if (pastItsWindow(decision)) return withCard('too_late');
   let user: string;
   try {
     const found = await client.lookupUser(decision.person);
@@ -73,6 +76,8 @@ export async function submitDecision(
     author: user,
     ...(decision.reason ? { reason: decision.reason } : {}),
   };
+  // The last moment before acting: the lookup may have taken a while.
+  if (pastItsWindow(decision)) return withCard('too_late', user);
   try {
     const request = await client.submitReview(decision.requestId, input);
     return { kind: 'done', message: sentence('done', decision, user), card: cardFromRequest(request) };
@@ -82,6 +87,11 @@ export async function submitDecision(
     log.error({ err: errSummary(err), requestId: decision.requestId }, 'submitting a decision failed');
     return withCard('error', user);
   }
+}
+
+/** A signed call is never acted on after its replay window, whatever delayed it. */
+function pastItsWindow(decision: InboundDecision): boolean {
+  return decision.notAfter !== undefined && Date.now() > decision.notAfter;
 }
 
 export function errSummary(err: unknown): { message: string; code?: string } {

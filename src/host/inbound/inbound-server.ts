@@ -1,15 +1,21 @@
 // The host's one HTTP server: each plugin's routes under /hooks/<id>/, plus /healthz,
 // /readyz and /metrics. Bodies are kept as raw bytes (no parser runs before the plugin),
-// because signatures are computed over exactly what the platform sent.
+// because signatures are computed over exactly what the platform sent. Calls that fail the
+// plugin's authentication (401) are counted per source and throttled (auth-failures.ts); a
+// hook that needs Redis while it is away answers 503 REDIS_UNAVAILABLE at once.
 
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { AccessbotError } from '../../errors.js';
+import { AccessbotError, isErrorCode } from '../../errors.js';
 import type { Logger as PinoLogger } from '../../log.js';
 import type { InboundRequest, InboundResponse, InboundRoute } from '../../plugin-sdk/index.js';
+import type { HostMetrics } from '../ops/metrics.js';
+import { type AuthFailures, sourceOf } from './auth-failures.js';
 
 export interface InboundServerDeps {
   routes: Map<string, InboundRoute[]>;
   log: PinoLogger;
+  authFailures: AuthFailures;
+  counters: Pick<HostMetrics, 'inboundRefused' | 'inboundThrottled'>;
   health(): Promise<{ ready: boolean; checks: Record<string, string> }>;
   metrics(): Promise<{ contentType: string; body: string }>;
 }
@@ -18,6 +24,19 @@ const BODY_LIMIT = 1024 * 1024;
 
 function sendError(reply: FastifyReply, err: AccessbotError): FastifyReply {
   return reply.status(err.status).type('application/json').send(JSON.stringify(err.toJSON()));
+}
+
+/** The stable code and message of a plugin's refusal (`errorResponse`), if it is one. */
+function refusalOf(res: InboundResponse): { code: string; message: string } {
+  const body = res.body;
+  const error =
+    body && typeof body === 'object' && !Buffer.isBuffer(body) && !Array.isArray(body)
+      ? (body as { error?: { code?: unknown; message?: unknown } }).error
+      : undefined;
+  return {
+    code: isErrorCode(error?.code) ? error.code : 'UNAUTHENTICATED',
+    message: typeof error?.message === 'string' ? error.message : 'authentication failed',
+  };
 }
 
 function headersOf(req: FastifyRequest): Record<string, string | undefined> {
@@ -71,11 +90,34 @@ export async function startInboundServer(
     try {
       res = await route.handler(inbound);
     } catch (err) {
+      // Redis or the API away: the caller (the platform, or the person behind it) may retry.
+      if (err instanceof AccessbotError && err.status === 503) return sendError(reply, err);
       d.log.error(
         { plugin, path, err: err instanceof Error ? err.message : String(err) },
         'inbound handler failed',
       );
       return sendError(reply, new AccessbotError('INTERNAL', 'the hook failed; see the host log'));
+    }
+    if (res.status === 401) {
+      const refusal = refusalOf(res);
+      d.counters.inboundRefused.inc({ plugin, reason: refusal.code });
+      const verdict = d.authFailures.record({
+        plugin,
+        source: sourceOf(req.socket.remoteAddress),
+        code: refusal.code,
+        why: refusal.message,
+      });
+      if (verdict.throttled) {
+        d.counters.inboundThrottled.inc({ plugin });
+        reply.header('retry-after', String(verdict.retryAfterSeconds));
+        return sendError(
+          reply,
+          new AccessbotError(
+            'TOO_MANY_FAILED_AUTH',
+            `too many calls from this address failed authentication; retry after ${verdict.retryAfterSeconds} s`,
+          ),
+        );
+      }
     }
     reply.status(res.status);
     for (const [k, v] of Object.entries(res.headers ?? {})) reply.header(k, v);

@@ -13,6 +13,9 @@ export interface HostMetrics {
   deadLetters: Gauge<'plugin'>;
   decisions: Counter<'plugin' | 'outcome'>;
   inboundRefused: Counter<'plugin' | 'reason'>;
+  inboundThrottled: Counter<'plugin'>;
+  redisUp: Gauge;
+  watchStalled: Gauge;
 }
 
 export function createHostMetrics(): HostMetrics {
@@ -57,8 +60,24 @@ export function createHostMetrics(): HostMetrics {
     }),
     inboundRefused: new Counter({
       name: 'accessbot_inbound_refused_total',
-      help: 'Inbound calls refused before acting (bad signature, stale, malformed).',
+      help: 'Inbound calls that failed authentication (bad, missing or stale signature), by plugin and error code.',
       labelNames: ['plugin', 'reason'],
+      registers: [registry],
+    }),
+    inboundThrottled: new Counter({
+      name: 'accessbot_inbound_throttled_total',
+      help: 'Inbound calls answered 429 because their source failed authentication too often in the window.',
+      labelNames: ['plugin'],
+      registers: [registry],
+    }),
+    watchStalled: new Gauge({
+      name: 'accessbot_watch_stalled',
+      help: 'Whether the watch stream keeps reconnecting without an event while the API is ahead of the cursor (1), as /readyz reports.',
+      registers: [registry],
+    }),
+    redisUp: new Gauge({
+      name: 'accessbot_redis_up',
+      help: 'Whether Redis answered this scrape (1) or not (0); while 0, the gauges read from Redis are left out.',
       registers: [registry],
     }),
   };

@@ -15,6 +15,7 @@ import type { DeliveryQueues } from '../delivery/delivery-queues.js';
 import { routeJobs } from '../delivery/job-ids.js';
 import type { Progress } from './progress.js';
 import { REQUEST_CACHE_SIZE, type RequestReader } from './request-reader.js';
+import { StallMonitor } from './stall-monitor.js';
 
 export interface WatcherDeps {
   client: AccessClient;
@@ -57,8 +58,21 @@ export class Watcher {
   /** Last event whose jobs are queued (and the cursor moved past). */
   lastSeq = 0;
   private lastReceived = 0;
+  private readonly stall: StallMonitor;
 
-  constructor(private readonly d: WatcherDeps) {}
+  constructor(private readonly d: WatcherDeps) {
+    this.stall = new StallMonitor(d.client, d.log);
+  }
+
+  /** The stream keeps reconnecting without an event while the API is ahead (stall-monitor.ts). */
+  get stalled(): boolean {
+    return this.stall.stalled;
+  }
+
+  /** For /readyz: `ok`, `starting` (first reconcile not done), or why the stream makes no progress. */
+  status(): string {
+    return this.stall.status() ?? (this.ready ? 'ok' : 'starting');
+  }
 
   start(): void {
     this.loop = this.run();
@@ -219,6 +233,7 @@ export class Watcher {
   private async handle(event: RequestEvent): Promise<void> {
     this.buffer.push(event);
     this.lastReceived = Math.max(this.lastReceived, event.seq);
+    this.stall.received(event.seq);
     this.kick();
     // Back-pressure: let the stream run at most one batch ahead of the queues.
     if (this.buffer.length >= BATCH) await this.flushing;
@@ -252,10 +267,13 @@ export class Watcher {
           signal: this.abort.signal,
           onEvent: (event) => this.handle(event),
           onReconnect: (err) => {
-            this.d.log.warn(
-              { err: err instanceof Error ? err.message : String(err) },
-              'watch stream dropped; resuming',
-            );
+            this.stall.reconnected(err, this.lastReceived);
+            // Once stalled, the one stall line speaks for every further drop.
+            if (!this.stall.stalled)
+              this.d.log.warn(
+                { err: err instanceof Error ? err.message : String(err) },
+                'watch stream dropped; resuming',
+              );
             void this.reconcile();
           },
         });
@@ -277,6 +295,7 @@ export class Watcher {
           reconcileDue = true;
           continue;
         }
+        this.stall.reconnected(err, this.lastReceived);
         this.d.log.warn(
           { err: err instanceof Error ? err.message : String(err) },
           'watch failed; resuming from cursor',
