@@ -3,7 +3,10 @@
 // all show literally. `allowed_mentions: {parse: []}` on every message is the second lock: even
 // a mention that slipped through would ping nobody.
 
-import { escapeMarkdown, truncate } from '../../src/plugin-sdk/index.js';
+import { escapeMarkdown } from '../../src/plugin-sdk/index.js';
+
+/** Shown where user text was cut (it is ours, so it is not escaped). */
+export const CUT_MARKER = '… (truncated)';
 
 /** Bidirectional and zero-width controls, which can make text read differently from what it is. */
 const INVISIBLE = /[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g;
@@ -18,13 +21,19 @@ export function escapeDiscord(text: string): string {
   return escapeMarkdown(clean).replace(/:\/\//g, '\\://');
 }
 
-/** Cuts user text to `max` characters, escapes it, and cuts again if escaping grew it past `hardMax`. */
+/**
+ * Cuts user text to at most `max` characters (the marker included), escapes it, and cuts more
+ * if escaping grew it past `hardMax`. The cut is made before escaping, so it never splits an
+ * escape, and the marker stays readable.
+ */
 export function fitText(text: string, max: number, hardMax: number): string {
-  let limit = max;
+  const chars = Array.from(text);
+  const marker = Array.from(CUT_MARKER).length;
+  let keep = chars.length <= max ? chars.length : Math.max(0, max - marker);
   for (;;) {
-    const escaped = escapeDiscord(truncate(text, limit));
-    if (escaped.length <= hardMax) return escaped;
-    if (limit <= 20) return escapeDiscord(truncate(text, 1)).slice(0, hardMax);
-    limit = Math.floor(limit * 0.8);
+    const cut = keep < chars.length;
+    const shown = escapeDiscord(chars.slice(0, keep).join('')) + (cut ? CUT_MARKER : '');
+    if (shown.length <= hardMax || keep === 0) return shown.slice(0, hardMax);
+    keep = Math.floor(keep * 0.8);
   }
 }
