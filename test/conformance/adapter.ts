@@ -71,6 +71,12 @@ export interface PlatformFake {
   /** The next `n` posts land on the platform but their answer never reaches the caller. */
   loseNextAnswers?(n: number): void;
   decisions?: PlatformDecisions;
+  /**
+   * How many faults set by failNext, rateLimitNext and loseNextAnswers have not hit a call yet.
+   * When given, the suite checks it is 0 after each fault test, so a fault that never fired
+   * cannot pass for one the plugin survived.
+   */
+  unusedFaults?(): number;
   stop(): Promise<void>;
 }
 

@@ -142,6 +142,11 @@ export class FakeSlack {
     for (let i = 0; i < count; i++) this.failures.push({ status: 429, retryAfterSeconds, ...opts });
   }
 
+  /** Faults set by failNext, rateLimitNext and loseNextAnswers that have not hit a call yet. */
+  unusedFaults(): number {
+    return this.failures.length + this.lostAnswers.length;
+  }
+
   /** Issues a trigger_id the way Slack attaches one to a click (valid for 3 seconds in Slack). */
   issueTrigger(user: string): string {
     const id = `${Date.now()}.${Math.floor(Math.random() * 1e9)}.${randomUUID().slice(0, 8)}`;
