@@ -172,7 +172,7 @@ describe('delivery', () => {
 
   it('429s on the route and the global limit, then recovery → one message each, nothing lost', async () => {
     const before = { ...fake.limits.refused };
-    fake.rateLimitNext(2, 1, { route: POST_MESSAGE });
+    fake.rateLimitNext(2, 1, { routes: [POST_MESSAGE] });
     fake.rateLimitNext(2, 1, { global: true });
     const req = await create('bob', ['dba'], 'during the rate limits');
     await rootIn(ops, req.id);
@@ -185,7 +185,7 @@ describe('delivery', () => {
   });
 
   it('an outage (502s) → delivered once Discord recovers, nothing duplicated', async () => {
-    fake.failNext(4, { route: POST_MESSAGE });
+    fake.failNext(4, { routes: [POST_MESSAGE] });
     const req = await create('bob', ['dba'], 'during the outage');
     await rootIn(ops, req.id);
     await rootIn(sec, req.id);

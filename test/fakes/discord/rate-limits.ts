@@ -24,8 +24,8 @@ export interface RateDecision {
 export interface ForcedLimit {
   global: boolean;
   retryAfterSeconds: number;
-  /** Only calls whose route key starts with this (e.g. `POST /channels/:id/messages`). */
-  route?: string;
+  /** Only calls on these routes (e.g. `POST /channels/:id/messages`). */
+  routes?: string[];
 }
 
 export class FakeRateLimits {
@@ -44,13 +44,18 @@ export class FakeRateLimits {
     public globalPerSecond = 50,
   ) {}
 
+  /** Forced 429s that have not hit a call yet. */
+  pendingForced(): number {
+    return this.forced.length;
+  }
+
   force(count: number, limit: ForcedLimit): void {
     for (let i = 0; i < count; i++) this.forced.push(limit);
   }
 
   /** Accounts one call on `route` (e.g. `POST /channels/:id/messages`) with its major parameter. */
   take(route: string, major: string, now = Date.now()): RateDecision {
-    const forcedAt = this.forced.findIndex((f) => !f.route || route.startsWith(f.route));
+    const forcedAt = this.forced.findIndex((f) => !f.routes || f.routes.includes(route));
     const limit = route === 'POST /channels/:id/messages' ? this.messageLimit : this.routeLimit;
     const hash = createHash('sha1').update(route).digest('hex').slice(0, 16);
     const key = `${route}|${major}`;

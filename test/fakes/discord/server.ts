@@ -91,7 +91,7 @@ export class FakeDiscord {
   private server?: Server;
   private port = 0;
   private sequence = 0n;
-  private failures: { status: number; route?: string }[] = [];
+  private failures: { status: number; routes?: string[] }[] = [];
   private lostAnswers: { channels?: string[] }[] = [];
 
   constructor(opts: { token?: string } = {}) {
@@ -159,10 +159,15 @@ export class FakeDiscord {
     return id;
   }
 
-  /** The next `count` calls (optionally only on `route`) answer 502 without doing anything. */
-  failNext(count: number, opts: { route?: string; status?: number } = {}): void {
+  /** The next `count` calls (optionally only on `routes`) answer 502 without doing anything. */
+  failNext(count: number, opts: { routes?: string[]; status?: number } = {}): void {
     for (let i = 0; i < count; i++)
-      this.failures.push({ status: opts.status ?? 502, ...(opts.route ? { route: opts.route } : {}) });
+      this.failures.push({ status: opts.status ?? 502, ...(opts.routes ? { routes: opts.routes } : {}) });
+  }
+
+  /** Faults set by failNext, loseNextAnswers and rateLimitNext that have not hit a call yet. */
+  unusedFaults(): number {
+    return this.failures.length + this.lostAnswers.length + this.limits.pendingForced();
   }
 
   /** The next `count` message posts (optionally only in `channels`) land, but their answer is a 502. */
@@ -170,12 +175,12 @@ export class FakeDiscord {
     for (let i = 0; i < count; i++) this.lostAnswers.push({ ...opts });
   }
 
-  /** The next `count` calls (optionally on `route`) answer 429: a route bucket's or the global limit. */
-  rateLimitNext(count: number, seconds: number, opts: { global?: boolean; route?: string } = {}): void {
+  /** The next `count` calls (optionally on `routes`) answer 429: a route bucket's or the global limit. */
+  rateLimitNext(count: number, seconds: number, opts: { global?: boolean; routes?: string[] } = {}): void {
     this.limits.force(count, {
       global: opts.global ?? false,
       retryAfterSeconds: seconds,
-      ...(opts.route ? { route: opts.route } : {}),
+      ...(opts.routes ? { routes: opts.routes } : {}),
     });
   }
 
@@ -267,7 +272,7 @@ export class FakeDiscord {
       );
       return;
     }
-    const failureAt = this.failures.findIndex((f) => !f.route || f.route === route);
+    const failureAt = this.failures.findIndex((f) => !f.routes || f.routes.includes(route));
     if (failureAt >= 0) {
       const failure = this.failures.splice(failureAt, 1)[0]!;
       call.status = failure.status;
