@@ -26,6 +26,8 @@ export const DISCORD_ERROR = {
 
 export class DiscordClient {
   readonly rest: REST;
+  /** Discord refused the token: read it again (a fixed file, a rotated secret) before the next call. */
+  private tokenRefused = false;
 
   /**
    * @param token read again after Discord refuses it: a 401 makes @discordjs/rest forget the
@@ -47,18 +49,19 @@ export class DiscordClient {
 
   /** Runs one REST call, turning any failure into a PluginError with retry meaning. */
   async call<T>(what: string, call: (rest: REST) => Promise<unknown>): Promise<T> {
+    if (this.tokenRefused) {
+      try {
+        this.rest.setToken(this.token());
+        this.tokenRefused = false;
+      } catch (err) {
+        throw authFailed(`${what}: cannot read the Discord bot token (${String(err)})`, err);
+      }
+    }
     try {
       return (await call(this.rest)) as T;
     } catch (err) {
-      const mapped = toPluginError(err, what);
-      if (mapped.kind === 'auth' && err instanceof DiscordAPIError && err.status === 401) {
-        try {
-          this.rest.setToken(this.token());
-        } catch {
-          // An unreadable token file stays an auth failure; the next call reports it again.
-        }
-      }
-      throw mapped;
+      if (err instanceof DiscordAPIError && err.status === 401) this.tokenRefused = true;
+      throw toPluginError(err, what);
     }
   }
 }

@@ -37,7 +37,8 @@ export type InteractionAnswer = Json;
 export const ANSWER_BUDGET_MS = 2000;
 /** How long a click waits for the request's state before opening the modal anyway. */
 const PRECHECK_MS = 800;
-const REQUEST_ID = /^[A-Za-z0-9_-]{1,80}$/;
+/** Request ids are UUIDs; 64 keeps `accessbot:modal:approve:<id>` inside the 100-character custom_id. */
+const REQUEST_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const BUTTON = new RegExp(`^${CUSTOM_ID_PREFIX}:(approve|deny):(.+)$`);
 const MODAL = new RegExp(`^${CUSTOM_ID_PREFIX}:modal:(approve|deny):(.+)$`);
 /** Replayed interaction ids are remembered this long (the replay window is at most an hour). */

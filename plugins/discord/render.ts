@@ -38,6 +38,12 @@ export const DISCORD_LIMITS = {
 export const REVIEW_REASON_MAX = 1500;
 /** How many reviews the embed lists by name (the thread holds them all). */
 const REVIEWS_LISTED = 15;
+/**
+ * Per-field budgets (characters, after escaping) that keep the whole embed under Discord's
+ * 6000: requester 200 + list 900 + reason ≤ 1024 + resolution ≤ 1024 + reviews 700 + links 600
+ * + CLI 300 + dates, title, description, footer and names ≈ 5400 at most.
+ */
+const BUDGET = { list: 900, reviews: 700, links: 600, resolutionReasons: 700 } as const;
 
 export const CUSTOM_ID_PREFIX = 'accessbot';
 export const REASON_INPUT_ID = 'reason';
@@ -105,7 +111,10 @@ function resolutionText(card: Card, opts: RenderOptions): string | undefined {
   const verb = card.resolution.state === 'APPROVED' ? 'Approved' : 'Denied';
   const { who, reasons } = decisionOf(card);
   const by = who.length > 0 ? ` by ${who.map((w) => `**${fitText(w, 80, 200)}**`).join(', ')}` : '';
-  const why = reasons.length > 0 ? `\n> ${fitText(reasons.join('; '), opts.reasonMaxLength, 700)}` : '';
+  const why =
+    reasons.length > 0
+      ? `\n> ${fitText(reasons.join('; '), opts.reasonMaxLength, BUDGET.resolutionReasons)}`
+      : '';
   return `${verb}${by}${why}`.replaceAll(/\n(?!> )/g, '\n> ').slice(0, DISCORD_LIMITS.fieldValue);
 }
 
@@ -120,15 +129,20 @@ function reviewsText(card: Card): string | undefined {
   const more =
     card.reviews.length > REVIEWS_LISTED ? ` and ${card.reviews.length - REVIEWS_LISTED} more` : '';
   const counts = `${approvals} approval${approvals === 1 ? '' : 's'}, ${denials} denial${denials === 1 ? '' : 's'}`;
-  return `${counts}: ${names}${more}`.slice(0, DISCORD_LIMITS.fieldValue);
+  return `${counts}: ${names}${more}`.slice(0, BUDGET.reviews);
 }
 
-/** Only http(s) links without characters that could close the markdown link early. */
+/** Only http(s) links without characters that could close the markdown link early, within budget. */
 function linkField(card: Card): APIEmbedField | undefined {
-  const links = card.links
-    .slice(0, 5)
-    .filter((l) => /^https?:\/\/[^\s()<>[\]]+$/.test(l.url) && l.url.length <= 300)
-    .map((l) => `[${fitText(l.label, 60, 150)}](${l.url})`);
+  const links: string[] = [];
+  let used = 0;
+  for (const l of card.links.slice(0, 5)) {
+    if (!/^https?:\/\/[^\s()<>[\]]+$/.test(l.url) || l.url.length > 300) continue;
+    const link = `[${fitText(l.label, 60, 150)}](${l.url})`;
+    if (used + link.length + 1 > BUDGET.links) break;
+    links.push(link);
+    used += link.length + 1;
+  }
   return links.length > 0 ? { name: 'Links', value: links.join('\n') } : undefined;
 }
 
@@ -161,8 +175,6 @@ export interface RenderExtras {
   deliveryKey?: string;
   /** Show the request as deleted by an administrator. */
   withdrawn?: boolean;
-  /** Buttons off, whatever the card says (a message that cannot be clicked). */
-  noButtons?: boolean;
 }
 
 export function renderMessage(
@@ -184,7 +196,7 @@ export function renderMessage(
     { name: 'Requester', value: requester, inline: true },
     {
       name: label,
-      value: fitText(list.join(', '), 900, DISCORD_LIMITS.fieldValue) || '*none*',
+      value: fitText(list.join(', '), BUDGET.list, BUDGET.list) || '*none*',
       inline: true,
     },
     card.state === 'APPROVED'
@@ -216,7 +228,7 @@ export function renderMessage(
     fields,
     footer: { text: footer },
   };
-  const buttons = !extras.withdrawn && !extras.noButtons && showsButtons(target, card);
+  const buttons = !extras.withdrawn && showsButtons(target, card);
   const summary = `${status}: ${target.audience === 'requester' ? 'your access request' : `access request from ${requester}`} for ${label.toLowerCase()} ${fitText(list.join(', '), 300, 900)}`;
   return {
     content: summary.slice(0, DISCORD_LIMITS.content),
