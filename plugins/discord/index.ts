@@ -8,21 +8,21 @@ import { DiscordClient } from './client.js';
 import { botToken, type DiscordConfig, discordConfigSchema } from './config.js';
 import { interactionRoute } from './http-route.js';
 import { DiscordInteractions } from './interactions.js';
-import { asDiscordRef, DiscordMessages } from './messages.js';
+import { DiscordMessages, type DiscordRef } from './messages.js';
 import { DiscordRecipients } from './recipients.js';
 import { publicKeyFromHex } from './verify.js';
 
-export interface DiscordPluginInstance extends PluginInstance {
+export interface DiscordPluginInstance extends PluginInstance<DiscordRef> {
   /** Resolves when every deferred interaction answer started so far has been sent. */
   idle(): Promise<void>;
 }
 
-export default definePlugin({
+export default definePlugin<typeof discordConfigSchema, DiscordRef>({
   id: 'discord',
   description:
     'Discord: requests in channels and DMs, approve or deny with a reason from a button and a modal',
   configSchema: discordConfigSchema,
-  capabilities: { threadedReplies: true, inboundDecisions: true, autoReview: false, directMessages: true },
+  traits: { directMessages: true },
   create(ctx): DiscordPluginInstance {
     const config: DiscordConfig = ctx.config;
     const client = new DiscordClient(() => botToken(config), config.api_url, config.timeout_ms);
@@ -39,23 +39,15 @@ export default definePlugin({
         await messages.botUser();
       },
       resolveRecipient: (raw, audience) => recipients.resolve(raw, audience),
-      async deliver(target, card, delivery) {
-        const ref = await messages.post(target, card, delivery);
-        return { ...ref };
-      },
+      deliver: (target, card, delivery) => messages.post(target, card, delivery),
       async update(target, ref, card) {
-        await messages.edit(target, asDiscordRef(ref), card);
+        await messages.edit(target, ref, card);
         return undefined;
       },
-      async reply(_target, ref, review, card, delivery) {
-        await messages.reply(asDiscordRef(ref), review, card, delivery);
-      },
-      async remind(_target, ref, card, delivery) {
-        await messages.remind(asDiscordRef(ref), card, delivery);
-      },
-      async withdraw(target, ref, card) {
-        await messages.withdrawn(target, asDiscordRef(ref), card);
-      },
+      reply: (_target, ref, review, card, delivery) => messages.reply(ref, review, card, delivery),
+      remind: (_target, ref, card, delivery) => messages.remind(ref, card, delivery),
+      notifyOutcome: (_target, ref, card, delivery) => messages.outcome(ref, card, delivery),
+      withdraw: (target, ref, card) => messages.withdrawn(target, ref, card),
       routes: () => [interactionRoute(ctx, publicKey, interactions)],
       idle: () => interactions.idle(),
       async close() {

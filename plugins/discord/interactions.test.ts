@@ -4,11 +4,11 @@
 // decisions slower than Discord's 3 seconds.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PluginInstance, Target } from '../../src/plugin-sdk/index.js';
+import type { Target } from '../../src/plugin-sdk/index.js';
 import { serveRoute } from '../../test/fakes/discord/endpoint.js';
 import { FakeDiscordInteractions, INTERACTION_DEADLINE_MS } from '../../test/fakes/discord/interactions.js';
 import { FakeDiscord, type FakeDiscordMessage } from '../../test/fakes/discord/server.js';
-import plugin from './index.js';
+import plugin, { type DiscordPluginInstance } from './index.js';
 import { ANSWER_BUDGET_MS } from './interactions.js';
 import { type TestContext, testCard, testContext } from './test-context.js';
 
@@ -31,7 +31,7 @@ afterAll(async () => {
 
 interface Rig {
   t: TestContext;
-  instance: PluginInstance & { idle(): Promise<void> };
+  instance: DiscordPluginInstance;
   /** A reviewer message of a new pending request, posted through the plugin. */
   message(): Promise<FakeDiscordMessage>;
 }
@@ -45,7 +45,7 @@ async function rig(over: Record<string, unknown> = {}): Promise<Rig> {
     ...over,
   });
   const t = testContext(config);
-  const instance = plugin.create(t.ctx) as Rig['instance'];
+  const instance = plugin.create(t.ctx) as DiscordPluginInstance;
   const served = await serveRoute(instance.routes!()[0]!);
   stops.push(served.stop);
   discord.endpoint = served.url;
@@ -56,7 +56,11 @@ async function rig(over: Record<string, unknown> = {}): Promise<Rig> {
     async message() {
       const card = testCard();
       t.cards.set(card.requestId, card);
-      const ref = await instance.deliver(target, card, { deliveryId: `d-${card.requestId}`, attempt: 1 });
+      const ref = await instance.deliver(target, card, {
+        deliveryId: `d-${card.requestId}`,
+        attempt: 1,
+        mayHaveBeenSent: false,
+      });
       return fake.message(String(ref.message_id))!;
     },
   };

@@ -18,6 +18,7 @@ import {
 import type { DiscordClient } from './client.js';
 import { type DiscordConfig, mappingTrait, SNOWFLAKE } from './config.js';
 import { escapeDiscord } from './escape.js';
+import { footerKeyOf } from './messages.js';
 import {
   CUSTOM_ID_PREFIX,
   type MessageBody,
@@ -171,7 +172,8 @@ export class DiscordInteractions {
   private answerFor(outcome: DecisionOutcome, message: Json): InteractionAnswer {
     if (outcome.kind !== 'done' || !outcome.card) return ephemeral(outcome.message, outcome.kind === 'done');
     const reviewerCopy: Target = { id: str(message.channel_id) ?? '', kind: 'channel', audience: 'reviewer' };
-    const key = footerKey(message);
+    // The footer's key survives the update, so a later look-up still finds the message.
+    const key = footerKeyOf({ embeds: list(message.embeds) as APIEmbed[] });
     const body: MessageBody = renderMessage(
       reviewerCopy,
       outcome.card,
@@ -225,10 +227,4 @@ export class DiscordInteractions {
       .finally(() => this.tasks.delete(task));
     this.tasks.add(task);
   }
-}
-
-/** The `ref` key in the footer of the message clicked, so the updated message keeps it. */
-function footerKey(message: Json): string | undefined {
-  const embed = obj(list(message.embeds)[0]) as APIEmbed;
-  return /· ref ([A-Za-z0-9_-]{1,25})$/.exec(embed.footer?.text ?? '')?.[1];
 }

@@ -6,10 +6,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PluginError, type PluginInstance, type Target } from '../../src/plugin-sdk/index.js';
+import { PluginError, type Target } from '../../src/plugin-sdk/index.js';
 import { FakeDiscordInteractions } from '../../test/fakes/discord/interactions.js';
 import { FakeDiscord } from '../../test/fakes/discord/server.js';
-import plugin from './index.js';
+import plugin, { type DiscordPluginInstance } from './index.js';
 import { testCard, testContext } from './test-context.js';
 
 let fake: FakeDiscord;
@@ -20,6 +20,8 @@ const dir = mkdtempSync(join(tmpdir(), 'accessbot-discord-'));
 
 beforeAll(async () => {
   fake = await new FakeDiscord().start();
+  // Many posts to one channel here; the rate-limit tests force their 429s.
+  fake.limits.messageLimit = { limit: 100, windowMs: 1000 };
   publicKey = new FakeDiscordInteractions(fake).publicKeyHex;
   ops = fake.addChannel('ops');
   alice = fake.addUser('alice').id;
@@ -39,7 +41,7 @@ function discordPlugin(over: Record<string, unknown> = {}) {
     ...over,
   });
   const t = testContext(config);
-  return { t, instance: plugin.create(t.ctx) as PluginInstance };
+  return { t, instance: plugin.create(t.ctx) as DiscordPluginInstance };
 }
 
 async function refusal(promise: Promise<unknown>): Promise<PluginError> {
@@ -125,7 +127,11 @@ describe('failures become retry meaning', () => {
     // @discordjs/rest forgot the token after the 401; the plugin read the file again.
     writeFileSync(file, `${fake.token}\n`);
     await instance.healthCheck();
-    const ref = await instance.deliver(channel(), testCard(), { deliveryId: 'd-auth', attempt: 1 });
+    const ref = await instance.deliver(channel(), testCard(), {
+      deliveryId: 'd-auth',
+      attempt: 1,
+      mayHaveBeenSent: false,
+    });
     expect(fake.message(String(ref.message_id))).toBeDefined();
   });
 
@@ -133,20 +139,24 @@ describe('failures become retry meaning', () => {
     const { instance } = discordPlugin();
     fake.rateLimitNext(1, 1.5, { routes: ['POST /channels/:id/messages'] });
     const route = await refusal(
-      instance.deliver(channel(), testCard(), { deliveryId: 'd-429a', attempt: 1 }),
+      instance.deliver(channel(), testCard(), { deliveryId: 'd-429a', attempt: 1, mayHaveBeenSent: false }),
     );
     expect(route.kind).toBe('rate_limited');
     expect(route.retryAfterMs).toBeGreaterThanOrEqual(1500);
     expect(route.message).toMatch(/route/);
     const { instance: other } = discordPlugin();
     fake.rateLimitNext(1, 2, { global: true });
-    const global = await refusal(other.deliver(channel(), testCard(), { deliveryId: 'd-429b', attempt: 1 }));
+    const global = await refusal(
+      other.deliver(channel(), testCard(), { deliveryId: 'd-429b', attempt: 1, mayHaveBeenSent: false }),
+    );
     expect(global.kind).toBe('rate_limited');
     expect(global.retryAfterMs).toBeGreaterThanOrEqual(2000);
     expect(global.message).toMatch(/global/);
     // While the global limit lasts, the same client refuses at once, without a call to Discord.
     const calls = fake.calls.length;
-    const again = await refusal(other.deliver(channel(), testCard(), { deliveryId: 'd-429c', attempt: 1 }));
+    const again = await refusal(
+      other.deliver(channel(), testCard(), { deliveryId: 'd-429c', attempt: 1, mayHaveBeenSent: false }),
+    );
     expect(again.kind).toBe('rate_limited');
     expect(fake.calls.length).toBe(calls);
   });
@@ -155,19 +165,39 @@ describe('failures become retry meaning', () => {
     const { instance } = discordPlugin();
     fake.failNext(1, { routes: ['POST /channels/:id/messages'] });
     expect(
-      (await refusal(instance.deliver(channel(), testCard(), { deliveryId: 'd-502', attempt: 1 }))).kind,
+      (
+        await refusal(
+          instance.deliver(channel(), testCard(), {
+            deliveryId: 'd-502',
+            attempt: 1,
+            mayHaveBeenSent: false,
+          }),
+        )
+      ).kind,
     ).toBe('transient');
     const gone: Target = { id: fake.snowflake(), kind: 'channel', audience: 'reviewer' };
     expect(
-      (await refusal(instance.deliver(gone, testCard(), { deliveryId: 'd-404', attempt: 1 }))).kind,
+      (
+        await refusal(
+          instance.deliver(gone, testCard(), { deliveryId: 'd-404', attempt: 1, mayHaveBeenSent: false }),
+        )
+      ).kind,
     ).toBe('permanent');
   });
 
   it('the same delivery posted twice within the nonce window is one message', async () => {
     const { instance } = discordPlugin();
     const card = testCard();
-    const first = await instance.deliver(channel(), card, { deliveryId: 'd-nonce', attempt: 1 });
-    const second = await instance.deliver(channel(), card, { deliveryId: 'd-nonce', attempt: 2 });
+    const first = await instance.deliver(channel(), card, {
+      deliveryId: 'd-nonce',
+      attempt: 1,
+      mayHaveBeenSent: false,
+    });
+    const second = await instance.deliver(channel(), card, {
+      deliveryId: 'd-nonce',
+      attempt: 2,
+      mayHaveBeenSent: false,
+    });
     expect(second.message_id).toBe(first.message_id);
     expect(fake.channelMessages(ops).filter((m) => m.id === first.message_id)).toHaveLength(1);
   });
@@ -188,10 +218,12 @@ describe('threads and DMs', () => {
     const inChannel = await instance.deliver({ id: ops, kind: 'channel', audience: 'reviewer' }, card, {
       deliveryId: 'd-thread',
       attempt: 1,
+      mayHaveBeenSent: false,
     });
     await instance.reply!({ id: ops, kind: 'channel', audience: 'reviewer' }, inChannel, review, card, {
       deliveryId: 'd-thread.r0',
       attempt: 1,
+      mayHaveBeenSent: false,
     });
     await instance.reply!(
       { id: ops, kind: 'channel', audience: 'reviewer' },
@@ -201,6 +233,7 @@ describe('threads and DMs', () => {
       {
         deliveryId: 'd-thread.r1',
         attempt: 1,
+        mayHaveBeenSent: false,
       },
     );
     const messageId = String(inChannel.message_id);
@@ -214,12 +247,69 @@ describe('threads and DMs', () => {
     const dm = await instance.deliver({ id: alice, kind: 'user', audience: 'reviewer' }, card, {
       deliveryId: 'd-dm',
       attempt: 1,
+      mayHaveBeenSent: false,
     });
     expect(dm.channel_id).toBe(fake.dmChannelOf(alice));
     await instance.reply!({ id: alice, kind: 'user', audience: 'reviewer' }, dm, review, card, {
       deliveryId: 'd-dm.r0',
       attempt: 1,
+      mayHaveBeenSent: false,
     });
     expect(fake.repliesTo(String(dm.message_id)).map((m) => m.content.split(' ')[0])).toEqual(['**alice**']);
+  });
+
+  it('a review whose answer was lost is found by its ref line on the retry, in a thread and in a DM', async () => {
+    const { instance } = discordPlugin();
+    fake.nonceWindowMs = 0; // only the look-up may prevent a second message
+    try {
+      const card = testCard();
+      const review = {
+        author: 'carol',
+        submittedBy: 'carol',
+        decision: 'DENIED' as const,
+        reason: 'no',
+        roles: [],
+        created: new Date().toISOString(),
+      };
+      for (const target of [
+        { id: ops, kind: 'channel', audience: 'reviewer' },
+        { id: alice, kind: 'user', audience: 'reviewer' },
+      ] satisfies Target[]) {
+        const ref = await instance.deliver(target, card, {
+          deliveryId: `d-lost-${target.kind}`,
+          attempt: 1,
+          mayHaveBeenSent: false,
+        });
+        const where = target.kind === 'user' ? ref.channel_id : ref.message_id;
+        const written = () =>
+          target.kind === 'user' ? fake.repliesTo(ref.message_id) : fake.threadMessages(ref.message_id);
+        // The thread is started by the first try; its post lands but the answer is lost.
+        fake.loseNextAnswers(1, { channels: [where] });
+        const lost = await refusal(
+          instance.reply!(target, ref, review, card, {
+            deliveryId: `d-lost-${target.kind}.r0`,
+            attempt: 1,
+            mayHaveBeenSent: false,
+          }),
+        );
+        expect(lost.kind).toBe('transient');
+        expect(written()).toHaveLength(1);
+        await instance.reply!(target, ref, review, card, {
+          deliveryId: `d-lost-${target.kind}.r0`,
+          attempt: 2,
+          mayHaveBeenSent: true,
+        });
+        expect(written()).toHaveLength(1);
+        // A different delivery (the next review) is posted, not taken for the first.
+        await instance.reply!(target, ref, { ...review, author: 'dave' }, card, {
+          deliveryId: `d-lost-${target.kind}.r1`,
+          attempt: 1,
+          mayHaveBeenSent: true,
+        });
+        expect(written().map((m) => m.content.split(' ')[0])).toEqual(['**carol**', '**dave**']);
+      }
+    } finally {
+      fake.nonceWindowMs = 5 * 60_000;
+    }
   });
 });

@@ -9,7 +9,6 @@ import {
   type Card,
   type CardReview,
   type DeliveryContext,
-  type MessageRef,
   permanent,
   type Target,
 } from '../../src/plugin-sdk/index.js';
@@ -18,6 +17,7 @@ import {
   type MessageBody,
   type RenderOptions,
   renderMessage,
+  renderOutcome,
   renderReminder,
   renderReview,
   threadName,
@@ -29,19 +29,7 @@ export interface DiscordRef {
   /** A DM: no threads there, reviews are replies under the message. */
   dm: boolean;
   /** The footer's key, kept so every edit shows the same one. */
-  key?: string;
-}
-
-export function asDiscordRef(ref: MessageRef): DiscordRef {
-  if (typeof ref.channel_id !== 'string' || typeof ref.message_id !== 'string') {
-    throw permanent(`not a Discord message reference: ${JSON.stringify(ref)}`);
-  }
-  return {
-    channel_id: ref.channel_id,
-    message_id: ref.message_id,
-    dm: ref.dm === true,
-    ...(typeof ref.key === 'string' ? { key: ref.key } : {}),
-  };
+  key: string;
 }
 
 /** Recent channel messages searched for an earlier try's post (Discord's page maximum). */
@@ -56,6 +44,15 @@ const NONCE_LENGTH = 25;
  */
 export function deliveryKey(deliveryId: string): string {
   return createHash('sha256').update(deliveryId).digest('base64url').slice(0, NONCE_LENGTH);
+}
+
+/** The small grey line (Discord's `-#` subtext) that carries a thread message's key. */
+export const refLine = (key: string) => `-# ref ${key}`;
+
+/** The `ref` key in the footer of a request message. */
+export function footerKeyOf(message: Pick<APIMessage, 'embeds'>): string | undefined {
+  const footer = message.embeds?.[0]?.footer?.text ?? '';
+  return /· ref ([A-Za-z0-9_-]{1,25})$/.exec(footer)?.[1];
 }
 
 export class DiscordMessages {
@@ -80,25 +77,25 @@ export class DiscordMessages {
    * key as an enforced nonce, so even a lookup that missed cannot make a second message within
    * Discord's nonce window.
    */
-  async post(target: Target, card: Card, delivery: DeliveryContext | undefined): Promise<DiscordRef> {
+  async post(target: Target, card: Card, delivery: DeliveryContext): Promise<DiscordRef> {
     const dm = target.kind === 'user';
     const channelId = dm ? await this.dmChannel(target.id) : target.id;
-    const key = delivery ? deliveryKey(delivery.deliveryId) : undefined;
-    if (key && delivery?.mayHaveBeenSent) {
-      const found = await this.findPosted(channelId, key);
+    const key = deliveryKey(delivery.deliveryId);
+    if (delivery.mayHaveBeenSent) {
+      const found = await this.findPosted(channelId, (m) => footerKeyOf(m) === key);
       if (found) {
         const ref: DiscordRef = { channel_id: channelId, message_id: found, dm, key };
         await this.edit(target, ref, card);
         return ref;
       }
     }
-    const body = renderMessage(target, card, this.opts, key ? { deliveryKey: key } : {});
+    const body = renderMessage(target, card, this.opts, { deliveryKey: key });
     const message = await this.send('post message', channelId, body, key);
-    return { channel_id: message.channel_id, message_id: message.id, dm, ...(key ? { key } : {}) };
+    return { channel_id: message.channel_id, message_id: message.id, dm, key };
   }
 
   async edit(target: Target, ref: DiscordRef, card: Card): Promise<void> {
-    await this.patch(ref, renderMessage(target, card, this.opts, ref.key ? { deliveryKey: ref.key } : {}));
+    await this.patch(ref, renderMessage(target, card, this.opts, { deliveryKey: ref.key }));
   }
 
   async withdrawn(target: Target, ref: DiscordRef, card: Card): Promise<void> {
@@ -111,17 +108,17 @@ export class DiscordMessages {
     );
   }
 
-  async reply(
-    ref: DiscordRef,
-    review: CardReview,
-    card: Card,
-    delivery: DeliveryContext | undefined,
-  ): Promise<void> {
+  async reply(ref: DiscordRef, review: CardReview, card: Card, delivery: DeliveryContext): Promise<void> {
     await this.inThread(ref, card, renderReview(review, this.opts), delivery);
   }
 
-  async remind(ref: DiscordRef, card: Card, delivery: DeliveryContext | undefined): Promise<void> {
+  async remind(ref: DiscordRef, card: Card, delivery: DeliveryContext): Promise<void> {
     await this.inThread(ref, card, renderReminder(card), delivery);
+  }
+
+  /** The requester's own message about the outcome (an edit does not notify), under their copy. */
+  async outcome(ref: DiscordRef, card: Card, delivery: DeliveryContext): Promise<void> {
+    await this.inThread(ref, card, renderOutcome(card, this.opts), delivery);
   }
 
   /** The message of a DM-opened DM channel (Discord answers the existing one when there is one). */
@@ -143,11 +140,12 @@ export class DiscordMessages {
   }
 
   /**
-   * The id of the bot's message in `channelId` whose footer carries `key`, or null. A refusal
-   * (no Read Message History permission) also answers null, so the post goes ahead and its
-   * nonce still guards it; anything the host may retry (rate limit, outage) is thrown.
+   * The id of the bot's latest message in `channelId` that `matches`, or null. A refusal (no
+   * Read Message History permission, a thread not started yet) also answers null, so the post
+   * goes ahead and its nonce still guards it; anything the host may retry (rate limit, outage)
+   * is thrown.
    */
-  private async findPosted(channelId: string, key: string): Promise<string | null> {
+  private async findPosted(channelId: string, matches: (m: APIMessage) => boolean): Promise<string | null> {
     let messages: APIMessage[];
     try {
       const botId = this.botUserId ?? (await this.botUser()).id;
@@ -156,9 +154,7 @@ export class DiscordMessages {
           query: new URLSearchParams({ limit: String(LOOKBACK) }),
         }),
       );
-      const hit = messages.find(
-        (m) => m.author?.id === botId && (m.embeds ?? []).some((e) => e.footer?.text?.endsWith(`ref ${key}`)),
-      );
+      const hit = messages.find((m) => m.author?.id === botId && matches(m));
       return hit?.id ?? null;
     } catch (err) {
       if ((err as { kind?: string }).kind === 'permanent') return null;
@@ -187,35 +183,38 @@ export class DiscordMessages {
 
   /**
    * Posts into the request's thread: in a server channel the thread started on the message
-   * (its id is the message's id; started on first use), in a DM a reply under the message.
+   * (its id is the message's id; started on first use), in a DM a reply under the message. The
+   * message ends with a small `ref <key>` line from its delivery id: a retry that may follow a
+   * landed post looks for it first, and the post carries the key as its enforced nonce.
    */
   private async inThread(
     ref: DiscordRef,
     card: Card,
     body: MessageBody,
-    delivery: DeliveryContext | undefined,
+    delivery: DeliveryContext,
   ): Promise<void> {
-    const nonce = delivery ? deliveryKey(delivery.deliveryId) : undefined;
-    if (ref.dm || !this.opts.threads) {
+    const key = deliveryKey(delivery.deliveryId);
+    const keyed: MessageBody = { ...body, content: `${body.content ?? ''}\n${refLine(key)}` };
+    const where = ref.dm || !this.opts.threads ? ref.channel_id : ref.message_id;
+    if (delivery.mayHaveBeenSent && (await this.findPosted(where, (m) => m.content.endsWith(refLine(key)))))
+      return;
+    if (where === ref.channel_id) {
       await this.send(
         'reply',
         ref.channel_id,
-        {
-          ...body,
-          message_reference: { message_id: ref.message_id, fail_if_not_exists: false },
-        },
-        nonce,
+        { ...keyed, message_reference: { message_id: ref.message_id, fail_if_not_exists: false } },
+        key,
       );
       return;
     }
     try {
-      await this.send('post in thread', ref.message_id, body, nonce);
+      await this.send('post in thread', ref.message_id, keyed, key);
       return;
     } catch (err) {
       if (discordErrorCode(err) !== DISCORD_ERROR.unknownChannel) throw err;
     }
     await this.startThread(ref, card);
-    await this.send('post in thread', ref.message_id, body, nonce);
+    await this.send('post in thread', ref.message_id, keyed, key);
   }
 
   private async startThread(ref: DiscordRef, card: Card): Promise<void> {

@@ -271,6 +271,17 @@ export function renderReminder(card: Card, nowMs = Date.now()): MessageBody {
   };
 }
 
+/** The requester's own message when their request is decided (an edit alone does not notify). */
+export function renderOutcome(card: Card, opts: RenderOptions): MessageBody {
+  const { label, list } = whatRequested(card);
+  const resolution = resolutionText(card, opts) ?? STATUS_LABEL[card.state];
+  const what = `${label.toLowerCase()} ${fitText(list.join(', '), 200, 600)}`;
+  return {
+    content: `**${STATUS_LABEL[card.state]}** Your request for ${what}: ${resolution}`.slice(0, 1900),
+    allowed_mentions: noMentions(),
+  };
+}
+
 /** The thread's name: short and free of user text that could mislead. */
 export function threadName(card: Card): string {
   const { label, list } = whatRequested(card);

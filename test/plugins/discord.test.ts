@@ -77,6 +77,8 @@ const texts = (m: FakeDiscordMessage) => JSON.stringify({ content: m.content, em
 const field = (m: FakeDiscordMessage, name: string) =>
   ((m.embeds[0]!.fields as { name: string; value: string }[]) ?? []).find((f) => f.name === name)?.value;
 const dmOf = (user: string) => fake.dmChannelOf(ids[user]!);
+/** A thread message as a person reads it, without its small `ref` line. */
+const said = (m: FakeDiscordMessage) => m.content.replace(/\n-# ref [\w-]+$/, '');
 const settle = () => new Promise((r) => setTimeout(r, 500));
 
 async function create(
@@ -308,19 +310,24 @@ describe('reviews from Discord', () => {
         30_000,
         'thread reply',
       );
-      expect(replies.map((r) => r.content)).toEqual(['**alice** ✅ approved this request\n> ticket OPS\\-7']);
+      expect(replies.map(said)).toEqual(['**alice** ✅ approved this request\n> ticket OPS\\-7']);
     }
-    // The requester's DM copy is edited too, and the review is a reply under it (DMs have no threads).
+    // The requester's DM copy is edited too; the review is a reply under it (DMs have no threads),
+    // and so is the outcome, which notifies the requester where an edit would not.
     await waitStatus(dmOf('bob'), req.id, '✅ APPROVED');
     const dmReplies = await stack.waitFor(
-      () => (fake.repliesTo(bobDm.id).length > 0 ? fake.repliesTo(bobDm.id) : null),
+      () => (fake.repliesTo(bobDm.id).length >= 2 ? fake.repliesTo(bobDm.id) : null),
       30_000,
-      'DM reply',
+      'review and outcome under the DM copy',
     );
-    expect(dmReplies).toHaveLength(1);
+    expect(dmReplies.map(said).sort()).toEqual([
+      '**alice** ✅ approved this request\n> ticket OPS\\-7',
+      '**✅ APPROVED** Your request for roles dba: Approved by **alice**\n> ticket OPS\\-7',
+    ]);
     await settle();
     expect((await current(req.id)).reviews).toHaveLength(1);
     expect(fake.threadMessages(inOps.id)).toHaveLength(1);
+    expect(fake.repliesTo(bobDm.id)).toHaveLength(2);
   });
 
   it('deny edits every copy to DENIED with who and why', async () => {
