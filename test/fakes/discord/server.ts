@@ -93,6 +93,8 @@ export class FakeDiscord {
   private sequence = 0n;
   private failures: { status: number; routes?: string[] }[] = [];
   private lostAnswers: { channels?: string[] }[] = [];
+  private stalls: { matches: (route: string, body: Json, path: string) => boolean; act: boolean }[] = [];
+  private readonly stalled: ServerResponse[] = [];
 
   constructor(opts: { token?: string } = {}) {
     this.token = opts.token ?? `fake.${Math.random().toString(36).slice(2)}.bot-token`;
@@ -168,6 +170,28 @@ export class FakeDiscord {
   /** Faults set by failNext, loseNextAnswers and rateLimitNext that have not hit a call yet. */
   unusedFaults(): number {
     return this.failures.length + this.lostAnswers.length + this.limits.pendingForced();
+  }
+
+  /**
+   * The next `count` calls that `match` are held open with no answer, as when the caller dies
+   * mid-call; with `act` Discord did the work first (a post landed), without it nothing happened.
+   */
+  stallNext(
+    count: number,
+    matches: (route: string, body: Json, path: string) => boolean,
+    opts: { act: boolean },
+  ): void {
+    for (let i = 0; i < count; i++) this.stalls.push({ matches, act: opts.act });
+  }
+
+  /** How many calls are being held open now. */
+  get stalledCalls(): number {
+    return this.stalled.length;
+  }
+
+  /** Drops the held calls' connections (their caller is gone anyway). */
+  releaseStalled(): void {
+    for (const res of this.stalled.splice(0)) res.destroy();
   }
 
   /** The next `count` message posts (optionally only in `channels`) land, but their answer is a 502. */
@@ -278,6 +302,13 @@ export class FakeDiscord {
       call.status = failure.status;
       res.writeHead(failure.status, { 'content-type': 'text/html', ...rate.headers });
       res.end('<html><body>502 Bad Gateway</body></html>');
+      return;
+    }
+    const stallAt = this.stalls.findIndex((st) => st.matches(route, body, path));
+    if (stallAt >= 0) {
+      const stall = this.stalls.splice(stallAt, 1)[0]!;
+      if (stall.act) this.dispatch(route, path, body, url.searchParams);
+      this.stalled.push(res);
       return;
     }
     const [status, answer] = this.dispatch(route, path, body, url.searchParams);
