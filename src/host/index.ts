@@ -3,7 +3,7 @@
 
 import type { RedisOptions, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { AccessClient } from '../api/client-types.js';
+import type { AccessClient } from '../client/types.js';
 import { type ConfiguredPlugin, configurePlugins } from '../config/plugin-blocks.js';
 import type { Config, RouteRule } from '../config/schema.js';
 import type { Logger as PinoLogger } from '../log.js';

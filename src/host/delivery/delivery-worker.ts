@@ -15,7 +15,7 @@
 
 import { DelayedError, type Job, type RedisOptions, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { AccessClient } from '../../api/client-types.js';
+import type { AccessClient } from '../../client/types.js';
 import type { RouteRule } from '../../config/schema.js';
 import { AccessbotError } from '../../errors.js';
 import type { Logger as PinoLogger } from '../../log.js';
