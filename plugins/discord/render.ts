@@ -132,6 +132,13 @@ function reviewsText(card: Card): string | undefined {
   return `${counts}: ${names}${more}`.slice(0, BUDGET.reviews);
 }
 
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** What it takes to decide a pending request, e.g. `2 approvals, or 1 denial`. */
+function neededText(needed: NonNullable<Card['stillNeeded']>): string {
+  return `${plural(needed.approvals, 'approval')} to approve, or ${plural(needed.denials, 'denial')} to deny`;
+}
+
 /** Only http(s) links without characters that could close the markdown link early, within budget. */
 function linkField(card: Card): APIEmbedField | undefined {
   const links: string[] = [];
@@ -213,6 +220,8 @@ export function renderMessage(
   if (resolution) fields.push({ name: 'Resolution', value: resolution });
   const reviews = reviewsText(card);
   if (reviews) fields.push({ name: 'Reviews', value: reviews });
+  if (card.stillNeeded && !extras.withdrawn)
+    fields.push({ name: 'Still needed', value: neededText(card.stillNeeded) });
   if (card.state === 'PENDING' && !extras.withdrawn)
     fields.push({
       name: 'Review from the CLI',

@@ -353,6 +353,7 @@ describe('reviews from Discord', () => {
   it('a threshold of two approvals: the first leaves it pending with one review shown, the second approves', async () => {
     const req = await create('tom', ['prod-db'], 'migration');
     const inOps = await rootIn(ops, req.id);
+    expect(field(inOps, 'Still needed')).toBe('2 approvals to approve, or 1 denial to deny');
     await review(inOps, 'alice', 'approve', 'first');
     const still = await stack.waitFor(
       () => rootsOf(ops, req.id).find((m) => (field(m, 'Reviews') ?? '').startsWith('1 approval')),
@@ -361,10 +362,12 @@ describe('reviews from Discord', () => {
     );
     expect(statusOf(still)).toBe('⏳ PENDING');
     expect(buttonActions(still)).toEqual(['approve', 'deny']);
+    expect(field(still, 'Still needed')).toBe('1 approval to approve, or 1 denial to deny');
     expect((await current(req.id)).state).toBe('PENDING');
     await review(still, 'dave', 'approve', 'second');
     const approved = await waitStatus(ops, req.id, '✅ APPROVED');
     expect(field(approved, 'Resolution')).toBe('Approved by **alice**, **dave**\n> first; second');
+    expect(field(approved, 'Still needed')).toBeUndefined();
     await stack.waitFor(() => fake.threadMessages(inOps.id).length === 2, 30_000, 'second thread message');
     expect(fake.threadMessages(inOps.id).map((r) => r.content.split('\n')[0])).toEqual([
       '**alice** ✅ approved this request',
