@@ -330,6 +330,17 @@ describe('reviews from Discord', () => {
     expect(fake.repliesTo(bobDm.id)).toHaveLength(2);
   });
 
+  it('a suggested reviewer approves from their DM (user, not member, in the interaction)', async () => {
+    const req = await create('bob', ['dba'], 'from a DM', { suggestedReviewers: ['dave'] });
+    const inDm = await rootIn(dmOf('dave'), req.id);
+    const { submit } = await review(inDm, 'dave', 'approve', 'ok from my DM');
+    expect(submit.body.type).toBe(7);
+    expect((await current(req.id)).reviews.map((r) => r.author)).toEqual(['dave']);
+    for (const channel of [ops, sec, dmOf('dave')]) await waitStatus(channel, req.id, '✅ APPROVED');
+    // In the DM the review is a reply under the message, not a thread.
+    await stack.waitFor(() => fake.repliesTo(inDm.id).length === 1, 30_000, 'reply under the DM copy');
+  });
+
   it('deny edits every copy to DENIED with who and why', async () => {
     const req = await create('bob', ['dba'], 'just because');
     const inSec = await rootIn(sec, req.id);
