@@ -98,11 +98,6 @@ export class DiscordRecipients {
         throw permanent(`trait ${trait} of ${person.name} is not a Discord user id`);
       return { id: value, kind: 'user', audience };
     }
-    try {
-      return await this.member(value.replace(/^@/, '').toLowerCase(), audience);
-    } catch (err) {
-      if (discordErrorCode(err) === DISCORD_ERROR.unknownMember) throw permanent(`no member @${value}`, err);
-      throw err;
-    }
+    return this.member(value.replace(/^@/, '').toLowerCase(), audience);
   }
 }
