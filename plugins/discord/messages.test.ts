@@ -243,6 +243,15 @@ describe('threads and DMs', () => {
       '**dave**',
     ]);
     expect(fake.callsTo('POST /channels/:id/messages/:id/threads', { okOnly: true })).toHaveLength(1);
+    // A reminder goes into the same thread, with no user text in it.
+    await instance.remind!({ id: ops, kind: 'channel', audience: 'reviewer' }, inChannel, card, {
+      deliveryId: 'd-thread.m0',
+      attempt: 1,
+      mayHaveBeenSent: false,
+    });
+    expect(fake.threadMessages(messageId).at(-1)!.content).toMatch(
+      /^⏰ Still waiting for a review after \d+ min\. Approve or deny with the buttons above, or `accessbot request review/,
+    );
 
     const dm = await instance.deliver({ id: alice, kind: 'user', audience: 'reviewer' }, card, {
       deliveryId: 'd-dm',
