@@ -34,7 +34,11 @@ export interface Card {
   suggestedReviewers: string[];
   annotations: Record<string, string[]>;
   reviews: CardReview[];
-  /** Approvals still needed for the request to be approved (best effort, for display). */
+  /**
+   * Pending only: approvals still needed for the request to be approved, and denials for it to
+   * be denied (best effort, for display; the API decides).
+   */
+  stillNeeded?: { approvals: number; denials: number };
   created: string;
   requestExpires: string;
   accessExpires: string;
@@ -84,6 +88,7 @@ export function cardFromRequest(request: AccessRequest, opts: CardOptions = {}):
     cliHint: `accessbot request review --approve|--deny ${request.id}`,
     links: opts.links ?? [],
   };
+  if (pending) card.stillNeeded = stillNeeded(request);
   if (!pending) {
     card.resolution = {
       state: request.state as CardResolution['state'],
@@ -93,6 +98,40 @@ export function cardFromRequest(request: AccessRequest, opts: CardOptions = {}):
     };
   }
   return card;
+}
+
+/**
+ * Approvals and denials still needed to decide a pending request, read from its thresholds the
+ * way the API counts them (a review counts toward the thresholds whose filter its author met;
+ * every requested role needs one of its thresholds met). Best effort, for display.
+ */
+export function stillNeeded(request: AccessRequest): { approvals: number; denials: number } {
+  const thresholds = request.thresholds.length > 0 ? request.thresholds : [{ approve: 1, deny: 1 }];
+  const all = thresholds.map((_, index) => index);
+  const counts = (review: Review, index: number) =>
+    review.thresholdIndexes ? review.thresholdIndexes.includes(index) : !thresholds[index]?.filter;
+  const approvals = request.reviews.filter((r) => r.proposedState === 'APPROVED');
+  const denials = request.reviews.filter((r) => r.proposedState === 'DENIED');
+  const left = (needed: number | undefined, votes: number) => Math.max(0, (needed ?? 1) - votes);
+  const denialsLeft = Math.min(
+    ...all.map((i) => left(thresholds[i]!.deny, denials.filter((r) => counts(r, i)).length)),
+  );
+  const roles: (string | undefined)[] = request.roles.length > 0 ? request.roles : [undefined];
+  const covers = (review: Review, role: string | undefined) =>
+    role === undefined || review.roles.length === 0 || review.roles.includes(role);
+  const approvalsLeft = Math.max(
+    ...roles.map((role) =>
+      Math.min(
+        ...(role !== undefined && (request.roleThresholds[role]?.length ?? 0) > 0
+          ? request.roleThresholds[role]!
+          : all
+        ).map((i) =>
+          left(thresholds[i]?.approve, approvals.filter((r) => counts(r, i) && covers(r, role)).length),
+        ),
+      ),
+    ),
+  );
+  return { approvals: approvalsLeft, denials: denialsLeft };
 }
 
 /** The status line every plugin shows, so the wording is the same everywhere. */

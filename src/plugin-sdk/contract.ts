@@ -43,6 +43,13 @@ export interface PluginKv {
 /** How the host finds the access user behind a platform identity. */
 export type PersonRef = { email: string } | { trait: string; value: string };
 
+/** An access user as a plugin may see it: enough to reach them on a platform that has no email lookup. */
+export interface PersonInfo {
+  name: string;
+  email?: string;
+  traits: Record<string, string[]>;
+}
+
 export interface InboundDecision {
   requestId: string;
   action: 'approve' | 'deny';
@@ -114,6 +121,11 @@ export interface PluginContext<C> {
   decide(decision: InboundDecision): Promise<DecisionOutcome>;
   /** The current card of a request, or null when the API does not know it. */
   getCard(requestId: string): Promise<Card | null>;
+  /**
+   * The access user behind an email or trait, or null when there is none. For platforms that
+   * cannot find a person by email (Discord): the router hands DM recipients over as emails.
+   */
+  lookupPerson?(person: PersonRef): Promise<PersonInfo | null>;
 }
 
 export interface AutoReview {

@@ -23,6 +23,8 @@ const SECRETS = {
   JIRA_API_TOKEN: 'jira-api-token',
   JIRA_WEBHOOK_SECRET: 'jira-webhook-secret-0123',
   PAGERDUTY_API_KEY: 'pd-api-key',
+  DISCORD_BOT_TOKEN: 'discord-bot-token',
+  DISCORD_PUBLIC_KEY: 'a'.repeat(64),
 };
 
 /** `a.b.c` → value for every leaf of plain objects (arrays are leaves). */
@@ -83,7 +85,7 @@ describe('config/accessbot.example.yaml', () => {
     const file = join(dir, 'all-enabled.yaml');
     writeFileSync(file, enabled);
     const { pluginConfigs } = await loadConfig({ file, env: SECRETS });
-    expect([...pluginConfigs.keys()].sort()).toEqual(['jira', 'pagerduty', 'slack', 'webhook']);
+    expect([...pluginConfigs.keys()].sort()).toEqual(['discord', 'jira', 'pagerduty', 'slack', 'webhook']);
     expect(pluginConfigs.get('slack')).toMatchObject({ token: 'xoxb-from-file' });
   });
 

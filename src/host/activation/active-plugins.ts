@@ -74,6 +74,11 @@ export async function activatePlugins(
         const request = await deps.reader.current(requestId);
         return request ? deps.reader.card(request) : null;
       },
+      lookupPerson: async (person) => {
+        const user = await deps.client.lookupUser(person);
+        if (!user) return null;
+        return { name: user.name, ...(user.email ? { email: user.email } : {}), traits: user.traits ?? {} };
+      },
     };
     const instance = await definition.create(ctx);
     const plugin: ActivePlugin = {
