@@ -360,7 +360,8 @@ export class FakeMattermost {
       }
       return fail(failure.status, 'api.fake.outage', 'The server is having trouble.');
     }
-    const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    // Mattermost takes the scheme in any case (Client4 sends `BEARER`).
+    const bearer = /^bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
     if (bearer !== this.token) {
       return fail(
         401,
