@@ -48,6 +48,9 @@ async function once(kv: PluginKv, key: string, action: () => Promise<void>): Pro
 const DELIVERY_EVENT = 'accessbot_request';
 /** Recent channel messages searched for an earlier try's post. */
 const HISTORY_LOOKBACK = 200;
+/** conversations.list pages (of Slack's maximum 1000) read to find a channel by name. */
+const CHANNEL_LIST_PAGE = 1000;
+const CHANNEL_LIST_MAX_PAGES = 20;
 
 export class SlackMessages {
   private readonly channelIds = new Map<string, string>();
@@ -138,7 +141,31 @@ export class SlackMessages {
       return res.channel?.id ?? null;
     }
     if (!target.id.startsWith('#')) return target.id;
-    return this.channelIds.get(target.id) ?? (await this.kv.get(`channel-id:${target.id}`));
+    const known = this.channelIds.get(target.id) ?? (await this.kv.get(`channel-id:${target.id}`));
+    // The first post to a channel by name may be the one whose answer was lost: ask Slack.
+    return known ?? (await this.channelIdByName(target.id));
+  }
+
+  /** A `#name`'s channel ID from conversations.list (scopes `channels:read`, `groups:read`). */
+  private async channelIdByName(targetId: string): Promise<string | null> {
+    const name = targetId.slice(1);
+    let cursor: string | undefined;
+    for (let page = 0; page < CHANNEL_LIST_MAX_PAGES; page++) {
+      const res = await this.client.conversations.list({
+        types: 'public_channel,private_channel',
+        exclude_archived: true,
+        limit: CHANNEL_LIST_PAGE,
+        ...(cursor ? { cursor } : {}),
+      });
+      const hit = (res.channels ?? []).find((c) => c.name === name);
+      if (hit?.id) {
+        await this.rememberChannelId(targetId, hit.id);
+        return hit.id;
+      }
+      cursor = res.response_metadata?.next_cursor || undefined;
+      if (!cursor) return null;
+    }
+    return null;
   }
 
   /** `#name` → channel ID, kept once per channel (in the plugin's kv, for other hosts too). */

@@ -3,7 +3,8 @@
 // drives the real API + host + Redis through the plugin's real SDK, and reads what a person
 // would see back from the fake, in neutral words, so one set of behaviour tests fits every
 // plugin. Members marked optional describe capabilities a platform may not have; the suite
-// runs the matching tests only where they are given, and says which it skipped and why.
+// defines the matching tests only where they are given, and its describe title names the
+// ones it left out and why. README.md says what each member turns on.
 
 import type { PluginDefinition } from '../../src/plugin-sdk/index.js';
 
@@ -68,9 +69,18 @@ export interface PlatformFake {
   failNext(n: number): void;
   /** The next `n` platform write calls answer 429 with Retry-After `seconds`. */
   rateLimitNext(n: number, seconds: number): void;
-  /** The next `n` posts land on the platform but their answer never reaches the caller. */
+  /**
+   * The next `n` posts (new messages, and replies where the platform threads) land on the
+   * platform but their answer never reaches the caller.
+   */
   loseNextAnswers?(n: number): void;
   decisions?: PlatformDecisions;
+  /**
+   * How many faults set by failNext, rateLimitNext and loseNextAnswers have not hit a call yet.
+   * When given, the suite checks it is 0 after each fault test, so a fault that never fired
+   * cannot pass for one the plugin survived.
+   */
+  unusedFaults?(): number;
   stop(): Promise<void>;
 }
 

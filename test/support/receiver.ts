@@ -45,6 +45,13 @@ export interface Receiver {
   inFlight(): number;
   /** Hold every call this long before answering (0 = answer at once). */
   delay(ms: number): void;
+  /**
+   * The next `count` signed calls are taken in (remembered like any other) but answered 502, as
+   * when the receiver's answer is lost on the way back to the sender.
+   */
+  loseNextAnswers(count: number): void;
+  /** Answers still to be lost. */
+  answersStillToLose(): number;
   /** Decide the answer for each call (null = accept). Reset with answer(null). */
   answer(fn: ((call: number, path: string) => ReceiverAnswer | null) | null): void;
   stop(): Promise<void>;
@@ -71,6 +78,7 @@ export async function startReceiver(opts: { secret: string }): Promise<Receiver>
   let inFlight = 0;
   let delayMs = 0;
   let answerFn: ((call: number, path: string) => ReceiverAnswer | null) | null = null;
+  let answersToLose = 0;
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const raw = await readBody(req);
@@ -109,6 +117,12 @@ export async function startReceiver(opts: { secret: string }): Promise<Receiver>
       byId.set(id, entry);
       order.push(entry);
       if (entry.event === 'request.posted') postedByPath.set(path, (postedByPath.get(path) ?? 0) + 1);
+    }
+    if (answersToLose > 0) {
+      answersToLose--;
+      failedCalls++;
+      res.writeHead(502).end('bad gateway');
+      return;
     }
     accepted++;
     res.writeHead(204).end();
@@ -156,6 +170,10 @@ export async function startReceiver(opts: { secret: string }): Promise<Receiver>
     delay(ms) {
       delayMs = ms;
     },
+    loseNextAnswers(count) {
+      answersToLose += count;
+    },
+    answersStillToLose: () => answersToLose,
     answer(fn) {
       answerFn = fn;
       calls = 0;

@@ -30,6 +30,8 @@ export interface TestStackOptions {
   /** Shorter crash-recovery timings, as fault tests use. */
   tuning?: StartHostOptions['tuning'];
   logLevel?: string;
+  /** The API's expiry sweep interval, e.g. '200ms' (default: the config default). */
+  expiryInterval?: string;
 }
 
 export interface TestStack {
@@ -80,7 +82,11 @@ export async function waitFor<T>(
 }
 
 export async function startTestStack(opts: TestStackOptions): Promise<TestStack> {
-  const testApi = await startTestApi({ rolesYaml: opts.rolesYaml, users: opts.users });
+  const testApi = await startTestApi({
+    rolesYaml: opts.rolesYaml,
+    users: opts.users,
+    ...(opts.expiryInterval ? { expiryInterval: opts.expiryInterval } : {}),
+  });
   const redisOptions = testRedisOptions();
   const prefix = `t${randomUUID().slice(0, 8)}`;
   try {

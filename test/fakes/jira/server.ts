@@ -25,7 +25,17 @@ export interface RecordedCall {
   at: number;
 }
 
-type Fault = { status: number; retryAfterSeconds?: number; method?: string; path?: RegExp };
+type Fault = {
+  status: number;
+  retryAfterSeconds?: number;
+  method?: string;
+  /** Any of these methods (e.g. the writes, POST and PUT). */
+  methods?: string[];
+  path?: RegExp;
+};
+
+/** A call carried out whose answer is lost on the way back (a 504 from Atlassian's edge). */
+type LostAnswer = { method: string; path: RegExp };
 
 interface Reply {
   status: number;
@@ -48,6 +58,7 @@ export class FakeJira {
   readonly deliveries: { hook: SignedWebhook; status: number }[] = [];
   private server?: Server;
   private faults: Fault[] = [];
+  private lostAnswers: LostAnswer[] = [];
   private hooks: { method: string; path: RegExp; act: () => void }[] = [];
   private readonly pathPrefix: string;
   private webhookTarget?: { url: string; secret: string | null };
@@ -85,6 +96,29 @@ export class FakeJira {
       this.faults.push({ status, ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) });
   }
 
+  /** The next `count` writes (POST and PUT) fail with `status` (and Retry-After for 429). */
+  failNextWrites(count: number, status = 500, retryAfterSeconds?: number): void {
+    for (let i = 0; i < count; i++)
+      this.faults.push({
+        status,
+        methods: ['POST', 'PUT'],
+        ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+      });
+  }
+
+  /**
+   * The next `count` calls matching `method` and `path` are carried out (an issue is created,
+   * a comment added) but answered 504, as when Jira's answer is lost on the way back.
+   */
+  loseNextAnswers(count: number, method: string, path: RegExp): void {
+    for (let i = 0; i < count; i++) this.lostAnswers.push({ method, path });
+  }
+
+  /** Faults and lost answers set up that have not hit a call yet. */
+  unusedFaults(): number {
+    return this.faults.length + this.lostAnswers.length;
+  }
+
   /** The next call matching `method` and `path` (below the base URL) fails with `status`. */
   failNextMatching(method: string, path: RegExp, status = 500): void {
     this.faults.push({ status, method, path });
@@ -101,13 +135,19 @@ export class FakeJira {
   }
 
   /** A person moves an issue on the board; returns the signed webhook Jira would send for it. */
-  moveIssue(issueKey: string, statusName: string, accountId: string, secret: string | null): SignedWebhook {
+  moveIssue(
+    issueKey: string,
+    statusName: string,
+    accountId: string,
+    secret: string | null,
+    identifier?: string,
+  ): SignedWebhook {
     const issue = this.model.findIssue(issueKey);
     if (!issue) throw new Error(`fake jira: no issue ${issueKey}`);
     const status = this.model.statusesOf(issue).find((s) => s.name === statusName);
     if (!status) throw new Error(`fake jira: no status ${statusName}`);
     const history = this.model.setStatus(issue, status, accountId);
-    return buildWebhook(issueUpdatedPayload(this.baseUrl, this.model, issue, history), secret);
+    return buildWebhook(issueUpdatedPayload(this.baseUrl, this.model, issue, history), secret, identifier);
   }
 
   /** A person comments on an issue. */
@@ -140,6 +180,11 @@ export class FakeJira {
       reply = this.route(req, method, path, query, raw, call);
     } catch (err) {
       reply = jiraError(500, [`Internal server error: ${(err as Error).message}`]);
+    }
+    const lost = this.lostAnswers.findIndex((l) => l.method === method && l.path.test(path));
+    if (lost >= 0 && reply.status < 300) {
+      this.lostAnswers.splice(lost, 1);
+      reply = { status: 504, body: { errorMessages: ['Gateway Timeout'], errors: {} } };
     }
     call.status = reply.status;
     this.calls.push(call);
@@ -180,7 +225,10 @@ export class FakeJira {
     const hookIndex = this.hooks.findIndex((h) => h.method === method && h.path.test(path0));
     if (hookIndex >= 0) this.hooks.splice(hookIndex, 1)[0]!.act();
     const index = this.faults.findIndex(
-      (f) => (!f.method || f.method === method) && (!f.path || f.path.test(path0)),
+      (f) =>
+        (!f.method || f.method === method) &&
+        (!f.methods || f.methods.includes(method)) &&
+        (!f.path || f.path.test(path0)),
     );
     const fault = index >= 0 ? this.faults.splice(index, 1)[0] : undefined;
     if (fault) {

@@ -49,7 +49,7 @@ export function issueUpdatedPayload(
 export function buildWebhook(
   payload: unknown,
   secret: string | null,
-  identifier = randomUUID(),
+  identifier: string = randomUUID(),
 ): SignedWebhook {
   const rawBody = Buffer.from(JSON.stringify(payload), 'utf8');
   const headers: Record<string, string> = {

@@ -55,6 +55,8 @@ export interface FakePagerDuty {
   /** The next matching call is carried out but answered with a 502. */
   loseNextResponse(match?: Fault['match']): void;
   callsTo(method: string, path: string | RegExp): RecordedCall[];
+  /** Scripted faults (failures, rate limits, lost responses) that have not hit a call yet. */
+  unusedFaults(): number;
   stop(): Promise<void>;
 }
 
@@ -289,6 +291,7 @@ export async function startFakePagerDuty(opts: { apiKey?: string } = {}): Promis
     loseNextResponse(match) {
       faults.push({ status: 502, afterCommit: true, remaining: 1, ...(match ? { match } : {}) });
     },
+    unusedFaults: () => faults.reduce((sum, f) => sum + f.remaining, 0),
     callsTo(method, path) {
       return calls.filter(
         (c) => c.method === method && (typeof path === 'string' ? c.path === path : path.test(c.path)),

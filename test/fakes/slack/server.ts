@@ -142,6 +142,11 @@ export class FakeSlack {
     for (let i = 0; i < count; i++) this.failures.push({ status: 429, retryAfterSeconds, ...opts });
   }
 
+  /** Faults set by failNext, rateLimitNext and loseNextAnswers that have not hit a call yet. */
+  unusedFaults(): number {
+    return this.failures.length + this.lostAnswers.length;
+  }
+
   /** Issues a trigger_id the way Slack attaches one to a click (valid for 3 seconds in Slack). */
   issueTrigger(user: string): string {
     const id = `${Date.now()}.${Math.floor(Math.random() * 1e9)}.${randomUUID().slice(0, 8)}`;
@@ -265,6 +270,8 @@ export class FakeSlack {
         return this.update(p);
       case 'conversations.history':
         return this.conversationHistory(p);
+      case 'conversations.list':
+        return this.conversationList(p);
       case 'conversations.open': {
         // Opening the DM with one user (what the plugin needs): answers its channel ID.
         const user = String(p.users ?? '');
@@ -388,6 +395,22 @@ export class FakeSlack {
         ...(withMeta && m.metadata ? { metadata: m.metadata } : {}),
       }));
     return { ok: true, messages, has_more: false };
+  }
+
+  /** Channels the app can see, paged by cursor like Slack (`limit` at most 1000). */
+  private conversationList(p: Json): Json {
+    const limit = Math.min(Math.max(Number(p.limit ?? 100) || 100, 1), 1000);
+    const offset = Number(p.cursor ? Buffer.from(String(p.cursor), 'base64').toString('utf8') : 0) || 0;
+    const all = [...this.channels.entries()].map(([name, id]) => ({
+      id,
+      name,
+      is_channel: id.startsWith('C'),
+      is_private: id.startsWith('G'),
+      is_archived: false,
+    }));
+    const page = all.slice(offset, offset + limit);
+    const next = offset + limit < all.length ? Buffer.from(String(offset + limit)).toString('base64') : '';
+    return { ok: true, channels: page, response_metadata: { next_cursor: next } };
   }
 
   private update(p: Json): Json {
