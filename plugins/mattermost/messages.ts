@@ -57,6 +57,14 @@ export interface MessagesOptions extends RenderOptions {
   actionSecret?: string;
 }
 
+/**
+ * Whether an earlier try of this delivery may have reached Mattermost: the host says so for a
+ * post, and any retry of a reply or reminder may follow a lost answer.
+ */
+function mayHaveLanded(delivery: DeliveryContext | undefined): delivery is DeliveryContext {
+  return delivery !== undefined && (delivery.mayHaveBeenSent === true || delivery.attempt > 1);
+}
+
 export class MattermostMessages {
   private botUserId?: Promise<string>;
   private readonly dmChannels = new Map<string, string>();
@@ -128,7 +136,7 @@ export class MattermostMessages {
   async post(target: Target, card: Card, delivery: DeliveryContext | undefined): Promise<MattermostRef> {
     const channel = await this.channelOf(target);
     const deliveryId = delivery?.deliveryId;
-    if (deliveryId && delivery?.mayHaveBeenSent) {
+    if (deliveryId && mayHaveLanded(delivery)) {
       const found = await this.findPosted(channel, deliveryId);
       if (found) {
         const ref = { channel, post: found, delivery: deliveryId };
@@ -201,7 +209,7 @@ export class MattermostMessages {
     delivery: DeliveryContext | undefined,
   ): Promise<void> {
     const deliveryId = delivery?.deliveryId;
-    if (deliveryId && delivery?.mayHaveBeenSent) {
+    if (deliveryId && mayHaveLanded(delivery)) {
       const thread = await mattermostCall('getPostThread', () => this.client.getPostThread(ref.post, false));
       const landed = Object.values(thread.posts ?? {}).some(
         (p) => p.root_id === ref.post && p.props?.[PROP_DELIVERY_ID] === deliveryId,
