@@ -20,7 +20,7 @@ export const mattermostConfigSchema = z
      * Key of the MACs in button contexts and dialog states. Mattermost signs nothing, so this
      * secret is what proves a click was relayed by the Mattermost server.
      */
-    action_secret: z.string().min(32, 'use at least 32 characters').optional(),
+    action_secret: z.string().min(16, 'use at least 16 characters').optional(),
     /** `http`: buttons and a reason dialog through /hooks/mattermost/…; `none`: no buttons. */
     interactions: z.enum(['http', 'none']).default('http'),
     /**

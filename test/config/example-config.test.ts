@@ -21,6 +21,8 @@ const SECRETS = {
   JIRA_API_TOKEN: 'jira-api-token',
   JIRA_WEBHOOK_SECRET: 'jira-webhook-secret-0123',
   PAGERDUTY_API_KEY: 'pd-api-key',
+  MATTERMOST_BOT_TOKEN: 'mattermost-bot-token',
+  MATTERMOST_ACTION_SECRET: 'mattermost-action-secret-0123456789',
 };
 
 /** `a.b.c` → value for every leaf of plain objects (arrays are leaves). */
@@ -78,7 +80,7 @@ describe('config/accessbot.example.yaml', () => {
     const file = join(dir, 'all-enabled.yaml');
     writeFileSync(file, enabled);
     const { pluginConfigs } = await loadConfig({ file, env: SECRETS });
-    expect([...pluginConfigs.keys()].sort()).toEqual(['jira', 'pagerduty', 'slack', 'webhook']);
+    expect([...pluginConfigs.keys()].sort()).toEqual(['jira', 'mattermost', 'pagerduty', 'slack', 'webhook']);
     expect(pluginConfigs.get('slack')).toMatchObject({ token: 'xoxb-from-file' });
   });
 });
