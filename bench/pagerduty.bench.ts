@@ -6,6 +6,7 @@ import definition from '../plugins/pagerduty/index.js';
 import type { PluginInstance } from '../src/plugin-sdk/index.js';
 import { requestCard, testContext } from '../test/fakes/pagerduty/plugin-context.js';
 import { startFakePagerDuty } from '../test/fakes/pagerduty/server.js';
+import { firstTry } from '../test/fakes/plugin-context.js';
 import { meanMs } from './stats.js';
 import type { BenchSection } from './types.js';
 
@@ -56,8 +57,12 @@ export default async function run(): Promise<BenchSection> {
     );
 
     const cards = Array.from({ length: N + 10 }, () => requestCard());
-    const idempotentOpen = await meanMs(N, (i) => plugin.deliver(target, cards[i < 0 ? N - i - 1 : i]!));
-    const retriedOpen = await meanMs(N, (i) => plugin.deliver(target, cards[i < 0 ? N - i - 1 : i]!));
+    const idempotentOpen = await meanMs(N, (i) =>
+      plugin.deliver(target, cards[i < 0 ? N - i - 1 : i]!, firstTry()),
+    );
+    const retriedOpen = await meanMs(N, (i) =>
+      plugin.deliver(target, cards[i < 0 ? N - i - 1 : i]!, firstTry()),
+    );
 
     const onCallCard = requestCard(
       { annotations: { pagerduty_services: ['Databases', 'Payments'] } },

@@ -2,7 +2,7 @@
 // the person who moved it (so thresholds and review rights still apply), and every webhook is
 // verified. See README.md for the config keys and the security notes.
 
-import { definePlugin, type MessageRef, permanent, type Target } from '../../src/plugin-sdk/index.js';
+import { definePlugin, permanent, type Target } from '../../src/plugin-sdk/index.js';
 import { identityOf, JiraApi } from './client.js';
 import { type JiraConfig, jiraConfigSchema } from './config.js';
 import { checkJira } from './health.js';
@@ -11,23 +11,10 @@ import { type IssueRef, IssueSync } from './issues.js';
 
 const PROJECT_KEY = /^[A-Z][A-Z0-9_]{0,254}$/;
 
-function refOf(ref: MessageRef): IssueRef {
-  const r = ref as Partial<IssueRef>;
-  if (typeof r.issueKey !== 'string' || typeof r.requestId !== 'string' || typeof r.project !== 'string')
-    throw permanent('jira: the stored reference is not a jira issue reference');
-  return {
-    issueKey: r.issueKey,
-    issueId: String(r.issueId ?? ''),
-    project: r.project,
-    requestId: r.requestId,
-  };
-}
-
-export default definePlugin({
+export default definePlugin<typeof jiraConfigSchema, IssueRef>({
   id: 'jira',
   description: 'A Jira issue per access request; moving it to Approved or Denied submits a review',
   configSchema: jiraConfigSchema,
-  capabilities: { threadedReplies: true, inboundDecisions: true, autoReview: false, directMessages: false },
   create(ctx) {
     const config: JiraConfig = ctx.config;
     const api = new JiraApi(config);
@@ -64,16 +51,16 @@ export default definePlugin({
       },
 
       async update(_target, ref, card) {
-        await issues.sync(refOf(ref), card);
+        await issues.sync(ref, card);
         return undefined;
       },
 
-      async reply(_target, ref, review) {
-        await issues.commentReview(refOf(ref), review);
+      async reply(_target, ref, review, _card, delivery) {
+        await issues.commentReview(ref, review, delivery);
       },
 
       async withdraw(_target, ref, card) {
-        await issues.commentWithdrawn(refOf(ref), card);
+        await issues.commentWithdrawn(ref, card);
       },
 
       routes() {

@@ -1,10 +1,12 @@
 // One issue per request and project, kept in step with the request: found again on a retried
 // delivery (our kv first, then the request label, because Jira's search index lags), moved to
-// the status matching the request, and commented once per review and once per resolution.
+// the status matching the request, commented per review (the host calls once per review) and
+// once per resolution (looked for before posting).
 
 import {
   type Card,
   type CardReview,
+  type DeliveryContext,
   type Logger,
   type PluginKv,
   transient,
@@ -126,32 +128,33 @@ export class IssueSync {
       return;
     }
     if (card.state === 'PENDING') return;
-    await this.once(`resolved:${ref.issueKey}`, () =>
-      this.api.addComment(ref.issueKey, resolutionComment(card)),
-    );
+    await this.commentUnlessPresent(ref.issueKey, resolutionComment(card), true);
   }
 
-  async commentReview(ref: IssueRef, review: CardReview): Promise<void> {
-    await this.once(`review:${ref.issueKey}:${review.author}:${review.decision}`, () =>
-      this.api.addComment(ref.issueKey, reviewComment(review)),
-    );
+  /**
+   * A review as a comment. The host calls once per review and marks it sent after this returns;
+   * when an earlier try may have reached Jira, the comment is looked for first (Jira takes no
+   * idempotency key).
+   */
+  async commentReview(ref: IssueRef, review: CardReview, delivery: DeliveryContext): Promise<void> {
+    await this.commentUnlessPresent(ref.issueKey, reviewComment(review), delivery.mayHaveBeenSent);
   }
 
   /** The request was deleted: one comment says so (the issue's status is left to the team). */
   async commentWithdrawn(ref: IssueRef, card: Card): Promise<void> {
-    await this.once(`withdrawn:${ref.issueKey}`, () =>
-      this.api.addComment(ref.issueKey, withdrawnComment(card)),
-    );
+    await this.commentUnlessPresent(ref.issueKey, withdrawnComment(card), true);
   }
 
-  /** Runs `act` once per key; a failed attempt releases the key so the retry can post. */
-  private async once(key: string, act: () => Promise<void>): Promise<void> {
-    if (!(await this.kv.setIfAbsent(key, '1', KEEP_SECONDS))) return;
-    try {
-      await act();
-    } catch (err) {
-      await this.kv.delete(key);
-      throw err;
+  /**
+   * Adds `body` unless the issue already shows that exact comment. Resolution and withdrawal
+   * comments are looked for every time (they ride on edits that any retry repeats); a review
+   * comment only when an earlier try may have posted it.
+   */
+  private async commentUnlessPresent(issueKey: string, body: string, look: boolean): Promise<void> {
+    if (look) {
+      const comments = await this.api.recentComments(issueKey);
+      if (comments.some((comment) => comment.body.trim() === body.trim())) return;
     }
+    await this.api.addComment(issueKey, body);
   }
 }

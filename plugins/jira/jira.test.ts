@@ -13,7 +13,9 @@ import {
   TestDecisions,
   testContext,
 } from '../../test/fakes/jira/plugin-context.js';
+import { firstTry } from '../../test/fakes/plugin-context.js';
 import plugin from './index.js';
+import type { IssueRef } from './issues.js';
 
 const SECRET = 'whsec-jira-0123456789abcdef';
 let fake: FakeJira;
@@ -44,7 +46,7 @@ async function instance(decisions = reviewers(), kv = new MemoryKv(), over: Reco
   return { inst, decisions, kv };
 }
 
-async function post(inst: PluginInstance, hook: SignedWebhook) {
+async function post(inst: PluginInstance<IssueRef>, hook: SignedWebhook) {
   const route = inst.routes!()[0]!;
   return route.handler({
     method: 'POST',
@@ -146,7 +148,7 @@ describe('issues', () => {
       requestId: id,
       reason: 'need it [click here|https://evil.example] {html}<b>x</b>{html} [~accountid:acc-bob]',
     });
-    const ref = await inst.deliver(target, card);
+    const ref = await inst.deliver(target, card, firstTry());
     const issue = issueOf(String(ref.issueKey));
     expect(issue.summary).toBe('Access request from alice: roles db-admin');
     expect(issue.description).toContain('alice (alice@example.com)');
@@ -163,7 +165,7 @@ describe('issues', () => {
   it('lists resources for a resource request', async () => {
     const { inst } = await instance();
     const card = makeCard({ requestId: randomUUID(), roles: ['access'], resources: ['/prod/node/db-1'] });
-    const ref = await inst.deliver(target, card);
+    const ref = await inst.deliver(target, card, firstTry());
     expect(issueOf(String(ref.issueKey)).summary).toBe(
       'Access request from alice: resources /prod/node/db-1',
     );
@@ -176,6 +178,7 @@ describe('issues', () => {
     const ref = await inst.deliver(
       target,
       makeCard({ requestId: randomUUID(), reason, roles: ['r'.repeat(300)] }),
+      firstTry(),
     );
     const issue = issueOf(String(ref.issueKey));
     expect(issue.summary.length).toBeLessThanOrEqual(255);
@@ -188,8 +191,8 @@ describe('issues', () => {
     const { inst } = await instance();
     const card = makeCard({ requestId: randomUUID() });
     const before = fake.model.issues.size;
-    const first = await inst.deliver(target, card);
-    const second = await inst.deliver(target, card);
+    const first = await inst.deliver(target, card, firstTry());
+    const second = await inst.deliver(target, card, firstTry());
     expect(second.issueKey).toBe(first.issueKey);
     expect(fake.model.issues.size).toBe(before + 1);
   });
@@ -197,10 +200,10 @@ describe('issues', () => {
   it('finds the issue by its label when our own record is gone (another replica, lost kv)', async () => {
     const card = makeCard({ requestId: randomUUID() });
     const one = await instance();
-    const first = await one.inst.deliver(target, card);
+    const first = await one.inst.deliver(target, card, firstTry());
     const before = fake.model.issues.size;
     const other = await instance(undefined, new MemoryKv());
-    const second = await other.inst.deliver(target, card);
+    const second = await other.inst.deliver(target, card, firstTry());
     expect(second.issueKey).toBe(first.issueKey);
     expect(fake.model.issues.size).toBe(before);
   });
@@ -210,9 +213,9 @@ describe('issues', () => {
     const card = makeCard({ requestId: randomUUID() });
     const before = fake.model.issues.size;
     fake.failNextMatching('PUT', /\/properties\//, 503);
-    const err = await inst.deliver(target, card).catch((e: unknown) => e);
+    const err = await inst.deliver(target, card, firstTry()).catch((e: unknown) => e);
     expect((err as PluginError).kind).toBe('transient');
-    const ref = await inst.deliver(target, card);
+    const ref = await inst.deliver(target, card, firstTry());
     expect(fake.model.issues.size).toBe(before + 1);
     expect(issueOf(String(ref.issueKey)).properties.get('accessbot.request')).toMatchObject({
       requestId: card.requestId,
@@ -223,29 +226,29 @@ describe('issues', () => {
     const { inst } = await instance();
     fake.failNext(1, 429, 7);
     const limited = (await inst
-      .deliver(target, makeCard({ requestId: randomUUID() }))
+      .deliver(target, makeCard({ requestId: randomUUID() }), firstTry())
       .catch((e) => e)) as PluginError;
     expect(limited.kind).toBe('rate_limited');
     expect(limited.retryAfterMs).toBe(7000);
     fake.failNext(1, 502);
     const down = (await inst
-      .deliver(target, makeCard({ requestId: randomUUID() }))
+      .deliver(target, makeCard({ requestId: randomUUID() }), firstTry())
       .catch((e) => e)) as PluginError;
     expect(down.kind).toBe('transient');
     const bad = await instance(undefined, undefined, {
       auth: { type: 'basic', email: 'accessbot@example.com', api_token: 'nope' },
     });
     const denied = (await bad.inst
-      .deliver(target, makeCard({ requestId: randomUUID() }))
+      .deliver(target, makeCard({ requestId: randomUUID() }), firstTry())
       .catch((e) => e)) as PluginError;
     expect(denied.kind).toBe('auth');
     expect(denied.message).toContain('You are not authenticated');
   });
 
-  it('comments each review once, even when a reply is repeated', async () => {
+  it('comments each review once, even when a reply is retried after it landed', async () => {
     const { inst } = await instance();
     const card = makeCard({ requestId: randomUUID() });
-    const ref = await inst.deliver(target, card);
+    const ref = await inst.deliver(target, card, firstTry());
     const review = {
       author: 'bob',
       submittedBy: 'jira',
@@ -254,9 +257,17 @@ describe('issues', () => {
       roles: [],
       created: '2026-01-01T00:00:00Z',
     };
-    await inst.reply!(target, ref, review, card);
-    await inst.reply!(target, ref, review, card);
-    await inst.reply!(target, ref, { ...review, author: 'carol', decision: 'DENIED', reason: '' }, card);
+    // The host calls once per review; a retry after a lost answer looks for the comment first.
+    const delivery = firstTry();
+    await inst.reply!(target, ref, review, card, delivery);
+    await inst.reply!(target, ref, review, card, { ...delivery, attempt: 2, mayHaveBeenSent: true });
+    await inst.reply!(
+      target,
+      ref,
+      { ...review, author: 'carol', decision: 'DENIED', reason: '' },
+      card,
+      firstTry(),
+    );
     const comments = commentsOf(String(ref.issueKey));
     expect(comments).toHaveLength(2);
     expect(comments[0]).toContain('*bob* approved this request _via jira_');
@@ -274,7 +285,7 @@ describe('issues', () => {
     async (state, status, words) => {
       const { inst } = await instance();
       const card = makeCard({ requestId: randomUUID() });
-      const ref = await inst.deliver(target, card);
+      const ref = await inst.deliver(target, card, firstTry());
       const resolved = makeCard({
         requestId: card.requestId,
         version: 3,
@@ -282,8 +293,8 @@ describe('issues', () => {
         actions: [],
         resolution: state === 'EXPIRED' ? { state } : { state, by: 'bob', reason: 'ok' },
       });
-      await inst.update(target, ref, resolved);
-      await inst.update(target, ref, resolved);
+      await inst.update(target, ref, resolved, firstTry());
+      await inst.update(target, ref, resolved, firstTry());
       const issue = issueOf(String(ref.issueKey));
       expect(issue.status.name).toBe(status);
       expect(issue.histories).toHaveLength(1);
@@ -297,7 +308,7 @@ describe('races', () => {
   it('treats a transition refused because someone else just made the same move as done', async () => {
     const { inst } = await instance();
     const card = makeCard({ requestId: randomUUID() });
-    const ref = await inst.deliver(target, card);
+    const ref = await inst.deliver(target, card, firstTry());
     const issue = issueOf(String(ref.issueKey));
     const approved = fake.model.statusesOf(issue).find((s) => s.name === 'Approved')!;
     fake.beforeNext('POST', /\/transitions$/, () => fake.model.setStatus(issue, approved, 'bot-1'));
@@ -306,7 +317,7 @@ describe('races', () => {
       state: 'APPROVED',
       resolution: { state: 'APPROVED', by: 'bob' },
     });
-    await inst.update(target, ref, resolved);
+    await inst.update(target, ref, resolved, firstTry());
     expect(fake.callsTo('POST', /\/transitions$/).at(-1)?.status).toBe(400);
     expect(issue.status.name).toBe('Approved');
     expect(commentsOf(issue.key)).toHaveLength(1);
@@ -318,7 +329,7 @@ describe('webhook', () => {
     const { inst } = await instance(decisions, kv);
     const card = makeCard({ requestId: randomUUID() });
     decisions.cards.set(card.requestId, card);
-    const ref = await inst.deliver(target, card);
+    const ref = await inst.deliver(target, card, firstTry());
     return { inst, card, key: String(ref.issueKey) };
   }
 
@@ -499,9 +510,9 @@ describe('data center and edge cases', () => {
     const { inst } = await instance(undefined, undefined, { auth: { type: 'pat', token: 'pat-0123' } });
     await inst.healthCheck();
     const card = makeCard({ requestId: randomUUID() });
-    const first = await inst.deliver(target, card);
+    const first = await inst.deliver(target, card, firstTry());
     const other = await instance(undefined, undefined, { auth: { type: 'pat', token: 'pat-0123' } });
-    const second = await other.inst.deliver(target, card);
+    const second = await other.inst.deliver(target, card, firstTry());
     expect(second.issueKey).toBe(first.issueKey);
     expect(fake.calls.every((c) => c.authScheme === 'Bearer' && c.accountId === 'bot-dc')).toBe(true);
     expect(fake.callsTo('GET', /^\/rest\/api\/2\/search$/)).toHaveLength(2);
@@ -513,7 +524,7 @@ describe('data center and edge cases', () => {
     const { inst } = await instance(decisions);
     const card = makeCard({ requestId: randomUUID() });
     decisions.cards.set(card.requestId, card);
-    const ref = await inst.deliver(target, card);
+    const ref = await inst.deliver(target, card, firstTry());
     const issue = issueOf(String(ref.issueKey));
     const [pending, , denied] = fake.model.statusesOf(issue);
     for (let i = 0; i < 60; i++) {
@@ -535,14 +546,14 @@ describe('data center and edge cases', () => {
     const inst = await plugin.create(testContext(config, decisions, new MemoryKv(), recordingLog(lines)));
     const card = makeCard({ requestId: randomUUID() });
     decisions.cards.set(card.requestId, card);
-    const ref = await inst.deliver(target, card);
+    const ref = await inst.deliver(target, card, firstTry());
     fake.failNext(1, 500);
     await post(inst, fake.moveIssue(String(ref.issueKey), 'Approved', 'acc-bob', SECRET));
     const errors: string[] = [];
     fake.failNext(1, 401);
     // What the host would log: the error with its whole cause chain (pino's errWithCause).
     const logged = (e: Error) => void errors.push(JSON.stringify(pino.stdSerializers.errWithCause(e)));
-    await inst.deliver(target, makeCard({ requestId: randomUUID() })).catch(logged);
+    await inst.deliver(target, makeCard({ requestId: randomUUID() }), firstTry()).catch(logged);
     const bad = await instance(undefined, undefined, {
       auth: { type: 'basic', email: 'accessbot@example.com', api_token: 'wrong-token-xyz' },
     });
@@ -578,8 +589,8 @@ describe('data center and edge cases', () => {
     const { inst } = await instance(decisions, kv);
     const victim = makeCard({ requestId: randomUUID() });
     decisions.cards.set(victim.requestId, victim);
-    await inst.deliver(target, victim);
-    const decoy = await inst.deliver(target, makeCard({ requestId: randomUUID() }));
+    await inst.deliver(target, victim, firstTry());
+    const decoy = await inst.deliver(target, makeCard({ requestId: randomUUID() }), firstTry());
     issueOf(String(decoy.issueKey)).properties.set('accessbot.request', {
       requestId: victim.requestId,
       project: 'SEC',
@@ -598,7 +609,7 @@ describe('data center and edge cases', () => {
     });
     const card = makeCard({ requestId: randomUUID() });
     decisions.cards.set(card.requestId, card);
-    const ref = await inst.deliver(target, card);
+    const ref = await inst.deliver(target, card, firstTry());
     const res = await post(inst, fake.moveIssue(String(ref.issueKey), 'Approved', 'acc-bob', null));
     expect(res.status).toBe(200);
     expect(decisions.cards.get(card.requestId)?.state).toBe('APPROVED');
@@ -610,7 +621,7 @@ describe('data center and edge cases', () => {
     const { inst } = await instance(decisions);
     const card = makeCard({ requestId: randomUUID() });
     decisions.cards.set(card.requestId, card);
-    const ref = await inst.deliver(target, card);
+    const ref = await inst.deliver(target, card, firstTry());
     await post(inst, fake.moveIssue(String(ref.issueKey), 'Denied', 'acc-eve', SECRET));
     expect(issueOf(String(ref.issueKey)).status.name).toBe('Pending');
     expect(commentsOf(String(ref.issueKey)).at(-1)).toContain(

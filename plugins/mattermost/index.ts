@@ -6,16 +6,16 @@ import { definePlugin, type PluginInstance, permanent } from '../../src/plugin-s
 import { MattermostClient, mattermostCall } from './client.js';
 import { botToken, type MattermostConfig, mattermostConfigSchema } from './config.js';
 import { MattermostInteractions } from './interactions.js';
-import { asMattermostRef, MattermostMessages } from './messages.js';
+import { MattermostMessages, type MattermostRef } from './messages.js';
 import { resolveRecipient } from './recipients.js';
 
-export default definePlugin({
+export default definePlugin<typeof mattermostConfigSchema, MattermostRef>({
   id: 'mattermost',
   description:
     'Mattermost: requests in channels and direct messages, approve or deny with a reason through a button and a dialog',
   configSchema: mattermostConfigSchema,
-  capabilities: { threadedReplies: true, inboundDecisions: true, autoReview: false, directMessages: true },
-  create(ctx): PluginInstance {
+  traits: { directMessages: true },
+  create(ctx): PluginInstance<MattermostRef> {
     const config: MattermostConfig = ctx.config;
     const client = new MattermostClient(config.url, botToken(config), config.timeout_ms);
     const interactive = config.interactions === 'http';
@@ -41,22 +41,15 @@ export default definePlugin({
         await mattermostCall('getMe', () => client.getMe());
       },
       resolveRecipient: (raw, audience) => resolveRecipient(client, raw, audience),
-      async deliver(target, card, delivery) {
-        return { ...(await messages.post(target, card, delivery)) };
-      },
+      deliver: (target, card, delivery) => messages.post(target, card, delivery),
       async update(target, ref, card) {
-        await messages.edit(target, asMattermostRef(ref), card);
+        await messages.edit(target, ref, card);
         return undefined;
       },
-      async reply(_target, ref, review, _card, delivery) {
-        await messages.threadReply(asMattermostRef(ref), review, delivery);
-      },
-      async remind(_target, ref, card, delivery) {
-        await messages.threadReminder(asMattermostRef(ref), card, delivery);
-      },
-      async withdraw(target, ref, card) {
-        await messages.withdrawn(target, asMattermostRef(ref), card);
-      },
+      reply: (_target, ref, review, _card, delivery) => messages.threadReply(ref, review, delivery),
+      remind: (_target, ref, card, delivery) => messages.threadReminder(ref, card, delivery),
+      notifyOutcome: (_target, ref, card, delivery) => messages.outcomeNotice(ref, card, delivery),
+      withdraw: (target, ref, card) => messages.withdrawn(target, ref, card),
       routes: () => interactions?.routes() ?? [],
     };
   },

@@ -18,6 +18,7 @@ import { FakeMattermost, type FakePost } from '../../test/fakes/mattermost/serve
 import { MemoryKv, testPluginContext } from '../../test/fakes/plugin-context.js';
 import { mattermostConfigSchema } from './config.js';
 import plugin from './index.js';
+import type { MattermostRef } from './messages.js';
 
 const SECRET = 'plugin-test-action-secret-0123456789';
 type Json = Record<string, unknown>;
@@ -60,7 +61,7 @@ function pendingRequest(): AccessRequest {
 }
 
 interface Harness {
-  instance: PluginInstance;
+  instance: PluginInstance<MattermostRef>;
   decisions: InboundDecision[];
   outcome: { next: (d: InboundDecision) => DecisionOutcome };
   route(path: string): InboundRoute;
@@ -104,8 +105,9 @@ async function posted(h: Harness): Promise<FakePost> {
   const ref = await h.instance.deliver({ id: channel, kind: 'channel', audience: 'reviewer' }, card, {
     deliveryId: `post.${card.requestId}`,
     attempt: 1,
+    mayHaveBeenSent: false,
   });
-  return fake.postById(String(ref.post))!;
+  return fake.postById(ref.post)!;
 }
 
 const call = (route: InboundRoute, body: unknown, type = 'application/json'): Promise<InboundResponse> =>

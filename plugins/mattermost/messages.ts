@@ -8,7 +8,6 @@ import {
   type Card,
   type CardReview,
   type DeliveryContext,
-  type MessageRef,
   type PluginKv,
   permanent,
   type Target,
@@ -20,6 +19,7 @@ import {
   PROP_DELIVERY_ID,
   type RenderedPost,
   type RenderOptions,
+  renderOutcome,
   renderPost,
   renderReminder,
   renderReview,
@@ -34,17 +34,6 @@ export interface MattermostRef {
   delivery?: string;
 }
 
-export function asMattermostRef(ref: MessageRef): MattermostRef {
-  if (typeof ref.channel !== 'string' || typeof ref.post !== 'string') {
-    throw permanent(`not a Mattermost post reference: ${JSON.stringify(ref)}`);
-  }
-  return {
-    channel: ref.channel,
-    post: ref.post,
-    ...(typeof ref.delivery === 'string' ? { delivery: ref.delivery } : {}),
-  };
-}
-
 /** Recent posts of a channel searched for an earlier try's post (Mattermost's largest page). */
 const LOOKBACK_POSTS = 200;
 /** Buttons stay clickable this long after the request's own expiry (clocks, slow clicks). */
@@ -55,14 +44,6 @@ export interface MessagesOptions extends RenderOptions {
   /** Base URL Mattermost posts clicks to (`…/hooks/mattermost`); undefined = no buttons. */
   callbackBase?: string;
   actionSecret?: string;
-}
-
-/**
- * Whether an earlier try of this delivery may have reached Mattermost: the host says so for a
- * post, and any retry of a reply or reminder may follow a lost answer.
- */
-function mayHaveLanded(delivery: DeliveryContext | undefined): delivery is DeliveryContext {
-  return delivery !== undefined && (delivery.mayHaveBeenSent === true || delivery.attempt > 1);
 }
 
 export class MattermostMessages {
@@ -133,10 +114,10 @@ export class MattermostMessages {
    * answer was lost), the channel's latest posts are searched for the delivery id first; a post
    * found is edited to the current card and becomes the ref.
    */
-  async post(target: Target, card: Card, delivery: DeliveryContext | undefined): Promise<MattermostRef> {
+  async post(target: Target, card: Card, delivery: DeliveryContext): Promise<MattermostRef> {
     const channel = await this.channelOf(target);
-    const deliveryId = delivery?.deliveryId;
-    if (deliveryId && mayHaveLanded(delivery)) {
+    const deliveryId = delivery.deliveryId;
+    if (delivery.mayHaveBeenSent) {
       const found = await this.findPosted(channel, deliveryId);
       if (found) {
         const ref = { channel, post: found, delivery: deliveryId };
@@ -144,7 +125,7 @@ export class MattermostMessages {
         return ref;
       }
     }
-    const unsent = { channel, post: '', ...(deliveryId ? { delivery: deliveryId } : {}) };
+    const unsent = { channel, post: '', delivery: deliveryId };
     const rendered = this.render(target, card, unsent);
     const created = await mattermostCall('createPost', () =>
       this.client.createPost({ channel_id: channel, message: rendered.message, props: rendered.props }),
@@ -160,6 +141,7 @@ export class MattermostMessages {
    * lost message.
    */
   private async findPosted(channel: string, deliveryId: string): Promise<string | null> {
+    // Root posts and outcome notices are top-level; thread replies are looked for in their thread.
     let list: PostList;
     try {
       list = await mattermostCall('getPosts', () => this.client.getPosts(channel, 0, LOOKBACK_POSTS));
@@ -190,38 +172,43 @@ export class MattermostMessages {
     );
   }
 
-  async threadReply(
-    ref: MattermostRef,
-    review: CardReview,
-    delivery: DeliveryContext | undefined,
-  ): Promise<void> {
+  async threadReply(ref: MattermostRef, review: CardReview, delivery: DeliveryContext): Promise<void> {
     await this.inThread(ref, renderReview(review, this.opts), delivery);
   }
 
-  async threadReminder(ref: MattermostRef, card: Card, delivery: DeliveryContext | undefined): Promise<void> {
+  async threadReminder(ref: MattermostRef, card: Card, delivery: DeliveryContext): Promise<void> {
     await this.inThread(ref, renderReminder(card), delivery);
   }
 
+  /**
+   * The requester's outcome, as a post of its own in their direct channel (an edit notifies
+   * nobody). A retry whose first try may have landed looks for it among the channel's posts.
+   */
+  async outcomeNotice(ref: MattermostRef, card: Card, delivery: DeliveryContext): Promise<void> {
+    if (delivery.mayHaveBeenSent && (await this.findPosted(ref.channel, delivery.deliveryId))) return;
+    await this.create(ref.channel, '', renderOutcome(card, this.opts), delivery.deliveryId);
+  }
+
   /** A reply in the post's thread; a retry whose first try may have landed looks in the thread first. */
-  private async inThread(
-    ref: MattermostRef,
-    message: string,
-    delivery: DeliveryContext | undefined,
-  ): Promise<void> {
-    const deliveryId = delivery?.deliveryId;
-    if (deliveryId && mayHaveLanded(delivery)) {
+  private async inThread(ref: MattermostRef, message: string, delivery: DeliveryContext): Promise<void> {
+    if (delivery.mayHaveBeenSent) {
       const thread = await mattermostCall('getPostThread', () => this.client.getPostThread(ref.post, false));
       const landed = Object.values(thread.posts ?? {}).some(
-        (p) => p.root_id === ref.post && p.props?.[PROP_DELIVERY_ID] === deliveryId,
+        (p) => p.root_id === ref.post && p.props?.[PROP_DELIVERY_ID] === delivery.deliveryId,
       );
       if (landed) return;
     }
+    await this.create(ref.channel, ref.post, message, delivery.deliveryId);
+  }
+
+  /** A post carrying its delivery id, so that a retry can recognise it. */
+  private async create(channel: string, rootId: string, message: string, deliveryId: string): Promise<void> {
     await mattermostCall('createPost', () =>
       this.client.createPost({
-        channel_id: ref.channel,
-        root_id: ref.post,
+        channel_id: channel,
+        ...(rootId ? { root_id: rootId } : {}),
         message,
-        ...(deliveryId ? { props: { [PROP_DELIVERY_ID]: deliveryId } as never } : {}),
+        props: { [PROP_DELIVERY_ID]: deliveryId } as never,
       }),
     );
   }

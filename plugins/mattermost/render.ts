@@ -235,6 +235,14 @@ export function renderReminder(card: Card, nowMs = Date.now()): string {
   return `⏰ Still waiting for a review after ${waited}. Approve or deny with the buttons above, or \`${card.cliHint.replaceAll('`', '')}\`.`;
 }
 
+/** The requester's own post about the outcome (an edit of their copy notifies nobody). */
+export function renderOutcome(card: Card, opts: RenderOptions): string {
+  const { label, list } = whatRequested(card);
+  const resolution = resolutionText(card, opts.reasonMaxLength) ?? '';
+  const id = escapeInline(card.requestId, 100).replaceAll('`', '');
+  return `**${STATUS_LABEL[card.state]}** Your request for ${label.toLowerCase()} ${escapeInline(list.join(', '), LIST_MAX)} (\`${id}\`): ${resolution}`;
+}
+
 /** The reason dialog a click opens (`POST /api/v4/actions/dialogs/open`, field `dialog`). */
 export function renderDialog(
   action: ReviewAction,

@@ -224,6 +224,15 @@ export class PagerDutyClient {
     return res.body.incident;
   }
 
+  /** The notes of an incident (PagerDuty answers them all, oldest first). */
+  async listNotes(incidentId: string): Promise<{ content: string }[]> {
+    const body = await this.ok<{ notes?: { content?: string }[] }>(
+      'GET',
+      `/incidents/${encodeURIComponent(incidentId)}/notes`,
+    );
+    return (body.notes ?? []).map((note) => ({ content: note.content ?? '' }));
+  }
+
   async addNote(incidentId: string, content: string): Promise<void> {
     await this.ok('POST', `/incidents/${encodeURIComponent(incidentId)}/notes`, {}, { note: { content } });
   }

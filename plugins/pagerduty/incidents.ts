@@ -1,7 +1,13 @@
 // Incident lifecycle for one request on one service: open it once (incident_key makes a retried
 // job find the incident it already opened), add notes, resolve it once.
 
-import { type Card, type CardReview, type PluginKv, permanent } from '../../src/plugin-sdk/index.js';
+import {
+  type Card,
+  type CardReview,
+  type DeliveryContext,
+  type PluginKv,
+  permanent,
+} from '../../src/plugin-sdk/index.js';
 import { isRejected, type PagerDutyClient, type PdIncident } from './client.js';
 import { incidentDetails, incidentKeyFor, incidentTitle, resolutionNote, reviewNote } from './render.js';
 
@@ -72,14 +78,23 @@ async function noteOnce(kv: PluginKv, key: string, post: () => Promise<void>): P
   await kv.set(key, '1', NOTE_MEMORY_SECONDS);
 }
 
+/**
+ * A review as a note. The host calls once per review and marks it sent after this returns;
+ * when an earlier try may have reached PagerDuty, the incident's notes are looked for the same
+ * note first (notes take no idempotency key).
+ */
 export async function noteReview(
   client: PagerDutyClient,
-  kv: PluginKv,
   ref: IncidentRef,
   review: CardReview,
+  delivery: DeliveryContext,
 ): Promise<void> {
-  const key = `note-review:${ref.incidentId}:${review.author}:${review.decision}`;
-  await noteOnce(kv, key, () => client.addNote(ref.incidentId, reviewNote(review)));
+  const note = reviewNote(review);
+  if (delivery.mayHaveBeenSent) {
+    const notes = await client.listNotes(ref.incidentId);
+    if (notes.some((existing) => existing.content === note)) return;
+  }
+  await client.addNote(ref.incidentId, note);
 }
 
 export async function closeIncident(

@@ -1,10 +1,17 @@
 // PagerDuty: an incident per request on the notify service(s), review and resolution notes,
 // and automatic approval for whoever is on call for a service the request names.
 
-import { type Card, definePlugin, type MessageRef, permanent } from '../../src/plugin-sdk/index.js';
+import { type Card, definePlugin, permanent } from '../../src/plugin-sdk/index.js';
 import { PagerDutyClient } from './client.js';
 import { type PagerDutyConfig, pagerDutyConfigSchema } from './config.js';
-import { asIncidentRef, closeIncident, findIncident, noteReview, openIncident } from './incidents.js';
+import {
+  asIncidentRef,
+  closeIncident,
+  findIncident,
+  type IncidentRef,
+  noteReview,
+  openIncident,
+} from './incidents.js';
 import { evaluateOnCall } from './on-call.js';
 import { withdrawnNote } from './render.js';
 
@@ -21,11 +28,13 @@ export function clientFromConfig(config: PagerDutyConfig): PagerDutyClient {
   });
 }
 
-export default definePlugin({
+/** The incident of a request on one service, or a note that none was opened (decided before posting). */
+type PagerDutyRef = IncidentRef | { skipped: true; serviceId: string };
+
+export default definePlugin<typeof pagerDutyConfigSchema, PagerDutyRef>({
   id: 'pagerduty',
   description: 'Opens a PagerDuty incident per request and auto-approves whoever is on call',
   configSchema: pagerDutyConfigSchema,
-  capabilities: { threadedReplies: true, inboundDecisions: false, autoReview: true, directMessages: false },
   create(ctx) {
     const config = ctx.config;
     const client = clientFromConfig(config);
@@ -44,7 +53,7 @@ export default definePlugin({
         return annotationValues(card, config.notify_service_annotation);
       },
 
-      async deliver(target, card): Promise<MessageRef> {
+      async deliver(target, card): Promise<PagerDutyRef> {
         if (card.state !== 'PENDING') {
           // Paging someone about a request that is already decided helps nobody; but an earlier
           // attempt whose answer was lost may have opened one, which must not stay open.
@@ -87,10 +96,10 @@ export default definePlugin({
         );
       },
 
-      async reply(_target, rawRef, review) {
+      async reply(_target, rawRef, review, _card, delivery) {
         const ref = asIncidentRef(rawRef);
         if (!ref) return;
-        await noteReview(client, ctx.kv, ref, review);
+        await noteReview(client, ref, review, delivery);
       },
 
       async autoReview(card) {

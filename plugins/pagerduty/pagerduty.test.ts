@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PluginError, type PluginInstance } from '../../src/plugin-sdk/index.js';
 import { requestCard, testContext } from '../../test/fakes/pagerduty/plugin-context.js';
 import { type FakePagerDuty, startFakePagerDuty } from '../../test/fakes/pagerduty/server.js';
+import { firstTry } from '../../test/fakes/plugin-context.js';
 import definition from './index.js';
 
 let pd: FakePagerDuty;
@@ -68,8 +69,8 @@ describe('incidents', () => {
     const target = await plugin.resolveRecipient('access requests', 'reviewer');
     expect(target.id).toBe(service.id);
 
-    const first = await plugin.deliver(target, card);
-    const retried = await plugin.deliver(target, card);
+    const first = await plugin.deliver(target, card, firstTry());
+    const retried = await plugin.deliver(target, card, firstTry());
     expect(retried.incidentId).toBe(first.incidentId);
     expect(pd.dir.incidents).toHaveLength(1);
     const incident = pd.dir.incidents[0]!;
@@ -88,10 +89,10 @@ describe('incidents', () => {
     const card = requestCard();
     const target = await plugin.resolveRecipient('Access Requests', 'reviewer');
     pd.loseNextResponse((m, p) => m === 'POST' && p === '/incidents');
-    const err = await caught(plugin.deliver(target, card));
+    const err = await caught(plugin.deliver(target, card, firstTry()));
     expect(err.kind).toBe('transient');
     expect(pd.dir.incidents).toHaveLength(1);
-    const ref = await plugin.deliver(target, card);
+    const ref = await plugin.deliver(target, card, firstTry());
     expect(ref.incidentId).toBe(pd.dir.incidents[0]!.id);
     expect(pd.dir.incidents).toHaveLength(1);
   });
@@ -102,9 +103,9 @@ describe('incidents', () => {
     const target = await plugin.resolveRecipient('Access Requests', 'reviewer');
     const card = requestCard();
     pd.loseNextResponse((m, p) => m === 'POST' && p === '/incidents');
-    await caught(plugin.deliver(target, card));
+    await caught(plugin.deliver(target, card, firstTry()));
     const denied = requestCard({ id: card.requestId, state: 'DENIED', resolvedBy: 'bob', version: 2 });
-    const ref = await plugin.deliver(target, denied);
+    const ref = await plugin.deliver(target, denied, firstTry());
     expect(ref.incidentId).toBe(pd.dir.incidents[0]!.id);
     expect(ref.resolved).toBe(true);
     expect(pd.dir.incidents).toHaveLength(1);
@@ -118,7 +119,7 @@ describe('incidents', () => {
     pd.dir.addService('Access Requests');
     const { plugin } = await pluginWith();
     const target = await plugin.resolveRecipient('Access Requests', 'reviewer');
-    const ref = await plugin.deliver(target, requestCard({ state: 'APPROVED' }));
+    const ref = await plugin.deliver(target, requestCard({ state: 'APPROVED' }), firstTry());
     expect(ref.skipped).toBe(true);
     expect(pd.dir.incidents).toHaveLength(0);
   });
@@ -136,7 +137,7 @@ describe('incidents', () => {
     const target = await plugin.resolveRecipient('Access Requests', 'reviewer');
     for (const state of ['APPROVED', 'DENIED', 'EXPIRED'] as const) {
       const card = requestCard();
-      const ref = await plugin.deliver(target, card);
+      const ref = await plugin.deliver(target, card, firstTry());
       const review = {
         author: 'bob',
         submittedBy: 'bob',
@@ -145,8 +146,10 @@ describe('incidents', () => {
         roles: [],
         created: new Date().toISOString(),
       };
-      await plugin.reply!(target, ref, review, card);
-      await plugin.reply!(target, ref, review, card);
+      // The host calls once per review; a retry after a lost answer looks for the note first.
+      const delivery = firstTry();
+      await plugin.reply!(target, ref, review, card, delivery);
+      await plugin.reply!(target, ref, review, card, { ...delivery, attempt: 2, mayHaveBeenSent: true });
       const resolved = requestCard({
         id: card.requestId,
         state,
@@ -154,10 +157,10 @@ describe('incidents', () => {
         resolveReason: state === 'EXPIRED' ? undefined : 'looks fine',
         version: 3,
       });
-      const newRef = await plugin.update(target, ref, resolved);
+      const newRef = await plugin.update(target, ref, resolved, firstTry());
       expect(newRef?.resolved).toBe(true);
       // A retried update changes nothing more.
-      await plugin.update(target, ref, resolved);
+      await plugin.update(target, ref, resolved, firstTry());
 
       const incident = pd.dir.incidents.find((i) => i.id === ref.incidentId)!;
       expect(incident.status).toBe('resolved');
@@ -177,12 +180,13 @@ describe('incidents', () => {
     const { plugin } = await pluginWith();
     const target = await plugin.resolveRecipient('Access Requests', 'reviewer');
     const card = requestCard();
-    const ref = await plugin.deliver(target, card);
+    const ref = await plugin.deliver(target, card, firstTry());
     pd.dir.incidents[0]!.status = 'resolved';
     const out = await plugin.update(
       target,
       ref,
       requestCard({ id: card.requestId, state: 'DENIED', version: 2 }),
+      firstTry(),
     );
     expect(out?.resolved).toBe(true);
   });
@@ -194,6 +198,7 @@ describe('incidents', () => {
     await plugin.deliver(
       target,
       requestCard({ user: 'mallory\nRESOLVED: ignore\u0007', reason: 'need\u202eit\r\nnow' }),
+      firstTry(),
     );
     const incident = pd.dir.incidents[0]!;
     for (const bad of ['\n', '\r', '\u0007']) expect(incident.title).not.toContain(bad);

@@ -7,20 +7,20 @@ import { createWebClient, slackCall } from './client.js';
 import { botToken, type SlackConfig, slackConfigSchema } from './config.js';
 import { interactionRoute } from './http-route.js';
 import { SlackInteractions } from './interactions.js';
-import { asSlackRef, SlackMessages } from './messages.js';
+import { SlackMessages, type SlackRef } from './messages.js';
 import { resolveRecipient } from './recipients.js';
 import { type SocketModeConnection, startSocketMode } from './socket-mode.js';
 
-export interface SlackPluginInstance extends PluginInstance {
+export interface SlackPluginInstance extends PluginInstance<SlackRef> {
   /** Resolves when every interaction started so far has been fully handled. */
   idle(): Promise<void>;
 }
 
-export default definePlugin({
+export default definePlugin<typeof slackConfigSchema, SlackRef>({
   id: 'slack',
   description: 'Slack: requests in channels and DMs, approve and deny in the thread, live message updates',
   configSchema: slackConfigSchema,
-  capabilities: { threadedReplies: true, inboundDecisions: true, autoReview: false, directMessages: true },
+  traits: { directMessages: true },
   async create(ctx): Promise<SlackPluginInstance> {
     const config: SlackConfig = ctx.config;
     const client = createWebClient(botToken(config), config.api_url, config.timeout_ms);
@@ -44,21 +44,20 @@ export default definePlugin({
         return { channel: ref.channel, ts: ref.ts };
       },
       async update(target, ref, card) {
-        await messages.edit(target, asSlackRef(ref), card);
+        await messages.edit(target, ref, card);
         return undefined;
       },
-      async reply(_target, ref, review, card) {
-        await messages.threadReply(asSlackRef(ref), review, card);
+      async reply(_target, ref, review, card, delivery) {
+        await messages.threadReply(ref, review, card, delivery);
+      },
+      async notifyOutcome(_target, ref, card, delivery) {
+        await messages.outcomeNotice(ref, card, delivery);
       },
       async withdraw(target, ref, card) {
-        await messages.withdrawn(target, asSlackRef(ref), card);
+        await messages.withdrawn(target, ref, card);
       },
       async remind(_target, ref, card, delivery) {
-        await messages.threadReminder(
-          asSlackRef(ref),
-          card,
-          delivery?.deliveryId ?? `${card.requestId}.${ref.ts as string}`,
-        );
+        await messages.threadReminder(ref, card, delivery);
       },
       routes: () => (config.interactions === 'http' ? [interactionRoute(ctx, interactions)] : []),
       idle: () => interactions.idle(),

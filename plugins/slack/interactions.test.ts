@@ -4,6 +4,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InboundRequest, InboundResponse, Target } from '../../src/plugin-sdk/index.js';
+import { firstTry } from '../../test/fakes/plugin-context.js';
 import {
   clickPayload,
   type SignedInteraction,
@@ -61,7 +62,7 @@ async function rig(over: Record<string, unknown> = {}): Promise<Rig> {
 async function postedRequest(r: Rig): Promise<{ message: FakeSlackMessage; requestId: string }> {
   const card = testCard();
   r.t.cards.set(card.requestId, card);
-  const ref = await r.slack.deliver(channel, card);
+  const ref = await r.slack.deliver(channel, card, firstTry());
   return { message: fake.rootMessages(ops).find((m) => m.ts === ref.ts)!, requestId: card.requestId };
 }
 

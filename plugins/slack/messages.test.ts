@@ -4,6 +4,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Card, PluginError, reviewToCard, type Target } from '../../src/plugin-sdk/index.js';
+import { firstTry } from '../../test/fakes/plugin-context.js';
 import { buttonActionIds } from '../../test/fakes/slack/interactions.js';
 import { FakeSlack } from '../../test/fakes/slack/server.js';
 import plugin, { type SlackPluginInstance } from './index.js';
@@ -77,7 +78,7 @@ describe('messages', () => {
   it('posts a pending request with status, requester, roles, reason, ID, CLI hint and buttons', async () => {
     const slack = await instance();
     const card = testCard();
-    const ref = await slack.deliver(channel, card);
+    const ref = await slack.deliver(channel, card, firstTry());
     expect(ref).toEqual({ channel: ops, ts: expect.any(String) });
     const message = fake.rootMessages(ops).find((m) => m.ts === ref.ts)!;
     expect(statusOf(message.blocks)).toBe('*⏳ PENDING*');
@@ -97,7 +98,7 @@ describe('messages', () => {
 
   it("gives the requester's DM copy no buttons", async () => {
     const slack = await instance();
-    const ref = await slack.deliver(requesterDm, testCard({}, 'requester'));
+    const ref = await slack.deliver(requesterDm, testCard({}, 'requester'), firstTry());
     const message = fake.rootMessages(fake.dmChannelOf('UBOB')).find((m) => m.ts === ref.ts)!;
     expect(ref.channel).toBe('DBOB');
     expect(statusOf(message.blocks)).toBe('*⏳ PENDING*');
@@ -108,7 +109,7 @@ describe('messages', () => {
     const slack = await instance({ interactions: 'none', signing_secret: undefined });
     expect(slack.routes!()).toEqual([]);
     const card = testCard();
-    const ref = await slack.deliver(channel, card);
+    const ref = await slack.deliver(channel, card, firstTry());
     const message = fake.rootMessages(ops).find((m) => m.ts === ref.ts)!;
     expect(buttonActionIds(message)).toEqual([]);
     expect(sectionTexts(message.blocks).join('\n')).toContain(`--deny ${card.requestId}`);
@@ -116,7 +117,7 @@ describe('messages', () => {
 
   it('cuts a long reason at the configured length with a visible marker', async () => {
     const slack = await instance({ reason_max_length: 100 });
-    const ref = await slack.deliver(channel, testCard({ reason: 'x'.repeat(5000) }));
+    const ref = await slack.deliver(channel, testCard({ reason: 'x'.repeat(5000) }), firstTry());
     const reason = sectionTexts(fake.rootMessages(ops).find((m) => m.ts === ref.ts)!.blocks).find((t) =>
       t.startsWith('*Reason*'),
     )!;
@@ -128,7 +129,7 @@ describe('messages', () => {
   it('shows mentions and links in user text literally', async () => {
     const slack = await instance({ reason_max_length: 500 });
     const evil = 'hi <!channel> <!here> <@U123> <https://evil.example|click> & more';
-    const ref = await slack.deliver(channel, testCard({ reason: evil, user: '<!everyone>' }));
+    const ref = await slack.deliver(channel, testCard({ reason: evil, user: '<!everyone>' }), firstTry());
     const message = fake.rootMessages(ops).find((m) => m.ts === ref.ts)!;
     const all = JSON.stringify(message.blocks) + message.text;
     expect(all).not.toMatch(/<!channel>|<!here>|<@U123>|<https:\/\/evil|<!everyone>/);
@@ -140,25 +141,23 @@ describe('messages', () => {
   it('stays inside Slack block limits with huge role lists and resource IDs', async () => {
     const slack = await instance({ reason_max_length: 2500 });
     const roles = Array.from({ length: 400 }, (_, i) => `role-with-a-long-name-${i}`);
-    const ref = await slack.deliver(channel, testCard({ roles, reason: '<'.repeat(2500) }));
+    const ref = await slack.deliver(channel, testCard({ roles, reason: '<'.repeat(2500) }), firstTry());
     expect(fake.rootMessages(ops).some((m) => m.ts === ref.ts)).toBe(true);
     const resources = Array.from({ length: 200 }, (_, i) => `/cluster/node/${'n'.repeat(30)}-${i}`);
-    await expect(slack.deliver(channel, testCard({ roles: ['dba'], resources }))).resolves.toHaveProperty(
-      'ts',
-    );
+    await expect(
+      slack.deliver(channel, testCard({ roles: ['dba'], resources }), firstTry()),
+    ).resolves.toHaveProperty('ts');
   });
 
   it('a post whose answer was lost is found by its delivery id on the retry and edited, not posted twice', async () => {
     const slack = await instance();
-    await slack.deliver(channel, testCard(), { deliveryId: 'post-warmup', attempt: 1 });
+    await slack.deliver(channel, testCard(), firstTry('post-warmup'));
     const card = testCard();
     const deliveryId = `post-${card.requestId}`;
     const before = fake.rootMessages(ops).length;
     const lookupsBefore = fake.callsTo('conversations.history').length;
     fake.loseNextAnswers(1, { methods: ['chat.postMessage'] });
-    await expect(slack.deliver(channel, card, { deliveryId, attempt: 1 })).rejects.toBeInstanceOf(
-      PluginError,
-    );
+    await expect(slack.deliver(channel, card, firstTry(deliveryId))).rejects.toBeInstanceOf(PluginError);
     // It landed in Slack all the same, and a first try never looks anything up.
     expect(fake.rootMessages(ops).length - before).toBe(1);
     expect(fake.callsTo('conversations.history').length).toBe(lookupsBefore);
@@ -176,9 +175,7 @@ describe('messages', () => {
     const before = fake.rootMessages(ops).length;
     fake.failNext(1, { methods: ['chat.postMessage'] });
     const deliveryId = `post-${card.requestId}`;
-    await expect(slack.deliver(channel, card, { deliveryId, attempt: 1 })).rejects.toBeInstanceOf(
-      PluginError,
-    );
+    await expect(slack.deliver(channel, card, firstTry(deliveryId))).rejects.toBeInstanceOf(PluginError);
     expect(fake.rootMessages(ops).length - before).toBe(0);
     await slack.deliver(channel, card, { deliveryId, attempt: 2, mayHaveBeenSent: true });
     expect(fake.rootMessages(ops).length - before).toBe(1);
@@ -188,9 +185,13 @@ describe('messages', () => {
     const slack = await instance();
     const card = testCard();
     const before = fake.rootMessages(ops).length;
-    const first = await slack.deliver(channel, card, { deliveryId: `post-${card.requestId}`, attempt: 1 });
+    const first = await slack.deliver(channel, card, firstTry(`post-${card.requestId}`));
     const newer = testCard({ id: card.requestId, state: 'DENIED', version: 2 });
-    const second = await slack.deliver(channel, newer, { deliveryId: `post-${card.requestId}`, attempt: 2 });
+    const second = await slack.deliver(channel, newer, {
+      deliveryId: `post-${card.requestId}`,
+      attempt: 2,
+      mayHaveBeenSent: false,
+    });
     expect(second).toEqual(first);
     expect(fake.rootMessages(ops).length - before).toBe(1);
     expect(statusOf(fake.rootMessages(ops).find((m) => m.ts === first.ts)!.blocks)).toBe('*❌ DENIED*');
@@ -199,7 +200,7 @@ describe('messages', () => {
   it('edits the message on approval: status, who decided and why, no buttons', async () => {
     const slack = await instance();
     const pending = testCard();
-    const ref = await slack.deliver(channel, pending);
+    const ref = await slack.deliver(channel, pending, firstTry());
     const review = {
       author: 'alice',
       submittedBy: 'alice',
@@ -215,8 +216,8 @@ describe('messages', () => {
       reviews: [review],
       version: 3,
     });
-    await slack.reply!(channel, ref, reviewToCard(review), approved);
-    expect(await slack.update(channel, ref, approved)).toBeUndefined();
+    await slack.reply!(channel, ref, reviewToCard(review), approved, firstTry());
+    expect(await slack.update(channel, ref, approved, firstTry())).toBeUndefined();
     const message = fake.rootMessages(ops).find((m) => m.ts === ref.ts)!;
     expect(statusOf(message.blocks)).toBe('*✅ APPROVED*');
     expect(buttonActionIds(message)).toEqual([]);
@@ -228,32 +229,48 @@ describe('messages', () => {
     ]);
   });
 
-  it('reminds in the thread how long the request has waited, once per reminder', async () => {
+  it('reminds in the thread how long the request has waited, and a retry finds the reminder it already posted', async () => {
     const slack = await instance();
     const card = testCard({ created: new Date(Date.now() - (2 * 60 + 5) * 60_000).toISOString() });
-    const ref = await slack.deliver(channel, card);
-    const delivery = { deliveryId: `post-${card.requestId}.m0`, attempt: 1 };
+    const ref = await slack.deliver(channel, card, firstTry());
+    const delivery = firstTry(`post-${card.requestId}.m0`);
     await slack.remind!(channel, ref, card, delivery);
-    await slack.remind!(channel, ref, card, { ...delivery, attempt: 2 });
+    // The host marks a reminder sent only after the call returned; a retry after a lost answer
+    // says an earlier try may have landed, and the plugin finds it in the thread.
+    const lookups = fake.callsTo('conversations.replies').length;
+    await slack.remind!(channel, ref, card, { ...delivery, attempt: 2, mayHaveBeenSent: true });
+    expect(fake.callsTo('conversations.replies').length - lookups).toBe(1);
     const replies = fake.threadReplies(ops, ref.ts as string);
     expect(replies.map((r) => r.text)).toEqual([
       `⏰ Still waiting for a review after 2 h 5 min. Approve or deny with the buttons above, or \`accessbot request review --approve|--deny ${card.requestId}\`.`,
     ]);
   });
 
-  it('edits on denial and expiry, and DMs the requester the outcome once', async () => {
+  it('edits on denial and expiry, and DMs the requester the outcome once, even when a retry follows a lost answer', async () => {
     const slack = await instance();
     const pending = testCard({}, 'requester');
-    const dmRef = await slack.deliver(requesterDm, pending);
-    const chanRef = await slack.deliver(channel, testCard({ id: pending.requestId }));
+    const dmRef = await slack.deliver(requesterDm, pending, firstTry());
+    const chanRef = await slack.deliver(channel, testCard({ id: pending.requestId }), firstTry());
     const denied = (audience: 'reviewer' | 'requester') =>
       testCard(
         { id: pending.requestId, state: 'DENIED', resolvedBy: 'carol', resolveReason: 'not now', version: 2 },
         audience,
       );
-    await slack.update(channel, chanRef, denied('reviewer'));
-    await slack.update(requesterDm, dmRef, denied('requester'));
-    await slack.update(requesterDm, dmRef, denied('requester'));
+    await slack.update(channel, chanRef, denied('reviewer'), firstTry());
+    await slack.update(requesterDm, dmRef, denied('requester'), firstTry());
+    await slack.update(requesterDm, dmRef, denied('requester'), firstTry());
+    // The outcome DM is its own call, made once by the host; its retry after a lost answer
+    // finds the DM already there.
+    const notice = firstTry(`post-${pending.requestId}.outcome`);
+    fake.loseNextAnswers(1, { methods: ['chat.postMessage'] });
+    await expect(
+      slack.notifyOutcome!(requesterDm, dmRef, denied('requester'), notice),
+    ).rejects.toBeInstanceOf(PluginError);
+    await slack.notifyOutcome!(requesterDm, dmRef, denied('requester'), {
+      ...notice,
+      attempt: 2,
+      mayHaveBeenSent: true,
+    });
     const chan = fake.rootMessages(ops).find((m) => m.ts === chanRef.ts)!;
     expect(statusOf(chan.blocks)).toBe('*❌ DENIED*');
     expect(sectionTexts(chan.blocks)).toContain('*Resolution*\nDenied by *carol*\n>not now');
@@ -264,8 +281,13 @@ describe('messages', () => {
     expect(outcomes[0]!.text).toContain('*❌ DENIED* Your request for roles dba');
 
     const other = testCard();
-    const ref2 = await slack.deliver(channel, other);
-    await slack.update(channel, ref2, testCard({ id: other.requestId, state: 'EXPIRED', version: 2 }));
+    const ref2 = await slack.deliver(channel, other, firstTry());
+    await slack.update(
+      channel,
+      ref2,
+      testCard({ id: other.requestId, state: 'EXPIRED', version: 2 }),
+      firstTry(),
+    );
     const expired = fake.rootMessages(ops).find((m) => m.ts === ref2.ts)!;
     expect(statusOf(expired.blocks)).toBe('*⌛ EXPIRED*');
     expect(buttonActionIds(expired)).toEqual([]);
@@ -279,25 +301,25 @@ describe('Slack failures carry retry meaning and never retry inside the client',
     const slack = await instance();
     const before = fake.callsTo('chat.postMessage').length;
     fake.rateLimitNext(1, 7);
-    const limited = await slack.deliver(channel, testCard()).catch((e: unknown) => e);
+    const limited = await slack.deliver(channel, testCard(), firstTry()).catch((e: unknown) => e);
     expect(limited).toBeInstanceOf(PluginError);
     expect(limited).toMatchObject({ kind: 'rate_limited', retryAfterMs: 7000 });
     fake.failNext(1);
-    await expect(slack.deliver(channel, testCard())).rejects.toMatchObject({ kind: 'transient' });
+    await expect(slack.deliver(channel, testCard(), firstTry())).rejects.toMatchObject({ kind: 'transient' });
     expect(fake.callsTo('chat.postMessage').length - before).toBe(2);
   });
 
   it('unknown channel → permanent; bad token → auth (health check fails)', async () => {
     const slack = await instance();
     await expect(
-      slack.deliver({ id: '#nope', kind: 'channel', audience: 'reviewer' }, testCard()),
+      slack.deliver({ id: '#nope', kind: 'channel', audience: 'reviewer' }, testCard(), firstTry()),
     ).rejects.toMatchObject({
       kind: 'permanent',
     });
     await expect(slack.healthCheck()).resolves.toBeUndefined();
     const bad = await instance({ token: 'xoxb-wrong' });
     await expect(bad.healthCheck()).rejects.toMatchObject({ kind: 'auth' });
-    await expect(bad.deliver(channel, testCard())).rejects.toMatchObject({ kind: 'auth' });
+    await expect(bad.deliver(channel, testCard(), firstTry())).rejects.toMatchObject({ kind: 'auth' });
   });
 
   it('reads the token from a file and refuses a config without one', async () => {

@@ -33,24 +33,28 @@ export function asSlackRef(ref: MessageRef): SlackRef {
   return { channel: ref.channel, ts: ref.ts };
 }
 
-/** Claims a once-only action; releases the claim if the action fails so a retry may do it. */
-async function once(kv: PluginKv, key: string, action: () => Promise<void>): Promise<void> {
-  if (!(await kv.setIfAbsent(key, '1', 30 * 24 * 3600))) return;
-  try {
-    await action();
-  } catch (err) {
-    await kv.delete(key);
-    throw err;
-  }
+/** Message metadata type that marks our messages (with the delivery and request ids). */
+const DELIVERY_EVENT = 'accessbot_request';
+/** Recent channel messages (or thread replies) searched for an earlier try's post. */
+const HISTORY_LOOKBACK = 200;
+
+/** Metadata carrying the host's delivery id: how a retry recognises a message it already posted. */
+function deliveryMetadata(deliveryId: string, requestId: string) {
+  return { event_type: DELIVERY_EVENT, event_payload: { delivery_id: deliveryId, request_id: requestId } };
 }
 
-/** Message metadata type that marks our root messages (with the delivery and request ids). */
-const DELIVERY_EVENT = 'accessbot_request';
-/** Recent channel messages searched for an earlier try's post. */
-const HISTORY_LOOKBACK = 200;
 /** conversations.list pages (of Slack's maximum 1000) read to find a channel by name. */
 const CHANNEL_LIST_PAGE = 1000;
 const CHANNEL_LIST_MAX_PAGES = 20;
+
+type SlackMessageWithMetadata = { ts?: string; metadata?: { event_type?: string; event_payload?: unknown } };
+
+function carriesDelivery(message: SlackMessageWithMetadata, deliveryId: string): boolean {
+  return (
+    message.metadata?.event_type === DELIVERY_EVENT &&
+    (message.metadata.event_payload as { delivery_id?: unknown } | undefined)?.delivery_id === deliveryId
+  );
+}
 
 export class SlackMessages {
   private readonly channelIds = new Map<string, string>();
@@ -68,18 +72,18 @@ export class SlackMessages {
    * metadata, so a retry whose first try's answer was lost finds the message in the channel's
    * recent history and edits it instead of posting a second one.
    */
-  async post(target: Target, card: Card, delivery?: DeliveryContext): Promise<SlackRef> {
-    const deliveryId = delivery?.deliveryId;
-    const memoKey = deliveryId ? `posted:${deliveryId}` : undefined;
-    const remembered = memoKey ? await this.kv.get(memoKey) : null;
+  async post(target: Target, card: Card, delivery: DeliveryContext): Promise<SlackRef> {
+    const { deliveryId } = delivery;
+    const memoKey = `posted:${deliveryId}`;
+    const remembered = await this.kv.get(memoKey);
     const found = remembered
       ? asSlackRef(JSON.parse(remembered) as MessageRef)
-      : deliveryId && delivery?.mayHaveBeenSent
+      : delivery.mayHaveBeenSent
         ? await this.findPosted(target, deliveryId)
         : null;
     if (found) {
       await this.edit(target, found, card);
-      if (memoKey && !remembered) await this.kv.set(memoKey, JSON.stringify(found), 30 * 24 * 3600);
+      if (!remembered) await this.kv.set(memoKey, JSON.stringify(found), 30 * 24 * 3600);
       return found;
     }
     const { text, blocks } = renderMessage(target, card, this.opts);
@@ -89,20 +93,13 @@ export class SlackMessages {
         text,
         blocks: blocks as never,
         unfurl_links: false,
-        ...(deliveryId
-          ? {
-              metadata: {
-                event_type: DELIVERY_EVENT,
-                event_payload: { delivery_id: deliveryId, request_id: card.requestId },
-              },
-            }
-          : {}),
+        metadata: deliveryMetadata(deliveryId, card.requestId),
       }),
     );
     if (!res.channel || !res.ts) throw permanent('chat.postMessage answered without channel or ts');
     const ref = { channel: res.channel, ts: res.ts };
     await this.rememberChannelId(target.id, res.channel);
-    if (memoKey) await this.kv.set(memoKey, JSON.stringify(ref), 30 * 24 * 3600);
+    await this.kv.set(memoKey, JSON.stringify(ref), 30 * 24 * 3600);
     return ref;
   }
 
@@ -120,11 +117,7 @@ export class SlackMessages {
         limit: HISTORY_LOOKBACK,
         include_all_metadata: true,
       });
-      const hit = (res.messages ?? []).find(
-        (m) =>
-          m.metadata?.event_type === DELIVERY_EVENT &&
-          (m.metadata.event_payload as { delivery_id?: unknown } | undefined)?.delivery_id === deliveryId,
-      );
+      const hit = (res.messages ?? []).find((m) => carriesDelivery(m, deliveryId));
       return hit?.ts ? { channel, ts: hit.ts } : null;
     } catch {
       return null;
@@ -180,15 +173,6 @@ export class SlackMessages {
     await slackCall('chat.update', () =>
       this.client.chat.update({ channel: ref.channel, ts: ref.ts, text, blocks: blocks as never }),
     );
-    if (target.audience === 'requester' && card.state !== 'PENDING') {
-      // An edit does not notify; the requester hears about the outcome in a new DM, once.
-      await once(this.kv, `outcome:${card.requestId}:${ref.channel}`, async () => {
-        const outcome = renderOutcome(card, this.opts);
-        await slackCall('chat.postMessage', () =>
-          this.client.chat.postMessage({ channel: ref.channel, text: outcome }),
-        );
-      });
-    }
   }
 
   /** The request was deleted: the message shows it as withdrawn, without buttons. */
@@ -199,27 +183,80 @@ export class SlackMessages {
     );
   }
 
-  /** A reminder in the thread, once per delivery id (the host's `…m<k>`), whatever the retries. */
-  async threadReminder(ref: SlackRef, card: Card, deliveryId: string): Promise<void> {
-    await once(this.kv, `remind:${deliveryId}`, async () => {
-      await slackCall('chat.postMessage', () =>
-        this.client.chat.postMessage({ channel: ref.channel, thread_ts: ref.ts, text: renderReminder(card) }),
-      );
-    });
+  /** An edit does not notify: the requester hears about the outcome in a new DM. */
+  async outcomeNotice(ref: SlackRef, card: Card, delivery: DeliveryContext): Promise<void> {
+    await this.postUnlessPosted(ref, undefined, delivery, card.requestId, () => ({
+      text: renderOutcome(card, this.opts),
+    }));
   }
 
-  async threadReply(ref: SlackRef, review: CardReview, card: Card): Promise<void> {
-    const key = `reply:${card.requestId}:${ref.channel}:${ref.ts}:${review.author}:${review.created}`;
-    await once(this.kv, key, async () => {
-      const { text, blocks } = renderReview(review, this.opts);
-      await slackCall('chat.postMessage', () =>
-        this.client.chat.postMessage({
-          channel: ref.channel,
-          thread_ts: ref.ts,
-          text,
-          blocks: blocks as never,
-        }),
-      );
-    });
+  /** A reminder in the thread of a reviewer message. */
+  async threadReminder(ref: SlackRef, card: Card, delivery: DeliveryContext): Promise<void> {
+    await this.postUnlessPosted(ref, ref.ts, delivery, card.requestId, () => ({
+      text: renderReminder(card),
+    }));
+  }
+
+  async threadReply(ref: SlackRef, review: CardReview, card: Card, delivery: DeliveryContext): Promise<void> {
+    await this.postUnlessPosted(ref, ref.ts, delivery, card.requestId, () => renderReview(review, this.opts));
+  }
+
+  /**
+   * Posts one message in `ref`'s conversation (in its thread when `threadTs` is given), carrying
+   * the delivery id in its metadata. The host calls once per delivery and marks it sent after
+   * this returns; when an earlier try may have reached Slack (`mayHaveBeenSent`), the thread or
+   * conversation is searched for that try's message first, since Slack takes no idempotency key.
+   */
+  private async postUnlessPosted(
+    ref: SlackRef,
+    threadTs: string | undefined,
+    delivery: DeliveryContext,
+    requestId: string,
+    render: () => { text: string; blocks?: unknown[] },
+  ): Promise<void> {
+    if (
+      delivery.mayHaveBeenSent &&
+      (await this.findInConversation(ref.channel, threadTs, delivery.deliveryId))
+    )
+      return;
+    const { text, blocks } = render();
+    await slackCall('chat.postMessage', () =>
+      this.client.chat.postMessage({
+        channel: ref.channel,
+        text,
+        ...(blocks ? { blocks: blocks as never } : {}),
+        ...(threadTs ? { thread_ts: threadTs } : {}),
+        metadata: deliveryMetadata(delivery.deliveryId, requestId),
+      }),
+    );
+  }
+
+  /**
+   * Whether a message carrying `deliveryId` is among a thread's replies (or a conversation's
+   * latest messages). On an error it answers false and the caller posts: a possible duplicate
+   * rather than a lost message.
+   */
+  private async findInConversation(
+    channel: string,
+    threadTs: string | undefined,
+    deliveryId: string,
+  ): Promise<boolean> {
+    try {
+      const res = threadTs
+        ? await this.client.conversations.replies({
+            channel,
+            ts: threadTs,
+            limit: HISTORY_LOOKBACK,
+            include_all_metadata: true,
+          })
+        : await this.client.conversations.history({
+            channel,
+            limit: HISTORY_LOOKBACK,
+            include_all_metadata: true,
+          });
+      return (res.messages ?? []).some((m) => carriesDelivery(m as SlackMessageWithMetadata, deliveryId));
+    } catch {
+      return false;
+    }
   }
 }

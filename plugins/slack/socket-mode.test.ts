@@ -3,6 +3,7 @@
 // decision exactly as over HTTP, each envelope acknowledged.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { firstTry } from '../../test/fakes/plugin-context.js';
 import { clickPayload, submitPayload } from '../../test/fakes/slack/interactions.js';
 import { FakeSlack } from '../../test/fakes/slack/server.js';
 import { FakeSocketMode } from '../../test/fakes/slack/socket-mode.js';
@@ -50,7 +51,7 @@ describe('socket mode', () => {
 
       const card = testCard();
       t.cards.set(card.requestId, card);
-      const ref = await slack.deliver({ id: ops, kind: 'channel', audience: 'reviewer' }, card);
+      const ref = await slack.deliver({ id: ops, kind: 'channel', audience: 'reviewer' }, card, firstTry());
       const message = fake.rootMessages(ops).find((m) => m.ts === ref.ts)!;
 
       const clickAck = await socket.sendInteractive(

@@ -6,11 +6,13 @@ import { webhookConfigSchema } from './config.js';
 import { decisionRoute } from './decision-route.js';
 import { sendCard } from './sender.js';
 
-export default definePlugin({
+/** Where a card went, under which delivery id. */
+type WebhookRef = { url: string; delivery: string };
+
+export default definePlugin<typeof webhookConfigSchema, WebhookRef>({
   id: 'webhook',
   description: 'Signed JSON webhooks out, signed decisions in',
   configSchema: webhookConfigSchema,
-  capabilities: { threadedReplies: false, inboundDecisions: true, autoReview: false, directMessages: false },
   create(ctx) {
     const { secret, timeout_ms: timeoutMs } = ctx.config;
     return {
@@ -23,22 +25,34 @@ export default definePlugin({
       },
       defaultRecipients: () => ctx.config.recipients,
       async deliver(target, card, delivery) {
-        const id = delivery?.deliveryId ?? `${card.requestId}.${target.id}`;
-        await sendCard(target.id, secret, timeoutMs, { event: 'request.posted', delivery: id, card });
-        return { url: target.id, delivery: id };
+        await sendCard(target.id, secret, timeoutMs, {
+          event: 'request.posted',
+          delivery: delivery.deliveryId,
+          card,
+        });
+        return { url: target.id, delivery: delivery.deliveryId };
       },
       async withdraw(target, _ref, card, delivery) {
-        const id = delivery?.deliveryId ?? `${card.requestId}.${target.id}.x`;
-        await sendCard(target.id, secret, timeoutMs, { event: 'request.deleted', delivery: id, card });
+        await sendCard(target.id, secret, timeoutMs, {
+          event: 'request.deleted',
+          delivery: delivery.deliveryId,
+          card,
+        });
       },
       // A request still waiting for a review: the receiver decides how to nudge (host.reminders).
       async remind(target, _ref, card, delivery) {
-        const id = delivery?.deliveryId ?? `${card.requestId}.${target.id}.m`;
-        await sendCard(target.id, secret, timeoutMs, { event: 'request.reminder', delivery: id, card });
+        await sendCard(target.id, secret, timeoutMs, {
+          event: 'request.reminder',
+          delivery: delivery.deliveryId,
+          card,
+        });
       },
       async update(target, _ref, card, delivery) {
-        const id = delivery?.deliveryId ?? `${card.requestId}.${target.id}.v${card.version}`;
-        await sendCard(target.id, secret, timeoutMs, { event: 'request.updated', delivery: id, card });
+        await sendCard(target.id, secret, timeoutMs, {
+          event: 'request.updated',
+          delivery: delivery.deliveryId,
+          card,
+        });
         return undefined;
       },
       routes: () => [decisionRoute(ctx)],

@@ -2,7 +2,6 @@
 
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { parseDuration } from '../access/index.js';
 import type { ApiConfig } from '../config/schema.js';
 import { AccessbotError } from '../errors.js';
 import { SqliteStore } from '../store/sqlite-store.js';
@@ -43,8 +42,8 @@ export async function startApiServer(opts: {
   try {
     const settings: ServiceSettings = {
       now,
-      defaultRequestTtlMs: parseDuration(config.request_ttl),
-      maxRequestTtlMs: parseDuration(config.max_request_ttl),
+      defaultRequestTtlMs: config.request_ttl,
+      maxRequestTtlMs: config.max_request_ttl,
     };
     const adminTokenFile = await bootstrap(store, { dataDir: config.data_dir, now: now(), log });
     if (config.roles_file) await applyRolesFile(store, config.roles_file, log);
@@ -63,8 +62,8 @@ export async function startApiServer(opts: {
     await app.listen({ host, port });
     const address = app.server.address();
     const boundPort = typeof address === 'object' && address ? address.port : port;
-    const sweeper = startExpirySweeper(requests, parseDuration(config.expiry_interval), log);
-    const pruner = startEventPruner(store, parseDuration(config.event_retention), log);
+    const sweeper = startExpirySweeper(requests, config.expiry_interval, log);
+    const pruner = startEventPruner(store, config.event_retention, log);
     const urlHost =
       host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
     const url = `http://${urlHost}:${boundPort}`;

@@ -3,7 +3,7 @@
 
 import { HttpAccessClient } from '../api/client.js';
 import { ensureServiceToken, type RunningApi, startApiServer } from '../api/server.js';
-import type { Config } from '../config/index.js';
+import type { Config, LoadedConfig } from '../config/index.js';
 import { type RunningHost, startHost } from '../host/index.js';
 import { createLogger, type Logger } from '../log.js';
 import type { CliContext } from './context.js';
@@ -80,10 +80,12 @@ async function startHostWith(
   apiUrl: string,
   token: string,
   log: Logger,
+  plugins: LoadedConfig['plugins'],
 ): Promise<RunningHost> {
   const hostConfig: Config = { ...config, host: { ...config.host, api: { url: apiUrl, token } } };
   const client = new HttpAccessClient({ baseUrl: apiUrl, token });
-  const host = await startHost({ config: hostConfig, client, log });
+  // The plugins as the config loader validated them: the host validates nothing again.
+  const host = await startHost({ config: hostConfig, client, log, plugins });
   ctx.io.out(`plugin host listening on ${host.url}`);
   return host;
 }
@@ -110,7 +112,8 @@ function announceApi(ctx: CliContext, api: RunningApi): void {
   ctx.io.out(`admin token file: ${api.adminTokenFile}`);
 }
 
-export async function runServe(ctx: CliContext, config: Config, reload: ConfigReloader): Promise<void> {
+export async function runServe(ctx: CliContext, loaded: LoadedConfig, reload: ConfigReloader): Promise<void> {
+  const { config } = loaded;
   const log = createLogger({ level: config.log.level });
   const parts: Closable[] = [];
   let host: RunningHost;
@@ -119,7 +122,7 @@ export async function runServe(ctx: CliContext, config: Config, reload: ConfigRe
     parts.push({ name: 'api', close: () => api.close() });
     announceApi(ctx, api);
     const token = await ensureServiceToken(api.store, HOST_SERVICE_USER, HOST_SERVICE_ROLES);
-    host = await startHostWith(ctx, config, api.url, token, log);
+    host = await startHostWith(ctx, config, api.url, token, log, loaded.plugins);
     const started = host;
     parts.push({ name: 'host', close: () => started.close() });
   } catch (err) {
@@ -140,13 +143,14 @@ export async function runApiOnly(ctx: CliContext, config: Config): Promise<void>
 
 export async function runHostOnly(
   ctx: CliContext,
-  config: Config,
+  loaded: LoadedConfig,
   apiUrl: string,
   token: string,
   reload: ConfigReloader,
 ): Promise<void> {
+  const { config } = loaded;
   const log = createLogger({ level: config.log.level });
-  const host = await startHostWith(ctx, config, apiUrl, token, log);
+  const host = await startHostWith(ctx, config, apiUrl, token, log, loaded.plugins);
   await closeOnSignal(
     ctx,
     log,

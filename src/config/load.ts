@@ -4,11 +4,11 @@
 
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { loadPluginDefinitions } from '../host/plugin-loader.js';
 import type { PluginDefinition } from '../plugin-sdk/index.js';
 import { applyOverrides, readEnvOptions } from './env.js';
 import { ConfigError, type ConfigIssue } from './issues.js';
-import { validatePluginBlocks } from './plugin-blocks.js';
+import { type ConfiguredPlugin, validatePluginBlocks } from './plugin-blocks.js';
+import { loadPluginDefinitions } from './plugin-discovery.js';
 import { type Config, configSchema } from './schema.js';
 import { interpolateEnv, resolveFileRefs, type SecretResolution, scrubSecrets } from './secrets.js';
 import { readConfigYaml } from './yaml-source.js';
@@ -31,7 +31,9 @@ export interface LoadConfigOptions {
 
 export interface LoadedConfig {
   config: Config;
-  /** Parsed config of every enabled plugin, by id. */
+  /** Every enabled plugin with its parsed settings, by id: what the host runs, as it is. */
+  plugins: Map<string, ConfiguredPlugin>;
+  /** Parsed settings of every enabled plugin, by id (the same as `plugins`' settings). */
   pluginConfigs: Map<string, unknown>;
   /** Absolute path of the file read, when there was one. */
   source?: string;
@@ -105,7 +107,7 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<LoadedCo
 
   const blocks =
     opts.validatePlugins === false
-      ? { pluginConfigs: new Map<string, unknown>(), issues: [] }
+      ? { plugins: new Map<string, ConfiguredPlugin>(), issues: [] }
       : validatePluginBlocks(tree.plugins, opts.plugins ?? (await loadPluginDefinitions(opts.pluginsDir)));
   addSchemaIssues(blocks.issues);
 
@@ -113,7 +115,7 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<LoadedCo
     const clean = issues.map((i) => ({ path: i.path, message: scrubSecrets(i.message, secrets.secrets) }));
     throw new ConfigError(clean, file);
   }
-  return file
-    ? { config: parsed.data, pluginConfigs: blocks.pluginConfigs, source: file }
-    : { config: parsed.data, pluginConfigs: blocks.pluginConfigs };
+  const pluginConfigs = new Map([...blocks.plugins].map(([id, plugin]) => [id, plugin.settings]));
+  const loaded = { config: parsed.data, plugins: blocks.plugins, pluginConfigs };
+  return file ? { ...loaded, source: file } : loaded;
 }

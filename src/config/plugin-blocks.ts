@@ -1,15 +1,27 @@
-// Validates each `plugins.<id>` block with the schema of the plugin that owns it. The host
-// keys (`enabled`, `review_as`) are read by the host and stripped before the plugin sees the
+// Validates each `plugins.<id>` block with the schema of the plugin that owns it, once, here:
+// the host receives the result (ConfiguredPlugin) and validates nothing again. The host keys
+// (`enabled`, `review_as`) are read here and stripped before the plugin's schema sees the
 // block, so plugin schemas can stay strict.
 
 import type { PluginDefinition } from '../plugin-sdk/index.js';
-import type { ConfigIssue } from './issues.js';
+import { ConfigError, type ConfigIssue } from './issues.js';
+import { loadPluginDefinitions } from './plugin-discovery.js';
 import { PLUGIN_HOST_KEYS, pluginHostKeysSchema } from './schema.js';
 import { fromZodIssues } from './zod-issues.js';
 
+/** An enabled plugin with its parsed (defaulted) settings: what the host runs. */
+export interface ConfiguredPlugin {
+  id: string;
+  definition: PluginDefinition;
+  /** The block minus the host keys, as the plugin's schema parsed it. */
+  settings: unknown;
+  /** Access user that the plugin's automatic reviews are authored as. */
+  reviewAs: string;
+}
+
 export interface PluginBlocksResult {
-  /** Enabled plugins only, each with its parsed (defaulted) config. */
-  pluginConfigs: Map<string, unknown>;
+  /** Enabled plugins only. */
+  plugins: Map<string, ConfiguredPlugin>;
   issues: ConfigIssue[];
 }
 
@@ -21,10 +33,10 @@ export function validatePluginBlocks(
   rawPlugins: unknown,
   definitions: ReadonlyMap<string, PluginDefinition>,
 ): PluginBlocksResult {
-  const pluginConfigs = new Map<string, unknown>();
+  const plugins = new Map<string, ConfiguredPlugin>();
   const issues: ConfigIssue[] = [];
   // Shape errors of `plugins` itself are reported by the main schema.
-  if (!isRecord(rawPlugins)) return { pluginConfigs, issues };
+  if (!isRecord(rawPlugins)) return { plugins, issues };
 
   const known = [...definitions.keys()].sort();
   for (const [id, block] of Object.entries(rawPlugins)) {
@@ -47,8 +59,32 @@ export function validatePluginBlocks(
     if (host.success && !host.data.enabled) continue;
 
     const parsed = definition.configSchema.safeParse(pluginPart);
-    if (parsed.success) pluginConfigs.set(id, parsed.data);
-    else issues.push(...fromZodIssues(parsed.error.issues, ['plugins', id]));
+    if (!parsed.success) {
+      issues.push(...fromZodIssues(parsed.error.issues, ['plugins', id]));
+      continue;
+    }
+    if (host.success)
+      plugins.set(id, {
+        id,
+        definition,
+        settings: parsed.data,
+        reviewAs: host.data.review_as ?? `accessbot-${id}`,
+      });
   }
-  return { pluginConfigs, issues };
+  return { plugins, issues };
+}
+
+/**
+ * The enabled plugins of already-parsed `plugins:` blocks, for callers that build a Config in
+ * code rather than loading a file. Discovers only the configured folders unless `definitions`
+ * is given; throws one ConfigError naming every problem.
+ */
+export async function configurePlugins(
+  rawPlugins: Record<string, unknown>,
+  definitions?: ReadonlyMap<string, PluginDefinition>,
+): Promise<Map<string, ConfiguredPlugin>> {
+  const found = definitions ?? (await loadPluginDefinitions(undefined, Object.keys(rawPlugins)));
+  const { plugins, issues } = validatePluginBlocks(rawPlugins, found);
+  if (issues.length > 0) throw new ConfigError(issues);
+  return plugins;
 }

@@ -3,8 +3,19 @@
 // Each plugin's own block under `plugins.<id>` is validated by that plugin's schema.
 
 import { z } from 'zod';
+import { parseDuration } from '../access/duration.js';
 
-const duration = z.string().regex(/^(\d+(\.\d+)?(ms|s|m|h|d))+$/, 'a duration like 30s, 15m, 24h or 1h30m');
+/**
+ * A duration as written in the file (`30s`, `15m`, `24h`, `1h30m`), or a number of
+ * milliseconds; the parsed config holds milliseconds, so no reader parses it again.
+ */
+const duration = z.union([
+  z.number().int().min(0),
+  z
+    .string()
+    .regex(/^(\d+(\.\d+)?(ms|s|m|h|d))+$/, 'a duration like 30s, 15m, 24h or 1h30m')
+    .transform((text) => parseDuration(text)),
+]);
 
 const hostPort = z.string().regex(/^[^:\s]+:\d{1,5}$|^:\d{1,5}$/, 'host:port, e.g. 127.0.0.1:3080');
 
@@ -22,15 +33,15 @@ export const apiConfigSchema = z
     /** Folder for the bootstrap admin token and other local state. */
     data_dir: z.string().min(1).default('./data'),
     /** Pending TTL when a requester gives none, and the most they may ask for. */
-    request_ttl: duration.default('24h'),
-    max_request_ttl: duration.default('7d'),
+    request_ttl: duration.prefault('24h'),
+    max_request_ttl: duration.prefault('7d'),
     /** How often pending requests are checked for expiry. */
-    expiry_interval: duration.default('5s'),
+    expiry_interval: duration.prefault('5s'),
     /**
      * How long the watch log keeps events (pruned hourly). A watcher whose cursor is older gets
      * CURSOR_EXPIRED and starts over from the latest event (the host then reconciles).
      */
-    event_retention: duration.default('30d'),
+    event_retention: duration.prefault('30d'),
     /** Roles applied at start (YAML, one or more `kind: role` documents). */
     roles_file: z.string().optional(),
   })
@@ -49,8 +60,8 @@ export const deliveryConfigSchema = z
   .object({
     attempts: z.number().int().min(1).max(100).default(12),
     /** First retry delay; doubles each attempt, with jitter, up to max_backoff. */
-    backoff: duration.default('1s'),
-    max_backoff: duration.default('5m'),
+    backoff: duration.prefault('1s'),
+    max_backoff: duration.prefault('5m'),
     concurrency: z.number().int().min(1).max(256).default(16),
   })
   .strict();
@@ -58,9 +69,9 @@ export const deliveryConfigSchema = z
 export const remindersConfigSchema = z
   .object({
     /** How long a request may wait for a review before its threads get a reminder. */
-    after: duration.default('1h'),
+    after: duration.prefault('1h'),
     /** Between further reminders. */
-    every: duration.default('4h'),
+    every: duration.prefault('4h'),
     /** Reminders per request (0 = none). */
     max: z.number().int().min(0).max(20).default(1),
   })
@@ -127,3 +138,5 @@ export type ApiConfig = z.infer<typeof apiConfigSchema>;
 export type HostConfig = z.infer<typeof hostConfigSchema>;
 export type RouteRule = z.infer<typeof routeRuleSchema>;
 export type DeliveryConfig = z.infer<typeof deliveryConfigSchema>;
+/** `host.delivery` as written (durations as text), before parsing. */
+export type DeliveryConfigInput = z.input<typeof deliveryConfigSchema>;

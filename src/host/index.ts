@@ -3,39 +3,38 @@
 
 import type { RedisOptions, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { parseDuration } from '../access/index.js';
 import type { AccessClient } from '../api/client-types.js';
+import { type ConfiguredPlugin, configurePlugins } from '../config/plugin-blocks.js';
 import type { Config, RouteRule } from '../config/schema.js';
 import type { Logger as PinoLogger } from '../log.js';
-import type { PluginDefinition } from '../plugin-sdk/index.js';
-import { activatePlugins } from './active-plugins.js';
-import { DeliveryQueues } from './delivery-queues.js';
-import { startDeliveryWorker } from './delivery-worker.js';
-import { startInboundServer } from './inbound-server.js';
-import { hostKeys } from './keys.js';
-import { MessageRefs } from './message-refs.js';
-import { createHostMetrics } from './metrics.js';
-import { loadPluginDefinitions } from './plugin-loader.js';
-import { PostSteps } from './post-steps.js';
-import { Progress } from './progress.js';
-import { resolveRedis } from './redis-connection.js';
-import { startReminderSweeper, sweepIntervalMs } from './reminder-sweeper.js';
-import { RequestReader } from './request-reader.js';
-import { retryPolicyFrom } from './retry-policy.js';
-import { TargetLock } from './target-lock.js';
-import { Watcher } from './watcher.js';
+import { activatePlugins } from './activation/active-plugins.js';
+import { DeliveryQueues } from './delivery/delivery-queues.js';
+import { startDeliveryWorker } from './delivery/delivery-worker.js';
+import { MessageRefs } from './delivery/message-refs.js';
+import { PostSteps } from './delivery/post-steps.js';
+import { retryPolicyFrom } from './delivery/retry-policy.js';
+import { TargetLock } from './delivery/target-lock.js';
+import { startInboundServer } from './inbound/inbound-server.js';
+import { createHostMetrics } from './ops/metrics.js';
+import { hostKeys } from './redis/keys.js';
+import { resolveRedis } from './redis/redis-connection.js';
+import { startReminderSweeper, sweepIntervalMs } from './reminders/reminder-sweeper.js';
+import { Progress } from './stream/progress.js';
+import { RequestReader } from './stream/request-reader.js';
+import { Watcher } from './stream/watcher.js';
 
-export { type DeliveryRow, listDeliveries, retryDeliveries } from './deliveries-cli.js';
-export { type ResolvedRedis, redisOptionsFromUrl, resolveRedis } from './redis-connection.js';
+export { type DeliveryRow, listDeliveries, retryDeliveries } from './ops/deliveries-cli.js';
+export { type ResolvedRedis, redisOptionsFromUrl, resolveRedis } from './redis/redis-connection.js';
 
 export interface StartHostOptions {
   config: Config;
   client: AccessClient;
   log: PinoLogger;
-  /** Plugin definitions; default: every folder under plugins/. */
-  plugins?: Map<string, PluginDefinition>;
-  /** Plugin config blocks by id; default: config.plugins. */
-  pluginConfigs?: Map<string, unknown>;
+  /**
+   * The enabled plugins with their parsed settings, as the config loader returns them
+   * (LoadedConfig.plugins); default: configurePlugins(config.plugins), for a Config built in code.
+   */
+  plugins?: ReadonlyMap<string, ConfiguredPlugin>;
   /** Redis to use; default: resolveRedis(config). */
   redis?: RedisOptions;
   /** Crash-recovery timings (BullMQ lock and stalled check); tests shorten them. */
@@ -78,11 +77,10 @@ export async function startHost(opts: StartHostOptions): Promise<RunningHost> {
   const steps = new PostSteps(redis, keys, lockDurationMs);
   const policy = retryPolicyFrom(config.host.delivery);
 
-  const blocks = opts.pluginConfigs ?? new Map(Object.entries(config.plugins));
   let plugins: Awaited<ReturnType<typeof activatePlugins>>;
   try {
-    const definitions = opts.plugins ?? (await loadPluginDefinitions(undefined, blocks.keys()));
-    plugins = await activatePlugins(definitions, blocks, {
+    const configured = opts.plugins ?? (await configurePlugins(config.plugins));
+    plugins = await activatePlugins(configured, {
       client,
       redis,
       keys,
@@ -101,8 +99,8 @@ export async function startHost(opts: StartHostOptions): Promise<RunningHost> {
   const routing = { rules: config.host.routing };
   const queues = new DeliveryQueues(pluginIds, connection, keys, policy);
   const reminders = {
-    afterMs: parseDuration(config.host.reminders.after),
-    everyMs: parseDuration(config.host.reminders.every),
+    afterMs: config.host.reminders.after,
+    everyMs: config.host.reminders.every,
     max: config.host.reminders.max,
   };
   const workers: Worker[] = [...plugins.values()].map((plugin) =>
@@ -134,7 +132,7 @@ export async function startHost(opts: StartHostOptions): Promise<RunningHost> {
     redis,
     keys,
     queues,
-    pluginIds: [...plugins.values()].filter((p) => p.instance.remind).map((p) => p.id),
+    pluginIds: [...plugins.values()].filter((p) => p.capabilities.reminders).map((p) => p.id),
     enabled: reminders.max > 0,
     intervalMs: sweepIntervalMs(reminders.afterMs),
     log,

@@ -17,7 +17,11 @@ export interface Target {
   data?: Record<string, unknown>;
 }
 
-/** What a plugin returns after posting: enough to edit or reply later (JSON only). */
+/**
+ * What a plugin returns after posting: enough to edit or reply later (JSON only). Each plugin
+ * names its own shape (`PluginInstance<SlackRef>`); the host stores it as it is and hands the
+ * same value back to update / reply / remind / withdraw / notifyOutcome.
+ */
 export type MessageRef = Record<string, unknown>;
 
 export interface Logger {
@@ -110,81 +114,113 @@ export interface AutoReview {
 }
 
 /**
- * Passed to deliver/update/reply: the host's deterministic id for this delivery. It is the same
- * on every retry of the same message, so a platform (or a receiver) that accepts an idempotency
- * key can drop a second copy sent after a crash between the platform call and the stored ref.
+ * Given to every call that writes to the platform (deliver, update, reply, remind, withdraw,
+ * notifyOutcome), always: a plugin never invents an id of its own.
+ *
+ * `deliveryId` is the host's deterministic id for this one message or edit, the same on every
+ * retry, so a platform (or a receiver) that accepts an idempotency key can drop a second copy.
+ *
+ * The host owns de-duplication: it records that a reply, reminder or outcome message was sent
+ * only after the plugin's call returned, and never calls again once it has. What a plugin must
+ * do itself is the one case the host cannot know: `mayHaveBeenSent` says an earlier try of this
+ * same delivery was started and may have reached the platform (its answer was lost, or the host
+ * died mid-call). A plugin whose platform takes no idempotency key then looks for its own
+ * earlier post (by `deliveryId`, or by the exact content it would post) before posting again.
+ * A plugin keeps no "sent" marks of its own.
  */
 export interface DeliveryContext {
   deliveryId: string;
   /** 1 on the first try. */
   attempt: number;
-  /**
-   * An earlier try of this delivery may have reached the platform (its answer was lost, or the
-   * host died before storing the ref). A plugin whose platform takes no idempotency key should
-   * look for a message carrying `deliveryId` before posting again. False on a first post.
-   */
-  mayHaveBeenSent?: boolean;
+  /** An earlier try of this delivery may have reached the platform; false on a first try. */
+  mayHaveBeenSent: boolean;
 }
 
-export interface PluginInstance {
+/**
+ * A running plugin. `Ref` is the plugin's own message reference type. Optional methods are
+ * the plugin's capabilities: the host derives them from which methods exist (see
+ * `capabilitiesOf`), so there is no flag to keep in step with the code.
+ */
+export interface PluginInstance<Ref extends object = MessageRef> {
   /** Throws PluginError('auth' | ...) with a message naming what is missing. */
   healthCheck(): Promise<void>;
   /** Turns a configured recipient (`#ops`, `bob@example.com`, `SEC`) into a target. */
   resolveRecipient(raw: string, audience: Target['audience']): Promise<Target>;
   /** Recipients this plugin adds on its own for a request (e.g. its default project, an annotation). */
   defaultRecipients?(card: Card): string[];
-  deliver(target: Target, card: Card, delivery?: DeliveryContext): Promise<MessageRef>;
+  deliver(target: Target, card: Card, delivery: DeliveryContext): Promise<Ref>;
   /** Re-renders from the current card; may return a replacement ref. */
-  update(
-    target: Target,
-    ref: MessageRef,
-    card: Card,
-    delivery?: DeliveryContext,
-  ): Promise<MessageRef | undefined>;
-  /** A review as a threaded reply / comment / note. */
-  reply?(
-    target: Target,
-    ref: MessageRef,
-    review: CardReview,
-    card: Card,
-    delivery?: DeliveryContext,
-  ): Promise<void>;
+  update(target: Target, ref: Ref, card: Card, delivery: DeliveryContext): Promise<Ref | undefined>;
+  /** A review as a threaded reply / comment / note; called once per review and target. */
+  reply?(target: Target, ref: Ref, review: CardReview, card: Card, delivery: DeliveryContext): Promise<void>;
   /**
    * The request still waits for a review: a nudge in the message's thread (reviewer messages
-   * only). `delivery.deliveryId` is the same on every try of one reminder.
+   * only); called once per reminder and target.
    */
-  remind?(target: Target, ref: MessageRef, card: Card, delivery?: DeliveryContext): Promise<void>;
+  remind?(target: Target, ref: Ref, card: Card, delivery: DeliveryContext): Promise<void>;
+  /**
+   * The request was decided (or expired): tell the requester in a message of its own, since an
+   * edit does not notify. Called once per requester target, after `update` showed the outcome.
+   */
+  notifyOutcome?(target: Target, ref: Ref, card: Card, delivery: DeliveryContext): Promise<void>;
   /**
    * The request was deleted from the API: show the message as withdrawn, without actions.
    * `card` is the request as it last was.
    */
-  withdraw?(target: Target, ref: MessageRef, card: Card, delivery?: DeliveryContext): Promise<void>;
+  withdraw?(target: Target, ref: Ref, card: Card, delivery: DeliveryContext): Promise<void>;
   /** Decide on a new request by itself (e.g. on-call approval); null = no opinion. */
   autoReview?(card: Card): Promise<AutoReview | null>;
+  /** Inbound routes that turn clicks or transitions into decisions (mounted under /hooks/<id>). */
   routes?(): InboundRoute[];
   close?(): Promise<void>;
 }
 
+/** What a plugin declares that no method can tell. */
+export interface PluginTraits {
+  /**
+   * Can reach a person directly (DM / mail), so suggested reviewers and the requester get
+   * copies. Default false.
+   */
+  directMessages?: boolean;
+}
+
+/** What a running plugin can do, derived from the methods it implements and its traits. */
 export interface PluginCapabilities {
-  /** `reply` posts reviews in a thread or as comments. */
   threadedReplies: boolean;
-  /** Has inbound routes that turn clicks or transitions into decisions. */
-  inboundDecisions: boolean;
-  /** Implements `autoReview`. */
+  reminders: boolean;
+  outcomeNotices: boolean;
+  withdrawals: boolean;
   autoReview: boolean;
-  /** Can reach a person directly (DM / mail), so suggested reviewers and the requester get copies. */
+  inboundDecisions: boolean;
   directMessages: boolean;
 }
 
-export interface PluginDefinition<S extends z.ZodType = z.ZodType> {
+export function capabilitiesOf(
+  definition: Pick<PluginDefinition, 'traits'>,
+  instance: PluginInstance<object>,
+): PluginCapabilities {
+  return {
+    threadedReplies: typeof instance.reply === 'function',
+    reminders: typeof instance.remind === 'function',
+    outcomeNotices: typeof instance.notifyOutcome === 'function',
+    withdrawals: typeof instance.withdraw === 'function',
+    autoReview: typeof instance.autoReview === 'function',
+    inboundDecisions: (instance.routes?.().length ?? 0) > 0,
+    directMessages: definition.traits?.directMessages ?? false,
+  };
+}
+
+export interface PluginDefinition<S extends z.ZodType = z.ZodType, Ref extends object = MessageRef> {
   id: string;
   description: string;
   configSchema: S;
-  capabilities: PluginCapabilities;
-  create(ctx: PluginContext<z.infer<S>>): Promise<PluginInstance> | PluginInstance;
+  traits?: PluginTraits;
+  create(ctx: PluginContext<z.infer<S>>): Promise<PluginInstance<Ref>> | PluginInstance<Ref>;
 }
 
 /** Identity function that gives a plugin module full typing. */
-export function definePlugin<S extends z.ZodType>(def: PluginDefinition<S>): PluginDefinition<S> {
+export function definePlugin<S extends z.ZodType, Ref extends object = MessageRef>(
+  def: PluginDefinition<S, Ref>,
+): PluginDefinition<S, Ref> {
   return def;
 }

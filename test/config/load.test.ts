@@ -22,12 +22,6 @@ function fakePlugin(id: string, schema: z.ZodType): PluginDefinition {
     id,
     description: `${id} for tests`,
     configSchema: schema,
-    capabilities: {
-      threadedReplies: false,
-      inboundDecisions: false,
-      autoReview: false,
-      directMessages: false,
-    },
     create: () => {
       throw new Error('not used by the loader');
     },
@@ -250,7 +244,7 @@ plugins:
     writeFileSync(join(cwd, 'accessbot.yaml'), 'api:\n  request_ttl: 2h\n');
     const { config, source } = await loadConfig({ cwd, env: {}, plugins });
     expect(source).toBe(join(cwd, 'accessbot.yaml'));
-    expect(config.api.request_ttl).toBe('2h');
+    expect(config.api.request_ttl).toBe(2 * 3_600_000);
 
     const err = await loadError({ file: 'missing.yaml', cwd });
     expect(err.details).toEqual([

@@ -48,3 +48,17 @@ export function testPluginContext<C>(
     getCard: parts.getCard,
   };
 }
+
+let deliveryCounter = 0;
+
+/**
+ * The delivery context of a first try, as the host gives it: a fresh delivery id, attempt 1,
+ * nothing sent before. Plugin-level tests that do not study retries pass this.
+ */
+export function firstTry(deliveryId = `test-delivery-${++deliveryCounter}`): {
+  deliveryId: string;
+  attempt: number;
+  mayHaveBeenSent: boolean;
+} {
+  return { deliveryId, attempt: 1, mayHaveBeenSent: false };
+}

@@ -30,7 +30,7 @@ const recorder = definePlugin({
   id: 'recorder',
   description: 'records what it is asked to show',
   configSchema: z.object({ channel: z.string() }).strict(),
-  capabilities: { threadedReplies: true, inboundDecisions: false, autoReview: true, directMessages: true },
+  traits: { directMessages: true },
   create(ctx) {
     return {
       async healthCheck() {},

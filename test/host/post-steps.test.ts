@@ -4,8 +4,8 @@
 
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hostKeys } from '../../src/host/keys.js';
-import { PostSteps } from '../../src/host/post-steps.js';
+import { PostSteps } from '../../src/host/delivery/post-steps.js';
+import { hostKeys } from '../../src/host/redis/keys.js';
 import type { Target } from '../../src/plugin-sdk/index.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
 

@@ -4,10 +4,10 @@
 
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { DeliveryQueues } from '../../src/host/delivery-queues.js';
-import { hostKeys } from '../../src/host/keys.js';
-import { startReminderSweeper } from '../../src/host/reminder-sweeper.js';
-import { retryPolicyFrom } from '../../src/host/retry-policy.js';
+import { DeliveryQueues } from '../../src/host/delivery/delivery-queues.js';
+import { retryPolicyFrom } from '../../src/host/delivery/retry-policy.js';
+import { hostKeys } from '../../src/host/redis/keys.js';
+import { startReminderSweeper } from '../../src/host/reminders/reminder-sweeper.js';
 import { createLogger } from '../../src/log.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
 
@@ -24,7 +24,7 @@ beforeAll(async () => {
     ['webhook'],
     server.options,
     keys,
-    retryPolicyFrom({ attempts: 3, backoff: '1s', max_backoff: '5s', concurrency: 1 }),
+    retryPolicyFrom({ attempts: 3, backoff: 1000, max_backoff: 5000, concurrency: 1 }),
   );
 });
 

@@ -19,7 +19,7 @@ const nudger = definePlugin({
   id: 'nudger',
   description: 'records reminders',
   configSchema: z.object({}).strict(),
-  capabilities: { threadedReplies: true, inboundDecisions: false, autoReview: false, directMessages: true },
+  traits: { directMessages: true },
   create() {
     return {
       async healthCheck() {},

@@ -3,7 +3,7 @@
 // `deliveries retry` sends it once the receiver is fixed. Each request still arrives once.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listDeliveries, retryDeliveries } from '../../src/host/deliveries-cli.js';
+import { listDeliveries, retryDeliveries } from '../../src/host/ops/deliveries-cli.js';
 import type { Receiver } from '../support/receiver.js';
 import type { TestStack } from '../support/stack.js';
 import { startWebhookWorld, type WebhookWorld } from './webhook-world.js';

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { AccessRequest } from '../../src/access/types.js';
 import { HttpAccessClient } from '../../src/api/client.js';
 import { ensureServiceToken } from '../../src/api/server.js';
+import { configurePlugins } from '../../src/config/plugin-blocks.js';
 import { configSchema } from '../../src/config/schema.js';
 import { listDeliveries, type RunningHost, startHost } from '../../src/host/index.js';
 import { createLogger } from '../../src/log.js';
@@ -29,7 +30,6 @@ const flaky = definePlugin({
   id: 'flaky',
   description: 'fails its first two lookups of #flaky',
   configSchema: z.object({}).strict(),
-  capabilities: { threadedReplies: false, inboundDecisions: false, autoReview: false, directMessages: false },
   create() {
     return {
       async healthCheck() {},
@@ -86,7 +86,10 @@ it('retries a request whose routing failed on its own; the rest of its batch is 
     }),
     log: createLogger({ level: 'silent' }),
     redis: testRedisOptions(),
-    plugins: new Map([['flaky', flaky as unknown as PluginDefinition]]),
+    plugins: await configurePlugins(
+      config.plugins,
+      new Map([['flaky', flaky as unknown as PluginDefinition]]),
+    ),
   });
   const postsOf = (id: string) => posted.filter((p) => p.card.requestId === id);
   await waitFor(

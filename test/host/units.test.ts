@@ -9,13 +9,13 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { sign, verify } from '../../plugins/webhook/signature.js';
+import { loadPluginDefinitions } from '../../src/config/plugin-discovery.js';
 import { configSchema, type RouteRule } from '../../src/config/schema.js';
-import { jobIdFor, routeJobs } from '../../src/host/job-ids.js';
-import { PlatformGate, PlatformPaused } from '../../src/host/platform-gate.js';
-import { loadPluginDefinitions } from '../../src/host/plugin-loader.js';
-import { redisOptionsFromUrl, resolveRedis } from '../../src/host/redis-connection.js';
-import { backoffDelayMs, isPermanent } from '../../src/host/retry-policy.js';
-import { recipientsFromRules } from '../../src/host/router.js';
+import { jobIdFor, routeJobs } from '../../src/host/delivery/job-ids.js';
+import { PlatformGate, PlatformPaused } from '../../src/host/delivery/platform-gate.js';
+import { backoffDelayMs, isPermanent } from '../../src/host/delivery/retry-policy.js';
+import { redisOptionsFromUrl, resolveRedis } from '../../src/host/redis/redis-connection.js';
+import { recipientsFromRules } from '../../src/host/routing/router.js';
 import { createLogger } from '../../src/log.js';
 import { permanent, rateLimited, transient } from '../../src/plugin-sdk/index.js';
 
@@ -244,7 +244,7 @@ describe('starting the host', () => {
     });
     await expect(bad).rejects.toMatchObject({
       code: 'CONFIG_INVALID',
-      message: expect.stringContaining('plugins.webhook.secret'),
+      details: [expect.objectContaining({ path: expect.stringContaining('plugins.webhook.secret') })],
     });
     const unknown = startHost({
       config: configSchema.parse({ ...base, plugins: { 'no-such-plugin': {} } }),
@@ -252,6 +252,15 @@ describe('starting the host', () => {
       log,
       redis,
     });
-    await expect(unknown).rejects.toMatchObject({ code: 'PLUGIN_NOT_FOUND' });
+    // The same report the config loader gives for a block of a plugin that is not installed.
+    await expect(unknown).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      details: [
+        expect.objectContaining({
+          path: 'plugins.no-such-plugin',
+          message: expect.stringContaining('unknown plugin'),
+        }),
+      ],
+    });
   });
 });

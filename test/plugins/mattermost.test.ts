@@ -301,8 +301,18 @@ describe('reviews from Mattermost', () => {
       expect(replies.map((r) => r.message)).toEqual(['**alice** ✅ approved this request\n> ticket OPS\\-7']);
     }
     await waitStatus(dm.channel_id, req.id, '✅ APPROVED');
+    // An edit notifies nobody: the requester hears of the outcome in a post of its own.
+    const outcome = await stack.waitFor(
+      () => fake.rootPosts(dm.channel_id).find((p) => p.id !== dm.id && p.message.includes(req.id)),
+      30_000,
+      'outcome notice',
+    );
+    expect(outcome.message).toBe(
+      `**✅ APPROVED** Your request for roles dba (\`${req.id.replaceAll('-', '\\-')}\`): Approved by **alice**\n> ticket OPS\\-7`,
+    );
     await pause(500);
     expect(fake.threadReplies(inOps.id)).toHaveLength(1);
+    expect(fake.rootPosts(dm.channel_id).filter((p) => p.message.includes(req.id))).toHaveLength(2);
   });
 
   it('deny edits every copy to DENIED with who and why', async () => {

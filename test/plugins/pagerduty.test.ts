@@ -4,8 +4,8 @@
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AccessRequest } from '../../src/access/types.js';
-import { jobIdFor } from '../../src/host/job-ids.js';
-import { hostKeys } from '../../src/host/keys.js';
+import { jobIdFor } from '../../src/host/delivery/job-ids.js';
+import { hostKeys } from '../../src/host/redis/keys.js';
 import { type FakePagerDuty, startFakePagerDuty } from '../fakes/pagerduty/server.js';
 import { prodRequester, usersWithEmail, worldRolesYaml } from '../support/seed-world.js';
 import { startTestStack } from '../support/stack.js';

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { privateRedisServer } from '../../src/host/redis-connection.js';
+import { privateRedisServer } from '../../src/host/redis/redis-connection.js';
 
 export interface TestRedis {
   socket: string;

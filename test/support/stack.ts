@@ -9,7 +9,13 @@ import { fileURLToPath } from 'node:url';
 import { HttpAccessClient } from '../../src/api/client.js';
 import type { UserInput } from '../../src/api/client-types.js';
 import { ensureServiceToken } from '../../src/api/server.js';
-import { type Config, configSchema, type DeliveryConfig, type RouteRule } from '../../src/config/schema.js';
+import { configurePlugins } from '../../src/config/plugin-blocks.js';
+import {
+  type Config,
+  configSchema,
+  type DeliveryConfigInput,
+  type RouteRule,
+} from '../../src/config/schema.js';
 import { type RunningHost, type StartHostOptions, startHost } from '../../src/host/index.js';
 import { createLogger } from '../../src/log.js';
 import type { PluginDefinition } from '../../src/plugin-sdk/index.js';
@@ -22,7 +28,7 @@ export interface TestStackOptions {
   /** Plugin config blocks by id (as under `plugins:` in the config file). */
   plugins: Record<string, unknown>;
   routing?: RouteRule[];
-  delivery?: Partial<DeliveryConfig>;
+  delivery?: DeliveryConfigInput;
   /** `host.reminders` (after, every, max). */
   reminders?: Record<string, unknown>;
   /** Plugin definitions; default: every folder under plugins/. */
@@ -107,7 +113,8 @@ export async function startTestStack(opts: TestStackOptions): Promise<TestStack>
       client: hostClient,
       log: createLogger({ level: opts.logLevel ?? process.env.ACCESSBOT_TEST_LOG_LEVEL ?? 'silent' }),
       redis: redisOptions,
-      ...(opts.definitions ? { plugins: opts.definitions } : {}),
+      // Test plugins are not folders under plugins/: the config module validates their blocks.
+      ...(opts.definitions ? { plugins: await configurePlugins(opts.plugins, opts.definitions) } : {}),
       ...(opts.tuning ? { tuning: opts.tuning } : {}),
     });
     return {

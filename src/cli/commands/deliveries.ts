@@ -8,7 +8,7 @@ import { renderTable } from '../format/table.js';
 import { formatUtc, safeText } from '../format/text.js';
 
 // BullMQ and ioredis load only for these commands.
-const deliveriesModule = () => import('../../host/deliveries-cli.js');
+const deliveriesModule = () => import('../../host/ops/deliveries-cli.js');
 
 export function registerDeliveryCommands(program: Command, ctx: CliContext): void {
   const deliveries = program.command('deliveries').description('plugin deliveries and the dead-letter list');

@@ -12,8 +12,8 @@ export function registerServeCommands(program: Command, ctx: CliContext): void {
     .command('serve')
     .description('run the access API and the plugin host in one process (the embedded default)')
     .action(async (_flags: unknown, cmd: Command) => {
-      const { config } = await ctx.config(cmd);
-      await (await runtime()).runServe(ctx, config, async () => (await ctx.reloadConfig(cmd)).config);
+      const loaded = await ctx.config(cmd);
+      await (await runtime()).runServe(ctx, loaded, async () => (await ctx.reloadConfig(cmd)).config);
     });
 
   program
@@ -28,7 +28,8 @@ export function registerServeCommands(program: Command, ctx: CliContext): void {
     .command('host')
     .description('run the plugin host only, against an API given by --api or host.api.url')
     .action(async (_flags: unknown, cmd: Command) => {
-      const { config } = await ctx.config(cmd);
+      const loaded = await ctx.config(cmd);
+      const { config } = loaded;
       const apiUrl = ctx.globals(cmd).api ?? ctx.io.env.ACCESSBOT_API ?? config.host.api.url;
       if (!apiUrl) {
         throw new AccessbotError(
@@ -39,7 +40,7 @@ export function registerServeCommands(program: Command, ctx: CliContext): void {
       const token = config.host.api.token ?? (await ctx.resolveToken(cmd));
       await (await runtime()).runHostOnly(
         ctx,
-        config,
+        loaded,
         apiUrl,
         token,
         async () => (await ctx.reloadConfig(cmd)).config,

@@ -197,6 +197,8 @@ export async function startFakePagerDuty(opts: { apiKey?: string } = {}): Promis
       const incident = findIncident(one[1]!);
       if (!incident) return pdError(404, 'Not Found', 2100);
       if (!one[2] && method === 'GET') return { status: 200, body: { incident } };
+      // Reads need no From header, like PagerDuty's.
+      if (one[2] && method === 'GET') return { status: 200, body: { notes: dir.notesOf(incident.id) } };
       if (!from && method !== 'GET') return pdError(400, "The action requires a 'From' header", 2011);
       const author = dir.users.find((u) => u.email.toLowerCase() === from?.toLowerCase());
       if (!author) return pdError(400, 'Invalid Input Provided', 2001, ['Requester User Not Found']);
@@ -214,7 +216,6 @@ export async function startFakePagerDuty(opts: { apiKey?: string } = {}): Promis
         dir.notes.set(incident.id, [...dir.notesOf(incident.id), note]);
         return { status: 201, body: { note } };
       }
-      if (one[2] && method === 'GET') return { status: 200, body: { notes: dir.notesOf(incident.id) } };
       if (!one[2] && method === 'PUT') {
         const status = (body as { incident?: { status?: unknown } } | null)?.incident?.status;
         if (status !== 'resolved' && status !== 'acknowledged') {

@@ -76,6 +76,9 @@ export class FakeSlack {
   private failures: { status: number; retryAfterSeconds?: number; methods?: string[] }[] = [];
   /** Calls whose work is done but whose answer is lost (a 500 instead of the reply). */
   private lostAnswers: { methods?: string[]; channels?: string[] }[] = [];
+  /** Calls to hold without an answer (a host killed mid-call never hears back). */
+  private stalls: { matches: (method: string, params: Json) => boolean; act: boolean }[] = [];
+  private readonly stalled: ServerResponse[] = [];
   /** Artificial delay per call (ms), to mimic a slow platform. */
   latencyMs = 0;
   /** Hooks for the socket-mode fake: the URL apps.connections.open hands out, and its upgrades. */
@@ -135,6 +138,24 @@ export class FakeSlack {
    */
   loseNextAnswers(count: number, opts: { methods?: string[]; channels?: string[] } = {}): void {
     for (let i = 0; i < count; i++) this.lostAnswers.push({ ...opts });
+  }
+
+  /**
+   * The next `count` calls that `matches` are held open and never answered. With `act`, Slack
+   * did the work (the message exists) before the answer went missing; without, it never did.
+   */
+  stallNext(count: number, matches: (method: string, params: Json) => boolean, opts: { act: boolean }): void {
+    for (let i = 0; i < count; i++) this.stalls.push({ matches, act: opts.act });
+  }
+
+  /** How many calls are being held open now. */
+  get stalledCalls(): number {
+    return this.stalled.length;
+  }
+
+  /** Drops the held calls' connections (their caller is gone anyway). */
+  releaseStalled(): void {
+    for (const res of this.stalled.splice(0)) res.destroy();
   }
 
   /** The next `count` calls answer HTTP 429 with `Retry-After: retryAfterSeconds`. */
@@ -235,6 +256,14 @@ export class FakeSlack {
     if (!bearer) return reply({ ok: false, error: 'not_authed' });
     const expected = method === 'apps.connections.open' ? this.appToken : this.botToken;
     if (bearer !== expected) return reply({ ok: false, error: 'invalid_auth' });
+    const stall = this.stalls.findIndex((s) => s.matches(method, params));
+    if (stall >= 0) {
+      const { act } = this.stalls.splice(stall, 1)[0]!;
+      if (act) this.dispatch(method, params);
+      call.status = 0;
+      this.stalled.push(res);
+      return;
+    }
     const body = this.dispatch(method, params);
     const channel = this.resolveChannel(params.channel);
     const lost = this.lostAnswers.findIndex(
@@ -272,6 +301,8 @@ export class FakeSlack {
         return this.conversationHistory(p);
       case 'conversations.list':
         return this.conversationList(p);
+      case 'conversations.replies':
+        return this.conversationReplies(p);
       case 'conversations.open': {
         // Opening the DM with one user (what the plugin needs): answers its channel ID.
         const user = String(p.users ?? '');
@@ -411,6 +442,32 @@ export class FakeSlack {
     const page = all.slice(offset, offset + limit);
     const next = offset + limit < all.length ? Buffer.from(String(offset + limit)).toString('base64') : '';
     return { ok: true, channels: page, response_metadata: { next_cursor: next } };
+  }
+
+  /** A thread: its parent first, then the replies oldest first; metadata only with include_all_metadata. */
+  private conversationReplies(p: Json): Json {
+    const channel =
+      typeof p.channel === 'string' && /^[CGD][A-Z0-9]+$/.test(p.channel)
+        ? this.resolveChannel(p.channel)
+        : undefined;
+    if (!channel) return { ok: false, error: 'channel_not_found' };
+    const parent = this.messages.find((m) => m.channel === channel && m.ts === p.ts && !m.threadTs);
+    if (!parent) return { ok: false, error: 'thread_not_found' };
+    const withMeta = p.include_all_metadata === true || p.include_all_metadata === 'true';
+    const limit = Math.min(Number(p.limit ?? 1000) || 1000, 1000);
+    const messages = [
+      parent,
+      ...this.messages.filter((m) => m.channel === channel && m.threadTs === parent.ts),
+    ]
+      .slice(0, limit)
+      .map((m) => ({
+        type: 'message',
+        ts: m.ts,
+        text: m.text,
+        ...(m.threadTs ? { thread_ts: m.threadTs } : { thread_ts: m.ts }),
+        ...(withMeta && m.metadata ? { metadata: m.metadata } : {}),
+      }));
+    return { ok: true, messages, has_more: false };
   }
 
   private update(p: Json): Json {

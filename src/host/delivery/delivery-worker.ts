@@ -15,26 +15,26 @@
 
 import { DelayedError, type Job, type RedisOptions, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { AccessClient } from '../api/client-types.js';
-import type { RouteRule } from '../config/schema.js';
-import { AccessbotError } from '../errors.js';
-import type { Logger as PinoLogger } from '../log.js';
-import { PluginError, permanent } from '../plugin-sdk/index.js';
-import type { ActivePlugin } from './active-plugins.js';
+import type { AccessClient } from '../../api/client-types.js';
+import type { RouteRule } from '../../config/schema.js';
+import { AccessbotError } from '../../errors.js';
+import type { Logger as PinoLogger } from '../../log.js';
+import { type Card, type DeliveryContext, PluginError, permanent } from '../../plugin-sdk/index.js';
+import type { ActivePlugin } from '../activation/active-plugins.js';
+import type { HostMetrics } from '../ops/metrics.js';
+import type { HostKeys } from '../redis/keys.js';
+import { type ReminderSettings, runReminder } from '../reminders/reminders.js';
+import { RecipientResolver } from '../routing/recipient-resolver.js';
+import { createRouting } from '../routing/routing-jobs.js';
+import type { Progress } from '../stream/progress.js';
+import type { RequestReader } from '../stream/request-reader.js';
 import type { DeliveryQueues } from './delivery-queues.js';
 import type { DeliveryJobData } from './job-ids.js';
-import type { HostKeys } from './keys.js';
 import type { MessageRefs } from './message-refs.js';
-import type { HostMetrics } from './metrics.js';
 import { PlatformGate, PlatformPaused } from './platform-gate.js';
 import type { PostSteps } from './post-steps.js';
-import type { Progress } from './progress.js';
-import { RecipientResolver } from './recipient-resolver.js';
-import { type ReminderSettings, runReminder } from './reminders.js';
-import type { RequestReader } from './request-reader.js';
 import { BACKOFF_TYPE, backoffDelayMs, isPermanent, type RetryPolicy, toDeadLetter } from './retry-policy.js';
-import { createRouting } from './routing-jobs.js';
-import { markSent, wasSent } from './sent-marks.js';
+import { beginSend, markSent } from './send-marks.js';
 import type { TargetLock } from './target-lock.js';
 import { type Attempt, createTargetWriter, type Outcome } from './target-writer.js';
 
@@ -111,31 +111,67 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
     return done ? done.value : waitAndRetry(job, token, 100);
   }
 
-  async function reply(job: Job<DeliveryJobData>, token: string | undefined): Promise<Outcome> {
-    const { requestId, review = 0 } = job.data;
-    const tkey = job.data.target!;
-    const rec = await d.refs.get(plugin.id, requestId, tkey);
-    if (!rec) return 'skipped';
-    if (rec.state !== 'posted' || !rec.ref) {
+  /** The posted message of a job's target; waits (delayed) while it is being posted. */
+  async function postedRecordOf(job: Job<DeliveryJobData>, token: string | undefined) {
+    const record = await d.refs.get(plugin.id, job.data.requestId, job.data.target!);
+    if (!record) return undefined;
+    if (record.state !== 'posted' || !record.ref) {
       if (Date.now() - job.timestamp > 15 * 60_000)
         throw new PluginError('transient', 'message was never posted');
       return waitAndRetry(job, token, 500);
     }
-    const repliedKey = d.keys.replied(plugin.id, requestId, tkey);
-    if (await wasSent(d.redis, repliedKey, review)) return 'skipped';
+    return { ...record, ref: record.ref };
+  }
+
+  /**
+   * One message in the thread of a posted target (a review reply, the requester's outcome
+   * notice), once: the host's send mark is set only after the platform call returned.
+   */
+  async function sendOnce(
+    job: Job<DeliveryJobData>,
+    token: string | undefined,
+    field: string,
+    send: (
+      record: NonNullable<Awaited<ReturnType<typeof postedRecordOf>>>,
+      card: Card,
+      delivery: DeliveryContext,
+    ) => Promise<boolean>,
+  ): Promise<Outcome> {
+    const { requestId } = job.data;
+    const record = await postedRecordOf(job, token);
+    if (!record) return 'skipped';
+    const sendsKey = d.keys.sends(plugin.id, requestId, job.data.target!);
+    const state = await beginSend(d.redis, sendsKey, field);
+    if (state === 'sent') return 'skipped';
     const request = await d.reader.current(requestId, await d.progress.latestVersion(requestId));
-    const card = request ? await d.reader.card(request, rec.target.audience) : null;
-    const item = card?.reviews[review];
-    if (!card || !item) return 'skipped';
-    const ref = rec.ref;
-    await platformCall(() =>
-      plugin.instance.reply!(rec.target, ref, item, card, {
-        deliveryId: `${rec.deliveryId}.r${review}`,
-        attempt: job.attemptsMade + 1,
-      }),
-    );
-    await markSent(d.redis, repliedKey, review);
+    if (!request) return 'skipped';
+    const card = await d.reader.card(request, record.target.audience);
+    const sent = await send(record, card, {
+      deliveryId: `${record.deliveryId}.${field}`,
+      attempt: job.attemptsMade + 1,
+      mayHaveBeenSent: state === 'retry',
+    });
+    if (!sent) return 'skipped';
+    await markSent(d.redis, sendsKey, field);
     return 'ok';
+  }
+
+  async function reply(job: Job<DeliveryJobData>, token: string | undefined): Promise<Outcome> {
+    const index = job.data.review ?? 0;
+    return sendOnce(job, token, `r${index}`, async (record, card, delivery) => {
+      const review = card.reviews[index];
+      if (!review) return false;
+      await platformCall(() => plugin.instance.reply!(record.target, record.ref, review, card, delivery));
+      return true;
+    });
+  }
+
+  async function outcome(job: Job<DeliveryJobData>, token: string | undefined): Promise<Outcome> {
+    return sendOnce(job, token, 'outcome', async (record, card, delivery) => {
+      if (card.state === 'PENDING') return false;
+      await platformCall(() => plugin.instance.notifyOutcome!(record.target, record.ref, card, delivery));
+      return true;
+    });
   }
 
   async function remind(job: Job<DeliveryJobData>): Promise<Outcome> {
@@ -169,6 +205,7 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
         plugin.instance.withdraw!(rec.target, ref, card, {
           deliveryId: `${rec.deliveryId}.x`,
           attempt: job.attemptsMade + 1,
+          mayHaveBeenSent: job.attemptsMade > 0,
         }),
       );
       withdrawn++;
@@ -210,6 +247,7 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
     post,
     update,
     reply,
+    outcome,
     remind,
     withdraw,
     'auto-review': autoReview,
@@ -222,7 +260,7 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
       try {
         const outcome = await handlers[op](job, token);
         d.metrics.deliveries.inc({ plugin: plugin.id, op, outcome });
-        if (op === 'post' || op === 'update' || op === 'reply') plugin.healthy = true;
+        if (op === 'post' || op === 'update' || op === 'reply' || op === 'outcome') plugin.healthy = true;
         return outcome;
       } catch (err) {
         if (err instanceof DelayedError) throw err;

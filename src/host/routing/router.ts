@@ -4,9 +4,9 @@
 // reviewers and the requester (who is told of the outcome). Never branches on a plugin's name.
 
 import picomatch from 'picomatch';
-import type { AccessRequest } from '../access/types.js';
-import type { RouteRule } from '../config/schema.js';
-import type { Card, PluginCapabilities, Target } from '../plugin-sdk/index.js';
+import type { AccessRequest } from '../../access/types.js';
+import type { RouteRule } from '../../config/schema.js';
+import type { Card, PluginCapabilities, Target } from '../../plugin-sdk/index.js';
 
 export interface RawRecipient {
   raw: string;
@@ -15,7 +15,7 @@ export interface RawRecipient {
 
 export interface RoutablePlugin {
   id: string;
-  capabilities: PluginCapabilities;
+  capabilities: Pick<PluginCapabilities, 'directMessages'>;
   defaultRecipients?: (card: Card) => string[];
 }
 

@@ -11,13 +11,13 @@
 
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { AccessRequest } from '../access/types.js';
-import type { Card, DeliveryContext, MessageRef, Target } from '../plugin-sdk/index.js';
-import type { DeliveryJobData } from './job-ids.js';
-import type { HostKeys } from './keys.js';
-import type { MessageRefs } from './message-refs.js';
-import type { RequestReader } from './request-reader.js';
-import { markSent, wasSent } from './sent-marks.js';
+import type { AccessRequest } from '../../access/types.js';
+import type { Card, DeliveryContext, MessageRef, Target } from '../../plugin-sdk/index.js';
+import type { DeliveryJobData } from '../delivery/job-ids.js';
+import type { MessageRefs } from '../delivery/message-refs.js';
+import { beginSend, markSent } from '../delivery/send-marks.js';
+import type { HostKeys } from '../redis/keys.js';
+import type { RequestReader } from '../stream/request-reader.js';
 
 export interface ReminderSettings {
   afterMs: number;
@@ -71,14 +71,17 @@ export async function runReminder(
   let reminded = 0;
   for (const [tkey, rec] of records) {
     if (rec.state !== 'posted' || !rec.ref || rec.target.audience !== 'reviewer') continue;
-    // Once per target and reminder, whatever the retries.
-    const sentKey = d.keys.reminded(d.plugin, request.id, tkey);
-    if (await wasSent(d.redis, sentKey, k)) continue;
+    // Once per target and reminder, whatever the retries (send-marks.ts).
+    const sendsKey = d.keys.sends(d.plugin, request.id, tkey);
+    const field = `m${k}`;
+    const state = await beginSend(d.redis, sendsKey, field);
+    if (state === 'sent') continue;
     await d.remind(rec.target, rec.ref, card, {
       deliveryId: `${rec.deliveryId}.m${k}`,
       attempt: job.attemptsMade + 1,
+      mayHaveBeenSent: state === 'retry',
     });
-    await markSent(d.redis, sentKey, k);
+    await markSent(d.redis, sendsKey, field);
     reminded++;
   }
   const next = reminderJob(d.plugin, request, d.settings, k + 1);

@@ -3,7 +3,7 @@
 // Both only ever move up, so replicas racing each other cannot move them back.
 
 import type { Redis } from 'ioredis';
-import type { HostKeys } from './keys.js';
+import type { HostKeys } from '../redis/keys.js';
 
 const RAISE = `
 local cur = tonumber(redis.call('GET', KEYS[1]) or '-1')

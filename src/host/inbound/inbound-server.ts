@@ -3,9 +3,9 @@
 // because signatures are computed over exactly what the platform sent.
 
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { AccessbotError } from '../errors.js';
-import type { Logger as PinoLogger } from '../log.js';
-import type { InboundRequest, InboundResponse, InboundRoute } from '../plugin-sdk/index.js';
+import { AccessbotError } from '../../errors.js';
+import type { Logger as PinoLogger } from '../../log.js';
+import type { InboundRequest, InboundResponse, InboundRoute } from '../../plugin-sdk/index.js';
 
 export interface InboundServerDeps {
   routes: Map<string, InboundRoute[]>;

@@ -5,23 +5,23 @@
 
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { AccessRequest } from '../access/types.js';
-import type { RouteRule } from '../config/schema.js';
-import type { Logger as PinoLogger } from '../log.js';
-import { PluginError, type Target } from '../plugin-sdk/index.js';
-import type { ActivePlugin } from './active-plugins.js';
-import type { DeliveryQueues } from './delivery-queues.js';
-import { type DeliveryJobData, jobIdFor } from './job-ids.js';
-import { type HostKeys, targetKey } from './keys.js';
-import type { HostMetrics } from './metrics.js';
-import { PlatformPaused } from './platform-gate.js';
-import type { PostSteps } from './post-steps.js';
+import type { AccessRequest } from '../../access/types.js';
+import type { RouteRule } from '../../config/schema.js';
+import type { Logger as PinoLogger } from '../../log.js';
+import { PluginError, type Target } from '../../plugin-sdk/index.js';
+import type { ActivePlugin } from '../activation/active-plugins.js';
+import type { DeliveryQueues } from '../delivery/delivery-queues.js';
+import { type DeliveryJobData, jobIdFor } from '../delivery/job-ids.js';
+import { PlatformPaused } from '../delivery/platform-gate.js';
+import type { PostSteps } from '../delivery/post-steps.js';
+import { backoffDelayMs, isPermanent, type RetryPolicy } from '../delivery/retry-policy.js';
+import type { TargetLock } from '../delivery/target-lock.js';
+import type { Attempt, Outcome, TargetWriter } from '../delivery/target-writer.js';
+import type { HostMetrics } from '../ops/metrics.js';
+import { type HostKeys, targetKey } from '../redis/keys.js';
+import type { RequestReader } from '../stream/request-reader.js';
 import type { RecipientResolver } from './recipient-resolver.js';
-import type { RequestReader } from './request-reader.js';
-import { backoffDelayMs, isPermanent, type RetryPolicy } from './retry-policy.js';
 import { routeRequest } from './router.js';
-import type { TargetLock } from './target-lock.js';
-import type { Attempt, Outcome, TargetWriter } from './target-writer.js';
 
 export interface RoutingDeps {
   plugin: ActivePlugin;
@@ -122,7 +122,7 @@ export function createRouting(
       card,
       {
         id: plugin.id,
-        capabilities: plugin.definition.capabilities,
+        capabilities: plugin.capabilities,
         defaultRecipients: plugin.instance.defaultRecipients?.bind(plugin.instance),
       },
       d.routing.rules,
@@ -131,22 +131,31 @@ export function createRouting(
     const targets = await resolver.targets(recipients);
     const jobs: DeliveryJobData[] = [];
     const perTarget = targets.map((target) => routeTarget(job, request, target));
-    if (plugin.definition.capabilities.threadedReplies && plugin.instance.reply) {
+    if (plugin.capabilities.threadedReplies) {
       for (const target of targets) {
         const tkey = targetKey(target.id, target.audience);
         for (let i = 0; i < request.reviews.length; i++)
           jobs.push({ op: 'reply', plugin: plugin.id, requestId, target: tkey, review: i });
       }
     }
-    if (
-      plugin.definition.capabilities.autoReview &&
-      plugin.instance.autoReview &&
-      request.state === 'PENDING'
-    ) {
+    // The requester's copy was edited to show the outcome; an edit does not notify, so one
+    // notice of its own follows (once per target: job id and send mark).
+    if (plugin.capabilities.outcomeNotices && request.state !== 'PENDING') {
+      for (const target of targets) {
+        if (target.audience !== 'requester') continue;
+        jobs.push({
+          op: 'outcome',
+          plugin: plugin.id,
+          requestId,
+          target: targetKey(target.id, target.audience),
+        });
+      }
+    }
+    if (plugin.capabilities.autoReview && request.state === 'PENDING') {
       jobs.push({ op: 'auto-review', plugin: plugin.id, requestId });
     }
     // Decided (or expired): no reminder is due any more. One command, no job.
-    if (plugin.instance.remind && request.state !== 'PENDING')
+    if (plugin.capabilities.reminders && request.state !== 'PENDING')
       await d.redis.zrem(d.keys.reminderDue(plugin.id), request.id);
     for (const more of await Promise.all(perTarget)) jobs.push(...more);
     return jobs;

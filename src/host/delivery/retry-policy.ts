@@ -8,9 +8,8 @@
 //   capped at max_backoff, for `attempts` tries.
 
 import { UnrecoverableError } from 'bullmq';
-import { parseDuration } from '../access/duration.js';
-import type { DeliveryConfig } from '../config/schema.js';
-import { PluginError } from '../plugin-sdk/index.js';
+import type { DeliveryConfig } from '../../config/schema.js';
+import { PluginError } from '../../plugin-sdk/index.js';
 
 export interface RetryPolicy {
   attempts: number;
@@ -23,8 +22,8 @@ export const BACKOFF_TYPE = 'accessbot';
 export function retryPolicyFrom(delivery: DeliveryConfig): RetryPolicy {
   return {
     attempts: delivery.attempts,
-    baseMs: parseDuration(delivery.backoff),
-    maxMs: parseDuration(delivery.max_backoff),
+    baseMs: delivery.backoff,
+    maxMs: delivery.max_backoff,
   };
 }
 

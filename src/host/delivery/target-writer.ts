@@ -4,15 +4,15 @@
 
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { ActivePlugin } from './active-plugins.js';
+import type { ActivePlugin } from '../activation/active-plugins.js';
+import type { HostMetrics } from '../ops/metrics.js';
+import type { HostKeys } from '../redis/keys.js';
+import { type ReminderSettings, reminderDue } from '../reminders/reminders.js';
+import type { Progress } from '../stream/progress.js';
+import type { RequestReader } from '../stream/request-reader.js';
 import type { DeliveryJobData } from './job-ids.js';
-import type { HostKeys } from './keys.js';
 import { decodeRefRecord, type MessageRefs, type RefRecord } from './message-refs.js';
-import type { HostMetrics } from './metrics.js';
 import type { PostSteps } from './post-steps.js';
-import type { Progress } from './progress.js';
-import { type ReminderSettings, reminderDue } from './reminders.js';
-import type { RequestReader } from './request-reader.js';
 import type { TargetLock } from './target-lock.js';
 
 export type Outcome = 'ok' | 'skipped';
@@ -120,6 +120,7 @@ export function createTargetWriter(d: TargetWriterDeps, platformCall: PlatformCa
       plugin.instance.update(rec.target, ref, card, {
         deliveryId: `${rec.deliveryId}.v${request.version}`,
         attempt: a.attempt,
+        mayHaveBeenSent: a.attempt > 1,
       }),
     );
     await d.refs.rendered(plugin.id, request.id, a.tkey, request.version, newRef ?? undefined);

@@ -7,12 +7,12 @@
 // anything created while no host was running.
 
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { AccessRequest, RequestEvent } from '../access/types.js';
-import type { AccessClient } from '../api/client-types.js';
-import { hasCode } from '../errors.js';
-import type { Logger as PinoLogger } from '../log.js';
-import type { DeliveryQueues } from './delivery-queues.js';
-import { routeJobs } from './job-ids.js';
+import type { AccessRequest, RequestEvent } from '../../access/types.js';
+import type { AccessClient } from '../../api/client-types.js';
+import { hasCode } from '../../errors.js';
+import type { Logger as PinoLogger } from '../../log.js';
+import type { DeliveryQueues } from '../delivery/delivery-queues.js';
+import { routeJobs } from '../delivery/job-ids.js';
 import type { Progress } from './progress.js';
 import { REQUEST_CACHE_SIZE, type RequestReader } from './request-reader.js';
 

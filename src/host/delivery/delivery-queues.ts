@@ -3,8 +3,8 @@
 // second host replica — is a no-op while the first is still kept.
 
 import { type JobsOptions, Queue, type RedisOptions } from 'bullmq';
+import type { HostKeys } from '../redis/keys.js';
 import { type DeliveryJobData, jobIdFor } from './job-ids.js';
-import type { HostKeys } from './keys.js';
 import { BACKOFF_TYPE, type RetryPolicy } from './retry-policy.js';
 
 /** Finished jobs are kept a day so their ids keep deduplicating late replays. */

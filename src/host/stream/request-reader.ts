@@ -2,10 +2,10 @@
 // sees to `remember`, so a worker rendering version N usually needs no API round trip; when
 // the cache is older than what the job needs, the API is asked. Caches are bounded.
 
-import type { AccessRequest } from '../access/types.js';
-import type { AccessClient } from '../api/client-types.js';
-import { hasCode } from '../errors.js';
-import { type Card, cardFromRequest, type Target } from '../plugin-sdk/index.js';
+import type { AccessRequest } from '../../access/types.js';
+import type { AccessClient } from '../../api/client-types.js';
+import { hasCode } from '../../errors.js';
+import { type Card, cardFromRequest, type Target } from '../../plugin-sdk/index.js';
 
 class BoundedMap<K, V> {
   private readonly map = new Map<K, V>();

@@ -6,7 +6,7 @@
 //   - after a pause, one call goes first (a probe) and the others wait for its answer, so a
 //     platform still throttling us sees one call, not `concurrency` of them.
 
-import { PluginError } from '../plugin-sdk/index.js';
+import { PluginError } from '../../plugin-sdk/index.js';
 import { Slots } from './slots.js';
 
 /** A platform call not made because the platform asked us to wait. */

@@ -11,9 +11,9 @@
 // raises renderedVersion).
 
 import type { Redis } from 'ioredis';
-import type { MessageRef, Target } from '../plugin-sdk/index.js';
+import type { MessageRef, Target } from '../../plugin-sdk/index.js';
+import type { HostKeys } from '../redis/keys.js';
 import { CallBatcher } from './call-batcher.js';
-import type { HostKeys } from './keys.js';
 import { decodeRefRecord, encodeClaim, REF_TTL_SECONDS, type RefRecord } from './message-refs.js';
 
 // Both scripts take many deliveries at once (CallBatcher gathers the calls of one event-loop

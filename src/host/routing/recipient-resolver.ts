@@ -5,8 +5,8 @@
 // (the other targets still get the request); anything else fails the routing, to be retried.
 
 import type { Redis } from 'ioredis';
-import type { Logger, Target } from '../plugin-sdk/index.js';
-import { isPermanent } from './retry-policy.js';
+import type { Logger, Target } from '../../plugin-sdk/index.js';
+import { isPermanent } from '../delivery/retry-policy.js';
 import type { RawRecipient } from './router.js';
 
 const CACHE_TTL_SECONDS = 3600;

@@ -4,10 +4,10 @@
 // Every replica sweeps; they queue the same ids.
 
 import type { Redis } from 'ioredis';
-import type { Logger as PinoLogger } from '../log.js';
-import { type PeriodicTask, startPeriodicTask } from '../periodic-task.js';
-import type { DeliveryQueues } from './delivery-queues.js';
-import type { HostKeys } from './keys.js';
+import type { Logger as PinoLogger } from '../../log.js';
+import { type PeriodicTask, startPeriodicTask } from '../../periodic-task.js';
+import type { DeliveryQueues } from '../delivery/delivery-queues.js';
+import type { HostKeys } from '../redis/keys.js';
 
 /** Due requests taken per Redis round trip. */
 const PAGE = 500;

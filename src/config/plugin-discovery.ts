@@ -20,9 +20,7 @@ function entryOf(dir: string): string | undefined {
 
 function isDefinition(value: unknown): value is PluginDefinition {
   const v = value as Partial<PluginDefinition> | undefined;
-  return (
-    !!v && typeof v.id === 'string' && typeof v.create === 'function' && !!v.configSchema && !!v.capabilities
-  );
+  return !!v && typeof v.id === 'string' && typeof v.create === 'function' && !!v.configSchema;
 }
 
 /**

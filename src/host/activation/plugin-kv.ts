@@ -2,7 +2,7 @@
 // `<prefix>:plugin:<id>:`, so plugins cannot read each other's state.
 
 import type { Redis } from 'ioredis';
-import type { PluginKv } from '../plugin-sdk/index.js';
+import type { PluginKv } from '../../plugin-sdk/index.js';
 
 export function redisPluginKv(redis: Redis, keyPrefix: string): PluginKv {
   const k = (key: string) => `${keyPrefix}${key}`;

@@ -8,9 +8,9 @@ import { join, resolve as resolvePath } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RedisOptions } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { Config } from '../config/schema.js';
-import { AccessbotError } from '../errors.js';
-import type { Logger as PinoLogger } from '../log.js';
+import type { Config } from '../../config/schema.js';
+import { AccessbotError } from '../../errors.js';
+import type { Logger as PinoLogger } from '../../log.js';
 
 export interface ResolvedRedis {
   options: RedisOptions;

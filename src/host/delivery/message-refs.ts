@@ -8,8 +8,8 @@
 // the same delivery id, which idempotent receivers use to drop the second copy.
 
 import type { Redis } from 'ioredis';
-import type { MessageRef, Target } from '../plugin-sdk/index.js';
-import type { HostKeys } from './keys.js';
+import type { MessageRef, Target } from '../../plugin-sdk/index.js';
+import type { HostKeys } from '../redis/keys.js';
 
 export interface RefRecord {
   target: Target;

@@ -3,7 +3,7 @@
 // Ids carry no `:` and never look like integers (BullMQ rejects both).
 
 import { createHash } from 'node:crypto';
-import type { AccessRequest } from '../access/types.js';
+import type { AccessRequest } from '../../access/types.js';
 
 export type DeliveryOp =
   | 'route'
@@ -11,6 +11,7 @@ export type DeliveryOp =
   | 'post'
   | 'update'
   | 'reply'
+  | 'outcome'
   | 'auto-review'
   | 'remind'
   | 'withdraw';
@@ -30,7 +31,7 @@ export interface DeliveryJobData {
   version?: number;
   /** Every request version a route-batch job routes. */
   batch?: RouteEntry[];
-  /** targetKey() of the target (post, update, reply). */
+  /** targetKey() of the target (post, update, reply, outcome). */
   target?: string;
   /** Index into request.reviews (reply). */
   review?: number;

@@ -12,8 +12,8 @@ export interface HostKeys {
   /** Highest request version any replica's watcher has seen. */
   latestVersion(requestId: string): string;
   refs(pluginId: string, requestId: string): string;
-  replied(pluginId: string, requestId: string, targetKey: string): string;
-  reminded(pluginId: string, requestId: string, targetKey: string): string;
+  /** Hash per target: replies, reminders and the outcome notice tried or sent (send-marks.ts). */
+  sends(pluginId: string, requestId: string, targetKey: string): string;
   /** Sorted set: requests of a plugin whose first reminder is still to be queued, by due time (ms). */
   reminderDue(pluginId: string): string;
   resolveCache(pluginId: string): string;
@@ -28,9 +28,7 @@ export function hostKeys(prefix: string): HostKeys {
     cursor: `${prefix}:watch:cursor`,
     latestVersion: (requestId) => `${prefix}:ver:${requestId}`,
     refs: (pluginId, requestId) => `${prefix}:refs:${pluginId}:${requestId}`,
-    replied: (pluginId, requestId, targetKey) => `${prefix}:replied:${pluginId}:${requestId}:${targetKey}`,
-    reminded: (pluginId, requestId, targetKey) =>
-      `${prefix}:replied:${pluginId}:${requestId}:${targetKey}:reminded`,
+    sends: (pluginId, requestId, targetKey) => `${prefix}:sends:${pluginId}:${requestId}:${targetKey}`,
     reminderDue: (pluginId) => `${prefix}:remind-due:${pluginId}`,
     resolveCache: (pluginId) => `${prefix}:resolve:${pluginId}`,
     pluginKv: (pluginId) => `${prefix}:plugin:${pluginId}:`,

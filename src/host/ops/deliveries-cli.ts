@@ -3,12 +3,12 @@
 // fresh set of attempts, under the same job id, so it still cannot post twice.
 
 import { Queue, type RedisOptions } from 'bullmq';
-import type { Config } from '../config/schema.js';
-import { AccessbotError } from '../errors.js';
-import { createLogger } from '../log.js';
-import type { DeliveryJobData } from './job-ids.js';
-import { hostKeys } from './keys.js';
-import { resolveRedis } from './redis-connection.js';
+import type { Config } from '../../config/schema.js';
+import { AccessbotError } from '../../errors.js';
+import { createLogger } from '../../log.js';
+import type { DeliveryJobData } from '../delivery/job-ids.js';
+import { hostKeys } from '../redis/keys.js';
+import { resolveRedis } from '../redis/redis-connection.js';
 
 export interface DeliveryRow {
   id: string;

@@ -3,8 +3,8 @@
 // The API decides whether that person may review; we only translate its answer into a
 // sentence the clicker sees. A double click is refused by the API as ALREADY_REVIEWED.
 
-import type { AccessClient, ReviewInput } from '../api/client-types.js';
-import { AccessbotError, type ErrorCode } from '../errors.js';
+import type { AccessClient, ReviewInput } from '../../api/client-types.js';
+import { AccessbotError, type ErrorCode } from '../../errors.js';
 import {
   type Card,
   cardFromRequest,
@@ -12,7 +12,7 @@ import {
   type DecisionOutcomeKind,
   type InboundDecision,
   type Logger,
-} from '../plugin-sdk/index.js';
+} from '../../plugin-sdk/index.js';
 
 const OUTCOME_BY_CODE: Partial<Record<ErrorCode, DecisionOutcomeKind>> = {
   SELF_REVIEW: 'own_request',

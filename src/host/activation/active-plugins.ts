@@ -1,0 +1,96 @@
+// Turns configured plugins (discovered and validated by the config loader, src/config) into
+// running plugin instances: each gets its context (kv, decisions, cards) and a health check.
+
+import type { Redis } from 'ioredis';
+import type { AccessClient } from '../../api/client-types.js';
+import type { ConfiguredPlugin } from '../../config/plugin-blocks.js';
+import type { Logger as PinoLogger } from '../../log.js';
+import {
+  capabilitiesOf,
+  type PluginCapabilities,
+  type PluginContext,
+  type PluginDefinition,
+  type PluginInstance,
+} from '../../plugin-sdk/index.js';
+import { submitDecision } from '../inbound/decide.js';
+import type { HostKeys } from '../redis/keys.js';
+import type { RequestReader } from '../stream/request-reader.js';
+import { redisPluginKv } from './plugin-kv.js';
+
+export interface ActivePlugin {
+  id: string;
+  definition: PluginDefinition;
+  instance: PluginInstance;
+  /** What it can do, from the methods it implements (capabilitiesOf). */
+  capabilities: PluginCapabilities;
+  /** Access user that automatic reviews are authored as. */
+  reviewAs: string;
+  healthy: boolean;
+  lastError?: string;
+}
+
+export interface ActivationDeps {
+  client: AccessClient;
+  redis: Redis;
+  keys: HostKeys;
+  log: PinoLogger;
+  reader: RequestReader;
+  publicUrl?: string;
+  onDecision?: (pluginId: string, outcome: string) => void;
+}
+
+export async function activatePlugins(
+  configured: ReadonlyMap<string, ConfiguredPlugin>,
+  deps: ActivationDeps,
+): Promise<Map<string, ActivePlugin>> {
+  const active = new Map<string, ActivePlugin>();
+  for (const [id, { definition, settings, reviewAs }] of configured) {
+    const log = deps.log.child({ plugin: id });
+    const ctx: PluginContext<unknown> = {
+      id,
+      config: settings,
+      log,
+      kv: redisPluginKv(deps.redis, deps.keys.pluginKv(id)),
+      ...(deps.publicUrl ? { publicUrl: deps.publicUrl } : {}),
+      decide: async (decision) => {
+        const outcome = await submitDecision(deps.client, decision, log, async (requestId) => {
+          const request = await deps.reader.current(requestId);
+          return request ? deps.reader.card(request) : null;
+        });
+        deps.onDecision?.(id, outcome.kind);
+        log.info(
+          {
+            requestId: decision.requestId,
+            action: decision.action,
+            person: decision.personLabel,
+            outcome: outcome.kind,
+          },
+          'inbound decision',
+        );
+        return outcome;
+      },
+      getCard: async (requestId) => {
+        const request = await deps.reader.current(requestId);
+        return request ? deps.reader.card(request) : null;
+      },
+    };
+    const instance = await definition.create(ctx);
+    const plugin: ActivePlugin = {
+      id,
+      definition,
+      instance,
+      capabilities: capabilitiesOf(definition, instance),
+      reviewAs,
+      healthy: true,
+    };
+    try {
+      await instance.healthCheck();
+    } catch (err) {
+      plugin.healthy = false;
+      plugin.lastError = err instanceof Error ? err.message : String(err);
+      log.error({ err: plugin.lastError }, 'plugin health check failed; deliveries will be retried');
+    }
+    active.set(id, plugin);
+  }
+  return active;
+}
