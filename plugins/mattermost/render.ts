@@ -79,6 +79,14 @@ function whatRequested(card: Card): { label: string; list: string[] } {
     : { label: 'Roles', list: card.roles };
 }
 
+/**
+ * A request id as inline code. Markdown escapes do not apply inside code (a `\-` would show as
+ * typed), and nothing in code is a mention or a link, so the id is only kept to its own alphabet.
+ */
+export function idCode(id: string): string {
+  return `\`${id.replace(/[^A-Za-z0-9_.:-]/g, '').slice(0, 100)}\``;
+}
+
 /** ISO time as `2026-11-29 21:05 UTC` (Mattermost markdown has no per-reader dates). */
 export function utc(iso: string): string {
   const ms = Date.parse(iso);
@@ -153,7 +161,7 @@ export function renderPost(
     { title: label, value: listText || '_none_', short: true },
     {
       title: 'Request ID',
-      value: `\`${escapeInline(card.requestId, 100).replaceAll('`', '')}\``,
+      value: idCode(card.requestId),
       short: true,
     },
     card.state === 'APPROVED'
@@ -239,8 +247,7 @@ export function renderReminder(card: Card, nowMs = Date.now()): string {
 export function renderOutcome(card: Card, opts: RenderOptions): string {
   const { label, list } = whatRequested(card);
   const resolution = resolutionText(card, opts.reasonMaxLength) ?? '';
-  const id = escapeInline(card.requestId, 100).replaceAll('`', '');
-  return `**${STATUS_LABEL[card.state]}** Your request for ${label.toLowerCase()} ${escapeInline(list.join(', '), LIST_MAX)} (\`${id}\`): ${resolution}`;
+  return `**${STATUS_LABEL[card.state]}** Your request for ${label.toLowerCase()} ${escapeInline(list.join(', '), LIST_MAX)} (${idCode(card.requestId)}): ${resolution}`;
 }
 
 /** The reason dialog a click opens (`POST /api/v4/actions/dialogs/open`, field `dialog`). */
@@ -254,7 +261,7 @@ export function renderDialog(
   return {
     callback_id: DIALOG_CALLBACK_ID,
     title: approve ? 'Approve request' : 'Deny request',
-    introduction_text: `You are about to **${approve ? 'approve' : 'deny'}** request \`${escapeInline(requestId, 100).replaceAll('`', '')}\`.`,
+    introduction_text: `You are about to **${approve ? 'approve' : 'deny'}** request ${idCode(requestId)}.`,
     elements: [
       {
         display_name: reasonRequired ? 'Reason (required)' : 'Reason (optional)',

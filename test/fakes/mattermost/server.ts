@@ -65,6 +65,17 @@ export interface FakeCall {
   path: string;
   status: number;
   at: number;
+  /** The `channel_id` of a post call's body. */
+  channel?: string;
+}
+
+function channelOf(raw: string): string | undefined {
+  try {
+    const body = JSON.parse(raw) as { channel_id?: unknown } | null;
+    return typeof body?.channel_id === 'string' ? body.channel_id : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Operations that write posts: what outage modes hit by default. */
@@ -335,6 +346,7 @@ export class FakeMattermost {
       path: url.pathname,
       status: 200,
       at: Date.now(),
+      ...(channelOf(raw) ? { channel: channelOf(raw) } : {}),
     };
     this.calls.push(call);
     const fail = (status: number, id: string, message: string) => {
