@@ -185,6 +185,9 @@ export function renderPost(
   }
   const reviews = reviewsText(card);
   if (reviews) fields.push({ title: 'Reviews', value: reviews, short: false });
+  if (card.state === 'PENDING' && !withdrawn && card.approvalsNeeded !== undefined) {
+    fields.push({ title: 'Approvals needed', value: String(card.approvalsNeeded), short: true });
+  }
   const links = card.links
     .filter((l) => /^https?:\/\/[^\s()<>]+$/.test(l.url))
     .slice(0, 5)

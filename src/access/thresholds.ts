@@ -84,6 +84,32 @@ export function decide(request: AccessRequest): Decision {
   return { state: 'APPROVED', approvedRoles: request.roles.filter((role) => covered.has(role)) };
 }
 
+/**
+ * For display: how many more approvals (each covering every requested role) would approve a
+ * pending request, through the closest threshold of each role. Reviewer filters are not known
+ * in advance, so a filtered threshold counts as if the next reviewers passed it.
+ */
+export function approvalsStillNeeded(request: AccessRequest): number {
+  const counted = (review: Review, index: number) =>
+    review.thresholdIndexes ? review.thresholdIndexes.includes(index) : !request.thresholds[index]?.filter;
+  const approvals = request.reviews.filter((review) => review.proposedState === 'APPROVED');
+  const coverage = (review: Review) => (review.roles.length > 0 ? review.roles : request.roles);
+  const allIndexes = request.thresholds.map((_, index) => index);
+  const leftFor = (role: string | undefined) =>
+    Math.min(
+      ...(role === undefined ? allIndexes : (request.roleThresholds[role] ?? allIndexes)).map((index) => {
+        const needed = request.thresholds[index]?.approve ?? 1;
+        const votes = approvals.filter(
+          (review) => counted(review, index) && (role === undefined || coverage(review).includes(role)),
+        );
+        return Math.max(0, needed - votes.length);
+      }),
+    );
+  if (request.thresholds.length === 0) return Math.max(0, 1 - approvals.length);
+  const roles = request.roles.length > 0 ? request.roles : [undefined];
+  return Math.max(...roles.map(leftFor));
+}
+
 function normalise(threshold: Threshold): Threshold {
   const normal: Threshold = { approve: threshold.approve ?? 1, deny: threshold.deny ?? 1 };
   if (threshold.name !== undefined) normal.name = threshold.name;

@@ -2,6 +2,7 @@
 // platform-specific. Plugins translate it to their markup and escape every user-controlled
 // field (requester, reason, review reasons, annotations, resource IDs).
 
+import { approvalsStillNeeded } from '../access/thresholds.js';
 import type { AccessRequest, RequestState, Review } from '../access/types.js';
 
 export type CardAction = 'approve' | 'deny';
@@ -34,7 +35,8 @@ export interface Card {
   suggestedReviewers: string[];
   annotations: Record<string, string[]>;
   reviews: CardReview[];
-  /** Approvals still needed for the request to be approved (best effort, for display). */
+  /** Approvals still needed for the request to be approved (best effort, for display; 0 once resolved). */
+  approvalsNeeded?: number;
   created: string;
   requestExpires: string;
   accessExpires: string;
@@ -77,6 +79,7 @@ export function cardFromRequest(request: AccessRequest, opts: CardOptions = {}):
     suggestedReviewers: [...request.suggestedReviewers],
     annotations: { ...request.annotations },
     reviews: request.reviews.map(reviewToCard),
+    approvalsNeeded: pending ? approvalsStillNeeded(request) : 0,
     created: request.created,
     requestExpires: request.requestExpires,
     accessExpires: request.accessExpires,

@@ -346,6 +346,7 @@ describe('reviews from Mattermost', () => {
   it('a threshold of two approvals: the first leaves it pending with its review shown, the second approves', async () => {
     const req = await create('tom', ['prod-db'], 'migration');
     const inOps = await rootIn(ops, req.id);
+    expect(fieldsOf(inOps)['Approvals needed']).toBe('2');
     await review(inOps, 'alice', 'approve', 'first');
     await stack.waitFor(() => fake.threadReplies(inOps.id).length === 1, 30_000, 'first reply');
     expect((await current(req.id)).state).toBe('PENDING');
@@ -356,10 +357,12 @@ describe('reviews from Mattermost', () => {
     );
     expect(statusOf(still)).toBe('⏳ PENDING');
     expect(fieldsOf(still).Reviews).toBe('1 approval, 0 denials: ✅ alice');
+    expect(fieldsOf(still)['Approvals needed']).toBe('1');
     expect(actionIds(still)).toEqual(['approve', 'deny']);
     await review(still, 'dave', 'approve', 'second');
     const approved = await waitStatus(ops, req.id, '✅ APPROVED');
     expect(fieldsOf(approved).Resolution).toBe('Approved by **alice**, **dave**\n> first; second');
+    expect(fieldsOf(approved)['Approvals needed']).toBeUndefined();
     await stack.waitFor(() => fake.threadReplies(inOps.id).length === 2, 30_000, 'second reply');
     expect(fake.threadReplies(inOps.id).map((r) => r.message.split('\n')[0])).toEqual([
       '**alice** ✅ approved this request',
