@@ -145,6 +145,9 @@ export class FakeMattermost {
   private readonly triggers = new Map<string, { userId: string; channelId: string; issued: number }>();
   private failures: Failure[] = [];
   private lostAnswers: { ops: string[]; channels?: string[] }[] = [];
+  /** Calls to hold open (the caller is about to die), acting on them first or not. */
+  private stalls: { matches: (op: string, body: Json) => boolean; act: boolean }[] = [];
+  private readonly stalled: ServerResponse[] = [];
   private server?: Server;
   private port = 0;
   private clock = 0;
@@ -161,6 +164,7 @@ export class FakeMattermost {
   }
 
   async stop(): Promise<void> {
+    this.releaseStalled();
     if (!this.server) return;
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server!.close(() => resolve()));
@@ -255,6 +259,24 @@ export class FakeMattermost {
   /** The next `count` createPost calls (optionally only into `channels`) land, but their answer is a 504. */
   loseNextAnswers(count: number, opts: { ops?: string[]; channels?: string[] } = {}): void {
     for (let i = 0; i < count; i++) this.lostAnswers.push({ ops: opts.ops ?? ['createPost'], ...opts });
+  }
+
+  /**
+   * The next `count` calls that `matches` are held open without an answer, as when the caller
+   * dies mid-call; with `act` the server does the work first (the post lands), without it not.
+   */
+  stallNext(count: number, matches: (op: string, body: Json) => boolean, opts: { act: boolean }): void {
+    for (let i = 0; i < count; i++) this.stalls.push({ matches, act: opts.act });
+  }
+
+  /** How many calls are being held open now. */
+  get stalledCalls(): number {
+    return this.stalled.length;
+  }
+
+  /** Drops the held calls' connections (their caller is gone anyway). */
+  releaseStalled(): void {
+    for (const res of this.stalled.splice(0)) res.destroy();
   }
 
   /** Faults queued that no call has hit yet. */
@@ -391,12 +413,23 @@ export class FakeMattermost {
         'Invalid or missing body in request body.',
       );
     }
+    const stall = this.stalls.findIndex((st) => st.matches(route.op, (body ?? {}) as Json));
+    const act = stall < 0 || this.stalls[stall]!.act;
     let result: unknown;
-    try {
-      result = route.run(body, url.searchParams);
-    } catch (err) {
-      if (err instanceof ApiError) return fail(err.status, err.id, err.message);
-      throw err;
+    if (act) {
+      try {
+        result = route.run(body, url.searchParams);
+      } catch (err) {
+        if (err instanceof ApiError) return fail(err.status, err.id, err.message);
+        throw err;
+      }
+    }
+    if (stall >= 0) {
+      // Held open until released: the caller never hears whether the call acted.
+      this.stalls.splice(stall, 1);
+      call.status = 0;
+      this.stalled.push(res);
+      return;
     }
     const lost = this.lostAnswers.findIndex(
       (l) =>
