@@ -40,6 +40,8 @@ type Json = Record<string, unknown>;
 
 /** Client4 whose fetch step throws MattermostHttpError with the status and headers kept. */
 export class MattermostClient extends Client4 {
+  private readonly timeoutMs: number;
+
   constructor(url: string, token: string, timeoutMs: number) {
     super();
     this.setUrl(url.replace(/\/+$/, ''));
@@ -48,8 +50,6 @@ export class MattermostClient extends Client4 {
     this.setUserAgent('accessbot-mattermost');
     this.timeoutMs = timeoutMs;
   }
-
-  private readonly timeoutMs: number;
 
   protected override doFetch = async <T>(url: string, options: Options): Promise<T> => {
     const init = this.getOptions(options) as RequestInit;

@@ -15,7 +15,13 @@ import {
   type PluginContext,
   STATUS_LABEL,
 } from '../../src/plugin-sdk/index.js';
-import { DIALOG_TTL_SECONDS, signDialogState, verifyButton, verifyDialogState } from './action-auth.js';
+import {
+  DIALOG_TTL_SECONDS,
+  type RefusalCode,
+  signDialogState,
+  verifyButton,
+  verifyDialogState,
+} from './action-auth.js';
 import { type MattermostClient, mattermostCall, statusOf } from './client.js';
 import type { MattermostConfig } from './config.js';
 import { DIALOG_CALLBACK_ID, REASON_ELEMENT, REVIEW_REASON_MAX, renderDialog } from './render.js';
@@ -54,7 +60,7 @@ export class MattermostInteractions {
     ];
   }
 
-  private refuse(code: 'INVALID_SIGNATURE' | 'STALE_REQUEST' | 'FORBIDDEN', why: string): InboundResponse {
+  private refuse(code: RefusalCode, why: string): InboundResponse {
     this.ctx.log.warn({ why }, 'mattermost: refused a call that Mattermost did not relay as sent');
     return errorResponse(code, `invalid Mattermost call: ${why}`);
   }
