@@ -26,8 +26,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { sendCard } from '../plugins/webhook/sender.js';
-import type { HttpAccessClient } from '../src/api/client.js';
 import { ensureServiceToken } from '../src/api/server.js';
+import type { HttpAccessClient } from '../src/client/http-access-client.js';
 import { cardFromRequest } from '../src/plugin-sdk/index.js';
 import { HOST_ROLES, HOST_USERS } from '../test/host/fixtures.js';
 import { startTestApi, type TestApi } from '../test/support/api.js';
@@ -81,7 +81,7 @@ function cpuMsOf(pid: number): number {
 /** The compiled host, started the way test/support/host-process.ts starts the source one. */
 const ENTRY = `
 const dist = process.env.ACCESSBOT_DIST;
-const { HttpAccessClient } = await import(dist + 'src/api/client.js');
+const { HttpAccessClient } = await import(dist + 'src/client/http-access-client.js');
 const { configSchema } = await import(dist + 'src/config/schema.js');
 const { startHost } = await import(dist + 'src/host/index.js');
 const { createLogger } = await import(dist + 'src/log.js');

@@ -2,7 +2,7 @@
 // Both questions have the same shape in Teleport: allow = matchers ∪ claims_to_roles,
 // and any deny on any of the user's roles wins.
 
-import type { AccessContext } from './index.js';
+import type { AccessContext } from './context.js';
 import { asInvalidRole, matchesAny } from './matcher.js';
 import type { ClaimMapping, Role, RoleConditions, Traits, User } from './types.js';
 

@@ -2,7 +2,7 @@
 // reason, and may they act on an API resource (allow/deny.rules).
 
 import { isPermitted, rolesOf } from './conditions.js';
-import type { AccessContext, RuleResource, Verb } from './index.js';
+import type { AccessContext, RuleResource, Verb } from './context.js';
 import type { User } from './types.js';
 
 /** Existing roles the user may request, sorted; roles the user already holds are left out. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { expectCode } from '../../test/access/expect-code.js';
 import { SEED_NOW, seedContext, seedRoles, seedUsers } from '../../test/access/fixtures.js';
-import type { NewRequestInput } from './index.js';
+import type { NewRequestInput } from './context.js';
 import { newAccessRequest } from './request.js';
 
 const ctx = seedContext();

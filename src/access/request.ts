@@ -3,8 +3,8 @@
 
 import { AccessbotError } from '../errors.js';
 import { anyRoleDenies, isPermitted, rolePermits, rolesOf } from './conditions.js';
+import type { AccessContext, NewRequestInput } from './context.js';
 import { parseDuration } from './duration.js';
-import type { AccessContext, NewRequestInput } from './index.js';
 import { mergeInterpolated } from './interpolate.js';
 import { checkKubeRequestRules, kubeRequestRules } from './kube-request-rules.js';
 import { reasonRequirement } from './policy.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { expectCode } from '../../test/access/expect-code.js';
 import { at, SEED_NOW, seedContext, seedUsers } from '../../test/access/fixtures.js';
-import type { NewReviewInput } from './index.js';
+import type { NewReviewInput } from './context.js';
 import { newAccessRequest } from './request.js';
 import {
   applyResolution,

@@ -3,7 +3,7 @@
 
 import { AccessbotError } from '../errors.js';
 import { isPermitted, rolesOf } from './conditions.js';
-import type { AccessContext, NewReviewInput, ResolutionInput } from './index.js';
+import type { AccessContext, NewReviewInput, ResolutionInput } from './context.js';
 import { checkReasonLength } from './reason.js';
 import { decide, thresholdsCountedBy } from './thresholds.js';
 import type { AccessRequest, Review, User } from './types.js';

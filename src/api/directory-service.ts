@@ -9,10 +9,10 @@ import {
   validateRole,
 } from '../access/index.js';
 import type { Role, User } from '../access/types.js';
+import type { IssuedToken, UserInput, WhoAmI } from '../client/types.js';
 import { AccessbotError } from '../errors.js';
 import type { Store } from '../store/types.js';
 import { loadAccessContext, requirePermission, type ServiceSettings } from './access-context.js';
-import type { IssuedToken, UserInput, WhoAmI } from './client-types.js';
 import { mintToken } from './tokens.js';
 
 export class DirectoryService {

@@ -12,10 +12,10 @@ import {
   newAccessRequest,
 } from '../access/index.js';
 import type { AccessRequest, User } from '../access/types.js';
+import type { CreateRequestInput, ListRequestsFilter, ResolveInput, ReviewInput } from '../client/types.js';
 import { AccessbotError, hasCode } from '../errors.js';
 import type { Store } from '../store/types.js';
 import { canAny, loadAccessContext, requirePermission, type ServiceSettings } from './access-context.js';
-import type { CreateRequestInput, ListRequestsFilter, ResolveInput, ReviewInput } from './client-types.js';
 
 const MAX_CAS_ATTEMPTS = 8;
 /** Rows per store read when a caller asks for the whole list. */

@@ -5,8 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { isHeaderSafeToken } from '../api/client.js';
-import type { AccessClient } from '../api/client-types.js';
+import { isHeaderSafeToken } from '../client/http-access-client.js';
+import type { AccessClient } from '../client/types.js';
 import type { LoadedConfig } from '../config/index.js';
 import { AccessbotError } from '../errors.js';
 import { createAccessClient } from './api-client.js';

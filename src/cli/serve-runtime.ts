@@ -1,8 +1,8 @@
 // What `accessbot serve | api | host` run. Loaded only by those commands, so everyday verbs
 // do not pay for loading fastify, SQLite, BullMQ and the plugins.
 
-import { HttpAccessClient } from '../api/client.js';
 import { ensureServiceToken, type RunningApi, startApiServer } from '../api/server.js';
+import { HttpAccessClient } from '../client/http-access-client.js';
 import type { Config, LoadedConfig } from '../config/index.js';
 import { type RunningHost, startHost } from '../host/index.js';
 import { createLogger, type Logger } from '../log.js';

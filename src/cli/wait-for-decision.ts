@@ -5,7 +5,7 @@
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AccessRequest } from '../access/types.js';
-import type { AccessClient } from '../api/client-types.js';
+import type { AccessClient } from '../client/types.js';
 
 export interface WaitOptions {
   /** Sequence number read before creating the request; undefined = the caller may not watch. */

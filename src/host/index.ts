@@ -3,7 +3,7 @@
 
 import type { RedisOptions, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { AccessClient } from '../api/client-types.js';
+import type { AccessClient } from '../client/types.js';
 import { type ConfiguredPlugin, configurePlugins } from '../config/plugin-blocks.js';
 import type { Config, RouteRule } from '../config/schema.js';
 import type { Logger as PinoLogger } from '../log.js';
@@ -12,8 +12,8 @@ import { DeliveryQueues } from './delivery/delivery-queues.js';
 import { startDeliveryWorker } from './delivery/delivery-worker.js';
 import { MessageRefs } from './delivery/message-refs.js';
 import { PostSteps } from './delivery/post-steps.js';
-import { retryPolicyFrom } from './delivery/retry-policy.js';
-import { TargetLock } from './delivery/target-lock.js';
+import { retryPolicyFrom } from './delivery/retry-classifier.js';
+import { TARGET_LOCK_TTL_MS, TargetLock } from './delivery/target-lock.js';
 import { startInboundServer } from './inbound/inbound-server.js';
 import { createHostMetrics } from './ops/metrics.js';
 import { hostKeys } from './redis/keys.js';
@@ -37,7 +37,11 @@ export interface StartHostOptions {
   plugins?: ReadonlyMap<string, ConfiguredPlugin>;
   /** Redis to use; default: resolveRedis(config). */
   redis?: RedisOptions;
-  /** Crash-recovery timings (BullMQ lock and stalled check); tests shorten them. */
+  /**
+   * Crash-recovery timings: how long a lock outlives a killed holder (BullMQ's job lock and the
+   * target lock, both renewed while the holder lives; default 5 s) and how often BullMQ looks
+   * for jobs whose holder died (default 2.5 s). Tests shorten them.
+   */
   tuning?: { lockDurationMs?: number; stalledIntervalMs?: number };
 }
 
@@ -71,10 +75,10 @@ export async function startHost(opts: StartHostOptions): Promise<RunningHost> {
   const reader = new RequestReader(client);
   const refs = new MessageRefs(redis, keys);
   const progress = new Progress(redis, keys);
-  const lockDurationMs = opts.tuning?.lockDurationMs ?? 30_000;
-  const stalledIntervalMs = opts.tuning?.stalledIntervalMs ?? 15_000;
-  const lock = new TargetLock(redis);
-  const steps = new PostSteps(redis, keys, lockDurationMs);
+  const lockDurationMs = opts.tuning?.lockDurationMs ?? TARGET_LOCK_TTL_MS;
+  const stalledIntervalMs = opts.tuning?.stalledIntervalMs ?? Math.floor(lockDurationMs / 2);
+  const lock = new TargetLock(redis, keys, lockDurationMs);
+  const steps = new PostSteps(redis, keys, lock.ttlMs);
   const policy = retryPolicyFrom(config.host.delivery);
 
   let plugins: Awaited<ReturnType<typeof activatePlugins>>;
@@ -122,7 +126,7 @@ export async function startHost(opts: StartHostOptions): Promise<RunningHost> {
       metrics,
       log,
       concurrency: config.host.delivery.concurrency,
-      lockDurationMs,
+      jobLockMs: lockDurationMs,
       stalledIntervalMs,
     }),
   );
@@ -187,6 +191,7 @@ export async function startHost(opts: StartHostOptions): Promise<RunningHost> {
         // Worker.close waits for jobs in flight, so nothing is cut off half-sent.
         await Promise.all(workers.map((w) => w.close()));
         await queues.close();
+        lock.close();
         for (const p of plugins.values()) await p.instance.close?.().catch(() => {});
         await redis.quit().catch(() => redis.disconnect());
         await resolved.stop();

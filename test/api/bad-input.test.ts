@@ -3,7 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { HttpAccessClient } from '../../src/api/client.js';
+import { HttpAccessClient } from '../../src/client/http-access-client.js';
 import { ALL_SEED_ROLES_YAML, seedUsers } from '../access/fixtures.js';
 import { startTestApi, type TestApi } from '../support/api.js';
 import { expectRejectCode, snapshot } from './helpers.js';

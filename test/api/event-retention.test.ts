@@ -4,8 +4,8 @@
 
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { RequestEvent } from '../../src/access/types.js';
-import type { HttpAccessClient } from '../../src/api/client.js';
 import { startEventPruner } from '../../src/api/event-pruner.js';
+import type { HttpAccessClient } from '../../src/client/http-access-client.js';
 import { createLogger } from '../../src/log.js';
 import { ALL_SEED_ROLES_YAML, seedUsers } from '../access/fixtures.js';
 import { startTestApi, type TestApi } from '../support/api.js';

@@ -1,7 +1,7 @@
 // Small assertions shared by the API suites.
 
 import { expect } from 'vitest';
-import type { HttpAccessClient } from '../../src/api/client.js';
+import type { HttpAccessClient } from '../../src/client/http-access-client.js';
 import { AccessbotError, type ErrorCode } from '../../src/errors.js';
 
 /** Awaits a call that must fail with `code` (the stable code, never the message). */

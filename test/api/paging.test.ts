@@ -5,8 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccessRequest } from '../../src/access/types.js';
-import type { HttpAccessClient } from '../../src/api/client.js';
-import type { ListRequestsPageQuery } from '../../src/api/client-types.js';
+import type { HttpAccessClient } from '../../src/client/http-access-client.js';
+import type { ListRequestsPageQuery } from '../../src/client/types.js';
 import { ALL_SEED_ROLES_YAML, seedUsers } from '../access/fixtures.js';
 import { startTestApi, type TestApi } from '../support/api.js';
 import { expectRejectCode, snapshot } from './helpers.js';

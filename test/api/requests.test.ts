@@ -2,8 +2,8 @@
 
 import { statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HttpAccessClient } from '../../src/api/client.js';
 import { ensureServiceToken } from '../../src/api/server.js';
+import { HttpAccessClient } from '../../src/client/http-access-client.js';
 import { ALL_SEED_ROLES_YAML, seedUsers } from '../access/fixtures.js';
 import { startTestApi, type TestApi } from '../support/api.js';
 import { expectRejectCode } from './helpers.js';

@@ -4,8 +4,8 @@
 
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { RequestEvent } from '../../src/access/types.js';
-import { HttpAccessClient } from '../../src/api/client.js';
 import { ensureServiceToken } from '../../src/api/server.js';
+import { HttpAccessClient } from '../../src/client/http-access-client.js';
 import { ALL_SEED_ROLES_YAML, seedUsers } from '../access/fixtures.js';
 import { startTestApi, type TestApi } from '../support/api.js';
 import { waitFor } from './helpers.js';

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { RequestEvent } from '../../src/access/types.js';
-import type { HttpAccessClient } from '../../src/api/client.js';
+import type { HttpAccessClient } from '../../src/client/http-access-client.js';
 import { ALL_SEED_ROLES_YAML, seedUsers } from '../access/fixtures.js';
 import { startTestApi, type TestApi } from '../support/api.js';
 import { expectRejectCode, waitFor } from './helpers.js';

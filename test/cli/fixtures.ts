@@ -3,7 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { UserInput } from '../../src/api/client-types.js';
+import type { UserInput } from '../../src/client/types.js';
 
 export const EXAMPLE_ROLES_FILE = fileURLToPath(new URL('../../config/roles.example.yaml', import.meta.url));
 

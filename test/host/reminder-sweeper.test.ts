@@ -5,7 +5,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DeliveryQueues } from '../../src/host/delivery/delivery-queues.js';
-import { retryPolicyFrom } from '../../src/host/delivery/retry-policy.js';
+import { retryPolicyFrom } from '../../src/host/delivery/retry-classifier.js';
 import { hostKeys } from '../../src/host/redis/keys.js';
 import { startReminderSweeper } from '../../src/host/reminders/reminder-sweeper.js';
 import { createLogger } from '../../src/log.js';

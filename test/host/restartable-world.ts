@@ -1,8 +1,8 @@
 // An API, a signed-webhook receiver and a host identity, with a host the suite starts and
 // stops itself (for suites that restart the host; the others use startTestStack).
 
-import { HttpAccessClient } from '../../src/api/client.js';
 import { ensureServiceToken } from '../../src/api/server.js';
+import { HttpAccessClient } from '../../src/client/http-access-client.js';
 import { type Config, configSchema } from '../../src/config/schema.js';
 import { type RunningHost, startHost } from '../../src/host/index.js';
 import { createLogger } from '../../src/log.js';

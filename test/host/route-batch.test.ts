@@ -4,8 +4,8 @@
 
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { AccessRequest } from '../../src/access/types.js';
-import { HttpAccessClient } from '../../src/api/client.js';
 import { ensureServiceToken } from '../../src/api/server.js';
+import { HttpAccessClient } from '../../src/client/http-access-client.js';
 import { configurePlugins } from '../../src/config/plugin-blocks.js';
 import { configSchema } from '../../src/config/schema.js';
 import { listDeliveries, type RunningHost, startHost } from '../../src/host/index.js';

@@ -12,8 +12,8 @@ import { sign, verify } from '../../plugins/webhook/signature.js';
 import { loadPluginDefinitions } from '../../src/config/plugin-discovery.js';
 import { configSchema, type RouteRule } from '../../src/config/schema.js';
 import { jobIdFor, routeJobs } from '../../src/host/delivery/job-ids.js';
-import { PlatformGate, PlatformPaused } from '../../src/host/delivery/platform-gate.js';
-import { backoffDelayMs, isPermanent } from '../../src/host/delivery/retry-policy.js';
+import { PlatformGate } from '../../src/host/delivery/platform-gate.js';
+import { backoffDelayMs, isPermanent, PlatformPaused } from '../../src/host/delivery/retry-classifier.js';
 import { redisOptionsFromUrl, resolveRedis } from '../../src/host/redis/redis-connection.js';
 import { recipientsFromRules } from '../../src/host/routing/router.js';
 import { createLogger } from '../../src/log.js';
@@ -231,7 +231,7 @@ describe('webhook signature', () => {
 describe('starting the host', () => {
   it('refuses a plugin block its schema rejects, naming the setting, and a block for a plugin that does not exist', async () => {
     const { startHost } = await import('../../src/host/index.js');
-    const { HttpAccessClient } = await import('../../src/api/client.js');
+    const { HttpAccessClient } = await import('../../src/client/http-access-client.js');
     const client = new HttpAccessClient({ baseUrl: 'http://127.0.0.1:9', token: 'unused' });
     const base = { host: { listen: '127.0.0.1:0', redis: { prefix: 'unit-bad-config' } } };
     const redis = { path: process.env.ACCESSBOT_TEST_REDIS_SOCKET!, maxRetriesPerRequest: null };

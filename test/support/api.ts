@@ -4,9 +4,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HttpAccessClient } from '../../src/api/client.js';
-import type { UserInput } from '../../src/api/client-types.js';
 import { type RunningApi, startApiServer } from '../../src/api/server.js';
+import { HttpAccessClient } from '../../src/client/http-access-client.js';
+import type { UserInput } from '../../src/client/types.js';
 import { apiConfigSchema } from '../../src/config/schema.js';
 import { createLogger } from '../../src/log.js';
 

@@ -2,7 +2,7 @@
 // Everything comes from one env var (JSON), see HostProcessSpec. Prints `READY <url>` when
 // listening; SIGTERM closes gracefully (in-flight jobs finish).
 
-import { HttpAccessClient } from '../../src/api/client.js';
+import { HttpAccessClient } from '../../src/client/http-access-client.js';
 import { configSchema } from '../../src/config/schema.js';
 import { startHost } from '../../src/host/index.js';
 import { createLogger } from '../../src/log.js';

@@ -2,7 +2,7 @@
 // role, reviewers who may review it, and the roles themselves. Built from specs rather than
 // pasted YAML, so each suite states only what its world has that the others lack.
 
-import type { UserInput } from '../../src/api/client-types.js';
+import type { UserInput } from '../../src/client/types.js';
 import { emptyRolesYaml } from '../access/fixtures.js';
 
 export interface RoleSpec {

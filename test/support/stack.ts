@@ -6,9 +6,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { HttpAccessClient } from '../../src/api/client.js';
-import type { UserInput } from '../../src/api/client-types.js';
 import { ensureServiceToken } from '../../src/api/server.js';
+import { HttpAccessClient } from '../../src/client/http-access-client.js';
+import type { UserInput } from '../../src/client/types.js';
 import { configurePlugins } from '../../src/config/plugin-blocks.js';
 import {
   type Config,

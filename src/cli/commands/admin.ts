@@ -2,7 +2,7 @@
 // `tctl request approve|deny` does, bypassing review thresholds.
 
 import type { Command } from 'commander';
-import type { ResolveInput } from '../../api/client-types.js';
+import type { ResolveInput } from '../../client/types.js';
 import { parseKeyValues, parseList } from '../args.js';
 import type { CliContext } from '../context.js';
 import { safeText } from '../format/text.js';

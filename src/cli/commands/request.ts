@@ -4,7 +4,7 @@ import { type Command, Option } from 'commander';
 import { parseDuration } from '../../access/duration.js';
 import { parseResourceId } from '../../access/resource-id.js';
 import type { AccessRequest, RequestState } from '../../access/types.js';
-import type { CreateRequestInput, ReviewInput } from '../../api/client-types.js';
+import type { CreateRequestInput, ReviewInput } from '../../client/types.js';
 import { AccessbotError } from '../../errors.js';
 import { collect, parseList } from '../args.js';
 import type { CliContext } from '../context.js';

@@ -1,7 +1,7 @@
 // `accessbot users add|ls|rm|token`: the people (and service identities) the API knows.
 
 import type { Command } from 'commander';
-import type { UserInput } from '../../api/client-types.js';
+import type { UserInput } from '../../client/types.js';
 import { AccessbotError } from '../../errors.js';
 import { parseKeyValues, parseList } from '../args.js';
 import type { CliContext } from '../context.js';

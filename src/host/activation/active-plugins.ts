@@ -2,7 +2,7 @@
 // running plugin instances: each gets its context (kv, decisions, cards) and a health check.
 
 import type { Redis } from 'ioredis';
-import type { AccessClient } from '../../api/client-types.js';
+import type { AccessClient } from '../../client/types.js';
 import type { ConfiguredPlugin } from '../../config/plugin-blocks.js';
 import type { Logger as PinoLogger } from '../../log.js';
 import {

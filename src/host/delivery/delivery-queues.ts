@@ -5,7 +5,7 @@
 import { type JobsOptions, Queue, type RedisOptions } from 'bullmq';
 import type { HostKeys } from '../redis/keys.js';
 import { type DeliveryJobData, jobIdFor } from './job-ids.js';
-import { BACKOFF_TYPE, type RetryPolicy } from './retry-policy.js';
+import { BACKOFF_TYPE, type RetryPolicy } from './retry-classifier.js';
 
 /** Finished jobs are kept a day so their ids keep deduplicating late replays. */
 const KEEP_COMPLETED = { age: 24 * 3600, count: 100_000 };

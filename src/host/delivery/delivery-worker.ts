@@ -15,7 +15,7 @@
 
 import { DelayedError, type Job, type RedisOptions, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { AccessClient } from '../../api/client-types.js';
+import type { AccessClient } from '../../client/types.js';
 import type { RouteRule } from '../../config/schema.js';
 import { AccessbotError } from '../../errors.js';
 import type { Logger as PinoLogger } from '../../log.js';
@@ -31,9 +31,16 @@ import type { RequestReader } from '../stream/request-reader.js';
 import type { DeliveryQueues } from './delivery-queues.js';
 import type { DeliveryJobData } from './job-ids.js';
 import type { MessageRefs } from './message-refs.js';
-import { PlatformGate, PlatformPaused } from './platform-gate.js';
+import { PlatformGate } from './platform-gate.js';
 import type { PostSteps } from './post-steps.js';
-import { BACKOFF_TYPE, backoffDelayMs, isPermanent, type RetryPolicy, toDeadLetter } from './retry-policy.js';
+import {
+  BACKOFF_TYPE,
+  backoffDelayMs,
+  classifyFailure,
+  isPermanent,
+  type RetryPolicy,
+  TargetBusy,
+} from './retry-classifier.js';
 import { beginSend, markSent } from './send-marks.js';
 import type { TargetLock } from './target-lock.js';
 import { type Attempt, createTargetWriter, type Outcome } from './target-writer.js';
@@ -57,15 +64,13 @@ export interface WorkerDeps {
   metrics: HostMetrics;
   log: PinoLogger;
   concurrency: number;
-  lockDurationMs: number;
+  /** BullMQ's job lock (renewed by BullMQ every half of it while the worker lives). */
+  jobLockMs: number;
   stalledIntervalMs: number;
 }
 
-/** A job that must wait for another (the post of its message) goes back to delayed, spending no attempt. */
-async function waitAndRetry(job: Job, token: string | undefined, ms: number): Promise<never> {
-  await job.moveToDelayed(Date.now() + ms + Math.floor(Math.random() * ms), token);
-  throw new DelayedError();
-}
+/** How long a reply or outcome job waits (jittered) for its message to be posted. */
+const NOT_POSTED_WAIT_MS = 500;
 
 export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
   const { plugin } = d;
@@ -81,44 +86,40 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
     (raw, audience) => platformCall(() => plugin.instance.resolveRecipient(raw, audience)),
     log,
   );
-  /** Retry-After: this host's calls wait (the gate), and so do every replica's jobs (the queue). */
-  async function pausePlatform(ms: number): Promise<void> {
-    gate.pause(ms);
+  /**
+   * Retry-After: this host's calls wait (the gate), and so do every replica's jobs (the queue).
+   * True when this moved the end of the pause (the first job to hear of it says so in the log).
+   */
+  async function pausePlatform(ms: number): Promise<boolean> {
+    const extended = gate.pause(ms);
     await queue.rateLimit(ms);
+    return extended;
   }
   const w = createTargetWriter(d, platformCall);
   const { route, routeBatch } = createRouting(d, w, resolver, pausePlatform, log);
 
-  async function post(job: Job<DeliveryJobData>, token: string | undefined): Promise<Outcome> {
-    const { failedPermanently, ...rest } = job.data;
-    if (failedPermanently !== undefined) {
-      // Dropped from the data so that an operator's retry really tries again.
-      await job.updateData(rest);
-      throw permanent(failedPermanently);
-    }
+  async function post(job: Job<DeliveryJobData>): Promise<Outcome> {
     const a: Attempt = { ...w.attemptOf(job), mayHaveBeenSent: true };
-    const done = await w.underTargetLock(a, (pre) => w.postTarget(a, pre));
-    return done ? done.value : waitAndRetry(job, token, 100);
+    return w.underTargetLock(a, (pre, lease) => w.postTarget(a, pre, lease));
   }
 
-  async function update(job: Job<DeliveryJobData>, token: string | undefined): Promise<Outcome> {
+  async function update(job: Job<DeliveryJobData>): Promise<Outcome> {
     const a = w.attemptOf(job);
-    const done = await w.underTargetLock(a, async ({ rec, latest }) => {
+    return w.underTargetLock(a, async ({ rec, latest }) => {
       // Not posted yet: the post renders whatever is newest when it runs.
       if (rec?.state !== 'posted') return 'skipped' as const;
       return w.catchUp(a, rec, job.data.version ?? 0, latest);
     });
-    return done ? done.value : waitAndRetry(job, token, 100);
   }
 
   /** The posted message of a job's target; waits (delayed) while it is being posted. */
-  async function postedRecordOf(job: Job<DeliveryJobData>, token: string | undefined) {
+  async function postedRecordOf(job: Job<DeliveryJobData>) {
     const record = await d.refs.get(plugin.id, job.data.requestId, job.data.target!);
     if (!record) return undefined;
     if (record.state !== 'posted' || !record.ref) {
       if (Date.now() - job.timestamp > 15 * 60_000)
         throw new PluginError('transient', 'message was never posted');
-      return waitAndRetry(job, token, 500);
+      throw new TargetBusy(NOT_POSTED_WAIT_MS, 'the message is not posted yet');
     }
     return { ...record, ref: record.ref };
   }
@@ -129,7 +130,6 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
    */
   async function sendOnce(
     job: Job<DeliveryJobData>,
-    token: string | undefined,
     field: string,
     send: (
       record: NonNullable<Awaited<ReturnType<typeof postedRecordOf>>>,
@@ -138,7 +138,7 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
     ) => Promise<boolean>,
   ): Promise<Outcome> {
     const { requestId } = job.data;
-    const record = await postedRecordOf(job, token);
+    const record = await postedRecordOf(job);
     if (!record) return 'skipped';
     const sendsKey = d.keys.sends(plugin.id, requestId, job.data.target!);
     const state = await beginSend(d.redis, sendsKey, field);
@@ -156,9 +156,9 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
     return 'ok';
   }
 
-  async function reply(job: Job<DeliveryJobData>, token: string | undefined): Promise<Outcome> {
+  async function reply(job: Job<DeliveryJobData>): Promise<Outcome> {
     const index = job.data.review ?? 0;
-    return sendOnce(job, token, `r${index}`, async (record, card, delivery) => {
+    return sendOnce(job, `r${index}`, async (record, card, delivery) => {
       const review = card.reviews[index];
       if (!review) return false;
       await platformCall(() => plugin.instance.reply!(record.target, record.ref, review, card, delivery));
@@ -166,8 +166,8 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
     });
   }
 
-  async function outcome(job: Job<DeliveryJobData>, token: string | undefined): Promise<Outcome> {
-    return sendOnce(job, token, 'outcome', async (record, card, delivery) => {
+  async function outcome(job: Job<DeliveryJobData>): Promise<Outcome> {
+    return sendOnce(job, 'outcome', async (record, card, delivery) => {
       if (card.state === 'PENDING') return false;
       await platformCall(() => plugin.instance.notifyOutcome!(record.target, record.ref, card, delivery));
       return true;
@@ -258,49 +258,61 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
     async (job, token) => {
       const op = job.data.op;
       try {
-        const outcome = await handlers[op](job, token);
+        const { failedPermanently, ...rest } = job.data;
+        if (failedPermanently !== undefined) {
+          // Failed for good inline (route job): dead-letter without calling again. Dropped from
+          // the data so that an operator's retry really tries again.
+          await job.updateData(rest);
+          throw permanent(failedPermanently);
+        }
+        const outcome = await handlers[op](job);
         d.metrics.deliveries.inc({ plugin: plugin.id, op, outcome });
         if (op === 'post' || op === 'update' || op === 'reply' || op === 'outcome') plugin.healthy = true;
         return outcome;
       } catch (err) {
         if (err instanceof DelayedError) throw err;
-        if (err instanceof PluginError && err.kind === 'rate_limited') {
-          // The platform throttles the whole app: pause this plugin's queue, keep the attempt.
-          // (A call not made because of a pause already under way just waits it out.)
-          d.metrics.deliveries.inc({ plugin: plugin.id, op, outcome: 'rate_limited' });
-          if (err instanceof PlatformPaused) {
-            await queue.rateLimit(err.retryAfterMs ?? 1000);
-          } else {
-            const wait = backoffDelayMs(d.policy, job.attemptsMade + 1, err);
-            log.warn({ jobId: job.id, waitMs: wait }, 'rate limited; pausing queue');
-            await pausePlatform(wait);
-          }
-          throw Worker.RateLimitError();
-        }
         const message = err instanceof Error ? err.message : String(err);
-        if (isPermanent(err)) {
-          if (err instanceof PluginError && err.kind === 'auth') {
-            plugin.healthy = false;
-            plugin.lastError = message;
-          }
-          d.metrics.deliveries.inc({ plugin: plugin.id, op, outcome: 'dead_letter' });
-          log.error({ jobId: job.id, err: message }, 'delivery failed permanently; moved to dead letters');
-          throw toDeadLetter(err);
+        const decision = classifyFailure(err, d.policy, job.attemptsMade + 1);
+        switch (decision.kind) {
+          case 'retry-now':
+            // Another writer is on it: back to delayed, spending no attempt.
+            await job.moveToDelayed(Date.now() + decision.delayMs, token);
+            throw new DelayedError();
+          case 'pause-platform':
+            // The platform throttles the whole app: pause this plugin's queue, keep the attempt.
+            d.metrics.deliveries.inc({ plugin: plugin.id, op, outcome: 'rate_limited' });
+            if (await pausePlatform(decision.delayMs))
+              log.warn({ jobId: job.id, waitMs: decision.delayMs }, 'rate limited; pausing queue');
+            throw Worker.RateLimitError();
+          case 'dead-letter':
+            if (err instanceof PluginError && err.kind === 'auth') {
+              plugin.healthy = false;
+              plugin.lastError = message;
+            }
+            d.metrics.deliveries.inc({ plugin: plugin.id, op, outcome: 'dead_letter' });
+            log.error(
+              { jobId: job.id, attempt: job.attemptsMade + 1, err: message },
+              isPermanent(err)
+                ? 'delivery failed permanently; moved to dead letters'
+                : 'delivery failed; out of attempts',
+            );
+            throw decision.error;
+          case 'retry-after':
+            // BullMQ waits the delay: its backoff strategy (below) asks the same classifier.
+            d.metrics.deliveries.inc({ plugin: plugin.id, op, outcome: 'retry' });
+            log.warn(
+              { jobId: job.id, attempt: job.attemptsMade + 1, err: message, waitMs: decision.delayMs },
+              'delivery failed; will retry',
+            );
+            throw err;
         }
-        const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-        d.metrics.deliveries.inc({ plugin: plugin.id, op, outcome: last ? 'dead_letter' : 'retry' });
-        log[last ? 'error' : 'warn'](
-          { jobId: job.id, attempt: job.attemptsMade + 1, err: message },
-          last ? 'delivery failed; out of attempts' : 'delivery failed; will retry',
-        );
-        throw err;
       }
     },
     {
       connection: d.connection,
       prefix: d.keys.bullPrefix,
       concurrency: d.concurrency,
-      lockDuration: d.lockDurationMs,
+      lockDuration: d.jobLockMs,
       stalledInterval: d.stalledIntervalMs,
       maxStalledCount: 5,
       // Effectively unlimited, but BullMQ honours queue.rateLimit() (our Retry-After pause)
@@ -308,7 +320,7 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
       limiter: { max: 100_000, duration: 1000 },
       settings: {
         backoffStrategy: (attemptsMade, type, err) =>
-          type === BACKOFF_TYPE ? backoffDelayMs(d.policy, attemptsMade, err) : 1000,
+          type === BACKOFF_TYPE ? backoffDelayMs(d.policy, attemptsMade, err) : d.policy.baseMs,
       },
     },
   );

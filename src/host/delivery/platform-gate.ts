@@ -1,20 +1,13 @@
 // The way to one plugin's platform, shared by all of that plugin's jobs in this host:
 //   - at most `concurrency` calls in flight (a route-batch job routes many requests side by
 //     side, so BullMQ's job count alone would not bound them);
-//   - while the platform's Retry-After runs, no call is made: it fails at once as PlatformPaused
-//     and its job waits out the queue's pause;
+//   - while the platform's Retry-After runs, no call is made: it fails at once as PlatformPaused,
+//     which the retry classifier turns into the queue's pause;
 //   - after a pause, one call goes first (a probe) and the others wait for its answer, so a
 //     platform still throttling us sees one call, not `concurrency` of them.
 
-import { PluginError } from '../../plugin-sdk/index.js';
+import { PlatformPaused } from './retry-classifier.js';
 import { Slots } from './slots.js';
-
-/** A platform call not made because the platform asked us to wait. */
-export class PlatformPaused extends PluginError {
-  constructor(waitMs: number) {
-    super('rate_limited', 'the platform asked us to wait', { retryAfterMs: waitMs });
-  }
-}
 
 export class PlatformGate {
   private readonly slots: Slots;
@@ -26,10 +19,13 @@ export class PlatformGate {
     this.slots = new Slots(concurrency);
   }
 
-  /** The platform asked us to wait `ms` (Retry-After). */
-  pause(ms: number): void {
-    this.pausedUntil = Math.max(this.pausedUntil, Date.now() + ms);
+  /** The platform asked us to wait `ms` (Retry-After). True when this moved the end of the pause. */
+  pause(ms: number): boolean {
+    const until = Date.now() + ms;
+    const extended = until > this.pausedUntil + 1000;
+    this.pausedUntil = Math.max(this.pausedUntil, until);
     this.needsProbe = true;
+    return extended;
   }
 
   call<T>(fn: () => Promise<T>): Promise<T> {

@@ -2,8 +2,8 @@
 // since this is what every delivery pays (it used to be six round trips).
 //
 //   before: claim the target's `posting` record (compare-and-set: only when none exists), and
-//           only when the record is ours to post, take the target lock (the rule of
-//           target-lock.ts) and read the latest version seen;
+//           only when the record is ours to post, take the target lock (target-lock.ts's Lua)
+//           and read the latest version seen;
 //   after:  commit posting → posted, read the latest version, and let go of the lock unless a
 //           newer version arrived meanwhile (the caller renders it first).
 //
@@ -15,6 +15,7 @@ import type { MessageRef, Target } from '../../plugin-sdk/index.js';
 import type { HostKeys } from '../redis/keys.js';
 import { CallBatcher } from './call-batcher.js';
 import { decodeRefRecord, encodeClaim, REF_TTL_SECONDS, type RefRecord } from './message-refs.js';
+import { TARGET_LOCK_LUA } from './target-lock.js';
 
 // Both scripts take many deliveries at once (CallBatcher gathers the calls of one event-loop
 // turn), each handled in order exactly as if it had been its own call. The keys of one call
@@ -24,7 +25,7 @@ import { decodeRefRecord, encodeClaim, REF_TTL_SECONDS, type RefRecord } from '.
 // deliveryId, owner; then ttl, lock ttl ms.
 // Returns, per claim: {stored record, 1 locked | 0 lock busy | -1 not ours to post, latest
 // version, 1 if this claim created the record}.
-const CLAIM_AND_LOCK = `
+const CLAIM_AND_LOCK = `${TARGET_LOCK_LUA}
 local ttl = ARGV[#ARGV - 1]
 local lockTtl = ARGV[#ARGV]
 local out = {}
@@ -37,12 +38,7 @@ for i = 0, #KEYS / 3 - 1 do
   local rec = cjson.decode(raw)
   local locked = -1
   if rec.deliveryId == ARGV[4 * i + 3] and rec.state == 'posting' then
-    locked = 0
-    local cur = redis.call('GET', lock)
-    if (not cur) or cur == owner then
-      redis.call('SET', lock, owner, 'PX', lockTtl)
-      locked = 1
-    end
+    locked = take_target_lock(lock, owner, lockTtl)
   end
   out[#out + 1] = raw
   out[#out + 1] = locked
@@ -56,7 +52,7 @@ return out`;
 // Returns, per commit: {1 committed | 0 already posted | -1 no record, latest version,
 // 1 lock released | 0 kept}. The commit that posts a target enters its request in the reminder
 // index (reminders.ts) in the same step, so a crash cannot post without scheduling the reminder.
-const COMMIT_AND_UNLOCK = `
+const COMMIT_AND_UNLOCK = `${TARGET_LOCK_LUA}
 local ttl = ARGV[#ARGV]
 local out = {}
 for i = 0, #KEYS / 4 - 1 do
@@ -83,7 +79,7 @@ for i = 0, #KEYS / 4 - 1 do
   local latest = tonumber(redis.call('GET', latestKey) or '0')
   local released = 0
   if latest <= version then
-    if redis.call('GET', lock) == ARGV[6 * i + 4] then redis.call('DEL', lock) end
+    release_target_lock(lock, ARGV[6 * i + 4])
     released = 1
   end
   out[#out + 1] = committed

@@ -13,17 +13,20 @@ import type { RequestReader } from '../stream/request-reader.js';
 import type { DeliveryJobData } from './job-ids.js';
 import { decodeRefRecord, type MessageRefs, type RefRecord } from './message-refs.js';
 import type { PostSteps } from './post-steps.js';
-import type { TargetLock } from './target-lock.js';
+import { TargetBusy } from './retry-classifier.js';
+import type { Lease, LockPipeline, TargetLock } from './target-lock.js';
 
 export type Outcome = 'ok' | 'skipped';
+
+/** How long a job waits (jittered) before trying a target whose lock another writer holds. */
+const LOCK_BUSY_WAIT_MS = 100;
 
 /** Runs one call to the platform (through the plugin's gate: concurrency, Retry-After). */
 export type PlatformCall = <T>(call: () => Promise<T>) => Promise<T>;
 
-type LockPipeline = {
-  targetLockAcquire(key: string, owner: string, ttlMs: number): LockPipeline;
-  hget(key: string, field: string): LockPipeline;
-  get(key: string): LockPipeline;
+type ReadPipeline = LockPipeline & {
+  hget(key: string, field: string): ReadPipeline;
+  get(key: string): ReadPipeline;
   exec(): Promise<[Error | null, unknown][] | null>;
 };
 
@@ -34,8 +37,6 @@ export interface Attempt {
   owner: string;
   attempt: number;
   queuedAt: number;
-  /** Set once the lock was let go early (by the commit after a post). */
-  released?: boolean;
   /** A post job runs only after an earlier try (inline, or its own) that may have reached the platform. */
   mayHaveBeenSent?: boolean;
 }
@@ -57,13 +58,12 @@ export interface TargetWriterDeps {
   reader: RequestReader;
   metrics: HostMetrics;
   reminders: ReminderSettings;
-  lockDurationMs: number;
 }
 
 export function createTargetWriter(d: TargetWriterDeps, platformCall: PlatformCall) {
   const { plugin } = d;
 
-  const lockKeyOf = (a: Attempt) => `${d.keys.refs(plugin.id, a.requestId)}:lock:${a.tkey}`;
+  const lockKeyOf = (a: Attempt) => d.lock.keyOf(plugin.id, a.requestId, a.tkey);
 
   const attemptOf = (job: Job<DeliveryJobData>): Attempt => ({
     requestId: job.data.requestId,
@@ -73,34 +73,34 @@ export function createTargetWriter(d: TargetWriterDeps, platformCall: PlatformCa
     queuedAt: job.timestamp,
   });
 
-  /** Runs `fn` holding the target's lock; undefined when someone else holds it. */
+  /** Runs `fn` holding the target's lock; throws TargetBusy when another writer holds it. */
   async function underTargetLock<T>(
     a: Attempt,
-    fn: (pre: Preloaded) => Promise<T>,
-  ): Promise<{ value: T } | undefined> {
+    fn: (pre: Preloaded, lease: Lease) => Promise<T>,
+  ): Promise<T> {
     const lockKey = lockKeyOf(a);
     // One pipeline: the reads run after the lock script on the same connection, so they see
     // the state as of taking the lock.
-    const pipeline = d.redis.pipeline() as unknown as LockPipeline;
-    pipeline.targetLockAcquire(lockKey, a.owner, d.lockDurationMs);
+    const pipeline = d.redis.pipeline() as unknown as ReadPipeline;
+    d.lock.take(pipeline, lockKey, a.owner);
     pipeline.hget(d.keys.refs(plugin.id, a.requestId), a.tkey);
     pipeline.get(d.keys.latestVersion(a.requestId));
     const results = (await pipeline.exec()) ?? [];
     const failed = results.find(([err]) => err);
     if (failed) throw failed[0];
-    if (results[0]?.[1] !== 1) return undefined;
+    if (results[0]?.[1] !== 1) throw new TargetBusy(LOCK_BUSY_WAIT_MS);
     const raw = results[1]?.[1] as string | null;
     const pre: Preloaded = { rec: raw ? decodeRefRecord(raw) : null, latest: Number(results[2]?.[1] ?? 0) };
-    return { value: await holdingLock(a, pre, fn) };
+    return d.lock.hold(lockKey, a.owner, (lease) => fn(pre, lease));
   }
 
-  /** Runs `fn` with the target lock already taken, and lets go of it after (unless already let go). */
-  async function holdingLock<T>(a: Attempt, pre: Preloaded, fn: (pre: Preloaded) => Promise<T>): Promise<T> {
-    try {
-      return await fn(pre);
-    } finally {
-      if (!a.released) await d.lock.release(lockKeyOf(a), a.owner);
-    }
+  /** Runs `fn` with the target lock already taken by the claim script (renewed, then let go of). */
+  function holdingClaimedLock<T>(
+    a: Attempt,
+    pre: Preloaded,
+    fn: (pre: Preloaded, lease: Lease) => Promise<T>,
+  ): Promise<T> {
+    return d.lock.hold(lockKeyOf(a), a.owner, (lease) => fn(pre, lease));
   }
 
   /** Renders the newest version seen when the platform shows an older one. Call under the target lock. */
@@ -129,7 +129,7 @@ export function createTargetWriter(d: TargetWriterDeps, platformCall: PlatformCa
   }
 
   /** Posts a claimed target's message (or catches up if it is already posted). Call under the lock. */
-  async function postTarget(a: Attempt, pre: Preloaded): Promise<Outcome> {
+  async function postTarget(a: Attempt, pre: Preloaded, lease: Lease): Promise<Outcome> {
     const { rec } = pre;
     if (!rec) return 'skipped';
     if (rec.state === 'posted') return catchUp(a, rec, 0, pre.latest);
@@ -159,7 +159,7 @@ export function createTargetWriter(d: TargetWriterDeps, platformCall: PlatformCa
       request.version,
       firstReminder,
     );
-    if (after.released) a.released = true;
+    lease.settledByCommit(after.released);
     d.metrics.deliveryLatency.observe({ plugin: plugin.id, op: 'post' }, (Date.now() - a.queuedAt) / 1000);
     // A newer version arrived while we were posting; its update job skipped us.
     if (!after.released)
@@ -167,7 +167,7 @@ export function createTargetWriter(d: TargetWriterDeps, platformCall: PlatformCa
     return 'ok';
   }
 
-  return { lockKeyOf, attemptOf, underTargetLock, holdingLock, catchUp, postTarget };
+  return { lockKeyOf, attemptOf, underTargetLock, holdingClaimedLock, catchUp, postTarget };
 }
 
 export type TargetWriter = ReturnType<typeof createTargetWriter>;

@@ -3,7 +3,7 @@
 // The API decides whether that person may review; we only translate its answer into a
 // sentence the clicker sees. A double click is refused by the API as ALREADY_REVIEWED.
 
-import type { AccessClient, ReviewInput } from '../../api/client-types.js';
+import type { AccessClient, ReviewInput } from '../../client/types.js';
 import { AccessbotError, type ErrorCode } from '../../errors.js';
 import {
   type Card,

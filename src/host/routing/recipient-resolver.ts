@@ -6,7 +6,7 @@
 
 import type { Redis } from 'ioredis';
 import type { Logger, Target } from '../../plugin-sdk/index.js';
-import { isPermanent } from '../delivery/retry-policy.js';
+import { isPermanent } from '../delivery/retry-classifier.js';
 import type { RawRecipient } from './router.js';
 
 const CACHE_TTL_SECONDS = 3600;

@@ -8,13 +8,12 @@ import type { Redis } from 'ioredis';
 import type { AccessRequest } from '../../access/types.js';
 import type { RouteRule } from '../../config/schema.js';
 import type { Logger as PinoLogger } from '../../log.js';
-import { PluginError, type Target } from '../../plugin-sdk/index.js';
+import type { Target } from '../../plugin-sdk/index.js';
 import type { ActivePlugin } from '../activation/active-plugins.js';
 import type { DeliveryQueues } from '../delivery/delivery-queues.js';
 import { type DeliveryJobData, jobIdFor } from '../delivery/job-ids.js';
-import { PlatformPaused } from '../delivery/platform-gate.js';
 import type { PostSteps } from '../delivery/post-steps.js';
-import { backoffDelayMs, isPermanent, type RetryPolicy } from '../delivery/retry-policy.js';
+import { classifyFailure, type RetryPolicy } from '../delivery/retry-classifier.js';
 import type { TargetLock } from '../delivery/target-lock.js';
 import type { Attempt, Outcome, TargetWriter } from '../delivery/target-writer.js';
 import type { HostMetrics } from '../ops/metrics.js';
@@ -41,7 +40,7 @@ export function createRouting(
   d: RoutingDeps,
   w: TargetWriter,
   resolver: RecipientResolver,
-  pausePlatform: (ms: number) => Promise<void>,
+  pausePlatform: (ms: number) => Promise<boolean>,
   log: PinoLogger,
 ) {
   const { plugin } = d;
@@ -86,21 +85,34 @@ export function createRouting(
       return later;
     }
     try {
-      const outcome = await w.holdingLock(a, claimed, (pre) => w.postTarget(a, pre));
+      const outcome = await w.holdingClaimedLock(a, claimed, (pre, lease) => w.postTarget(a, pre, lease));
       d.metrics.deliveries.inc({ plugin: plugin.id, op: 'post', outcome });
       return [];
     } catch (err) {
-      if (err instanceof PluginError && err.kind === 'rate_limited' && !(err instanceof PlatformPaused)) {
-        await pausePlatform(backoffDelayMs(d.policy, 1, err));
-      }
-      if (isPermanent(err))
-        return [{ ...postJob, failedPermanently: err instanceof Error ? err.message : String(err) }];
-      if (!(err instanceof PlatformPaused))
-        log.warn(
-          { jobId: jobIdFor(postJob), err: err instanceof Error ? err.message : String(err) },
-          'delivery failed; queued for retry',
-        );
-      return [postJob];
+      // The post job owns what follows; this was its first try.
+      return [await retryOnItsOwn(postJob, err, 'delivery failed; queued for retry')];
+    }
+  }
+
+  /**
+   * What becomes of work done inline (a route job's post, one request of a batch) that failed:
+   * its own job, classified like any job's failure, so even the first retry waits its backoff
+   * (or the platform's pause), and a permanent failure dead-letters without calling again.
+   */
+  async function retryOnItsOwn(next: DeliveryJobData, err: unknown, what: string): Promise<DeliveryJobData> {
+    const decision = classifyFailure(err, d.policy, 1);
+    const message = err instanceof Error ? err.message : String(err);
+    switch (decision.kind) {
+      case 'dead-letter':
+        return { ...next, failedPermanently: message };
+      case 'pause-platform':
+        await pausePlatform(decision.delayMs);
+        return { ...next, notBefore: Date.now() + decision.delayMs };
+      case 'retry-after':
+        log.warn({ jobId: jobIdFor(next), err: message, waitMs: decision.delayMs }, what);
+        return { ...next, notBefore: Date.now() + decision.delayMs };
+      case 'retry-now':
+        return { ...next, notBefore: Date.now() + decision.delayMs };
     }
   }
 
@@ -180,12 +192,13 @@ export function createRouting(
         try {
           jobs.push(...(await routeOne(job, e.id, e.version)));
         } catch (err) {
-          if (!(err instanceof PlatformPaused))
-            log.warn(
-              { requestId: e.id, err: err instanceof Error ? err.message : String(err) },
-              'routing failed; queued on its own for retry',
-            );
-          jobs.push({ op: 'route', plugin: plugin.id, requestId: e.id, version: e.version });
+          const own: DeliveryJobData = {
+            op: 'route',
+            plugin: plugin.id,
+            requestId: e.id,
+            version: e.version,
+          };
+          jobs.push(await retryOnItsOwn(own, err, 'routing failed; queued on its own for retry'));
         }
       }),
     );

@@ -3,7 +3,7 @@
 // the cache is older than what the job needs, the API is asked. Caches are bounded.
 
 import type { AccessRequest } from '../../access/types.js';
-import type { AccessClient } from '../../api/client-types.js';
+import type { AccessClient } from '../../client/types.js';
 import { hasCode } from '../../errors.js';
 import { type Card, cardFromRequest, type Target } from '../../plugin-sdk/index.js';
 

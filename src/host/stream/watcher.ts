@@ -8,7 +8,7 @@
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AccessRequest, RequestEvent } from '../../access/types.js';
-import type { AccessClient } from '../../api/client-types.js';
+import type { AccessClient } from '../../client/types.js';
 import { hasCode } from '../../errors.js';
 import type { Logger as PinoLogger } from '../../log.js';
 import type { DeliveryQueues } from '../delivery/delivery-queues.js';

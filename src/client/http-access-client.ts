@@ -2,7 +2,8 @@
 // as AccessbotError with the server's code; a server that cannot be reached is API_UNAVAILABLE.
 
 import type { AccessRequest, Role, User } from '../access/types.js';
-import { AccessbotError, isErrorCode } from '../errors.js';
+import { AccessbotError } from '../errors.js';
+import { errorFromResponse, unavailable } from './response-errors.js';
 import type {
   AccessClient,
   CreateRequestInput,
@@ -15,7 +16,7 @@ import type {
   UserInput,
   WatchOptions,
   WhoAmI,
-} from './client-types.js';
+} from './types.js';
 import { followWatchStream } from './watch-client.js';
 
 /** Page size of `listRequests` (the server's maximum) and the default of `listRequestsPage`. */
@@ -200,27 +201,6 @@ export class HttpAccessClient implements AccessClient {
       );
     }
   }
-}
-
-/** Rebuilds the server's typed error from `{ error: { code, message, details } }`. */
-export function errorFromResponse(status: number, text: string): AccessbotError {
-  try {
-    const parsed = JSON.parse(text) as { error?: { code?: unknown; message?: unknown; details?: unknown } };
-    const e = parsed.error;
-    if (e && isErrorCode(e.code)) {
-      return new AccessbotError(e.code, typeof e.message === 'string' ? e.message : e.code, e.details);
-    }
-  } catch {
-    // not our error shape: fall through
-  }
-  if (status >= 500) return new AccessbotError('API_UNAVAILABLE', `access API answered HTTP ${status}`);
-  return new AccessbotError('BAD_REQUEST', `access API answered HTTP ${status}`);
-}
-
-export function unavailable(baseUrl: string, err: unknown): AccessbotError {
-  const cause = (err as { cause?: { code?: string } }).cause;
-  const why = (err as Error).name === 'TimeoutError' ? 'timed out' : (cause?.code ?? (err as Error).message);
-  return new AccessbotError('API_UNAVAILABLE', `cannot reach the access API at ${baseUrl} (${why})`);
 }
 
 function enc(segment: string): string {

@@ -5,8 +5,8 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import type { RequestEvent } from '../access/types.js';
 import { AccessbotError } from '../errors.js';
-import { errorFromResponse, unavailable } from './client.js';
-import type { WatchOptions } from './client-types.js';
+import { errorFromResponse, unavailable } from './response-errors.js';
+import type { WatchOptions } from './types.js';
 
 const INITIAL_BACKOFF_MS = 100;
 const MAX_BACKOFF_MS = 5_000;

@@ -3,9 +3,9 @@
 
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { HttpAccessClient } from '../../src/api/client.js';
+import { HttpAccessClient } from '../../src/client/http-access-client.js';
+import { expectRejectCode } from '../api/helpers.js';
 import { startTestApi, type TestApi } from '../support/api.js';
-import { expectRejectCode } from './helpers.js';
 
 let t: TestApi;
 beforeAll(async () => {
