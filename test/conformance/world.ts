@@ -2,7 +2,7 @@
 // platform knows but the access API does not. Kept apart from the suite so an adapter's own
 // tests can name the same people.
 
-import type { UserInput } from '../../src/api/client-types.js';
+import type { UserInput } from '../../src/client/types.js';
 import { worldRolesYaml } from '../support/seed-world.js';
 import type { ConformanceUser, PlatformFake } from './adapter.js';
 
