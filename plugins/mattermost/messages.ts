@@ -8,6 +8,7 @@ import {
   type Card,
   type CardReview,
   type DeliveryContext,
+  PluginError,
   type PluginKv,
   permanent,
   type Target,
@@ -146,8 +147,7 @@ export class MattermostMessages {
     try {
       list = await mattermostCall('getPosts', () => this.client.getPosts(channel, 0, LOOKBACK_POSTS));
     } catch (err) {
-      const kind = (err as { kind?: string }).kind;
-      if (kind === 'transient' || kind === 'rate_limited') throw err;
+      if (err instanceof PluginError && (err.kind === 'transient' || err.kind === 'rate_limited')) throw err;
       return null;
     }
     for (const id of list.order ?? []) {
