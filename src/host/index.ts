@@ -189,7 +189,7 @@ export async function startHost(opts: StartHostOptions): Promise<RunningHost> {
         await watcher.stop();
         await reminderSweeper.stop();
         // Worker.close waits for jobs in flight, so nothing is cut off half-sent.
-        await Promise.all(workers.map((w) => w.close()));
+        await Promise.all(workers.map((worker) => worker.close()));
         await queues.close();
         lock.close();
         for (const p of plugins.values()) await p.instance.close?.().catch(() => {});

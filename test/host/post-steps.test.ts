@@ -48,7 +48,9 @@ describe('post steps made side by side', () => {
         ),
       ),
     );
-    expect(claims.map((c) => [c.outcome, c.created, c.latest, c.rec.deliveryId, c.rec.target.id])).toEqual([
+    expect(
+      claims.map((c) => [c.outcome, c.created, c.latest, c.record.deliveryId, c.record.target.id]),
+    ).toEqual([
       ['locked', true, 3, 'd1', 'https://receiver.test/1'],
       ['locked', true, 3, 'd2', 'https://receiver.test/2'],
       ['locked', true, 0, 'd3', 'https://receiver.test/3'],

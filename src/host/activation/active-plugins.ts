@@ -12,7 +12,7 @@ import {
   type PluginDefinition,
   type PluginInstance,
 } from '../../plugin-sdk/index.js';
-import { submitDecision } from '../inbound/decide.js';
+import { submitDecision } from '../inbound/decision-to-review.js';
 import type { HostKeys } from '../redis/keys.js';
 import type { RequestReader } from '../stream/request-reader.js';
 import { redisPluginKv } from './plugin-kv.js';

@@ -72,17 +72,17 @@ export interface WorkerDeps {
 /** How long a reply or outcome job waits (jittered) for its message to be posted. */
 const NOT_POSTED_WAIT_MS = 500;
 
-export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
-  const { plugin } = d;
-  const log = d.log.child({ plugin: plugin.id });
-  const queue = d.queues.queues.get(plugin.id)!;
+export function startDeliveryWorker(deps: WorkerDeps): Worker<DeliveryJobData> {
+  const { plugin } = deps;
+  const log = deps.log.child({ plugin: plugin.id });
+  const queue = deps.queues.queues.get(plugin.id)!;
 
   /** Every call to the platform goes through the gate (concurrency, Retry-After, probe). */
-  const gate = new PlatformGate(d.concurrency);
+  const gate = new PlatformGate(deps.concurrency);
   const platformCall = <T>(call: () => Promise<T>): Promise<T> => gate.call(call);
   const resolver = new RecipientResolver(
-    d.redis,
-    d.keys.resolveCache(plugin.id),
+    deps.redis,
+    deps.keys.resolveCache(plugin.id),
     (raw, audience) => platformCall(() => plugin.instance.resolveRecipient(raw, audience)),
     log,
   );
@@ -95,26 +95,28 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
     await queue.rateLimit(ms);
     return extended;
   }
-  const w = createTargetWriter(d, platformCall);
-  const { route, routeBatch } = createRouting(d, w, resolver, pausePlatform, log);
+  const writer = createTargetWriter(deps, platformCall);
+  const { route, routeBatch } = createRouting(deps, writer, resolver, pausePlatform, log);
 
   async function post(job: Job<DeliveryJobData>): Promise<Outcome> {
-    const a: Attempt = { ...w.attemptOf(job), mayHaveBeenSent: true };
-    return w.underTargetLock(a, (pre, lease) => w.postTarget(a, pre, lease));
+    const attempt: Attempt = { ...writer.attemptOf(job), mayHaveBeenSent: true };
+    return writer.underTargetLock(attempt, (preloaded, lease) =>
+      writer.postTarget(attempt, preloaded, lease),
+    );
   }
 
   async function update(job: Job<DeliveryJobData>): Promise<Outcome> {
-    const a = w.attemptOf(job);
-    return w.underTargetLock(a, async ({ rec, latest }) => {
+    const attempt = writer.attemptOf(job);
+    return writer.underTargetLock(attempt, async ({ record, latest }) => {
       // Not posted yet: the post renders whatever is newest when it runs.
-      if (rec?.state !== 'posted') return 'skipped' as const;
-      return w.catchUp(a, rec, job.data.version ?? 0, latest);
+      if (record?.state !== 'posted') return 'skipped' as const;
+      return writer.catchUp(attempt, record, job.data.version ?? 0, latest);
     });
   }
 
   /** The posted message of a job's target; waits (delayed) while it is being posted. */
   async function postedRecordOf(job: Job<DeliveryJobData>) {
-    const record = await d.refs.get(plugin.id, job.data.requestId, job.data.target!);
+    const record = await deps.refs.get(plugin.id, job.data.requestId, job.data.target!);
     if (!record) return undefined;
     if (record.state !== 'posted' || !record.ref) {
       if (Date.now() - job.timestamp > 15 * 60_000)
@@ -140,19 +142,19 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
     const { requestId } = job.data;
     const record = await postedRecordOf(job);
     if (!record) return 'skipped';
-    const sendsKey = d.keys.sends(plugin.id, requestId, job.data.target!);
-    const state = await beginSend(d.redis, sendsKey, field);
+    const sendsKey = deps.keys.sends(plugin.id, requestId, job.data.target!);
+    const state = await beginSend(deps.redis, sendsKey, field);
     if (state === 'sent') return 'skipped';
-    const request = await d.reader.current(requestId, await d.progress.latestVersion(requestId));
+    const request = await deps.reader.current(requestId, await deps.progress.latestVersion(requestId));
     if (!request) return 'skipped';
-    const card = await d.reader.card(request, record.target.audience);
+    const card = await deps.reader.card(request, record.target.audience);
     const sent = await send(record, card, {
       deliveryId: `${record.deliveryId}.${field}`,
       attempt: job.attemptsMade + 1,
       mayHaveBeenSent: state === 'retry',
     });
     if (!sent) return 'skipped';
-    await markSent(d.redis, sendsKey, field);
+    await markSent(deps.redis, sendsKey, field);
     return 'ok';
   }
 
@@ -178,17 +180,17 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
     const { reminded, next } = await runReminder(
       {
         plugin: plugin.id,
-        settings: d.reminders,
-        redis: d.redis,
-        keys: d.keys,
-        refs: d.refs,
-        reader: d.reader,
+        settings: deps.reminders,
+        redis: deps.redis,
+        keys: deps.keys,
+        refs: deps.refs,
+        reader: deps.reader,
         remind: (target, ref, card, delivery) =>
           platformCall(() => plugin.instance.remind!(target, ref, card, delivery)),
       },
       job,
     );
-    if (next) await d.queues.add([next]);
+    if (next) await deps.queues.add([next]);
     return reminded > 0 ? 'ok' : 'skipped';
   }
 
@@ -197,13 +199,13 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
     const deleted = job.data.deleted;
     if (!deleted || !plugin.instance.withdraw) return 'skipped';
     let withdrawn = 0;
-    for (const [, rec] of await d.refs.all(plugin.id, deleted.id)) {
-      if (rec.state !== 'posted' || !rec.ref) continue;
-      const card = await d.reader.card(deleted, rec.target.audience);
-      const ref = rec.ref;
+    for (const [, record] of await deps.refs.all(plugin.id, deleted.id)) {
+      if (record.state !== 'posted' || !record.ref) continue;
+      const card = await deps.reader.card(deleted, record.target.audience);
+      const ref = record.ref;
       await platformCall(() =>
-        plugin.instance.withdraw!(rec.target, ref, card, {
-          deliveryId: `${rec.deliveryId}.x`,
+        plugin.instance.withdraw!(record.target, ref, card, {
+          deliveryId: `${record.deliveryId}.x`,
           attempt: job.attemptsMade + 1,
           mayHaveBeenSent: job.attemptsMade > 0,
         }),
@@ -214,13 +216,13 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
   }
 
   async function autoReview(job: Job<DeliveryJobData>): Promise<Outcome> {
-    const request = await d.reader.current(job.data.requestId);
+    const request = await deps.reader.current(job.data.requestId);
     if (request?.state !== 'PENDING') return 'skipped';
-    const card = await d.reader.card(request);
+    const card = await deps.reader.card(request);
     const decision = await platformCall(() => plugin.instance.autoReview!(card));
     if (!decision) return 'skipped';
     try {
-      await d.client.submitReview(request.id, {
+      await deps.client.submitReview(request.id, {
         proposedState: decision.action === 'approve' ? 'APPROVED' : 'DENIED',
         reason: decision.reason,
         author: plugin.reviewAs,
@@ -254,7 +256,7 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
   } as const;
 
   const worker = new Worker<DeliveryJobData>(
-    d.keys.queueName(plugin.id),
+    deps.keys.queueName(plugin.id),
     async (job, token) => {
       const op = job.data.op;
       try {
@@ -266,13 +268,13 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
           throw permanent(failedPermanently);
         }
         const outcome = await handlers[op](job);
-        d.metrics.deliveries.inc({ plugin: plugin.id, op, outcome });
+        deps.metrics.deliveries.inc({ plugin: plugin.id, op, outcome });
         if (op === 'post' || op === 'update' || op === 'reply' || op === 'outcome') plugin.healthy = true;
         return outcome;
       } catch (err) {
         if (err instanceof DelayedError) throw err;
         const message = err instanceof Error ? err.message : String(err);
-        const decision = classifyFailure(err, d.policy, job.attemptsMade + 1);
+        const decision = classifyFailure(err, deps.policy, job.attemptsMade + 1);
         switch (decision.kind) {
           case 'retry-now':
             // Another writer is on it: back to delayed, spending no attempt.
@@ -280,7 +282,7 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
             throw new DelayedError();
           case 'pause-platform':
             // The platform throttles the whole app: pause this plugin's queue, keep the attempt.
-            d.metrics.deliveries.inc({ plugin: plugin.id, op, outcome: 'rate_limited' });
+            deps.metrics.deliveries.inc({ plugin: plugin.id, op, outcome: 'rate_limited' });
             if (await pausePlatform(decision.delayMs))
               log.warn({ jobId: job.id, waitMs: decision.delayMs }, 'rate limited; pausing queue');
             throw Worker.RateLimitError();
@@ -289,7 +291,7 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
               plugin.healthy = false;
               plugin.lastError = message;
             }
-            d.metrics.deliveries.inc({ plugin: plugin.id, op, outcome: 'dead_letter' });
+            deps.metrics.deliveries.inc({ plugin: plugin.id, op, outcome: 'dead_letter' });
             log.error(
               { jobId: job.id, attempt: job.attemptsMade + 1, err: message },
               isPermanent(err)
@@ -299,7 +301,7 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
             throw decision.error;
           case 'retry-after':
             // BullMQ waits the delay: its backoff strategy (below) asks the same classifier.
-            d.metrics.deliveries.inc({ plugin: plugin.id, op, outcome: 'retry' });
+            deps.metrics.deliveries.inc({ plugin: plugin.id, op, outcome: 'retry' });
             log.warn(
               { jobId: job.id, attempt: job.attemptsMade + 1, err: message, waitMs: decision.delayMs },
               'delivery failed; will retry',
@@ -309,18 +311,18 @@ export function startDeliveryWorker(d: WorkerDeps): Worker<DeliveryJobData> {
       }
     },
     {
-      connection: d.connection,
-      prefix: d.keys.bullPrefix,
-      concurrency: d.concurrency,
-      lockDuration: d.jobLockMs,
-      stalledInterval: d.stalledIntervalMs,
+      connection: deps.connection,
+      prefix: deps.keys.bullPrefix,
+      concurrency: deps.concurrency,
+      lockDuration: deps.jobLockMs,
+      stalledInterval: deps.stalledIntervalMs,
       maxStalledCount: 5,
       // Effectively unlimited, but BullMQ honours queue.rateLimit() (our Retry-After pause)
       // on the very next fetch only when a limiter is configured.
       limiter: { max: 100_000, duration: 1000 },
       settings: {
         backoffStrategy: (attemptsMade, type, err) =>
-          type === BACKOFF_TYPE ? backoffDelayMs(d.policy, attemptsMade, err) : d.policy.baseMs,
+          type === BACKOFF_TYPE ? backoffDelayMs(deps.policy, attemptsMade, err) : deps.policy.baseMs,
       },
     },
   );

@@ -31,7 +31,7 @@ export interface DeliveryJobData {
   version?: number;
   /** Every request version a route-batch job routes. */
   batch?: RouteEntry[];
-  /** targetKey() of the target (post, update, reply, outcome). */
+  /** keyOfTarget() of the target (post, update, reply, outcome). */
   target?: string;
   /** Index into request.reviews (reply). */
   review?: number;

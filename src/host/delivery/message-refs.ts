@@ -58,13 +58,13 @@ export function decodeRefRecord(raw: string): RefRecord {
 
 /** The stored form of a fresh `posting` claim. */
 export function encodeClaim(target: Target, deliveryId: string): string {
-  const rec: StoredRecord = {
+  const record: StoredRecord = {
     target: JSON.stringify(target),
     state: 'posting',
     deliveryId,
     renderedVersion: 0,
   };
-  return JSON.stringify(rec);
+  return JSON.stringify(record);
 }
 
 type RefCommands = {
@@ -82,8 +82,8 @@ export class MessageRefs {
     this.redis = redis as Redis & RefCommands;
   }
 
-  async get(plugin: string, requestId: string, tkey: string): Promise<RefRecord | null> {
-    const raw = await this.redis.hget(this.keys.refs(plugin, requestId), tkey);
+  async get(plugin: string, requestId: string, targetKey: string): Promise<RefRecord | null> {
+    const raw = await this.redis.hget(this.keys.refs(plugin, requestId), targetKey);
     return raw ? decodeRefRecord(raw) : null;
   }
 
@@ -96,13 +96,13 @@ export class MessageRefs {
   async rendered(
     plugin: string,
     requestId: string,
-    tkey: string,
+    targetKey: string,
     version: number,
     newRef?: MessageRef,
   ): Promise<boolean> {
     const r = await this.redis.refRendered(
       this.keys.refs(plugin, requestId),
-      tkey,
+      targetKey,
       version,
       newRef ? JSON.stringify(newRef) : '',
       REF_TTL_SECONDS,

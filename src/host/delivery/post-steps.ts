@@ -121,7 +121,7 @@ function scriptArgs(calls: { keys: string[]; args: (string | number)[] }[], tail
 }
 
 export interface Claimed {
-  rec: RefRecord;
+  record: RefRecord;
   /** 'locked': ours to post and the lock is ours; 'busy': ours but another writer holds the lock. */
   outcome: 'locked' | 'busy' | 'not-ours';
   latest: number;
@@ -156,7 +156,7 @@ export class PostSteps {
   async claimAndLock(
     plugin: string,
     requestId: string,
-    tkey: string,
+    targetKey: string,
     target: Target,
     deliveryId: string,
     lockKey: string,
@@ -164,10 +164,10 @@ export class PostSteps {
   ): Promise<Claimed> {
     const [raw, locked, latest, created] = await this.claims.call({
       keys: [this.keys.refs(plugin, requestId), lockKey, this.keys.latestVersion(requestId)],
-      args: [tkey, encodeClaim(target, deliveryId), deliveryId, owner],
+      args: [targetKey, encodeClaim(target, deliveryId), deliveryId, owner],
     });
     return {
-      rec: decodeRefRecord(raw),
+      record: decodeRefRecord(raw),
       outcome: locked === 1 ? 'locked' : locked === 0 ? 'busy' : 'not-ours',
       latest: Number(latest) || 0,
       created: created === 1,
@@ -182,7 +182,7 @@ export class PostSteps {
   async commitAndUnlock(
     plugin: string,
     requestId: string,
-    tkey: string,
+    targetKey: string,
     lockKey: string,
     owner: string,
     ref: MessageRef,
@@ -196,7 +196,7 @@ export class PostSteps {
         lockKey,
         this.keys.reminderDue(plugin),
       ],
-      args: [tkey, JSON.stringify(ref), version, owner, reminderDue ?? '', requestId],
+      args: [targetKey, JSON.stringify(ref), version, owner, reminderDue ?? '', requestId],
     });
     return { latest: Number(latest) || 0, released: released === 1 };
   }

@@ -33,7 +33,7 @@ type ReadPipeline = LockPipeline & {
 /** One attempt at one target's message: who owns the lock, which try it is, when it was queued. */
 export interface Attempt {
   requestId: string;
-  tkey: string;
+  targetKey: string;
   owner: string;
   attempt: number;
   queuedAt: number;
@@ -43,7 +43,7 @@ export interface Attempt {
 
 /** What a locked attempt needs first, read in the same round trip as taking the lock. */
 export interface Preloaded {
-  rec: RefRecord | null;
+  record: RefRecord | null;
   latest: number;
 }
 
@@ -60,14 +60,14 @@ export interface TargetWriterDeps {
   reminders: ReminderSettings;
 }
 
-export function createTargetWriter(d: TargetWriterDeps, platformCall: PlatformCall) {
-  const { plugin } = d;
+export function createTargetWriter(deps: TargetWriterDeps, platformCall: PlatformCall) {
+  const { plugin } = deps;
 
-  const lockKeyOf = (a: Attempt) => d.lock.keyOf(plugin.id, a.requestId, a.tkey);
+  const lockKeyOf = (attempt: Attempt) => deps.lock.keyOf(plugin.id, attempt.requestId, attempt.targetKey);
 
   const attemptOf = (job: Job<DeliveryJobData>): Attempt => ({
     requestId: job.data.requestId,
-    tkey: job.data.target!,
+    targetKey: job.data.target!,
     owner: job.id!,
     attempt: job.attemptsMade + 1,
     queuedAt: job.timestamp,
@@ -75,95 +75,112 @@ export function createTargetWriter(d: TargetWriterDeps, platformCall: PlatformCa
 
   /** Runs `fn` holding the target's lock; throws TargetBusy when another writer holds it. */
   async function underTargetLock<T>(
-    a: Attempt,
-    fn: (pre: Preloaded, lease: Lease) => Promise<T>,
+    attempt: Attempt,
+    fn: (preloaded: Preloaded, lease: Lease) => Promise<T>,
   ): Promise<T> {
-    const lockKey = lockKeyOf(a);
+    const lockKey = lockKeyOf(attempt);
     // One pipeline: the reads run after the lock script on the same connection, so they see
     // the state as of taking the lock.
-    const pipeline = d.redis.pipeline() as unknown as ReadPipeline;
-    d.lock.take(pipeline, lockKey, a.owner);
-    pipeline.hget(d.keys.refs(plugin.id, a.requestId), a.tkey);
-    pipeline.get(d.keys.latestVersion(a.requestId));
+    const pipeline = deps.redis.pipeline() as unknown as ReadPipeline;
+    deps.lock.take(pipeline, lockKey, attempt.owner);
+    pipeline.hget(deps.keys.refs(plugin.id, attempt.requestId), attempt.targetKey);
+    pipeline.get(deps.keys.latestVersion(attempt.requestId));
     const results = (await pipeline.exec()) ?? [];
     const failed = results.find(([err]) => err);
     if (failed) throw failed[0];
     if (results[0]?.[1] !== 1) throw new TargetBusy(LOCK_BUSY_WAIT_MS);
     const raw = results[1]?.[1] as string | null;
-    const pre: Preloaded = { rec: raw ? decodeRefRecord(raw) : null, latest: Number(results[2]?.[1] ?? 0) };
-    return d.lock.hold(lockKey, a.owner, (lease) => fn(pre, lease));
+    const preloaded: Preloaded = {
+      record: raw ? decodeRefRecord(raw) : null,
+      latest: Number(results[2]?.[1] ?? 0),
+    };
+    return deps.lock.hold(lockKey, attempt.owner, (lease) => fn(preloaded, lease));
   }
 
   /** Runs `fn` with the target lock already taken by the claim script (renewed, then let go of). */
   function holdingClaimedLock<T>(
-    a: Attempt,
-    pre: Preloaded,
-    fn: (pre: Preloaded, lease: Lease) => Promise<T>,
+    attempt: Attempt,
+    preloaded: Preloaded,
+    fn: (preloaded: Preloaded, lease: Lease) => Promise<T>,
   ): Promise<T> {
-    return d.lock.hold(lockKeyOf(a), a.owner, (lease) => fn(pre, lease));
+    return deps.lock.hold(lockKeyOf(attempt), attempt.owner, (lease) => fn(preloaded, lease));
   }
 
   /** Renders the newest version seen when the platform shows an older one. Call under the target lock. */
   async function catchUp(
-    a: Attempt,
-    rec: RefRecord,
+    attempt: Attempt,
+    record: RefRecord,
     minVersion: number,
     knownLatest?: number,
   ): Promise<Outcome> {
-    const latest = Math.max(minVersion, knownLatest ?? (await d.progress.latestVersion(a.requestId)));
-    if (rec.state !== 'posted' || !rec.ref || rec.renderedVersion >= latest) return 'skipped';
-    const request = await d.reader.current(a.requestId, latest);
-    if (!request || request.version <= rec.renderedVersion) return 'skipped';
-    const card = await d.reader.card(request, rec.target.audience);
-    const ref = rec.ref;
+    const latest = Math.max(
+      minVersion,
+      knownLatest ?? (await deps.progress.latestVersion(attempt.requestId)),
+    );
+    if (record.state !== 'posted' || !record.ref || record.renderedVersion >= latest) return 'skipped';
+    const request = await deps.reader.current(attempt.requestId, latest);
+    if (!request || request.version <= record.renderedVersion) return 'skipped';
+    const card = await deps.reader.card(request, record.target.audience);
+    const ref = record.ref;
     const newRef = await platformCall(() =>
-      plugin.instance.update(rec.target, ref, card, {
-        deliveryId: `${rec.deliveryId}.v${request.version}`,
-        attempt: a.attempt,
-        mayHaveBeenSent: a.attempt > 1,
+      plugin.instance.update(record.target, ref, card, {
+        deliveryId: `${record.deliveryId}.v${request.version}`,
+        attempt: attempt.attempt,
+        mayHaveBeenSent: attempt.attempt > 1,
       }),
     );
-    await d.refs.rendered(plugin.id, request.id, a.tkey, request.version, newRef ?? undefined);
-    d.metrics.deliveryLatency.observe({ plugin: plugin.id, op: 'update' }, (Date.now() - a.queuedAt) / 1000);
+    await deps.refs.rendered(plugin.id, request.id, attempt.targetKey, request.version, newRef ?? undefined);
+    deps.metrics.deliveryLatency.observe(
+      { plugin: plugin.id, op: 'update' },
+      (Date.now() - attempt.queuedAt) / 1000,
+    );
     return 'ok';
   }
 
   /** Posts a claimed target's message (or catches up if it is already posted). Call under the lock. */
-  async function postTarget(a: Attempt, pre: Preloaded, lease: Lease): Promise<Outcome> {
-    const { rec } = pre;
-    if (!rec) return 'skipped';
-    if (rec.state === 'posted') return catchUp(a, rec, 0, pre.latest);
-    const request = await d.reader.current(a.requestId, pre.latest);
+  async function postTarget(attempt: Attempt, preloaded: Preloaded, lease: Lease): Promise<Outcome> {
+    const { record } = preloaded;
+    if (!record) return 'skipped';
+    if (record.state === 'posted') return catchUp(attempt, record, 0, preloaded.latest);
+    const request = await deps.reader.current(attempt.requestId, preloaded.latest);
     if (!request) return 'skipped';
-    const card = await d.reader.card(request, rec.target.audience);
+    const card = await deps.reader.card(request, record.target.audience);
     const ref = await platformCall(() =>
-      plugin.instance.deliver(rec.target, card, {
-        deliveryId: rec.deliveryId,
-        attempt: a.attempt,
-        mayHaveBeenSent: a.mayHaveBeenSent ?? false,
+      plugin.instance.deliver(record.target, card, {
+        deliveryId: record.deliveryId,
+        attempt: attempt.attempt,
+        mayHaveBeenSent: attempt.mayHaveBeenSent ?? false,
       }),
     );
     // Commits and, when no newer version arrived meanwhile, lets go of the lock in the same step;
     // a reviewer message of a plugin that can remind also schedules the request's first reminder.
     const firstReminder =
-      plugin.instance.remind && rec.target.audience === 'reviewer'
-        ? reminderDue(request, d.reminders)
+      plugin.instance.remind && record.target.audience === 'reviewer'
+        ? reminderDue(request, deps.reminders)
         : undefined;
-    const after = await d.steps.commitAndUnlock(
+    const after = await deps.steps.commitAndUnlock(
       plugin.id,
-      a.requestId,
-      a.tkey,
-      lockKeyOf(a),
-      a.owner,
+      attempt.requestId,
+      attempt.targetKey,
+      lockKeyOf(attempt),
+      attempt.owner,
       ref,
       request.version,
       firstReminder,
     );
     lease.settledByCommit(after.released);
-    d.metrics.deliveryLatency.observe({ plugin: plugin.id, op: 'post' }, (Date.now() - a.queuedAt) / 1000);
+    deps.metrics.deliveryLatency.observe(
+      { plugin: plugin.id, op: 'post' },
+      (Date.now() - attempt.queuedAt) / 1000,
+    );
     // A newer version arrived while we were posting; its update job skipped us.
     if (!after.released)
-      await catchUp(a, { ...rec, state: 'posted', ref, renderedVersion: request.version }, 0, after.latest);
+      await catchUp(
+        attempt,
+        { ...record, state: 'posted', ref, renderedVersion: request.version },
+        0,
+        after.latest,
+      );
     return 'ok';
   }
 

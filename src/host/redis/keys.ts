@@ -38,7 +38,7 @@ export function hostKeys(prefix: string): HostKeys {
 const targetKeys = new Map<string, string>();
 
 /** Short stable key for a target (ids may hold `:`, `/`, spaces...). Remembered: every delivery asks. */
-export function targetKey(targetId: string, audience: string): string {
+export function keyOfTarget(targetId: string, audience: string): string {
   const name = `${audience}\u0000${targetId}`;
   let key = targetKeys.get(name);
   if (key === undefined) {

@@ -4,7 +4,7 @@
 // The first reminder costs a delivery nothing extra: the commit that posts a reviewer target
 // enters the request in a per-plugin index (a sorted set by due time, post-steps.ts), and a
 // sweeper (reminder-sweeper.ts) queues `remind` jobs for what is due. A request routed as
-// decided leaves the index. Each reminder job has a deterministic id
+// resolved leaves the index. Each reminder job has a deterministic id
 // (`remind.<plugin>.<request>.n<k>`), so replicas and re-runs queue the same one; the job finds
 // the request resolved and does nothing, or reminds each posted reviewer target once and queues
 // the next as a delayed job.
@@ -59,31 +59,31 @@ export interface ReminderDeps {
 
 /** Runs reminder `job.data.reminder`; resolves with the next reminder's job, if any. */
 export async function runReminder(
-  d: ReminderDeps,
+  deps: ReminderDeps,
   job: Job<DeliveryJobData>,
 ): Promise<{ reminded: number; next?: DeliveryJobData }> {
   const k = job.data.reminder ?? 0;
   // Fresh from the API: a reminder is rare, and must not nudge about a resolved request.
-  const request = await d.reader.current(job.data.requestId);
+  const request = await deps.reader.current(job.data.requestId);
   if (request?.state !== 'PENDING') return { reminded: 0 };
-  const card = await d.reader.card(request);
-  const records = await d.refs.all(d.plugin, request.id);
+  const card = await deps.reader.card(request);
+  const records = await deps.refs.all(deps.plugin, request.id);
   let reminded = 0;
-  for (const [tkey, rec] of records) {
-    if (rec.state !== 'posted' || !rec.ref || rec.target.audience !== 'reviewer') continue;
+  for (const [targetKey, record] of records) {
+    if (record.state !== 'posted' || !record.ref || record.target.audience !== 'reviewer') continue;
     // Once per target and reminder, whatever the retries (send-marks.ts).
-    const sendsKey = d.keys.sends(d.plugin, request.id, tkey);
+    const sendsKey = deps.keys.sends(deps.plugin, request.id, targetKey);
     const field = `m${k}`;
-    const state = await beginSend(d.redis, sendsKey, field);
+    const state = await beginSend(deps.redis, sendsKey, field);
     if (state === 'sent') continue;
-    await d.remind(rec.target, rec.ref, card, {
-      deliveryId: `${rec.deliveryId}.m${k}`,
+    await deps.remind(record.target, record.ref, card, {
+      deliveryId: `${record.deliveryId}.m${k}`,
       attempt: job.attemptsMade + 1,
       mayHaveBeenSent: state === 'retry',
     });
-    await markSent(d.redis, sendsKey, field);
+    await markSent(deps.redis, sendsKey, field);
     reminded++;
   }
-  const next = reminderJob(d.plugin, request, d.settings, k + 1);
+  const next = reminderJob(deps.plugin, request, deps.settings, k + 1);
   return next ? { reminded, next } : { reminded };
 }

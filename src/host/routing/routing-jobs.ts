@@ -1,7 +1,7 @@
 // The route jobs: who gets a request version, and what each target needs. A target seen for
 // the first time is claimed and posted inline; anything else becomes its own job (post,
 // update, reply, auto-review). `route-batch` routes many request versions in one job. A request
-// routed as decided leaves the reminder index (reminders.ts).
+// routed once resolved leaves the reminder index (reminders.ts).
 
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -17,7 +17,7 @@ import { classifyFailure, type RetryPolicy } from '../delivery/retry-classifier.
 import type { TargetLock } from '../delivery/target-lock.js';
 import type { Attempt, Outcome, TargetWriter } from '../delivery/target-writer.js';
 import type { HostMetrics } from '../ops/metrics.js';
-import { type HostKeys, targetKey } from '../redis/keys.js';
+import { type HostKeys, keyOfTarget } from '../redis/keys.js';
 import type { RequestReader } from '../stream/request-reader.js';
 import type { RecipientResolver } from './recipient-resolver.js';
 import { routeRequest } from './router.js';
@@ -37,16 +37,16 @@ export interface RoutingDeps {
 }
 
 export function createRouting(
-  d: RoutingDeps,
-  w: TargetWriter,
+  deps: RoutingDeps,
+  writer: TargetWriter,
   resolver: RecipientResolver,
   pausePlatform: (ms: number) => Promise<boolean>,
   log: PinoLogger,
 ) {
-  const { plugin } = d;
+  const { plugin } = deps;
 
   /**
-   * What one target of a routed request needs, decided by claiming it (one round trip, no
+   * What one target of a routed request needs, found out by claiming it (one round trip, no
    * read before it). A target claimed for the first time is posted right away, saving a queue
    * round trip; when that fails, its `post` job owns the retries and the dead letter. A target
    * already posted gets an `update` job only when it shows an older version.
@@ -56,37 +56,45 @@ export function createRouting(
     request: AccessRequest,
     target: Target,
   ): Promise<DeliveryJobData[]> {
-    const tkey = targetKey(target.id, target.audience);
-    const base = { plugin: plugin.id, requestId: request.id, target: tkey };
+    const targetKey = keyOfTarget(target.id, target.audience);
+    const base = { plugin: plugin.id, requestId: request.id, target: targetKey };
     const postJob: DeliveryJobData = { op: 'post', ...base };
     const updateJob: DeliveryJobData = { op: 'update', ...base, version: request.version };
     const later = request.version > 1 ? [postJob, updateJob] : [postJob];
     // Owned by the route job, not the post job: a post job queued meanwhile (by a newer
     // version's route) must wait for this attempt instead of posting beside it.
-    const a: Attempt = { requestId: request.id, tkey, owner: job.id!, attempt: 1, queuedAt: job.timestamp };
-    const claimed = await d.steps.claimAndLock(
+    const attempt: Attempt = {
+      requestId: request.id,
+      targetKey,
+      owner: job.id!,
+      attempt: 1,
+      queuedAt: job.timestamp,
+    };
+    const claimed = await deps.steps.claimAndLock(
       plugin.id,
       request.id,
-      tkey,
+      targetKey,
       target,
       jobIdFor(postJob),
-      w.lockKeyOf(a),
-      a.owner,
+      writer.lockKeyOf(attempt),
+      attempt.owner,
     );
     if (claimed.outcome === 'not-ours') {
-      const { rec } = claimed;
-      if (rec.state !== 'posted') return later;
-      return rec.renderedVersion < request.version ? [updateJob] : [];
+      const { record } = claimed;
+      if (record.state !== 'posted') return later;
+      return record.renderedVersion < request.version ? [updateJob] : [];
     }
     if (claimed.outcome === 'busy') return later;
     if (!claimed.created) {
       // Claimed before and not posted yet: its post job is (or will be) on it.
-      await d.lock.release(w.lockKeyOf(a), a.owner);
+      await deps.lock.release(writer.lockKeyOf(attempt), attempt.owner);
       return later;
     }
     try {
-      const outcome = await w.holdingClaimedLock(a, claimed, (pre, lease) => w.postTarget(a, pre, lease));
-      d.metrics.deliveries.inc({ plugin: plugin.id, op: 'post', outcome });
+      const outcome = await writer.holdingClaimedLock(attempt, claimed, (preloaded, lease) =>
+        writer.postTarget(attempt, preloaded, lease),
+      );
+      deps.metrics.deliveries.inc({ plugin: plugin.id, op: 'post', outcome });
       return [];
     } catch (err) {
       // The post job owns what follows; this was its first try.
@@ -100,7 +108,7 @@ export function createRouting(
    * (or the platform's pause), and a permanent failure dead-letters without calling again.
    */
   async function retryOnItsOwn(next: DeliveryJobData, err: unknown, what: string): Promise<DeliveryJobData> {
-    const decision = classifyFailure(err, d.policy, 1);
+    const decision = classifyFailure(err, deps.policy, 1);
     const message = err instanceof Error ? err.message : String(err);
     switch (decision.kind) {
       case 'dead-letter':
@@ -126,9 +134,9 @@ export function createRouting(
     requestId: string,
     version: number,
   ): Promise<DeliveryJobData[]> {
-    const request = await d.reader.current(requestId, version);
+    const request = await deps.reader.current(requestId, version);
     if (!request) return [];
-    const card = await d.reader.card(request);
+    const card = await deps.reader.card(request);
     const recipients = await routeRequest(
       request,
       card,
@@ -137,17 +145,17 @@ export function createRouting(
         capabilities: plugin.capabilities,
         defaultRecipients: plugin.instance.defaultRecipients?.bind(plugin.instance),
       },
-      d.routing.rules,
-      (name) => d.reader.emailOf(name),
+      deps.routing.rules,
+      (name) => deps.reader.emailOf(name),
     );
     const targets = await resolver.targets(recipients);
     const jobs: DeliveryJobData[] = [];
     const perTarget = targets.map((target) => routeTarget(job, request, target));
     if (plugin.capabilities.threadedReplies) {
       for (const target of targets) {
-        const tkey = targetKey(target.id, target.audience);
+        const targetKey = keyOfTarget(target.id, target.audience);
         for (let i = 0; i < request.reviews.length; i++)
-          jobs.push({ op: 'reply', plugin: plugin.id, requestId, target: tkey, review: i });
+          jobs.push({ op: 'reply', plugin: plugin.id, requestId, target: targetKey, review: i });
       }
     }
     // The requester's copy was edited to show the outcome; an edit does not notify, so one
@@ -159,7 +167,7 @@ export function createRouting(
           op: 'outcome',
           plugin: plugin.id,
           requestId,
-          target: targetKey(target.id, target.audience),
+          target: keyOfTarget(target.id, target.audience),
         });
       }
     }
@@ -168,14 +176,14 @@ export function createRouting(
     }
     // Decided (or expired): no reminder is due any more. One command, no job.
     if (plugin.capabilities.reminders && request.state !== 'PENDING')
-      await d.redis.zrem(d.keys.reminderDue(plugin.id), request.id);
+      await deps.redis.zrem(deps.keys.reminderDue(plugin.id), request.id);
     for (const more of await Promise.all(perTarget)) jobs.push(...more);
     return jobs;
   }
 
   async function route(job: Job<DeliveryJobData>): Promise<Outcome> {
     const jobs = await routeOne(job, job.data.requestId, job.data.version ?? 0);
-    await d.queues.add(jobs);
+    await deps.queues.add(jobs);
     return 'ok';
   }
 
@@ -202,7 +210,7 @@ export function createRouting(
         }
       }),
     );
-    await d.queues.add(jobs);
+    await deps.queues.add(jobs);
     return 'ok';
   }
 
