@@ -84,6 +84,40 @@ export function decide(request: AccessRequest): Decision {
   return { state: 'APPROVED', approvedRoles: request.roles.filter((role) => covered.has(role)) };
 }
 
+/**
+ * Approvals and denials still needed to decide a pending request, read from its thresholds the
+ * way the API counts them (a review counts toward the thresholds whose filter its author met;
+ * every requested role needs one of its thresholds met). Best effort, for display.
+ */
+export function stillNeeded(request: AccessRequest): { approvals: number; denials: number } {
+  const thresholds = request.thresholds.length > 0 ? request.thresholds : [{ approve: 1, deny: 1 }];
+  const all = thresholds.map((_, index) => index);
+  const counts = (review: Review, index: number) =>
+    review.thresholdIndexes ? review.thresholdIndexes.includes(index) : !thresholds[index]?.filter;
+  const approvals = request.reviews.filter((r) => r.proposedState === 'APPROVED');
+  const denials = request.reviews.filter((r) => r.proposedState === 'DENIED');
+  const left = (needed: number | undefined, votes: number) => Math.max(0, (needed ?? 1) - votes);
+  const denialsLeft = Math.min(
+    ...all.map((i) => left(thresholds[i]!.deny, denials.filter((r) => counts(r, i)).length)),
+  );
+  const roles: (string | undefined)[] = request.roles.length > 0 ? request.roles : [undefined];
+  const covers = (review: Review, role: string | undefined) =>
+    role === undefined || review.roles.length === 0 || review.roles.includes(role);
+  const approvalsLeft = Math.max(
+    ...roles.map((role) =>
+      Math.min(
+        ...(role !== undefined && (request.roleThresholds[role]?.length ?? 0) > 0
+          ? request.roleThresholds[role]!
+          : all
+        ).map((i) =>
+          left(thresholds[i]?.approve, approvals.filter((r) => counts(r, i) && covers(r, role)).length),
+        ),
+      ),
+    ),
+  );
+  return { approvals: approvalsLeft, denials: denialsLeft };
+}
+
 function normalise(threshold: Threshold): Threshold {
   const normal: Threshold = { approve: threshold.approve ?? 1, deny: threshold.deny ?? 1 };
   if (threshold.name !== undefined) normal.name = threshold.name;

@@ -25,6 +25,8 @@ const SECRETS = {
   PAGERDUTY_API_KEY: 'pd-api-key',
   DISCORD_BOT_TOKEN: 'discord-bot-token',
   DISCORD_PUBLIC_KEY: 'a'.repeat(64),
+  MATTERMOST_BOT_TOKEN: 'mattermost-bot-token',
+  MATTERMOST_ACTION_SECRET: 'mattermost-action-secret-0123456789',
 };
 
 /** `a.b.c` → value for every leaf of plain objects (arrays are leaves). */
@@ -85,7 +87,14 @@ describe('config/accessbot.example.yaml', () => {
     const file = join(dir, 'all-enabled.yaml');
     writeFileSync(file, enabled);
     const { pluginConfigs } = await loadConfig({ file, env: SECRETS });
-    expect([...pluginConfigs.keys()].sort()).toEqual(['discord', 'jira', 'pagerduty', 'slack', 'webhook']);
+    expect([...pluginConfigs.keys()].sort()).toEqual([
+      'discord',
+      'jira',
+      'mattermost',
+      'pagerduty',
+      'slack',
+      'webhook',
+    ]);
     expect(pluginConfigs.get('slack')).toMatchObject({ token: 'xoxb-from-file' });
   });
 

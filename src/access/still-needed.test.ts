@@ -1,10 +1,9 @@
-// What a card says it still takes to decide a pending request, against the thresholds the API
+// What it still takes to decide a pending request, against the thresholds the API
 // decides by (src/access/thresholds.ts `decide`).
 
 import { describe, expect, it } from 'vitest';
-import { decide } from '../access/thresholds.js';
-import type { AccessRequest, Review } from '../access/types.js';
-import { stillNeeded } from './card.js';
+import { decide, stillNeeded } from './thresholds.js';
+import type { AccessRequest, Review } from './types.js';
 
 function request(over: Partial<AccessRequest>): AccessRequest {
   const now = new Date().toISOString();
