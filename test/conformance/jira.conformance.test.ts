@@ -3,11 +3,10 @@
 // decisions it offers are the moves out of Pending (to Approved or Denied); a deleted request is
 // told by a "withdrawn" comment, after which moving the issue decides nothing (the plugin leaves
 // the status to the team, see plugins/jira/README.md). A decision is what a person does in Jira:
-// a "Reason:" comment, then a move, which Jira announces in a signed webhook. Jira signs no
-// timestamp: its replay guard is X-Atlassian-Webhook-Identifier, so the stale call is a genuine
-// move whose identifier Jira had already delivered.
+// a "Reason:" comment, then a move, which Jira announces in a signed webhook. The identifier
+// header is not signed, so the plugin de-duplicates on the signed body and refuses a body whose
+// signed timestamp is days old: the stale call is such a move.
 
-import { randomUUID } from 'node:crypto';
 import jiraPlugin from '../../plugins/jira/index.js';
 import type { PluginDefinition } from '../../src/plugin-sdk/index.js';
 import {
@@ -99,6 +98,8 @@ async function startJiraFake(users: ConformanceUser[]): Promise<PlatformFake> {
       auth: { type: 'basic', email: 'accessbot@example.com', api_token: 'bot-token' },
       project: PROJECT,
       webhook_secret: SECRET,
+      // The fake's search never lags, so a create that failed is searched for again at once.
+      search_lag_seconds: 1,
     },
     reviewerRecipients: [PROJECT],
     async messages(requestId): Promise<PlatformMessage[]> {
@@ -135,23 +136,12 @@ async function startJiraFake(users: ConformanceUser[]): Promise<PlatformFake> {
         return deliver(hookUrl, moved.issue, moved.hook);
       },
       async stale(hookUrl, args) {
-        // Jira delivered an edit of the issue under this identifier earlier; the same
-        // identifier on a move is a replay.
-        const identifier = randomUUID();
-        const issue = await issueOf(args.requestId);
-        const edit = buildWebhook(
-          {
-            timestamp: Date.now(),
-            webhookEvent: 'jira:issue_updated',
-            issue: { id: issue.id, key: issue.key },
-            changelog: { id: '1', items: [{ field: 'labels', fieldtype: 'jira' }] },
-          },
-          SECRET,
-          identifier,
-        );
-        await sendWebhook(hookUrl('/'), edit);
-        const moved = await move(args, SECRET, identifier);
-        return deliver(hookUrl, moved.issue, moved.hook);
+        // A genuine move, signed with the right secret, but its signed timestamp is three days
+        // old: outside the window the plugin accepts, whatever identifier header it carries.
+        const moved = await move(args, SECRET);
+        const payload = JSON.parse(moved.hook.rawBody.toString('utf8')) as Record<string, unknown>;
+        const old = buildWebhook({ ...payload, timestamp: Date.now() - 3 * 24 * 3600_000 }, SECRET);
+        return deliver(hookUrl, moved.issue, old);
       },
     },
     async stop() {
