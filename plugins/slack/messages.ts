@@ -105,7 +105,8 @@ export class SlackMessages {
 
   /**
    * The message an earlier try posted, from the conversation's latest messages (needs the
-   * `channels:history` / `groups:history` / `im:history` scope). Without the scope, or on any
+   * `channels:history` / `groups:history` / `im:history` scope, and `channels:read` /
+   * `groups:read` to find a `#name` never posted to before). Without the scope, or on any
    * error, it answers null and the caller posts (a possible duplicate rather than a lost message).
    */
   private async findPosted(target: Target, deliveryId: string): Promise<SlackRef | null> {
