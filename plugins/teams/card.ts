@@ -74,9 +74,10 @@ export function renderCard(
     { title: 'Requester', value: esc(card.requester.name) },
     ...(card.roles.length > 0 ? [{ title: 'Roles', value: esc(card.roles.join(', ')) }] : []),
     ...(card.resources.length > 0 ? [{ title: 'Resources', value: esc(card.resources.join(', ')) }] : []),
-    { title: 'Request', value: esc(card.requestId) },
+    // Ids and times are the API's own (no markup characters), shown as they are so they can be copied.
+    { title: 'Request', value: card.requestId },
     ...(card.state === 'PENDING' && !extra.withdrawn
-      ? [{ title: 'Expires', value: esc(card.requestExpires) }]
+      ? [{ title: 'Expires', value: card.requestExpires }]
       : []),
   ];
   body.push({ type: 'FactSet', facts });
