@@ -40,7 +40,7 @@ describe('teams plugin', () => {
         },
       },
       routing: [{ roles: ['*'], targets: { teams: ['#Ops/approvals'] } }],
-      delivery: { backoff: '50ms', max_backoff: '500ms', attempts: 200 },
+      delivery: { backoff: '50ms', max_backoff: '500ms', attempts: 100 },
     });
   });
 
