@@ -57,6 +57,20 @@ export default definePlugin<typeof teamsConfigSchema, TeamsRef>({
       }
       const click = clickOf(activity);
       if (click) await decisions.handle(context, click);
+      else if (activity.type === ActivityTypes.Invoke && activity.name === 'adaptiveCard/action') {
+        // Not one of our buttons (another card, or data we did not write): say so, not 501.
+        await context.sendActivity({
+          type: ActivityTypes.InvokeResponse,
+          value: {
+            status: 200,
+            body: {
+              statusCode: 400,
+              type: 'application/vnd.microsoft.error',
+              value: { code: 'BadRequest', message: 'not an accessbot action' },
+            },
+          },
+        } as never);
+      }
     }
 
     return {

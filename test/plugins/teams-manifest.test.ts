@@ -41,7 +41,12 @@ describe('teams manifest', () => {
     expect(result).toMatchObject({ code: 0, err: [] });
     const files = unzipSync(readFileSync(join(dir, 'teams-app.zip')));
     expect(Object.keys(files).sort()).toEqual(['color.png', 'manifest.json', 'outline.png']);
-    const manifest = JSON.parse(new TextDecoder().decode(files['manifest.json'])) as Record<string, any>;
+    const manifest = JSON.parse(new TextDecoder().decode(files['manifest.json'])) as {
+      id: string;
+      bots: unknown[];
+      developer: { websiteUrl: string };
+      icons: unknown;
+    };
     expect(manifest.id).toBe(APP_ID.toLowerCase());
     expect(manifest.bots).toEqual([
       expect.objectContaining({ botId: APP_ID.toLowerCase(), scopes: ['team', 'groupChat', 'personal'] }),

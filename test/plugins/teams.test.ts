@@ -7,7 +7,14 @@ import { clearJwksClients } from '@microsoft/agents-hosting';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import teamsPlugin from '../../plugins/teams/index.js';
 import type { PluginDefinition } from '../../src/plugin-sdk/index.js';
-import { accessUsers, PEOPLE, platformUsers, QUICK_ROLE, ROLES_YAML } from '../conformance/world.js';
+import {
+  accessUsers,
+  PEOPLE,
+  platformUsers,
+  QUICK_ROLE,
+  ROLES_YAML,
+  SLOW_ROLE,
+} from '../conformance/world.js';
 import { cardInvoke, cardText, installation, postActivity } from '../fakes/teams/activities.js';
 import { FakeTeams, type FakeTeamsMessage } from '../fakes/teams/server.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
@@ -24,6 +31,7 @@ describe('teams plugin', () => {
     clearJwksClients();
     fake = await new FakeTeams().start();
     for (const user of platformUsers()) fake.addUser(user.name, user.email);
+    fake.addUser('zed', 'zed@example.com', { inTeam: false });
     stack = await startTestStack({
       rolesYaml: ROLES_YAML,
       users: accessUsers({} as never),
@@ -39,7 +47,10 @@ describe('teams plugin', () => {
           service_url: `${fake.baseUrl}/not-this-one/`,
         },
       },
-      routing: [{ roles: ['*'], targets: { teams: ['#Ops/approvals'] } }],
+      routing: [
+        { roles: [SLOW_ROLE], targets: { teams: ['zed@example.com'] } },
+        { roles: ['*'], targets: { teams: ['#Ops/approvals'] } },
+      ],
       delivery: { backoff: '50ms', max_backoff: '500ms', attempts: 100 },
     });
   });
@@ -50,6 +61,20 @@ describe('teams plugin', () => {
   });
 
   const hook = () => stack.hookUrl('teams', '/messages');
+  let installedInTeam = false;
+  /** The app is added to the Ops team (the first test does it after checking nothing was posted before). */
+  async function installInTeam(): Promise<void> {
+    const installed = await postActivity(
+      hook(),
+      installation(fake, fake.userByName('alice')),
+      fake.inboundToken(),
+    );
+    expect(installed.status).toBe(200);
+    installedInTeam = true;
+  }
+  const ensureInstalled = async () => {
+    if (!installedInTeam) await installInTeam();
+  };
   const cardsOf = (requestId: string) =>
     fake.roots().filter((m) => m.attachments.length > 0 && JSON.stringify(contentOf(m)).includes(requestId));
   const quickRequest = async (reason: string) =>
@@ -75,6 +100,7 @@ describe('teams plugin', () => {
   });
 
   it('refuses every badly authenticated activity with 401 and records no review', async () => {
+    await ensureInstalled();
     const req = await quickRequest('tokens');
     const card = await stack.waitFor(
       () => cardsOf(req.id).find((m) => Array.isArray(contentOf(m)?.actions)),
@@ -132,6 +158,7 @@ describe('teams plugin', () => {
 
   it('a reason full of markup is shown as text: no link, mention or formatting', async () => {
     const reason = 'see [this](https://evil.example/x) **now** <at>Everyone</at> www.evil.example \u202Eevil';
+    await ensureInstalled();
     const req = await quickRequest(reason);
     const card = await stack.waitFor(() => cardsOf(req.id)[0], 20_000, 'the card');
     const text = cardText(contentOf(card));
@@ -144,7 +171,125 @@ describe('teams plugin', () => {
     expect(text).toContain('\\[this\\]');
   });
 
+  const reviewerCard = async (requestId: string) =>
+    stack.waitFor(
+      () =>
+        cardsOf(requestId).find(
+          (m) => m.conversationId === '19:approvals@thread.tacv2' && Array.isArray(contentOf(m)?.actions),
+        ),
+      20_000,
+      `the reviewer card of ${requestId}`,
+    );
+  const clickAs = async (name: string, card: FakeTeamsMessage, verb: string, reason: string) => {
+    const answer = await postActivity(
+      hook(),
+      cardInvoke(fake, card, fake.userByName(name), verb, reason),
+      fake.inboundToken(),
+    );
+    expect(answer.status).toBe(200);
+    expect(answer.body.type).toBe('application/vnd.microsoft.card.adaptive');
+    return cardText(answer.body.value as Json).split('\n')[0]!;
+  };
+
+  it('deny from the card: a denial without a reason is refused and shown, one with a reason decides; one reply per review', async () => {
+    await ensureInstalled();
+    const req = await quickRequest('to be denied in Teams');
+    const card = await reviewerCard(req.id);
+    // What a reviewer whose client has not refreshed yet still sees.
+    const stale = structuredClone(card);
+    expect(await clickAs('bob', card, 'deny', '')).toMatch(/reason before denying/);
+    expect((await stack.adminClient.getRequest(req.id)).reviews).toHaveLength(0);
+    expect(await clickAs('bob', card, 'deny', 'not during the freeze')).toMatch(/^✅/);
+    const current = await stack.adminClient.getRequest(req.id);
+    expect(current.state).toBe('DENIED');
+    expect(current.reviews.map((r) => [r.author, r.reason])).toEqual([['bob', 'not during the freeze']]);
+    // The card changes for everyone, without actions, and the review is replied in its thread.
+    await stack.waitFor(
+      () => {
+        const shown = cardsOf(req.id).find((m) => m.id === card.id);
+        return shown && !contentOf(shown)?.actions && cardText(contentOf(shown)).includes('DENIED')
+          ? shown
+          : undefined;
+      },
+      20_000,
+      'the card showing DENIED without actions',
+    );
+    await stack.waitFor(() => fake.repliesTo(card).length === 1 || undefined, 20_000, 'the reply');
+    await sleep(600);
+    expect(fake.repliesTo(card).map((r) => r.text)).toEqual([
+      expect.stringContaining('bob ❌ denied: not during the freeze'),
+    ]);
+    // A click on the decided card is refused and says why.
+    expect(await clickAs('alice', stale, 'approve', 'late')).toMatch(/^⚠️ .*(decided|DENIED|resolved)/i);
+    expect((await stack.adminClient.getRequest(req.id)).reviews).toHaveLength(1);
+  });
+
+  it('an older client sends Action.Submit: the review is recorded and answered in the conversation', async () => {
+    await ensureInstalled();
+    const req = await quickRequest('old client');
+    const card = await reviewerCard(req.id);
+    const alice = fake.userByName('alice');
+    const invoke = cardInvoke(fake, card, alice, 'approve', '');
+    const submit = {
+      ...invoke,
+      type: 'message',
+      name: undefined,
+      value: { requestId: req.id, accessbot: 'approve', reason: 'from an old client' },
+    };
+    const answer = await postActivity(hook(), submit, fake.inboundToken());
+    expect(answer.status).toBe(200);
+    await stack.waitFor(
+      async () => (await stack.adminClient.getRequest(req.id)).state === 'APPROVED' || undefined,
+      20_000,
+      'approved',
+    );
+    await stack.waitFor(
+      () => fake.messages.find((m) => m.conversationId === card.conversationId && m.text?.startsWith('✅')),
+      20_000,
+      'the answer in the conversation',
+    );
+  });
+
+  it('a person outside every team waits until they install the app, then gets the card in their 1:1 chat', async () => {
+    const req = await (await stack.clientFor(PEOPLE.teamRequester)).createRequest({
+      roles: [SLOW_ROLE],
+      reason: 'for zed',
+    });
+    const zed = fake.userByName('zed');
+    const inZedsChat = () => cardsOf(req.id).filter((m) => fake.chats.get(m.conversationId) === zed.id);
+    await sleep(1500);
+    expect(inZedsChat()).toHaveLength(0);
+    const chat = fake.openPersonalChat(zed);
+    const installed = await postActivity(hook(), installation(fake, zed, chat), fake.inboundToken());
+    expect(installed.status).toBe(200);
+    const card = await stack.waitFor(() => inZedsChat()[0], 20_000, "the card in zed's chat");
+    expect(card.conversationId).toBe(chat);
+    await sleep(600);
+    expect(inZedsChat()).toHaveLength(1);
+  });
+
+  it('a Bot Connector outage then recovery: one card each, none lost', async () => {
+    await ensureInstalled();
+    fake.failNext(8);
+    fake.rateLimitNext(2, 1);
+    const requests = await Promise.all(Array.from({ length: 5 }, (_, i) => quickRequest(`outage ${i}`)));
+    // Each request has a card in #approvals and one in the requester's 1:1 chat.
+    await stack.waitFor(
+      () => requests.every((r) => cardsOf(r.id).length >= 2) || undefined,
+      60_000,
+      'every card',
+    );
+    await sleep(800);
+    expect(fake.unusedFaults()).toBe(0);
+    for (const r of requests) {
+      const places = cardsOf(r.id).map((m) => m.conversationId);
+      expect(places).toHaveLength(2);
+      expect(new Set(places).size).toBe(2);
+    }
+  });
+
   it('20 requests at once: one card each in the channel', async () => {
+    await ensureInstalled();
     const requests = await Promise.all(Array.from({ length: 20 }, (_, i) => quickRequest(`burst ${i}`)));
     await stack.waitFor(
       () => requests.every((r) => cardsOf(r.id).length >= 1) || undefined,

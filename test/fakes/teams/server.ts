@@ -65,10 +65,21 @@ export class FakeTeams {
     return `${this.baseUrl}/${this.tenantId}/v2.0`;
   }
 
-  addUser(name: string, email: string): FakeTeamsUser {
+  /** Users outside the Ops team (reachable only once they install the app for themselves). */
+  private readonly outsiders = new Set<string>();
+
+  addUser(name: string, email: string, opts: { inTeam?: boolean } = {}): FakeTeamsUser {
     const user = { id: `29:${name}-${randomUUID().slice(0, 8)}`, aadObjectId: randomUUID(), name, email };
     this.users.push(user);
+    if (opts.inTeam === false) this.outsiders.add(user.id);
     return user;
+  }
+
+  /** The user adds the app for themselves: Teams opens the bot's 1:1 chat with them. */
+  openPersonalChat(user: FakeTeamsUser): string {
+    const id = `a:chat-${user.id.slice(3)}`;
+    this.chats.set(id, user.id);
+    return id;
   }
 
   userByName(name: string): FakeTeamsUser {
@@ -136,7 +147,8 @@ export class FakeTeams {
     const chatUser = this.chats.get(conversationId);
     if (chatUser) return this.users.find((u) => u.id === chatUser && matches(u));
     const base = conversationId.split(';')[0]!;
-    if (this.channels.some((c) => c.id === base)) return this.users.find(matches);
+    if (this.channels.some((c) => c.id === base))
+      return this.users.find((u) => matches(u) && !this.outsiders.has(u.id));
     return undefined;
   }
 
@@ -204,12 +216,10 @@ export class FakeTeams {
       const members = (body.members as { id?: string }[] | undefined) ?? [];
       if (body.tenantId !== this.tenantId)
         return error(400, 'BadSyntax', 'Incorrect conversation creation parameters');
-      const user = this.users.find((u) => u.id === members[0]?.id);
+      const user = this.users.find((u) => u.id === members[0]?.id && !this.outsiders.has(u.id));
       if (!user || members.length !== 1 || body.isGroup)
         return error(400, 'BadSyntax', 'Incorrect conversation creation parameters');
-      const id = `a:chat-${user.id.slice(3)}`;
-      this.chats.set(id, user.id);
-      return send(201, { id });
+      return send(201, { id: this.openPersonalChat(user) });
     }
     const activity = /^\/v3\/conversations\/([^/]+)\/activities(?:\/([^/]+))?$/.exec(path);
     if (activity && (method === 'POST' || method === 'PUT')) {
