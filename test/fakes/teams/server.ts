@@ -24,6 +24,9 @@ export interface FakeTeamsMessage {
   text?: string;
   attachments: { contentType: string; content: Record<string, unknown> }[];
   edits: number;
+  /** When it was posted and last edited (Date.now()), for benches. */
+  postedAt: number;
+  editedAt?: number;
 }
 
 interface Channel {
@@ -248,6 +251,7 @@ export class FakeTeams {
         existing.attachments = attachments;
         if (typeof body.text === 'string') existing.text = body.text;
         existing.edits++;
+        existing.editedAt = Date.now();
         return send(200, { id: existing.id });
       }
       const [base, thread] = conversationId.split(';messageid=');
@@ -262,6 +266,7 @@ export class FakeTeams {
         ...(typeof body.text === 'string' ? { text: body.text } : {}),
         attachments,
         edits: 0,
+        postedAt: Date.now(),
       };
       this.messages.push(posted);
       if (fault?.kind === 'lose') {
