@@ -46,6 +46,7 @@ export default async function run(): Promise<BenchSection> {
         auth: 'sidecar',
         sidecar_url: fake.baseUrl,
         authority_url: fake.authorityUrl,
+        graph_url: fake.graphUrl,
         service_url: fake.serviceUrl,
         teams: [fake.team.id],
       },

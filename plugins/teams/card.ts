@@ -57,7 +57,7 @@ function actionButton(verb: 'approve' | 'deny', card: Card): Json {
 export function renderCard(
   card: Card,
   opts: CardOptions,
-  extra: { withdrawn?: boolean; notice?: Notice } = {},
+  extra: { withdrawn?: boolean; notice?: Notice; marker?: string } = {},
 ): Json {
   const status = extra.withdrawn ? WITHDRAWN_LABEL : STATUS_LABEL[card.state];
   const body: Json[] = [];
@@ -69,7 +69,14 @@ export function renderCard(
       }),
     );
   }
-  body.push(text(`${status} · Access request`, { size: 'large', weight: 'bolder' }));
+  // The marker (the posting delivery's id) lets a retry find this card again in Graph.
+  body.push(
+    text(`${status} · Access request`, {
+      size: 'large',
+      weight: 'bolder',
+      ...(extra.marker ? { id: extra.marker } : {}),
+    }),
+  );
   const facts = [
     { title: 'Requester', value: esc(card.requester.name) },
     ...(card.roles.length > 0 ? [{ title: 'Roles', value: esc(card.roles.join(', ')) }] : []),
@@ -123,6 +130,16 @@ export function summaryOf(card: Card, withdrawn = false): string {
 }
 
 export const attachmentOf = (content: Json) => ({ contentType: CARD_CONTENT_TYPE, content });
+
+/** A message under the card (review, reminder, outcome) as a one-line card carrying its delivery's marker. */
+export function replyCard(markdown: string, marker: string): Json {
+  return {
+    type: 'AdaptiveCard',
+    $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+    version: '1.5',
+    body: [text(markdown, { id: marker })],
+  };
+}
 
 export function reviewReplyText(review: CardReview): string {
   return reviewLine(review);

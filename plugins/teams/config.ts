@@ -26,6 +26,8 @@ export const teamsConfigSchema = z
     issuers: z.array(z.string().min(1)).max(20).optional(),
     /** Bot Connector service URL for teams given below (Teams' global one unless a region is pinned). */
     service_url: z.url().default('https://smba.trafficmanager.net/teams/'),
+    /** Microsoft Graph, read to find a post whose answer was lost (sovereign clouds have their own). */
+    graph_url: z.url().default('https://graph.microsoft.com/v1.0'),
     /** Teams (by team id) the app is installed in, besides those it learns from installation events. */
     teams: z.array(z.string().min(1)).max(100).default([]),
     /** Reasons longer than this are cut with a visible marker. */

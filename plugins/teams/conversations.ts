@@ -11,6 +11,7 @@ import type { ConnectorClient } from '@microsoft/agents-hosting';
 import { type Logger, type PluginKv, type Target, transient } from '../../src/plugin-sdk/index.js';
 import type { TeamsConfig } from './config.js';
 import type { WithConnector } from './connector.js';
+import { type GraphLocator, personalChatId } from './graph.js';
 import { targetKind } from './targets.js';
 
 /** A conversation the bot can post in. */
@@ -19,6 +20,8 @@ export interface Conversation {
   serviceUrl: string;
   /** `channel` posts start a thread; `personal` is a 1:1 chat. */
   kind: 'channel' | 'personal';
+  /** Where Graph reads its messages, when known (to find a post whose answer was lost). */
+  graph?: GraphLocator;
 }
 
 interface KnownTeam {
@@ -60,15 +63,36 @@ export class Conversations {
     if (teamId) {
       await this.rememberTeam({ id: teamId, serviceUrl });
       const channelId = str(obj(channelData.channel).id) ?? teamId;
-      await this.remember(channelId, { conversationId: channelId, serviceUrl, kind: 'channel' });
+      const groupId = str(team.aadGroupId);
+      await this.remember(channelId, {
+        conversationId: channelId,
+        serviceUrl,
+        kind: 'channel',
+        ...(groupId ? { graph: { type: 'channel', teamGroupId: groupId, channelId } } : {}),
+      });
       return;
     }
     const conversation = activity.conversation;
     if (conversation?.conversationType === 'personal' && activity.from?.id && client) {
-      const email = await this.emailOf(client, activity.from.id, conversation.id);
-      if (email)
-        await this.remember(email, { conversationId: conversation.id, serviceUrl, kind: 'personal' });
+      const member = await this.memberOf(client, activity.from.id, conversation.id);
+      if (member?.email)
+        await this.remember(member.email, this.personal(conversation.id, serviceUrl, member.aadObjectId));
     }
+  }
+
+  private personal(
+    conversationId: string,
+    serviceUrl: string,
+    aadObjectId: string | undefined,
+  ): Conversation {
+    return {
+      conversationId,
+      serviceUrl,
+      kind: 'personal',
+      ...(aadObjectId
+        ? { graph: { type: 'chat', chatId: personalChatId(aadObjectId, this.cfg.app_id) } }
+        : {}),
+    };
   }
 
   /** The member's email or UPN as Teams gives it, or undefined when Teams does not know them. */
@@ -77,14 +101,54 @@ export class Conversations {
     userId: string,
     conversationId: string,
   ): Promise<string | undefined> {
+    return (await this.memberOf(client, userId, conversationId))?.email;
+  }
+
+  private async memberOf(
+    client: ConnectorClient,
+    userId: string,
+    conversationId: string,
+  ): Promise<{ id?: string; email?: string; aadObjectId?: string } | undefined> {
     try {
       const member = obj(await client.getConversationMember(userId, conversationId));
-      const email = str(member.email) ?? str(member.userPrincipalName);
-      return email?.toLowerCase();
+      const email = (str(member.email) ?? str(member.userPrincipalName))?.toLowerCase();
+      return { id: str(member.id), email, aadObjectId: str(member.aadObjectId) };
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
     }
+  }
+
+  /**
+   * Where Graph reads a conversation's messages; for a channel given by id, found once among the
+   * teams' channel lists (Graph names a team by its group id, not its Teams id).
+   */
+  async graphLocator(target: Target, conversation: Conversation): Promise<GraphLocator | undefined> {
+    if (conversation.graph || conversation.kind !== 'channel') return conversation.graph;
+    for (const team of await this.teams()) {
+      const groupId = await this.connector(team.serviceUrl, "find a channel's team", async (client) => {
+        try {
+          const teamPath = `v3/teams/${encodeURIComponent(team.id)}`;
+          const listed = obj((await client.httpClient.get(`${teamPath}/conversations`)).data);
+          const channels = Array.isArray(listed.conversations) ? (listed.conversations as Json[]) : [];
+          if (!channels.some((c) => c.id === conversation.conversationId)) return undefined;
+          return str(obj((await client.httpClient.get(teamPath)).data).aadGroupId);
+        } catch (err) {
+          if (isNotFound(err)) return undefined;
+          throw err;
+        }
+      });
+      if (groupId) {
+        const graph: GraphLocator = {
+          type: 'channel',
+          teamGroupId: groupId,
+          channelId: conversation.conversationId,
+        };
+        await this.remember(target.id, { ...conversation, graph });
+        return graph;
+      }
+    }
+    return undefined;
   }
 
   /** The conversation a target's messages go to; throws transient (retried) when not reachable yet. */
@@ -160,13 +224,8 @@ export class Conversations {
   private async openChat(email: string): Promise<Conversation | undefined> {
     for (const team of await this.teams()) {
       const chat = await this.connector(team.serviceUrl, 'open a 1:1 chat', async (client) => {
-        let memberId: string | undefined;
-        try {
-          memberId = str(obj(await client.getConversationMember(email, team.id)).id);
-        } catch (err) {
-          if (isNotFound(err)) return undefined;
-          throw err;
-        }
+        const member = await this.memberOf(client, email, team.id);
+        const memberId = member?.id;
         if (!memberId) return undefined;
         const created = await client.createConversation({
           isGroup: false,
@@ -175,9 +234,9 @@ export class Conversations {
           tenantId: this.cfg.tenant_id,
           channelData: { tenant: { id: this.cfg.tenant_id } },
         } as never);
-        return created.id;
+        return { id: created.id, aadObjectId: member.aadObjectId };
       });
-      if (chat) return { conversationId: chat, serviceUrl: team.serviceUrl, kind: 'personal' };
+      if (chat) return this.personal(chat.id, team.serviceUrl, chat.aadObjectId);
     }
     return undefined;
   }
@@ -198,13 +257,23 @@ export class Conversations {
           const channels = Array.isArray(listed.conversations) ? (listed.conversations as Json[]) : [];
           // The General channel has no name in the listing.
           const hit = channels.find((c) => (str(c.name) ?? 'general').toLowerCase() === channelName);
-          return str(hit?.id);
+          const id = str(hit?.id);
+          return id ? { id, groupId: str(details.aadGroupId) } : undefined;
         } catch (err) {
           if (isNotFound(err)) return undefined;
           throw err;
         }
       });
-      if (channelId) return { conversationId: channelId, serviceUrl: team.serviceUrl, kind: 'channel' };
+      if (channelId) {
+        return {
+          conversationId: channelId.id,
+          serviceUrl: team.serviceUrl,
+          kind: 'channel',
+          ...(channelId.groupId
+            ? { graph: { type: 'channel', teamGroupId: channelId.groupId, channelId: channelId.id } }
+            : {}),
+        };
+      }
     }
     return undefined;
   }

@@ -11,6 +11,7 @@ import { MAX_REVIEW_REASON, type TeamsConfig, teamsConfigSchema } from './config
 import { connectorRunner, createAdapter } from './connector.js';
 import { Conversations } from './conversations.js';
 import { clickOf, TeamsDecisions } from './decisions.js';
+import { GraphLookup } from './graph.js';
 import { messagesRoute } from './inbound-route.js';
 import { asTeamsRef, TeamsMessages, type TeamsRef } from './messages.js';
 import { resolveTarget } from './targets.js';
@@ -40,7 +41,8 @@ export default definePlugin<typeof teamsConfigSchema, TeamsRef>({
       denyReasonRequired: config.deny_reason === 'required',
       reviewReasonMax: MAX_REVIEW_REASON,
     };
-    const messages = new TeamsMessages(connector, conversations, ctx.kv, cardOptions);
+    const graph = new GraphLookup(adapter, config, ctx.log);
+    const messages = new TeamsMessages(connector, conversations, graph, ctx.kv, cardOptions);
     const decisions = new TeamsDecisions(ctx, conversations, cardOptions, adapter.ConnectorClientKey);
 
     async function onTurn(context: TurnContext): Promise<void> {
@@ -87,14 +89,14 @@ export default definePlugin<typeof teamsConfigSchema, TeamsRef>({
         await messages.edit(asTeamsRef(ref as never), card);
         return undefined;
       },
-      async reply(_target, ref, review) {
-        await messages.reviewReply(asTeamsRef(ref as never), review);
+      async reply(_target, ref, review, _card, delivery) {
+        await messages.reviewReply(asTeamsRef(ref as never), review, delivery);
       },
-      async remind(_target, ref, card) {
-        await messages.reminder(asTeamsRef(ref as never), card);
+      async remind(_target, ref, card, delivery) {
+        await messages.reminder(asTeamsRef(ref as never), card, delivery);
       },
-      async notifyOutcome(_target, ref, card) {
-        await messages.outcome(asTeamsRef(ref as never), card);
+      async notifyOutcome(_target, ref, card, delivery) {
+        await messages.outcome(asTeamsRef(ref as never), card, delivery);
       },
       async withdraw(_target, ref, card) {
         await messages.edit(asTeamsRef(ref as never), card, true);

@@ -73,8 +73,7 @@ export function describeConformance(adapter: ConformanceAdapter, caps: Conforman
         delivery: { backoff: '50ms', max_backoff: '1s', attempts: 30 },
         expiryInterval: '100ms',
       });
-      expectedMessages =
-        fake.reviewerRecipients.length + (adapter.definition.traits?.directMessages ? 1 : 0);
+      expectedMessages = fake.reviewerRecipients.length + (adapter.definition.traits?.directMessages ? 1 : 0);
     });
 
     afterAll(async () => {

@@ -70,6 +70,7 @@ async function startTeamsFake(users: ConformanceUser[]): Promise<PlatformFake> {
       authority_url: fake.authorityUrl,
       service_url: fake.serviceUrl,
       teams: [fake.team.id],
+      graph_url: fake.graphUrl,
     },
     // One channel by team and channel name, one by id, as admins write both.
     reviewerRecipients: ['#Ops/approvals', '19:security@thread.tacv2'],
@@ -83,9 +84,12 @@ async function startTeamsFake(users: ConformanceUser[]): Promise<PlatformFake> {
       }));
     },
     async replies(requestId) {
-      return roots(requestId).flatMap((root) => fake.repliesTo(root).map((r) => r.text ?? ''));
+      return roots(requestId).flatMap((root) =>
+        fake.repliesTo(root).map((r) => r.text ?? cardText(r.attachments[0]?.content)),
+      );
     },
     failNext: (n) => fake.failNext(n),
+    loseNextAnswers: (n) => fake.loseNextAnswers(n),
     rateLimitNext: (n, seconds) => fake.rateLimitNext(n, seconds),
     unusedFaults: () => fake.unusedFaults(),
     decisions: {
@@ -107,4 +111,4 @@ export const teamsAdapter: ConformanceAdapter = {
   startFake: startTeamsFake,
 };
 
-describeConformance(teamsAdapter, { replies: true, lostAnswers: false, decisions: true });
+describeConformance(teamsAdapter, { replies: true, lostAnswers: true, decisions: true });

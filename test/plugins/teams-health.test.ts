@@ -42,6 +42,7 @@ describe('teams: a target not reachable yet', () => {
       auth: 'sidecar',
       sidecar_url: fake.baseUrl,
       authority_url: fake.authorityUrl,
+      graph_url: fake.graphUrl,
       service_url: fake.serviceUrl,
       teams: [fake.team.id],
     });

@@ -44,6 +44,7 @@ describe('teams plugin', () => {
           auth: 'sidecar',
           sidecar_url: fake.baseUrl,
           authority_url: fake.authorityUrl,
+          graph_url: fake.graphUrl,
           service_url: `${fake.baseUrl}/not-this-one/`,
         },
       },
@@ -216,7 +217,7 @@ describe('teams plugin', () => {
     );
     await stack.waitFor(() => fake.repliesTo(card).length === 1 || undefined, 20_000, 'the reply');
     await sleep(600);
-    expect(fake.repliesTo(card).map((r) => r.text)).toEqual([
+    expect(fake.repliesTo(card).map((r) => cardText(r.attachments[0]?.content))).toEqual([
       expect.stringContaining('bob ❌ denied: not during the freeze'),
     ]);
     // A click on the decided card is refused and says why.

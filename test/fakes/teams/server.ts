@@ -43,6 +43,8 @@ export class FakeTeams {
   /** A key the authority never published (forged tokens). */
   readonly wrongKey: SigningKey = newSigningKey();
   readonly botToken = `fake-teams-bot-token-${randomUUID()}`;
+  /** The token the sidecar hands out for Microsoft Graph's scope. */
+  readonly graphToken = `fake-graph-token-${randomUUID()}`;
   readonly team = { id: '19:ops-team@thread.tacv2', name: 'Ops', aadGroupId: randomUUID() };
   readonly channels: Channel[] = [
     { id: this.team.id },
@@ -63,6 +65,9 @@ export class FakeTeams {
   }
   get authorityUrl(): string {
     return this.baseUrl;
+  }
+  get graphUrl(): string {
+    return `${this.baseUrl}/graph/v1.0`;
   }
   get issuer(): string {
     return `${this.baseUrl}/${this.tenantId}/v2.0`;
@@ -185,7 +190,57 @@ export class FakeTeams {
     if (path === `/${this.tenantId}/discovery/v2.0/keys`) return send(200, { keys: [this.key.publicJwk] });
     if (path === '/healthz') return send(200, { status: 'Healthy' });
     if (path.startsWith('/AuthorizationHeaderUnauthenticated/')) {
-      return send(200, { authorizationHeader: `Bearer ${this.botToken}` });
+      const scopes = url.searchParams.get('optionsOverride.Scopes') ?? '';
+      const token = scopes.includes('graph.microsoft.com') ? this.graphToken : this.botToken;
+      return send(200, { authorizationHeader: `Bearer ${token}` });
+    }
+
+    // Microsoft Graph: reading channel messages, thread replies and chat messages (newest first).
+    if (path.startsWith('/graph/v1.0/')) {
+      if (req.headers.authorization !== `Bearer ${this.graphToken}`) {
+        return error(401, 'InvalidAuthenticationToken', 'Access token is empty or invalid.');
+      }
+      const asGraph = (m: FakeTeamsMessage) => ({
+        id: m.id,
+        messageType: 'message',
+        body: { contentType: 'html', content: m.text ?? '' },
+        attachments: m.attachments.map((a, i) => ({
+          id: String(i),
+          contentType: a.contentType,
+          content: JSON.stringify(a.content),
+        })),
+      });
+      const newestFirst = (list: FakeTeamsMessage[]) => ({
+        value: [...list]
+          .reverse()
+          .slice(0, Number(url.searchParams.get('$top') ?? 20))
+          .map(asGraph),
+      });
+      const channel =
+        /^\/graph\/v1\.0\/teams\/([^/]+)\/channels\/([^/]+)\/messages(?:\/([^/]+)\/replies)?$/.exec(path);
+      if (channel && method === 'GET') {
+        if (decodeURIComponent(channel[1]!) !== this.team.aadGroupId)
+          return error(404, 'NotFound', 'team not found');
+        const channelId = decodeURIComponent(channel[2]!);
+        const rootId = channel[3] ? decodeURIComponent(channel[3]) : undefined;
+        return send(
+          200,
+          newestFirst(
+            this.messages.filter(
+              (m) => m.conversationId === channelId && (rootId ? m.replyTo === rootId : !m.replyTo),
+            ),
+          ),
+        );
+      }
+      const chat = /^\/graph\/v1\.0\/chats\/([^/]+)\/messages$/.exec(path);
+      if (chat && method === 'GET') {
+        const graphChat = /^19:([^_]+)_(.+)@unq\.gbl\.spaces$/.exec(decodeURIComponent(chat[1]!));
+        const user = this.users.find((u) => u.aadObjectId === graphChat?.[1]);
+        const conversationId = [...this.chats].find(([, userId]) => userId === user?.id)?.[0];
+        if (!conversationId || graphChat?.[2] !== this.appId) return error(404, 'NotFound', 'chat not found');
+        return send(200, newestFirst(this.messages.filter((m) => m.conversationId === conversationId)));
+      }
+      return error(404, 'NotFound', `no route ${method} ${path}`);
     }
 
     // Bot Connector.
