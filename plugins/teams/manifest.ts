@@ -1,6 +1,7 @@
 // The Teams app package an admin uploads (Teams admin center → Manage apps → Upload, or Apps →
 // Manage your apps → Upload an app): manifest.json naming the bot (the Entra app id) in the
-// team, group chat and personal scopes, and its two icons, zipped together at the top level.
+// team, group chat and personal scopes (with resource-specific consent to read its own
+// conversations' messages), and its two icons, zipped together at the top level.
 
 import { zipSync } from 'fflate';
 import { ACCENT_COLOR, colorIcon, outlineIcon } from './icons.js';
@@ -87,6 +88,17 @@ export function buildManifest(opts: ManifestOptions): Record<string, unknown> {
     ],
     permissions: ['identity', 'messageTeamMembers'],
     validDomains: [],
+    // Resource-specific consent to read the messages of the teams and chats the app is in: how a
+    // retry finds a card or reply whose post's answer was lost, instead of posting it twice.
+    webApplicationInfo: { id: opts.appId.toLowerCase(), resource: `api://botid-${opts.appId.toLowerCase()}` },
+    authorization: {
+      permissions: {
+        resourceSpecific: [
+          { name: 'ChannelMessage.Read.Group', type: 'Application' },
+          { name: 'ChatMessage.Read.Chat', type: 'Application' },
+        ],
+      },
+    },
   };
 }
 

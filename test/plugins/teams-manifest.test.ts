@@ -46,6 +46,7 @@ describe('teams manifest', () => {
       bots: unknown[];
       developer: { websiteUrl: string };
       icons: unknown;
+      authorization: { permissions: { resourceSpecific: { name: string }[] } };
     };
     expect(manifest.id).toBe(APP_ID.toLowerCase());
     expect(manifest.bots).toEqual([
@@ -53,6 +54,11 @@ describe('teams manifest', () => {
     ]);
     expect(manifest.developer.websiteUrl).toBe('https://access.example.com/');
     expect(manifest.icons).toEqual({ color: 'color.png', outline: 'outline.png' });
+    // Reading its own conversations back is how a lost post is found instead of posted twice.
+    expect(manifest.authorization.permissions.resourceSpecific.map((p) => p.name).sort()).toEqual([
+      'ChannelMessage.Read.Group',
+      'ChatMessage.Read.Chat',
+    ]);
     expect(pngSize(files['color.png']!)).toEqual([192, 192]);
     expect(pngSize(files['outline.png']!)).toEqual([32, 32]);
   });
