@@ -7,7 +7,7 @@
 
 import { type Activity, ActivityTypes } from '@microsoft/agents-activity';
 import type { ConnectorClient, TurnContext } from '@microsoft/agents-hosting';
-import type { DecisionOutcome, PersonRef, PluginContext } from '../../src/plugin-sdk/index.js';
+import type { Card, DecisionOutcome, PersonRef, PluginContext } from '../../src/plugin-sdk/index.js';
 import {
   CARD_CONTENT_TYPE,
   type CardOptions,
@@ -22,6 +22,8 @@ import type { Conversations } from './conversations.js';
 
 /** Teams gives up on an invoke after about 5 s; answer well before. */
 const INVOKE_BUDGET_MS = 3500;
+/** What is left of the budget for reading the card when the decision did not bring it. */
+const CARD_LOOKUP_MS = 800;
 const REQUEST_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
 type Json = Record<string, unknown>;
@@ -69,7 +71,7 @@ export class TeamsDecisions {
   async handle(context: TurnContext, click: Click): Promise<void> {
     const activity = context.activity;
     const outcome = await this.decideInTime(context, click);
-    const card = outcome.card ?? (await this.ctx.getCard(click.requestId).catch(() => null));
+    const card = outcome.card ?? (await this.currentCard(click.requestId));
     const notice: Notice = { ok: outcome.kind === 'done', message: outcome.message };
     if (activity.type === ActivityTypes.Invoke) {
       const value = card
@@ -91,6 +93,19 @@ export class TeamsDecisions {
       text: `${notice.ok ? '✅' : '⚠️'} ${escapeCardText(notice.message)}`,
       textFormat: 'markdown',
     } as unknown as Activity);
+  }
+
+  /** The request as it stands, if the API answers within the invoke's remaining time. */
+  private async currentCard(requestId: string): Promise<Card | null> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), CARD_LOOKUP_MS);
+    });
+    try {
+      return await Promise.race([this.ctx.getCard(requestId).catch(() => null), late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private async decideInTime(context: TurnContext, click: Click): Promise<DecisionOutcome> {
