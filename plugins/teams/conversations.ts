@@ -60,6 +60,12 @@ export class Conversations {
     if (!serviceUrl) return;
     const team = obj(channelData.team);
     const teamId = str(team.id);
+    // The app was removed from there: forget it, so the next delivery looks again (and waits).
+    const removed = activity.type === 'installationUpdate' && /^remove/.test(String(activity.action ?? ''));
+    if (teamId && removed) {
+      await this.forgetTeam(teamId, str(obj(channelData.channel).id) ?? teamId);
+      return;
+    }
     if (teamId) {
       await this.rememberTeam({ id: teamId, serviceUrl });
       const channelId = str(obj(channelData.channel).id) ?? teamId;
@@ -73,10 +79,17 @@ export class Conversations {
       return;
     }
     const conversation = activity.conversation;
+    if (conversation?.conversationType === 'personal' && removed) {
+      const owner = await this.kv.get(`chat-owner:${conversation.id}`);
+      if (owner) await this.kv.delete(`conv:${owner}`);
+      return;
+    }
     if (conversation?.conversationType === 'personal' && activity.from?.id && client) {
       const member = await this.memberOf(client, activity.from.id, conversation.id);
-      if (member?.email)
+      if (member?.email) {
         await this.remember(member.email, this.personal(conversation.id, serviceUrl, member.aadObjectId));
+        await this.kv.set(`chat-owner:${conversation.id}`, member.email, KEEP_SECONDS);
+      }
     }
   }
 
@@ -204,6 +217,12 @@ export class Conversations {
     if (learnt.some((t) => t.id === team.id && t.serviceUrl === team.serviceUrl)) return;
     const next = [team, ...learnt.filter((t) => t.id !== team.id)].slice(0, MAX_LEARNT_TEAMS);
     await this.kv.set('teams', JSON.stringify(next), KEEP_SECONDS);
+  }
+
+  private async forgetTeam(teamId: string, channelId: string): Promise<void> {
+    const learnt = await this.learntTeams();
+    await this.kv.set('teams', JSON.stringify(learnt.filter((t) => t.id !== teamId)), KEEP_SECONDS);
+    await this.kv.delete(`conv:${channelId}`);
   }
 
   private async learntTeams(): Promise<KnownTeam[]> {

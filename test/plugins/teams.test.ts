@@ -269,6 +269,27 @@ describe('teams plugin', () => {
     expect(inZedsChat()).toHaveLength(1);
   });
 
+  it('a person who removes the app is not written to any more: their next card waits again', async () => {
+    const zed = fake.userByName('zed');
+    const chat = [...fake.chats].find(([, userId]) => userId === zed.id)?.[0];
+    expect(chat, 'zed installed the app in the test before').toBeDefined();
+    const removal = { ...installation(fake, zed, chat), action: 'remove' };
+    expect((await postActivity(hook(), removal, fake.inboundToken())).status).toBe(200);
+    const req = await (await stack.clientFor(PEOPLE.teamRequester)).createRequest({
+      roles: [SLOW_ROLE],
+      reason: 'after the removal',
+    });
+    await sleep(1500);
+    expect(cardsOf(req.id).filter((m) => m.conversationId === chat)).toHaveLength(0);
+    // Installed again: the waiting card arrives.
+    expect((await postActivity(hook(), installation(fake, zed, chat), fake.inboundToken())).status).toBe(200);
+    await stack.waitFor(
+      () => cardsOf(req.id).find((m) => m.conversationId === chat),
+      20_000,
+      'the card after the reinstall',
+    );
+  });
+
   it('a Bot Connector outage then recovery: one card each, none lost', async () => {
     await ensureInstalled();
     fake.failNext(8);
