@@ -27,6 +27,7 @@ const SECRETS = {
   DISCORD_PUBLIC_KEY: 'a'.repeat(64),
   MATTERMOST_BOT_TOKEN: 'mattermost-bot-token',
   MATTERMOST_ACTION_SECRET: 'mattermost-action-secret-0123456789',
+  TEAMS_CLIENT_SECRET: 'teams-client-secret',
 };
 
 /** `a.b.c` → value for every leaf of plain objects (arrays are leaves). */
@@ -93,6 +94,7 @@ describe('config/accessbot.example.yaml', () => {
       'mattermost',
       'pagerduty',
       'slack',
+      'teams',
       'webhook',
     ]);
     expect(pluginConfigs.get('slack')).toMatchObject({ token: 'xoxb-from-file' });
