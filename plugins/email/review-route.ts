@@ -1,0 +1,177 @@
+// The review page's routes under /hooks/<id>/:
+//   GET  /review?t=TOKEN  swaps the link's token for an HttpOnly cookie and redirects to the
+//                         token-free page (the token leaves the address bar and history);
+//   GET  /review          shows the request and, while the link may still decide, the form;
+//   POST /review          the form: cookie + CSRF token + same origin, then the link's one
+//                         decision is claimed and handed to the host as that reviewer (the API
+//                         decides rights, self-review and thresholds).
+// GET and HEAD never decide, claim or record anything: mail scanners open links.
+
+import {
+  DECISION_STATUS,
+  type InboundRequest,
+  type InboundResponse,
+  type InboundRoute,
+  type PluginContext,
+} from '../../src/plugin-sdk/index.js';
+import { type EmailConfig, MAX_PAGE_REASON_LENGTH } from './config.js';
+import { type FoundLink, isWellFormedToken, type LinkUse, type ReviewLinks } from './links.js';
+import { renderPage, STYLESHEET, STYLESHEET_PATH } from './page.js';
+
+export const REVIEW_PATH = '/review';
+const COOKIE = 'accessbot_review';
+/** How long the swapped cookie lives: long enough to read the request and decide. */
+const COOKIE_MAX_AGE_S = 3600;
+/** The form body is three short fields. */
+const MAX_FORM_BYTES = 16 * 1024;
+
+function cookieOf(req: InboundRequest, name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const [key, ...rest] = part.trim().split('=');
+    if (key === name) return rest.join('=');
+  }
+  return undefined;
+}
+
+export interface ReviewRouteDeps {
+  ctx: PluginContext<EmailConfig>;
+  links: ReviewLinks;
+  /** Absolute base of this plugin's hooks, from host.public_url (never from the Host header). */
+  base: string;
+}
+
+export function reviewUrl(base: string, token: string): string {
+  return `${base}${REVIEW_PATH}?t=${token}`;
+}
+
+export function reviewRoutes(deps: ReviewRouteDeps): InboundRoute[] {
+  const { ctx, links, base } = deps;
+  const publicOrigin = new URL(base).origin;
+  const secure = base.startsWith('https:');
+  const pagePath = new URL(`${base}${REVIEW_PATH}`).pathname;
+  const cookiePath = new URL(`${base}/`).pathname;
+  const page = (input: Parameters<typeof renderPage>[0]) => renderPage(input, `${base}${STYLESHEET_PATH}`);
+
+  const invalid = () =>
+    page({
+      status: 404,
+      title: 'This review link is not valid',
+      notice:
+        'Open the Review link from your latest mail about the request. Links work only for the person they were sent to.',
+    });
+
+  /** The page for a link that exists: what it may still do, or what became of it. */
+  async function showLink(link: FoundLink, status = 200, notice?: string): Promise<InboundResponse> {
+    const card = await ctx.getCard(link.record.requestId);
+    if (!card)
+      return page({
+        status: 404,
+        title: 'This request no longer exists',
+        notice: 'It was withdrawn or removed.',
+      });
+    if (link.use)
+      return page({
+        status,
+        title: 'You already answered with this link',
+        notice: notice ?? link.use.message ?? `You chose to ${link.use.action}.`,
+        card,
+      });
+    if (card.state !== 'PENDING')
+      return page({
+        status,
+        title: `This request is ${card.state}`,
+        notice: notice ?? 'It no longer takes reviews.',
+        card,
+      });
+    if (Date.parse(link.record.expires) <= Date.now())
+      return page({ status: 410, title: 'This review link has expired', card });
+    return page({
+      status,
+      title: `Review ${card.requester.name}'s request`,
+      ...(notice ? { notice } : {}),
+      card,
+      form: { action: pagePath, csrf: await links.csrfToken(link) },
+    });
+  }
+
+  return [
+    {
+      method: 'GET',
+      path: STYLESHEET_PATH,
+      handler: async () => ({
+        status: 200,
+        headers: { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=3600' },
+        body: STYLESHEET,
+      }),
+    },
+    {
+      method: 'GET',
+      path: REVIEW_PATH,
+      async handler(req) {
+        const fromUrl = req.query.t;
+        if (fromUrl !== undefined) {
+          if (!isWellFormedToken(fromUrl)) return invalid();
+          return {
+            status: 303,
+            headers: {
+              location: `${base}${REVIEW_PATH}`,
+              'cache-control': 'no-store',
+              'referrer-policy': 'no-referrer',
+              'x-robots-tag': 'noindex, nofollow',
+              'set-cookie': `${COOKIE}=${fromUrl}; Path=${cookiePath}; Max-Age=${COOKIE_MAX_AGE_S}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`,
+            },
+          };
+        }
+        const link = await links.find(cookieOf(req, COOKIE));
+        return link ? showLink(link) : invalid();
+      },
+    },
+    {
+      method: 'POST',
+      path: REVIEW_PATH,
+      async handler(req) {
+        const forged = (why: string) => {
+          ctx.log.warn({ why }, 'refused a review form');
+          return page({
+            status: 403,
+            title: 'This form could not be accepted',
+            notice:
+              'Nothing was recorded. Open the Review link from your mail again and use the buttons on that page.',
+          });
+        };
+        const origin = req.headers.origin;
+        if (origin !== undefined && origin !== publicOrigin) return forged('cross-origin form');
+        if (req.headers['sec-fetch-site'] && !['same-origin', 'none'].includes(req.headers['sec-fetch-site']))
+          return forged('cross-site form');
+        const link = await links.find(cookieOf(req, COOKIE));
+        if (!link) return invalid();
+        if (req.rawBody.length > MAX_FORM_BYTES) return forged('form too large');
+        const form = new URLSearchParams(req.rawBody.toString('utf8'));
+        if (!(await links.csrfMatches(link, form.get('_csrf') ?? undefined)))
+          return forged('CSRF token mismatch');
+        const action = form.get('action');
+        if (action !== 'approve' && action !== 'deny') return forged('no action');
+        const reason = (form.get('reason') ?? '').trim().slice(0, MAX_PAGE_REASON_LENGTH);
+        if (link.use) return showLink(link, 409);
+        if (Date.parse(link.record.expires) <= Date.now()) return showLink(link);
+        const use: LinkUse = { action, at: new Date().toISOString() };
+        if (!(await links.claim(link, use)))
+          return showLink({ ...link, use: (await links.find(cookieOf(req, COOKIE)))?.use ?? use }, 409);
+        const outcome = await ctx.decide({
+          requestId: link.record.requestId,
+          action,
+          person: { email: link.record.reviewer },
+          personLabel: link.record.reviewer,
+          ...(reason ? { reason } : {}),
+        });
+        if (outcome.kind === 'error') {
+          await links.release(link);
+          return page({ status: 503, title: 'Nothing was recorded yet', notice: outcome.message });
+        }
+        const done: LinkUse = { ...use, outcome: outcome.kind, message: outcome.message };
+        await links.recordOutcome(link, done);
+        return showLink({ ...link, use: done }, DECISION_STATUS[outcome.kind], outcome.message);
+      },
+    },
+  ];
+}
