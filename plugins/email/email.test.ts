@@ -1,0 +1,207 @@
+// The email plugin through the whole stack (real API, host, Redis) against a real SMTP server
+// on 127.0.0.1, reading what arrived with mailparser: routing, threading, escaping, the
+// requester's outcome mail, SMTP failures, and a burst of concurrent requests.
+
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { listDeliveries } from '../../src/host/index.js';
+import { type PluginDefinition, PluginError, type PluginInstance } from '../../src/plugin-sdk/index.js';
+import { testPluginContext } from '../../test/fakes/plugin-context.js';
+import { type FakeSmtp, type ReceivedMail, startFakeSmtp } from '../../test/fakes/smtp/server.js';
+import { DBA_ROLES_YAML, usersWithEmail } from '../../test/support/seed-world.js';
+import { startTestStack, type TestStack, testRedisOptions } from '../../test/support/stack.js';
+import emailPlugin from './index.js';
+
+const REVIEWERS = ['ops@example.com', 'alice@example.com'];
+const LINK = /https?:\/\/[^\s"<>]+\/hooks\/email\/review\?t=[A-Za-z0-9_-]{43}/g;
+
+let smtp: FakeSmtp;
+let stack: TestStack;
+
+function config(extra: Record<string, unknown> = {}) {
+  return {
+    smtp: { host: '127.0.0.1', port: smtp.port, security: 'none', user: smtp.user, password: smtp.password },
+    from: 'accessbot <accessbot@example.com>',
+    temp_failure_retry_ms: 300,
+    ...extra,
+  };
+}
+
+beforeAll(async () => {
+  smtp = await startFakeSmtp({ auth: true });
+  stack = await startTestStack({
+    rolesYaml: DBA_ROLES_YAML,
+    users: usersWithEmail({ rita: ['requester'], alice: ['approver'], bob: ['approver'] }),
+    definitions: new Map([['email', emailPlugin as unknown as PluginDefinition]]),
+    plugins: { email: config() },
+    routing: [{ roles: ['*'], targets: { email: REVIEWERS } }],
+    delivery: { backoff: '50ms', max_backoff: '500ms', attempts: 5 },
+  });
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  await smtp?.stop();
+});
+
+afterEach(() => {
+  expect(smtp.unusedFaults(), 'every fault set hit a command').toBe(0);
+});
+
+const mailsOf = (requestId: string): ReceivedMail[] =>
+  smtp.mails.filter((m) => m.header('x-accessbot-request') === requestId);
+
+async function create(reason: string) {
+  return (await stack.clientFor('rita')).createRequest({ roles: ['dba'], reason });
+}
+
+async function mailsWhen(requestId: string, count: number, what: string): Promise<ReceivedMail[]> {
+  return stack.waitFor(
+    () => (mailsOf(requestId).length >= count ? mailsOf(requestId) : undefined),
+    20_000,
+    what,
+  );
+}
+
+describe('email through the stack', () => {
+  it('mails each routed address and the requester, threads follow-ups, escapes user text, tells the requester the outcome', async () => {
+    const reason = `<script>alert("x")</script> & <a href="https://evil.example">click</a>`;
+    const req = await create(reason);
+    const first = await mailsWhen(req.id, 3, 'three first mails');
+    expect(first.map((m) => m.to).sort()).toEqual([
+      'alice@example.com',
+      'ops@example.com',
+      'rita@example.com',
+    ]);
+    for (const mail of first) {
+      expect(mail.subject).toContain('[PENDING]');
+      expect(mail.subject).toContain(req.id);
+      expect(mail.html).not.toContain('<script>');
+      expect(mail.html).not.toContain('href="https://evil.example"');
+      expect(mail.html).toContain('&lt;script&gt;');
+      expect(mail.text).toContain(reason);
+      expect(mail.parsed.messageId).toMatch(/^<accessbot\..+@example\.com>$/);
+      expect(mail.parsed.inReplyTo).toBeUndefined();
+    }
+    const reviewerLinks = first
+      .filter((m) => m.to !== 'rita@example.com')
+      .map((m) => m.text.match(LINK) ?? []);
+    for (const links of reviewerLinks) expect(links).toHaveLength(1);
+    expect(new Set(reviewerLinks.flat()).size, 'each reviewer has their own link').toBe(2);
+    const requesterMail = first.find((m) => m.to === 'rita@example.com')!;
+    expect(requesterMail.text.match(LINK)).toBeNull();
+    expect(requesterMail.html.match(LINK)).toBeNull();
+
+    await (await stack.clientFor('alice')).submitReview(req.id, {
+      proposedState: 'APPROVED',
+      reason: 'ok <b>fine</b>',
+    });
+    // A review mail and an outcome mail to everyone.
+    const all = await mailsWhen(req.id, 9, 'review and outcome mails');
+    const rootOf = new Map(first.map((m) => [m.to, m.parsed.messageId]));
+    for (const mail of all.filter((m) => !first.includes(m))) {
+      expect(mail.parsed.inReplyTo, `${mail.subject} threads under the first mail`).toBe(rootOf.get(mail.to));
+      expect([mail.parsed.references].flat()).toContain(rootOf.get(mail.to));
+      expect(mail.subject.startsWith('Re: ')).toBe(true);
+    }
+    const outcome = all.filter((m) => m.subject.includes('request is APPROVED'));
+    expect(outcome.map((m) => m.to).sort()).toEqual([
+      'alice@example.com',
+      'ops@example.com',
+      'rita@example.com',
+    ]);
+    const reviewMails = all.filter((m) => m.subject.includes('alice approved'));
+    expect(reviewMails.map((m) => m.to).sort()).toEqual([
+      'alice@example.com',
+      'ops@example.com',
+      'rita@example.com',
+    ]);
+    for (const mail of reviewMails) expect(mail.html).toContain('ok &lt;b&gt;fine&lt;/b&gt;');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(mailsOf(req.id)).toHaveLength(9);
+  });
+
+  it('an SMTP 4xx is retried; a 421 from the server pauses and retries; each mail lands once', async () => {
+    smtp.failNextRcpt(1, 451);
+    smtp.failNextRcpt(1, 421);
+    const req = await create('through a greylisting relay');
+    const mails = await mailsWhen(req.id, 3, 'the first mails after two deferrals');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(mailsOf(req.id)).toHaveLength(3);
+    expect(new Set(mails.map((m) => m.to)).size).toBe(3);
+  });
+
+  it('a 550 for one recipient dead-letters that delivery with the SMTP answer; the others are delivered', async () => {
+    smtp.rejectMailbox('ops@example.com');
+    try {
+      const req = await create('one mailbox is gone');
+      const mails = await mailsWhen(req.id, 2, 'mails to the other recipients');
+      expect(mails.map((m) => m.to).sort()).toEqual(['alice@example.com', 'rita@example.com']);
+      const dead = await stack.waitFor(
+        async () =>
+          (await listDeliveries(stack.config, { redis: testRedisOptions(), failed: true })).find(
+            (row) => row.requestId === req.id,
+          ),
+        20_000,
+        'a dead letter for the refused mailbox',
+      );
+      expect(dead.error).toContain('550');
+      expect(dead.error).toContain('No such user');
+      expect(dead.attempts).toBe(1);
+    } finally {
+      smtp.acceptAllMailboxes();
+    }
+  });
+
+  it('20 concurrent requests: one mail per recipient each', async () => {
+    const reqs = await Promise.all(Array.from({ length: 20 }, (_, i) => create(`burst ${i}`)));
+    await stack.waitFor(() => reqs.every((r) => mailsOf(r.id).length >= 3 || undefined), 30_000, '60 mails');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    for (const r of reqs) {
+      const mails = mailsOf(r.id);
+      expect(mails.map((m) => m.to).sort()).toEqual([
+        'alice@example.com',
+        'ops@example.com',
+        'rita@example.com',
+      ]);
+    }
+  }, 60_000);
+});
+
+describe('email plugin on its own', () => {
+  it('a refused SMTP login is an auth error naming the server answer', async () => {
+    const ctx = testPluginContext(
+      'email',
+      emailPlugin.configSchema.parse(
+        config({
+          smtp: { host: '127.0.0.1', port: smtp.port, security: 'none', user: smtp.user, password: 'wrong' },
+        }),
+      ),
+      { decide: async () => ({ kind: 'error', message: 'unused' }), getCard: async () => null },
+    );
+    const plugin = (await emailPlugin.create(ctx)) as PluginInstance;
+    const err = await plugin.healthCheck().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(PluginError);
+    expect((err as PluginError).kind).toBe('auth');
+    expect((err as PluginError).message).toContain('535');
+    await plugin.close?.();
+  });
+
+  it('refuses recipients that are not mail addresses and needs a password with a user', async () => {
+    expect(
+      emailPlugin.configSchema.safeParse({ smtp: { host: 'h', user: 'u' }, from: 'a@b.c' }).success,
+    ).toBe(false);
+    const ctx = testPluginContext('email', emailPlugin.configSchema.parse(config()), {
+      decide: async () => ({ kind: 'error', message: 'unused' }),
+      getCard: async () => null,
+    });
+    const plugin = (await emailPlugin.create(ctx)) as PluginInstance;
+    await expect(plugin.resolveRecipient('#ops', 'reviewer')).rejects.toThrow(/not a mail address/);
+    expect(await plugin.resolveRecipient(' Bob@Example.com ', 'reviewer')).toMatchObject({
+      id: 'bob@example.com',
+    });
+    await plugin.close?.();
+  });
+});
