@@ -36,10 +36,7 @@ export const emailConfigSchema = z
     from: z.string().min(3).max(320),
     /** Addresses that get every request, on top of routing rules. */
     recipients: z.array(z.email()).default([]),
-    /**
-     * How long to wait before trying again after an SMTP 4xx (greylisting and "try later"
-     * answers want minutes, not the queue's quick backoff), ms.
-     */
+    /** How long the plugin's queue pauses after the server throttles us (SMTP 454 / 421), ms. */
     temp_failure_retry_ms: z.number().int().min(0).max(3_600_000).default(60_000),
   })
   .strict()

@@ -120,11 +120,16 @@ describe('email through the stack', () => {
     expect(mailsOf(req.id)).toHaveLength(9);
   });
 
-  it('an SMTP 4xx is retried; a 421 from the server pauses and retries; each mail lands once', async () => {
+  it('an SMTP 4xx is retried; a 454 (throttling) pauses for the configured wait; each mail lands once', async () => {
     smtp.failNextRcpt(1, 451);
     smtp.failNextRcpt(1, 421);
-    const req = await create('through a greylisting relay');
-    const mails = await mailsWhen(req.id, 3, 'the first mails after two deferrals');
+    smtp.failNextRcpt(1, 454);
+    const started = Date.now();
+    const req = await create('through a greylisting, closing, throttling relay');
+    const mails = await mailsWhen(req.id, 3, 'the first mails after three deferrals');
+    expect(Date.now() - started, 'the throttled mail waited temp_failure_retry_ms').toBeGreaterThanOrEqual(
+      300,
+    );
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(mailsOf(req.id)).toHaveLength(3);
     expect(new Set(mails.map((m) => m.to)).size).toBe(3);

@@ -1,8 +1,8 @@
 // One pooled nodemailer transport per plugin instance, and the translation of SMTP answers into
 // what the host should do: 5xx → permanent (that one recipient's delivery is dead-lettered with
-// the server's answer), 421 (the server as a whole asks us to come back) → rate_limited for the
-// configured wait, other 4xx and network failures → transient, 535 → auth.
-// nodemailer retries nothing on its own here: the host's queue owns every retry.
+// the server's answer), 421 / 454 (the server as a whole asks us to slow down) → rate_limited for
+// the configured wait, other 4xx and network failures → transient, 535 → auth.
+// nodemailer retries nothing on its own here (maxRequeues: 0): the host's queue owns every retry.
 
 import nodemailer, { type Transporter } from 'nodemailer';
 import {
@@ -26,8 +26,13 @@ export interface OutgoingMail {
   headers: Record<string, string>;
 }
 
-/** SMTP "service not available, closing": the whole server asks for a pause. */
-const SERVER_BUSY = 421;
+/**
+ * Answers by which the server as a whole asks us to slow down: 421 "service not available"
+ * (when it reaches us with its code; a pooled connection it closes usually surfaces as a plain
+ * connection error, retried with backoff) and 454, the throttling answer of relays such as
+ * Amazon SES ("454 Throttling failure: Maximum sending rate exceeded").
+ */
+const SERVER_BUSY = new Set([421, 454]);
 
 export class Mailer {
   private readonly transport: Transporter;
@@ -40,6 +45,10 @@ export class Mailer {
     const { smtp } = cfg;
     this.transport = nodemailer.createTransport({
       pool: true,
+      // The pool would otherwise send a mail again on a fresh connection when the server
+      // closes one mid-mail (a 421 does): a hidden retry that skips the host's backoff and
+      // pauses, and duplicates a mail whose 250 was lost. The host's queue retries instead.
+      maxRequeues: 0,
       host: smtp.host,
       port: smtp.port,
       secure: smtp.security === 'tls',
@@ -90,7 +99,7 @@ export class Mailer {
     const code = smtp.responseCode;
     if (smtp.code === 'EAUTH' || code === 535)
       return authFailed(`${what}: SMTP login refused: ${answer}`, err);
-    if (code === SERVER_BUSY)
+    if (code !== undefined && SERVER_BUSY.has(code))
       return rateLimited(`${what}: SMTP server busy: ${answer}`, this.cfg.temp_failure_retry_ms, err);
     if (code !== undefined && code >= 500) return permanent(`${what}: SMTP refused: ${answer}`, err);
     if (code !== undefined && code >= 400) return transient(`${what}: SMTP deferred: ${answer}`, err);

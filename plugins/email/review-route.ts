@@ -76,6 +76,13 @@ export function reviewRoutes(deps: ReviewRouteDeps): InboundRoute[] {
         notice: notice ?? link.use.message ?? `You chose to ${link.use.action}.`,
         card,
       });
+    if (Date.parse(link.record.expires) <= Date.now())
+      return page({
+        status: 410,
+        title: 'This review link has expired',
+        notice: 'Nothing was recorded.',
+        card,
+      });
     if (card.state !== 'PENDING')
       return page({
         status,
@@ -83,8 +90,6 @@ export function reviewRoutes(deps: ReviewRouteDeps): InboundRoute[] {
         notice: notice ?? 'It no longer takes reviews.',
         card,
       });
-    if (Date.parse(link.record.expires) <= Date.now())
-      return page({ status: 410, title: 'This review link has expired', card });
     return page({
       status,
       title: `Review ${card.requester.name}'s request`,
@@ -145,6 +150,12 @@ export function reviewRoutes(deps: ReviewRouteDeps): InboundRoute[] {
           return forged('cross-site form');
         const link = await links.find(cookieOf(req, COOKIE));
         if (!link) return invalid();
+        // A used or expired link, or a request that no longer takes reviews: the page says so
+        // (it only shows; nothing is claimed or decided).
+        if (link.use) return showLink(link, 409);
+        if (Date.parse(link.record.expires) <= Date.now()) return showLink(link);
+        const card = await ctx.getCard(link.record.requestId);
+        if (card?.state !== 'PENDING') return showLink(link, 409);
         if (req.rawBody.length > MAX_FORM_BYTES) return forged('form too large');
         const form = new URLSearchParams(req.rawBody.toString('utf8'));
         if (!(await links.csrfMatches(link, form.get('_csrf') ?? undefined)))
@@ -152,8 +163,6 @@ export function reviewRoutes(deps: ReviewRouteDeps): InboundRoute[] {
         const action = form.get('action');
         if (action !== 'approve' && action !== 'deny') return forged('no action');
         const reason = (form.get('reason') ?? '').trim().slice(0, MAX_PAGE_REASON_LENGTH);
-        if (link.use) return showLink(link, 409);
-        if (Date.parse(link.record.expires) <= Date.now()) return showLink(link);
         const use: LinkUse = { action, at: new Date().toISOString() };
         if (!(await links.claim(link, use)))
           return showLink({ ...link, use: (await links.find(cookieOf(req, COOKIE)))?.use ?? use }, 409);

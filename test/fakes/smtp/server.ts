@@ -1,6 +1,6 @@
 // A real SMTP server on 127.0.0.1 (smtp-server), keeping every accepted mail parsed by
-// mailparser, with the faults a real relay shows: a 4xx "try later" on the next RCPT, a 421
-// "closing" from the whole server, a 550 for one mailbox, and a refused login.
+// mailparser, with the faults a real relay shows: a 4xx "try later" on the next RCPT (451
+// greylisting, 421 closing, 454 throttling), a 550 for one mailbox, and a refused login.
 
 import type { AddressInfo } from 'node:net';
 import { type ParsedMail, simpleParser } from 'mailparser';
@@ -38,6 +38,7 @@ const FAULT_TEXT: Record<number, string> = {
   421: '4.3.2 Service shutting down, try again later',
   450: '4.2.1 Mailbox busy, try again later',
   451: '4.7.1 Greylisted, try again later',
+  454: '4.7.0 Throttling failure: Maximum sending rate exceeded',
   550: '5.1.1 No such user here',
 };
 
