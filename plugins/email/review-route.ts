@@ -144,8 +144,11 @@ export function reviewRoutes(deps: ReviewRouteDeps): InboundRoute[] {
               'Nothing was recorded. Open the Review link from your mail again and use the buttons on that page.',
           });
         };
+        // Under Referrer-Policy: no-referrer a browser sends `Origin: null` even on its own
+        // forms; Sec-Fetch-Site still tells same-origin from cross-site there.
         const origin = req.headers.origin;
-        if (origin !== undefined && origin !== publicOrigin) return forged('cross-origin form');
+        if (origin !== undefined && origin !== 'null' && origin !== publicOrigin)
+          return forged('cross-origin form');
         if (req.headers['sec-fetch-site'] && !['same-origin', 'none'].includes(req.headers['sec-fetch-site']))
           return forged('cross-site form');
         const link = await links.find(cookieOf(req, COOKIE));
