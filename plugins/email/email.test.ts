@@ -5,7 +5,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { listDeliveries } from '../../src/host/index.js';
 import { type PluginDefinition, PluginError, type PluginInstance } from '../../src/plugin-sdk/index.js';
-import { testPluginContext } from '../../test/fakes/plugin-context.js';
+import { requestCard } from '../../test/fakes/pagerduty/plugin-context.js';
+import { firstTry, MemoryKv, testPluginContext } from '../../test/fakes/plugin-context.js';
 import { type FakeSmtp, type ReceivedMail, startFakeSmtp } from '../../test/fakes/smtp/server.js';
 import { DBA_ROLES_YAML, usersWithEmail } from '../../test/support/seed-world.js';
 import { startTestStack, type TestStack, testRedisOptions } from '../../test/support/stack.js';
@@ -207,6 +208,52 @@ describe('email plugin on its own', () => {
     expect(await plugin.resolveRecipient(' Bob@Example.com ', 'reviewer')).toMatchObject({
       id: 'bob@example.com',
     });
+    await plugin.close?.();
+  });
+
+  it('a reminder threads under the first mail and carries a fresh link, stored only as a hash and bound to the reviewer', async () => {
+    const kv = new MemoryKv();
+    const ctx = {
+      ...testPluginContext('email', emailPlugin.configSchema.parse(config()), {
+        kv,
+        decide: async () => ({ kind: 'error' as const, message: 'unused' }),
+        getCard: async () => null,
+      }),
+      publicUrl: 'https://accessbot.example.com/',
+    };
+    const plugin = (await emailPlugin.create(ctx)) as PluginInstance<{ to: string; root: string }>;
+    // A requester name with line breaks must not add headers to the mail.
+    const card = requestCard({ user: 'mallory\r\nBcc: victim@example.com' });
+    const target = await plugin.resolveRecipient('carol@example.com', 'reviewer');
+    const ref = await plugin.deliver(target, card, firstTry());
+    await plugin.remind!(target, ref, card, firstTry());
+    const [first, reminder] = await stack.waitFor(
+      () => {
+        const mails = smtp.mails.filter((m) => m.header('x-accessbot-request') === card.requestId);
+        return mails.length >= 2 ? mails : undefined;
+      },
+      10_000,
+      'the first mail and the reminder',
+    );
+    expect(reminder!.subject).toContain('Reminder');
+    expect(reminder!.parsed.inReplyTo).toBe(first!.parsed.messageId);
+    expect(first!.header('bcc')).toBeUndefined();
+    expect(first!.subject).not.toMatch(/[\r\n]/);
+    const links = [first!, reminder!].map((m) => m.text.match(LINK)?.[0]);
+    expect(links[0]).toMatch(/^https:\/\/accessbot\.example\.com\/hooks\/email\/review\?t=/);
+    expect(links[1]).toBeDefined();
+    expect(links[1]).not.toBe(links[0]);
+    const tokens = links.map((l) => new URL(l!).searchParams.get('t')!);
+    const stored = [...kv.data.entries()].filter(([key]) => key.startsWith('link:'));
+    expect(stored).toHaveLength(2);
+    for (const [key, value] of stored) {
+      for (const token of tokens) expect(key + value).not.toContain(token);
+      expect(JSON.parse(value)).toMatchObject({
+        requestId: card.requestId,
+        reviewer: 'carol@example.com',
+        expires: card.requestExpires,
+      });
+    }
     await plugin.close?.();
   });
 });
