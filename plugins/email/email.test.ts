@@ -65,7 +65,9 @@ async function mailsWhen(requestId: string, count: number, what: string): Promis
 
 describe('email through the stack', () => {
   it('mails each routed address and the requester, threads follow-ups, escapes user text, tells the requester the outcome', async () => {
-    const reason = `<script>alert("x")</script> & <a href="https://evil.example">click</a>`;
+    const shown = `<script>alert("x")</script> & <a href="https://evil.example">click</a> `;
+    // A right-to-left override that would make "exe.pdf" read as "fdp.exe", and a zero-width space.
+    const reason = `${shown}\u202Efdp.exe\u200B!`;
     const req = await create(reason);
     const first = await mailsWhen(req.id, 3, 'three first mails');
     expect(first.map((m) => m.to).sort()).toEqual([
@@ -79,7 +81,9 @@ describe('email through the stack', () => {
       expect(mail.html).not.toContain('<script>');
       expect(mail.html).not.toContain('href="https://evil.example"');
       expect(mail.html).toContain('&lt;script&gt;');
-      expect(mail.text).toContain(reason);
+      expect(mail.text).toContain(`${shown}[U+202E]fdp.exe!`);
+      expect(mail.html).toContain('[U+202E]fdp.exe!');
+      expect(mail.text + mail.html + mail.subject).not.toMatch(/[\u202E\u200B]/);
       expect(mail.parsed.messageId).toMatch(/^<accessbot\..+@example\.com>$/);
       expect(mail.parsed.inReplyTo).toBeUndefined();
     }

@@ -2,7 +2,13 @@
 // goes through `html` (escaped by construction); the subject and text part are plain text,
 // cut to bounded lengths with control characters removed.
 
-import { type Card, type CardReview, STATUS_LABEL, truncate } from '../../src/plugin-sdk/index.js';
+import {
+  type Card,
+  type CardReview,
+  neutraliseInvisible,
+  STATUS_LABEL,
+  truncate,
+} from '../../src/plugin-sdk/index.js';
 import { html, type SafeHtml } from './html.js';
 
 export type MailKind = 'request' | 'review' | 'reminder' | 'outcome' | 'withdrawn';
@@ -17,10 +23,18 @@ export interface MailContent {
   html: string;
 }
 
+/**
+ * Plain text (subject, text part): bidi controls shown as `[U+202E]`, invisible characters
+ * dropped (the HTML part gets the same from the SDK's escaper).
+ */
+function plain(text: string): string {
+  return neutraliseInvisible(text);
+}
+
 /** Line breaks and other control characters would split a header or a text line's meaning. */
 function oneLine(text: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ');
+  return plain(text).replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ');
 }
 
 export function stateOf(card: Card, kind: MailKind): string {
@@ -59,11 +73,11 @@ export interface RenderInput {
 function resolutionLine(card: Card): string {
   const r = card.resolution;
   if (!r) return '';
-  return `${STATUS_LABEL[r.state]}${r.by ? ` by ${r.by}` : ''}${r.reason ? `: ${truncate(r.reason, MAIL_REASON_MAX)}` : ''}`;
+  return `${STATUS_LABEL[r.state]}${r.by ? ` by ${oneLine(r.by)}` : ''}${r.reason ? `: ${oneLine(truncate(r.reason, MAIL_REASON_MAX))}` : ''}`;
 }
 
 function reviewLine(review: CardReview): string {
-  return `${review.author}: ${review.decision}${review.reason ? ` (${truncate(oneLine(review.reason), MAIL_REASON_MAX)})` : ''}`;
+  return `${oneLine(review.author)}: ${review.decision}${review.reason ? ` (${truncate(oneLine(review.reason), MAIL_REASON_MAX)})` : ''}`;
 }
 
 export function renderMail(input: RenderInput): MailContent {
@@ -85,7 +99,7 @@ export function renderMail(input: RenderInput): MailContent {
   const text = [
     oneLine(title),
     '',
-    ...rows.map(([label, value]) => `${label}: ${label === 'Reason' ? value : oneLine(value)}`),
+    ...rows.map(([label, value]) => `${label}: ${label === 'Reason' ? plain(value) : oneLine(value)}`),
     ...(card.reviews.length > 0 ? ['', 'Reviews:', ...card.reviews.map((r) => `- ${reviewLine(r)}`)] : []),
     ...(resolution ? ['', resolution] : []),
     ...(reviewUrl ? ['', `Review (approve or deny): ${reviewUrl}`] : []),
