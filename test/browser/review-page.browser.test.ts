@@ -3,7 +3,8 @@
 // served by the plugin through the host's inbound server; reviews are read back from the API.
 // Run on its own: npx vitest run test/browser/
 
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import emailPlugin from '../../plugins/email/index.js';
@@ -24,6 +25,8 @@ const CHROMIUM_ARGS = [
   '--no-first-run',
   '--disable-quic',
 ];
+/** Where to save screenshots of the mail and the page (the README's come from here), if set. */
+const SCREENSHOTS = process.env.ACCESSBOT_SCREENSHOTS;
 const LINK = /https?:\/\/[^\s"<>]+\/hooks\/email\/review\?t=[A-Za-z0-9_-]{43}/;
 
 let smtp: FakeSmtp;
@@ -157,5 +160,36 @@ describe('the review page in chromium', () => {
     expect(await expired.locator('form').count()).toBe(0);
     expect(await reviewsOf(shortLived.id)).toEqual([]);
     for (const p of [page, alice, forwarded, expired]) await p.context().close();
+  });
+
+  it('reads on a phone: nothing wider than the screen, buttons a thumb can hit', async () => {
+    const req = await request('a phone-sized review: rotate the replication credentials before the audit');
+    const link = await linkOf('alice@example.com', req.id);
+    const context = await browser.newContext({
+      viewport: { width: 360, height: 740 },
+      deviceScaleFactor: 2,
+      isMobile: true,
+    });
+    const page = await context.newPage();
+    await page.goto(link);
+    // A string: the test's tsconfig has no DOM types; it runs in the page.
+    const widths = (await page.evaluate(
+      '({ page: document.documentElement.scrollWidth, screen: window.innerWidth })',
+    )) as { page: number; screen: number };
+    expect(widths.page).toBeLessThanOrEqual(widths.screen);
+    const button = await page.locator('button.approve').boundingBox();
+    expect(button?.height ?? 0).toBeGreaterThanOrEqual(44);
+    if (SCREENSHOTS) {
+      mkdirSync(SCREENSHOTS, { recursive: true });
+      await page.screenshot({ path: join(SCREENSHOTS, 'review-page.png'), fullPage: true });
+      const mail = smtp.mails.find(
+        (m) => m.to === 'alice@example.com' && m.header('x-accessbot-request') === req.id,
+      );
+      const mailPage = await (await browser.newContext({ viewport: { width: 640, height: 480 } })).newPage();
+      await mailPage.setContent(mail!.html);
+      await mailPage.screenshot({ path: join(SCREENSHOTS, 'mail.png'), fullPage: true });
+      await mailPage.context().close();
+    }
+    await context.close();
   });
 });
