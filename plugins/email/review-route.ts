@@ -1,8 +1,9 @@
 // The review page's routes under /hooks/<id>/:
-//   GET  /review?t=TOKEN  swaps the link's token for an HttpOnly cookie and redirects to the
-//                         token-free page (the token leaves the address bar and history);
-//   GET  /review          shows the request and, while the link may still decide, the form;
-//   POST /review          the form: cookie + CSRF token + same origin, then the link's one
+//   GET  /review?t=TOKEN  swaps the link's token for an HttpOnly cookie of its own and redirects
+//                         to the token-free page `/review?l=ID` (the token leaves the address
+//                         bar and history);
+//   GET  /review?l=ID     shows the request and, while the link may still decide, the form;
+//   POST /review?l=ID     the form: cookie + CSRF token + same origin, then the link's one
 //                         decision is claimed and handed to the host as that reviewer (the API
 //                         decides rights, self-review and thresholds).
 // GET and HEAD never decide, claim or record anything: mail scanners open links.
@@ -15,11 +16,24 @@ import {
   type PluginContext,
 } from '../../src/plugin-sdk/index.js';
 import { type EmailConfig, MAX_PAGE_REASON_LENGTH } from './config.js';
-import { type FoundLink, isWellFormedToken, type LinkUse, type ReviewLinks } from './links.js';
+import { type FoundLink, hashToken, isWellFormedToken, type LinkUse, type ReviewLinks } from './links.js';
 import { renderPage, STYLESHEET, STYLESHEET_PATH } from './page.js';
 
 export const REVIEW_PATH = '/review';
-const COOKIE = 'accessbot_review';
+/**
+ * One cookie per link, named by a short id the page address carries (`?l=`), so a reviewer
+ * with several requests open in tabs posts each form with its own link. The id is 64 bits of
+ * the token's hash: it names the cookie and proves nothing.
+ */
+const COOKIE_PREFIX = 'accessbot_review_';
+const LINK_ID = /^[0-9a-f]{16}$/;
+const linkIdOf = (token: string) => hashToken(token).slice(0, 16);
+
+/** The link token of the page a request names, from its own cookie. */
+function tokenOf(req: InboundRequest): string | undefined {
+  const id = req.query.l;
+  return id && LINK_ID.test(id) ? cookieOf(req, `${COOKIE_PREFIX}${id}`) : undefined;
+}
 /** How long the swapped cookie lives: long enough to read the request and decide. */
 const COOKIE_MAX_AGE_S = 3600;
 /** The form body is three short fields. */
@@ -95,7 +109,7 @@ export function reviewRoutes(deps: ReviewRouteDeps): InboundRoute[] {
       title: `Review ${card.requester.name}'s request`,
       ...(notice ? { notice } : {}),
       card,
-      form: { action: pagePath, csrf: await links.csrfToken(link) },
+      form: { action: `${pagePath}?l=${link.hash.slice(0, 16)}`, csrf: await links.csrfToken(link) },
     });
   }
 
@@ -119,15 +133,15 @@ export function reviewRoutes(deps: ReviewRouteDeps): InboundRoute[] {
           return {
             status: 303,
             headers: {
-              location: `${base}${REVIEW_PATH}`,
+              location: `${base}${REVIEW_PATH}?l=${linkIdOf(fromUrl)}`,
               'cache-control': 'no-store',
               'referrer-policy': 'no-referrer',
               'x-robots-tag': 'noindex, nofollow',
-              'set-cookie': `${COOKIE}=${fromUrl}; Path=${cookiePath}; Max-Age=${COOKIE_MAX_AGE_S}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`,
+              'set-cookie': `${COOKIE_PREFIX}${linkIdOf(fromUrl)}=${fromUrl}; Path=${cookiePath}; Max-Age=${COOKIE_MAX_AGE_S}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`,
             },
           };
         }
-        const link = await links.find(cookieOf(req, COOKIE));
+        const link = await links.find(tokenOf(req));
         return link ? showLink(link) : invalid();
       },
     },
@@ -151,7 +165,7 @@ export function reviewRoutes(deps: ReviewRouteDeps): InboundRoute[] {
           return forged('cross-origin form');
         if (req.headers['sec-fetch-site'] && !['same-origin', 'none'].includes(req.headers['sec-fetch-site']))
           return forged('cross-site form');
-        const link = await links.find(cookieOf(req, COOKIE));
+        const link = await links.find(tokenOf(req));
         if (!link) return invalid();
         // A used or expired link, or a request that no longer takes reviews: the page says so
         // (it only shows; nothing is claimed or decided).
@@ -168,7 +182,7 @@ export function reviewRoutes(deps: ReviewRouteDeps): InboundRoute[] {
         const reason = (form.get('reason') ?? '').trim().slice(0, MAX_PAGE_REASON_LENGTH);
         const use: LinkUse = { action, at: new Date().toISOString() };
         if (!(await links.claim(link, use)))
-          return showLink({ ...link, use: (await links.find(cookieOf(req, COOKIE)))?.use ?? use }, 409);
+          return showLink({ ...link, use: (await links.find(tokenOf(req)))?.use ?? use }, 409);
         const outcome = await ctx.decide({
           requestId: link.record.requestId,
           action,

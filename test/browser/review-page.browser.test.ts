@@ -162,6 +162,27 @@ describe('the review page in chromium', () => {
     for (const p of [page, alice, forwarded, expired]) await p.context().close();
   });
 
+  it('two links of one reviewer open in two tabs: each form decides its own request', async () => {
+    const first = await request('first of two open tabs');
+    const second = await request('second of two open tabs');
+    const context = await browser.newContext();
+    const tabOne = await context.newPage();
+    await tabOne.goto(await linkOf('alice@example.com', first.id));
+    const tabTwo = await context.newPage();
+    await tabTwo.goto(await linkOf('alice@example.com', second.id));
+    await tabOne.click('button.approve');
+    await expect(tabOne.locator('#notice').textContent()).resolves.toContain(
+      `approval of request ${first.id} was recorded as alice`,
+    );
+    await tabTwo.click('button.deny');
+    await expect(tabTwo.locator('#notice').textContent()).resolves.toContain(
+      `denial of request ${second.id} was recorded as alice`,
+    );
+    expect((await stack.adminClient.getRequest(first.id)).state).toBe('APPROVED');
+    expect((await stack.adminClient.getRequest(second.id)).state).toBe('DENIED');
+    await context.close();
+  });
+
   it('reads on a phone: nothing wider than the screen, buttons a thumb can hit', async () => {
     const req = await request('a phone-sized review: rotate the replication credentials before the audit');
     const link = await linkOf('alice@example.com', req.id);
