@@ -49,8 +49,14 @@ function scan(file: string): { imports: string[]; strings: string[] } {
       const arg = node.arguments[0];
       imports.push(arg && ts.isStringLiteralLike(arg) ? arg.text : '<computed>');
     }
+    // `'email' in query` tests for a property; it does not name the email plugin.
+    const propertyTest =
+      node.parent !== undefined &&
+      ts.isBinaryExpression(node.parent) &&
+      node.parent.operatorToken.kind === ts.SyntaxKind.InKeyword &&
+      node.parent.left === node;
     if (
-      ts.isStringLiteralLike(node) ||
+      (ts.isStringLiteralLike(node) && !propertyTest) ||
       ts.isTemplateHead(node) ||
       ts.isTemplateMiddle(node) ||
       ts.isTemplateTail(node)

@@ -28,6 +28,7 @@ const SECRETS = {
   MATTERMOST_BOT_TOKEN: 'mattermost-bot-token',
   MATTERMOST_ACTION_SECRET: 'mattermost-action-secret-0123456789',
   TEAMS_CLIENT_SECRET: 'teams-client-secret',
+  SMTP_PASSWORD: 'smtp-password',
 };
 
 /** `a.b.c` → value for every leaf of plain objects (arrays are leaves). */
@@ -90,6 +91,7 @@ describe('config/accessbot.example.yaml', () => {
     const { pluginConfigs } = await loadConfig({ file, env: SECRETS });
     expect([...pluginConfigs.keys()].sort()).toEqual([
       'discord',
+      'email',
       'jira',
       'mattermost',
       'pagerduty',

@@ -4,6 +4,7 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { type AddressInfo, createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { ensureServiceToken } from '../../src/api/server.js';
@@ -91,6 +92,15 @@ export async function waitFor<T>(
   }
 }
 
+/** A port free on 127.0.0.1 right now (the OS picks it; the stack listens on it next). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
 export async function startTestStack(opts: TestStackOptions): Promise<TestStack> {
   const testApi = await startTestApi({
     rolesYaml: opts.rolesYaml,
@@ -102,9 +112,12 @@ export async function startTestStack(opts: TestStackOptions): Promise<TestStack>
   try {
     const token = await ensureServiceToken(testApi.api.store, 'accessbot-host', ['accessbot-plugin']);
     const hostClient = new HttpAccessClient({ baseUrl: testApi.api.url, token });
+    // A port chosen up front, so host.public_url (review links) can name it.
+    const port = await freePort();
     const config = configSchema.parse({
       host: {
-        listen: '127.0.0.1:0',
+        listen: `127.0.0.1:${port}`,
+        public_url: `http://127.0.0.1:${port}`,
         redis: { prefix },
         routing: opts.routing ?? [],
         delivery: { backoff: '100ms', max_backoff: '2s', ...opts.delivery },

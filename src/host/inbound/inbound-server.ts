@@ -69,9 +69,9 @@ export async function startInboundServer(
     const rest = (req.params as Record<string, string | undefined>)['*'] ?? '';
     const path = `/${rest}`.replace(/\/+$/, '') || '/';
     const routes = d.routes.get(plugin);
-    const route = routes?.find(
-      (r) => r.method === req.method && (r.path.replace(/\/+$/, '') || '/') === path,
-    );
+    // A HEAD (mail scanners send them) is answered by the GET route; fastify drops the body.
+    const method = req.method === 'HEAD' ? 'GET' : req.method;
+    const route = routes?.find((r) => r.method === method && (r.path.replace(/\/+$/, '') || '/') === path);
     if (!route)
       return sendError(
         reply,
