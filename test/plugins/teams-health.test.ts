@@ -72,6 +72,8 @@ describe('teams: a target not reachable yet', () => {
     suggestedReviewers: [],
     annotations: {},
     reviews: [],
+    thresholds: [],
+    roleThresholds: {},
     created: new Date().toISOString(),
     requestExpires: new Date(Date.now() + 3_600_000).toISOString(),
     accessExpires: new Date(Date.now() + 7_200_000).toISOString(),

@@ -53,6 +53,8 @@ describe('teams: a slow decision', () => {
     suggestedReviewers: [],
     annotations: {},
     reviews: [],
+    thresholds: [],
+    roleThresholds: {},
     created: new Date().toISOString(),
     requestExpires: new Date(Date.now() + 3_600_000).toISOString(),
     accessExpires: new Date(Date.now() + 7_200_000).toISOString(),

@@ -43,6 +43,8 @@ function requestCard(state: 'PENDING' | 'APPROVED', audience: 'reviewer' | 'requ
       suggestedReviewers: [],
       annotations: {},
       reviews: [],
+      thresholds: [],
+      roleThresholds: {},
       created: new Date().toISOString(),
       requestExpires: new Date(Date.now() + 3_600_000).toISOString(),
       accessExpires: new Date(Date.now() + 7_200_000).toISOString(),
