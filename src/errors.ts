@@ -19,9 +19,21 @@ export const ERROR_CODES = {
   /** Watch: events after the cursor were pruned (older than `api.event_retention`). */
   CURSOR_EXPIRED: 410,
   PAYLOAD_TOO_LARGE: 413,
+  /** A path segment (id, name) longer than any the API accepts. */
+  URI_TOO_LONG: 414,
+  /** Request headers larger than the server reads (Node's limit, 16 KiB). */
+  HEADERS_TOO_LARGE: 431,
+  /** A request (or the change to it) would pass a size limit of src/access/limits.ts. */
+  REQUEST_TOO_LARGE: 413,
+  /** The whole list asked for at once is larger than one page may be: page with `limit`/`after`. */
+  LIST_TOO_LARGE: 413,
+  /** Identifier (role name, trait key) holding control, bidi or invisible characters. */
+  INVALID_NAME: 400,
   UNSUPPORTED_MEDIA_TYPE: 415,
   // auth
   UNAUTHENTICATED: 401,
+  /** Too many failed authentications from one source: wait for the window to pass. */
+  TOO_MANY_FAILED_AUTH: 429,
   INVALID_TOKEN: 401,
   /** Inbound hook: signature missing or wrong. */
   INVALID_SIGNATURE: 401,
@@ -48,6 +60,12 @@ export const ERROR_CODES = {
   CONFIG_INVALID: 500,
   REDIS_UNAVAILABLE: 503,
   API_UNAVAILABLE: 503,
+  /** The store cannot be written (or read) right now, e.g. its file is locked or unreadable. */
+  STORE_UNAVAILABLE: 503,
+  /** The disk holding the store is full: nothing can be written until space is freed. */
+  STORAGE_FULL: 507,
+  /** A file or folder accessbot needs cannot be created, read or written (path and cause named). */
+  FILE_ACCESS: 500,
   PLUGIN_NOT_FOUND: 500,
   INTERNAL: 500,
 } as const;

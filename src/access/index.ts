@@ -51,12 +51,13 @@ export type Verb = 'list' | 'read' | 'create' | 'update' | 'delete' | 'review_as
 export type RuleResource = 'access_request' | 'user' | 'role' | 'token';
 
 export { formatDuration, parseDuration } from './duration.js';
+export * from './limits.js';
 export { hasPermission, reasonRequirement, requestableRoles } from './policy.js';
-export { MAX_REASON_BYTES } from './reason.js';
 export { newAccessRequest } from './request.js';
 export { formatResourceId, type KubeResourceRef, parseResourceId, type ResourceId } from './resource-id.js';
 export { applyResolution, applyReview, canReview, expireIfDue, reviewRefusal } from './review.js';
 export { parseRolesYaml, type RoleProblem, validateRole } from './role-schema.js';
+export { hasVisibleText, neutraliseInvisible } from './visible-text.js';
 
 // Re-exported types for convenience of callers.
 export type { AccessRequest, Role, User };

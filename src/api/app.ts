@@ -1,18 +1,20 @@
 // The fastify instance: registers the route table with auth before body parsing, zod
 // validation, one error shape, and a YAML body parser for role documents.
 
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { User } from '../access/types.js';
 import { AccessbotError } from '../errors.js';
 import type { Store } from '../store/types.js';
 import type { ServiceSettings } from './access-context.js';
 import { authenticate } from './auth.js';
-import { toAccessbotError } from './http-errors.js';
+import { clientErrorResponse, toAccessbotError } from './http-errors.js';
+import { MAX_BODY_BYTES } from './limits.js';
 import type { ApiRoute } from './routes/route.js';
 import { parseInput } from './schemas.js';
 
-const BODY_LIMIT_BYTES = 1024 * 1024;
+/** Longest path parameter: names are at most 253 characters, percent-encoded up to 3× that. */
+const MAX_PARAM_LENGTH = 800;
 
 export function buildApp(
   routes: ApiRoute[],
@@ -20,7 +22,19 @@ export function buildApp(
 ): FastifyInstance {
   const app = Fastify({
     logger: false,
-    bodyLimit: BODY_LIMIT_BYTES,
+    bodyLimit: MAX_BODY_BYTES,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // Errors fastify raises before a route runs (bad URL encoding, over-long parameters) and
+    // those Node's parser raises (over-long headers) answer in the one error shape too.
+    frameworkErrors: (err, _req, reply) => {
+      const e = toAccessbotError(err);
+      void (reply as unknown as FastifyReply).code(e.status).send(e.toJSON());
+    },
+    clientErrorHandler: (err, socket) => {
+      const response = clientErrorResponse(err);
+      if (response && socket.writable) socket.end(response);
+      else socket.destroy(err);
+    },
     // Watch streams never go idle; close() must end them rather than wait forever.
     forceCloseConnections: true,
   });

@@ -16,6 +16,7 @@ import { AccessbotError, hasCode } from '../errors.js';
 import type { Store } from '../store/types.js';
 import { canAny, loadAccessContext, requirePermission, type ServiceSettings } from './access-context.js';
 import type { CreateRequestInput, ListRequestsFilter, ResolveInput, ReviewInput } from './client-types.js';
+import { MAX_PAGE_BYTES } from './limits.js';
 
 const MAX_CAS_ATTEMPTS = 8;
 /** Rows per store read when a caller asks for the whole list. */
@@ -47,14 +48,30 @@ export class RequestService {
     return this.expireOnRead(stored, ctx);
   }
 
-  /** Every request the caller may see; the store is read page by page, never all at once. */
+  /**
+   * Every request the caller may see, as long as they fit one page's byte budget; a longer
+   * list is LIST_TOO_LARGE (the caller pages instead) rather than an answer of any size.
+   */
   async list(caller: User, filter: ListRequestsFilter = {}): Promise<AccessRequest[]> {
     const out: AccessRequest[] = [];
     let after = 0;
+    let bytes = 0;
     for (;;) {
-      const page = await this.listPage(caller, filter, { after, limit: FULL_LIST_CHUNK });
+      const page = await this.listPage(caller, filter, {
+        after,
+        limit: FULL_LIST_CHUNK,
+        maxBytes: MAX_PAGE_BYTES - bytes,
+      });
       out.push(...page.requests);
+      bytes += page.bytes;
       if (page.nextPosition === undefined) return out;
+      if (bytes >= MAX_PAGE_BYTES) {
+        throw new AccessbotError(
+          'LIST_TOO_LARGE',
+          `the requests to list are more than ${MAX_PAGE_BYTES} bytes; ask for pages with ?limit= and follow next`,
+          { limit: MAX_PAGE_BYTES },
+        );
+      }
       after = page.nextPosition;
     }
   }
@@ -63,36 +80,47 @@ export class RequestService {
    * Up to `limit` visible requests after store position `after`, in store order. State and
    * user are filtered in SQL; visibility and expire-on-read in JS, so a page may hold fewer
    * than `limit` (a caller who sees few requests gets short pages rather than one request
-   * scanning the whole table). `nextPosition` is set whenever more may follow.
+   * scanning the whole table). A page also stops once its requests reach `maxBytes` (default
+   * MAX_PAGE_BYTES) of stored JSON. `nextPosition` is set whenever more may follow.
    */
   async listPage(
     caller: User,
     filter: ListRequestsFilter,
-    page: { after: number; limit: number },
-  ): Promise<{ requests: AccessRequest[]; nextPosition?: number }> {
+    page: { after: number; limit: number; maxBytes?: number },
+  ): Promise<{ requests: AccessRequest[]; bytes: number; nextPosition?: number }> {
     const ctx = await this.context();
     const seeAll = canAny(caller, 'access_request', ['list', 'read'], ctx);
+    const maxBytes = page.maxBytes ?? MAX_PAGE_BYTES;
     const out: AccessRequest[] = [];
+    let bytes = 0;
     let position = page.after;
     for (let chunk = 0; chunk < MAX_CHUNKS_PER_PAGE; chunk++) {
       const want = page.limit - out.length;
+      const budget = maxBytes - bytes;
       const rows = await this.store.listRequestsPage({
         ...filter,
         // Expire-on-read: a due PENDING request lists as EXPIRED, never as PENDING.
         dueAt: ctx.now,
         after: position,
         limit: want,
+        maxBytes: budget,
       });
+      let read = 0;
       for (const row of rows) {
         position = row.position;
+        read += row.bytes;
         if (!seeAll && !this.isVisible(caller, row.request, ctx)) continue;
         const current = await this.expireOnRead(row.request, ctx);
-        if (!filter.state || current.state === filter.state) out.push(current);
+        if (!filter.state || current.state === filter.state) {
+          out.push(current);
+          bytes += row.bytes;
+        }
       }
-      if (rows.length < want) return { requests: out };
-      if (out.length >= page.limit) break;
+      // The store stopped short of `want` without reaching the budget: the table ends here.
+      if (rows.length < want && read < budget) return { requests: out, bytes };
+      if (out.length >= page.limit || bytes >= maxBytes) break;
     }
-    return { requests: out, nextPosition: position };
+    return { requests: out, bytes, nextPosition: position };
   }
 
   async review(caller: User, id: string, input: ReviewInput): Promise<AccessRequest> {
@@ -110,7 +138,7 @@ export class RequestService {
       if (!found) throw new AccessbotError('USER_NOT_FOUND', `no user ${authorName}`);
       author = found;
     }
-    return this.mutate(id, (request, ctx) =>
+    return this.mutate(caller, id, (request, ctx) =>
       applyReview(
         request,
         author,
@@ -128,7 +156,9 @@ export class RequestService {
 
   async resolve(caller: User, id: string, input: ResolveInput): Promise<AccessRequest> {
     requirePermission(caller, 'access_request', ['update'], await this.context());
-    return this.mutate(id, (request, ctx) => applyResolution(request, { ...input, by: caller.name }, ctx));
+    return this.mutate(caller, id, (request, ctx) =>
+      applyResolution(request, { ...input, by: caller.name }, ctx),
+    );
   }
 
   async remove(caller: User, id: string): Promise<void> {
@@ -175,13 +205,16 @@ export class RequestService {
   }
 
   private async mutate(
+    caller: User,
     id: string,
     change: (request: AccessRequest, ctx: AccessContext) => AccessRequest,
   ): Promise<AccessRequest> {
     for (let attempt = 1; ; attempt++) {
       const ctx = await this.context();
       const stored = await this.store.getRequest(id);
-      if (!stored) throw notFound(id);
+      // A request the caller may not see answers exactly as one that does not exist (and is
+      // not expired on their behalf either): its id must not leak.
+      if (!stored || !this.isVisible(caller, stored, ctx)) throw notFound(id);
       // A due request is expired (and its event written) before the model refuses the change.
       const current = await this.expireOnRead(stored, ctx);
       const next = change(current, ctx);

@@ -2,11 +2,27 @@
 // generate the OpenAPI document, so the two cannot drift apart.
 
 import { z } from 'zod';
+import { MAX_ITEM_BYTES, MAX_REQUESTED_ITEMS } from '../access/limits.js';
+import { describeChar, forbiddenIdentifierChar } from '../access/visible-text.js';
 import { AccessbotError } from '../errors.js';
+import { DEFAULT_PAGE_REQUESTS, MAX_PAGE_REQUESTS } from './limits.js';
 
 const name = z.string().min(1).max(253);
+/** A key people read and match on: no control, bidi or invisible characters. */
+const identifier = z
+  .string()
+  .min(1)
+  .max(253)
+  .superRefine((value, ctx) => {
+    const bad = forbiddenIdentifierChar(value);
+    if (bad !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        message: `contains ${describeChar(bad)}: control, bidirectional and invisible characters are not allowed`,
+      });
+  });
 const annotations = z.record(z.string().min(1).max(253), z.array(z.string().max(4096)).max(64));
-const traits = z.record(z.string().min(1).max(253), z.array(z.string().max(1024)).max(256));
+const traits = z.record(identifier, z.array(z.string().max(1024)).max(256));
 const duration = z.string().min(1).max(32);
 const requestState = z.enum(['PENDING', 'APPROVED', 'DENIED', 'EXPIRED']);
 const proposedState = z.enum(['APPROVED', 'DENIED']);
@@ -14,8 +30,8 @@ const proposedState = z.enum(['APPROVED', 'DENIED']);
 /** Bodies are capped by fastify's bodyLimit; reason length is the model's rule (REASON_TOO_LONG). */
 export const createRequestBody = z
   .object({
-    roles: z.array(name).max(256).optional(),
-    resources: z.array(z.string().min(1).max(1024)).max(256).optional(),
+    roles: z.array(name).max(MAX_REQUESTED_ITEMS).optional(),
+    resources: z.array(z.string().min(1).max(MAX_ITEM_BYTES)).max(MAX_REQUESTED_ITEMS).optional(),
     reason: z.string().optional(),
     suggestedReviewers: z.array(name).max(64).optional(),
     requestTtl: duration.optional(),
@@ -41,8 +57,8 @@ export const resolveBody = z
   })
   .strict();
 
-export const REQUEST_PAGE_MAX = 1000;
-export const REQUEST_PAGE_DEFAULT = 500;
+export const REQUEST_PAGE_MAX = MAX_PAGE_REQUESTS;
+export const REQUEST_PAGE_DEFAULT = DEFAULT_PAGE_REQUESTS;
 
 /** Without `limit` and `after` the answer is the whole list (an array), as before paging. */
 export const listRequestsQuery = z

@@ -16,7 +16,7 @@ import { startExpirySweeper } from './expiry-sweeper.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { RequestService } from './request-service.js';
 import { directoryRoutes } from './routes/directory.js';
-import { eventRoutes } from './routes/events.js';
+import { eventRoutes, type WatchTiming } from './routes/events.js';
 import { metaRoutes } from './routes/meta.js';
 import { requestRoutes } from './routes/requests.js';
 import type { ApiRoute } from './routes/route.js';
@@ -35,6 +35,8 @@ export async function startApiServer(opts: {
   config: ApiConfig;
   log: Logger;
   now?: () => Date;
+  /** Watch stream timings (tests shorten them). */
+  watchTiming?: WatchTiming;
 }): Promise<RunningApi> {
   const { config, log } = opts;
   const now = opts.now ?? (() => new Date());
@@ -56,7 +58,7 @@ export async function startApiServer(opts: {
     routes.push(
       ...requestRoutes(requests),
       ...directoryRoutes(directory),
-      ...eventRoutes(store, settings, log),
+      ...eventRoutes(store, settings, log, opts.watchTiming),
       ...metaRoutes(store, openapi),
     );
     const app = buildApp(routes, { store, settings, log });

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HttpAccessClient } from '../../src/api/client.js';
 import type { UserInput } from '../../src/api/client-types.js';
+import type { WatchTiming } from '../../src/api/routes/events.js';
 import { type RunningApi, startApiServer } from '../../src/api/server.js';
 import { apiConfigSchema } from '../../src/config/schema.js';
 import { createLogger } from '../../src/log.js';
@@ -18,6 +19,8 @@ export interface TestApiOptions {
   now?: () => Date;
   /** Expiry sweep interval, e.g. '100ms' (default: the config default). */
   expiryInterval?: string;
+  /** Watch stream timings (credential re-check, stalled reader cut-off). */
+  watchTiming?: WatchTiming;
 }
 
 export interface TestApi {
@@ -41,6 +44,7 @@ export async function startTestApi(opts: TestApiOptions = {}): Promise<TestApi> 
     config,
     log: createLogger({ level: 'silent' }),
     ...(opts.now ? { now: opts.now } : {}),
+    ...(opts.watchTiming ? { watchTiming: opts.watchTiming } : {}),
   });
   const stop = async () => {
     await api.close();

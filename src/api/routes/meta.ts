@@ -14,9 +14,15 @@ export function metaRoutes(store: Store, openapi: () => unknown): ApiRoute[] {
     route({
       method: 'GET',
       url: '/readyz',
-      summary: 'Readiness: the store answers',
+      summary:
+        'Readiness: the store answers and can be written (507 STORAGE_FULL or 503 STORE_UNAVAILABLE when not)',
       auth: false,
-      handler: async () => ({ ok: true, seq: await store.latestSeq() }),
+      handler: async () => {
+        const seq = await store.latestSeq();
+        const problem = await store.writeProblem();
+        if (problem) throw problem;
+        return { ok: true, seq };
+      },
     }),
     route({
       method: 'GET',

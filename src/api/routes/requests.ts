@@ -30,7 +30,8 @@ export function requestRoutes(requests: RequestService): ApiRoute[] {
       url: '/v1/requests',
       summary:
         'List the requests the caller may see (own, reviewable, or all with list/read), oldest first; ' +
-        'with `limit` or `after`, one page `{ requests, next? }`',
+        'with `limit` or `after`, one page `{ requests, next? }`; a page also stops at 4 MiB of requests. ' +
+        'Without either, the whole list as an array, or 413 LIST_TOO_LARGE when it would pass 4 MiB',
       auth: true,
       query: listRequestsQuery,
       response: z.union([z.array(accessRequestSchema), requestPageSchema]),
