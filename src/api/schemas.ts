@@ -8,21 +8,22 @@ import { AccessbotError } from '../errors.js';
 import { DEFAULT_PAGE_REQUESTS, MAX_PAGE_REQUESTS } from './limits.js';
 
 const name = z.string().min(1).max(253);
-/** A key people read and match on: no control, bidi or invisible characters. */
-const identifier = z
-  .string()
-  .min(1)
-  .max(253)
-  .superRefine((value, ctx) => {
-    const bad = forbiddenIdentifierChar(value);
+/** Keys people read and match on: no control, bidi or invisible characters. */
+function refuseUnsafeKeys(record: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  for (const key of Object.keys(record)) {
+    const bad = forbiddenIdentifierChar(key);
     if (bad !== undefined)
       ctx.addIssue({
         code: 'custom',
-        message: `contains ${describeChar(bad)}: control, bidirectional and invisible characters are not allowed`,
+        path: [key],
+        message: `key contains ${describeChar(bad)}: control, bidirectional and invisible characters are not allowed`,
       });
-  });
+  }
+}
 const annotations = z.record(z.string().min(1).max(253), z.array(z.string().max(4096)).max(64));
-const traits = z.record(identifier, z.array(z.string().max(1024)).max(256));
+const traits = z
+  .record(z.string().min(1).max(253), z.array(z.string().max(1024)).max(256))
+  .superRefine(refuseUnsafeKeys);
 const duration = z.string().min(1).max(32);
 const requestState = z.enum(['PENDING', 'APPROVED', 'DENIED', 'EXPIRED']);
 const proposedState = z.enum(['APPROVED', 'DENIED']);
