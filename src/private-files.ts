@@ -77,7 +77,10 @@ export function ensurePrivateFolder(path: string, setting: string, opts: { paren
 export function ensurePrivateFile(path: string, setting: string): void {
   let mode: number | undefined;
   try {
-    mode = statSync(path).mode & 0o777;
+    const stat = statSync(path);
+    // Only a regular file is ours to narrow (never a device or anything else a path may name).
+    if (!stat.isFile()) return;
+    mode = stat.mode & 0o777;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
       throw fileProblem(err, path, setting, 'read') ?? err;

@@ -61,7 +61,9 @@ describe('pages', () => {
 
   it('a page of the maximum count stops at the byte budget and says where to continue', async () => {
     const token = readFileSync(t.api.adminTokenFile, 'utf8').trim();
-    const res = await fetch(`${t.api.url}/v1/requests?limit=1000`, { headers: { authorization: `Bearer ${token}` } });
+    const res = await fetch(`${t.api.url}/v1/requests?limit=1000`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     const text = await res.text();
     const page = JSON.parse(text) as { requests: { id: string }[]; next?: string };
     expect(res.status).toBe(200);

@@ -32,12 +32,10 @@ async function follower(name: string, ttl?: string) {
   const client = new HttpAccessClient({ baseUrl: t.api.url, token });
   const received: RequestEvent[] = [];
   const since = await t.adminClient.latestSeq();
-  const ended = client
-    .watch({ since, onEvent: (event) => void received.push(event) })
-    .then(
-      () => undefined,
-      (err: unknown) => err,
-    );
+  const ended = client.watch({ since, onEvent: (event) => void received.push(event) }).then(
+    () => undefined,
+    (err: unknown) => err,
+  );
   const created = await alice.createRequest({ roles: ['dba'], reason: `before ${name}` });
   await waitFor(() => received.find((e) => e.request.id === created.id), 'the first event');
   return { received, ended };
