@@ -4,10 +4,11 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { User } from '../access/types.js';
-import { AccessbotError } from '../errors.js';
+import { AccessbotError, hasCode } from '../errors.js';
 import type { Store } from '../store/types.js';
 import type { ServiceSettings } from './access-context.js';
 import { authenticate } from './auth.js';
+import type { AuthThrottle } from './auth-throttle.js';
 import { clientErrorResponse, toAccessbotError } from './http-errors.js';
 import { MAX_BODY_BYTES } from './limits.js';
 import type { ApiRoute } from './routes/route.js';
@@ -18,7 +19,7 @@ const MAX_PARAM_LENGTH = 800;
 
 export function buildApp(
   routes: ApiRoute[],
-  deps: { store: Store; settings: ServiceSettings; log: Logger },
+  deps: { store: Store; settings: ServiceSettings; log: Logger; throttle: AuthThrottle },
 ): FastifyInstance {
   const app = Fastify({
     logger: false,
@@ -51,6 +52,8 @@ export function buildApp(
     if (e.status >= 500)
       deps.log.error({ err, method: req.method, url: req.routeOptions.url }, 'request failed');
     else deps.log.debug({ code: e.code, method: req.method, url: req.routeOptions.url }, 'request refused');
+    const retryAfter = (e.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+    if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
     return reply.code(e.status).send(e.toJSON());
   });
 
@@ -68,10 +71,18 @@ export function buildApp(
       ...(r.auth
         ? {
             onRequest: async (req: FastifyRequest) => {
-              callers.set(
-                req,
-                await authenticate(deps.store, req.headers.authorization, deps.settings.now()),
-              );
+              deps.throttle.check(req.ip);
+              try {
+                callers.set(
+                  req,
+                  await authenticate(deps.store, req.headers.authorization, deps.settings.now()),
+                );
+              } catch (err) {
+                if (hasCode(err, 'UNAUTHENTICATED') || hasCode(err, 'INVALID_TOKEN')) {
+                  deps.throttle.recordFailure(req.ip);
+                }
+                throw err;
+              }
             },
           }
         : {}),

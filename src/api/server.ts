@@ -9,6 +9,7 @@ import { SqliteStore } from '../store/sqlite-store.js';
 import type { Store } from '../store/types.js';
 import type { ServiceSettings } from './access-context.js';
 import { buildApp } from './app.js';
+import { AuthThrottle } from './auth-throttle.js';
 import { bootstrap } from './bootstrap.js';
 import { DirectoryService, validateRoleDocuments } from './directory-service.js';
 import { startEventPruner } from './event-pruner.js';
@@ -51,6 +52,7 @@ export async function startApiServer(opts: {
     const adminTokenFile = await bootstrap(store, { dataDir: config.data_dir, now: now(), log });
     if (config.roles_file) await applyRolesFile(store, config.roles_file, log);
 
+    const throttle = new AuthThrottle(log);
     const requests = new RequestService(store, settings);
     const directory = new DirectoryService(store, settings);
     const routes: ApiRoute[] = [];
@@ -59,9 +61,9 @@ export async function startApiServer(opts: {
       ...requestRoutes(requests),
       ...directoryRoutes(directory),
       ...eventRoutes(store, settings, log, opts.watchTiming),
-      ...metaRoutes(store, openapi),
+      ...metaRoutes(store, openapi, throttle.registry),
     );
-    const app = buildApp(routes, { store, settings, log });
+    const app = buildApp(routes, { store, settings, log, throttle });
     await app.listen({ host, port });
     const address = app.server.address();
     const boundPort = typeof address === 'object' && address ? address.port : port;
