@@ -61,9 +61,13 @@ export async function startApiServer(opts: {
       ...requestRoutes(requests),
       ...directoryRoutes(directory),
       ...eventRoutes(store, settings, log, opts.watchTiming),
-      ...metaRoutes(store, openapi, throttle.registry),
+      ...metaRoutes(store, openapi),
     );
     const app = buildApp(routes, { store, settings, log, throttle });
+    // Prometheus text, not part of the JSON API (so not in the OpenAPI document).
+    app.get('/metrics', async (_req, reply) =>
+      reply.header('content-type', throttle.registry.contentType).send(await throttle.registry.metrics()),
+    );
     await app.listen({ host, port });
     const address = app.server.address();
     const boundPort = typeof address === 'object' && address ? address.port : port;

@@ -1,21 +1,9 @@
-import type { Registry } from 'prom-client';
 import type { Store } from '../../store/types.js';
 import { type ApiRoute, route } from './route.js';
 
-/** Health, readiness, metrics and the OpenAPI document: no auth, nothing secret. */
-export function metaRoutes(store: Store, openapi: () => unknown, metrics: Registry): ApiRoute[] {
+/** Health, readiness and the OpenAPI document: no auth, nothing secret. */
+export function metaRoutes(store: Store, openapi: () => unknown): ApiRoute[] {
   return [
-    route({
-      method: 'GET',
-      url: '/metrics',
-      summary: 'Prometheus metrics of the API (failed and throttled authentication)',
-      auth: false,
-      streaming: true,
-      handler: async ({ reply }) => {
-        const text = await metrics.metrics();
-        await reply.header('content-type', metrics.contentType).send(text);
-      },
-    }),
     route({
       method: 'GET',
       url: '/healthz',
