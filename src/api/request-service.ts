@@ -11,6 +11,7 @@ import {
   expireIfDue,
   newAccessRequest,
 } from '../access/index.js';
+import { openRequestOverflow } from '../access/limits.js';
 import type { AccessRequest, User } from '../access/types.js';
 import { AccessbotError, hasCode } from '../errors.js';
 import type { Store } from '../store/types.js';
@@ -139,17 +140,19 @@ export class RequestService {
       author = found;
     }
     return this.mutate(caller, id, (request, ctx) =>
-      applyReview(
-        request,
-        author,
-        {
-          proposedState: input.proposedState,
-          submittedBy: caller.name,
-          ...(input.reason === undefined ? {} : { reason: input.reason }),
-          ...(input.roles === undefined ? {} : { roles: input.roles }),
-          ...(input.annotations === undefined ? {} : { annotations: input.annotations }),
-        },
-        ctx,
+      checkOpenSize(
+        applyReview(
+          request,
+          author,
+          {
+            proposedState: input.proposedState,
+            submittedBy: caller.name,
+            ...(input.reason === undefined ? {} : { reason: input.reason }),
+            ...(input.roles === undefined ? {} : { roles: input.roles }),
+            ...(input.annotations === undefined ? {} : { annotations: input.annotations }),
+          },
+          ctx,
+        ),
       ),
     );
   }
@@ -226,6 +229,19 @@ export class RequestService {
       }
     }
   }
+}
+
+/** Reviews are what makes a request grow: each must leave room for the resolution. */
+function checkOpenSize(request: AccessRequest): AccessRequest {
+  const overflow = openRequestOverflow(JSON.stringify(request));
+  if (overflow) {
+    throw new AccessbotError(
+      'REQUEST_TOO_LARGE',
+      `with this review request ${request.id} would be ${overflow.bytes} bytes; the limit is ${overflow.limit} bytes (shorten the review's reason or annotations)`,
+      overflow,
+    );
+  }
+  return request;
 }
 
 function notFound(id: string): AccessbotError {

@@ -4,7 +4,7 @@
 
 import { EventEmitter } from 'node:events';
 import Database from 'better-sqlite3';
-import { MAX_REQUEST_BYTES } from '../access/limits.js';
+import { MAX_REQUEST_BYTES, openRequestOverflow } from '../access/limits.js';
 import type { AccessRequest, RequestEvent, Role, User } from '../access/types.js';
 import { AccessbotError } from '../errors.js';
 import { ensurePrivateFile, ensurePrivateFolder, fileProblem } from '../private-files.js';
@@ -213,22 +213,27 @@ export class SqliteStore implements Store {
     this.db.pragma(`max_page_count = ${Math.max(pageCount, Math.ceil(bytes / pageSize))}`);
   }
 
-  /** The request's JSON, refused when it would pass the per-request size limit. */
-  private requestJson(request: AccessRequest): string {
+  /**
+   * A new request's JSON, refused when it leaves no room for reviews and a resolution. Updates
+   * are not checked here: reviews are checked by the service (only they add without bound), and a
+   * resolution or an expiry adds at most RESOLUTION_ROOM_BYTES. So an event is never past
+   * MAX_REQUEST_BYTES, and a request stored before these limits can still be expired or resolved.
+   */
+  private newRequestJson(request: AccessRequest): string {
     const json = JSON.stringify(request);
-    const bytes = Buffer.byteLength(json, 'utf8');
-    if (bytes > MAX_REQUEST_BYTES) {
+    const overflow = openRequestOverflow(json);
+    if (overflow) {
       throw new AccessbotError(
         'REQUEST_TOO_LARGE',
-        `request ${request.id} would be ${bytes} bytes stored; the limit is ${MAX_REQUEST_BYTES} bytes (shorten reasons or annotations)`,
-        { bytes, limit: MAX_REQUEST_BYTES },
+        `request ${request.id} would be ${overflow.bytes} bytes stored; the limit is ${overflow.limit} bytes (name fewer resources or shorten the reason)`,
+        overflow,
       );
     }
     return json;
   }
 
   async createRequest(request: AccessRequest): Promise<RequestEvent> {
-    const json = this.requestJson(request);
+    const json = this.newRequestJson(request);
     return this.commit(() => {
       try {
         this.prepared.insertRequest.run(
@@ -250,7 +255,7 @@ export class SqliteStore implements Store {
   }
 
   async updateRequest(request: AccessRequest, expectedVersion: number): Promise<RequestEvent> {
-    const json = this.requestJson(request);
+    const json = JSON.stringify(request);
     return this.commit(() => {
       const info = this.prepared.casRequest.run(
         request.user,
