@@ -27,8 +27,6 @@ export const ERROR_CODES = {
   REQUEST_TOO_LARGE: 413,
   /** The whole list asked for at once is larger than one page may be: page with `limit`/`after`. */
   LIST_TOO_LARGE: 413,
-  /** Identifier (role name, trait key) holding control, bidi or invisible characters. */
-  INVALID_NAME: 400,
   UNSUPPORTED_MEDIA_TYPE: 415,
   // auth
   UNAUTHENTICATED: 401,
