@@ -472,6 +472,10 @@ export interface components {
             /** @enum {string} */
             event: "put" | "delete";
             data: components["schemas"]["RequestEvent"];
+        } | {
+            /** @constant */
+            event: "error";
+            data: components["schemas"]["Error"];
         };
         /** @description The caller, what they may request and whether a reason is required */
         WhoAmI: {
@@ -2694,7 +2698,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A stream of server-sent events (text/event-stream). Each event is `id: <seq>`, `event: put|delete`, `data: <RequestEvent as JSON>` (schema: one event after SSE parsing, with `data` parsed). Comment lines (`: heartbeat`) come every 15 s. The log after the cursor is replayed first, then changes follow live; reconnect with `Last-Event-ID`. */
+            /** @description A stream of server-sent events (text/event-stream). Each event is `id: <seq>`, `event: put|delete`, `data: <RequestEvent as JSON>` (schema: one event after SSE parsing, with `data` parsed). Comment lines (`: heartbeat`) come every 15 s. The log after the cursor is replayed first, then changes follow live; reconnect with `Last-Event-ID`. Credentials are re-checked while the stream is open: once they no longer hold, the stream ends with one `event: error` whose data is the Error (reconnecting then answers 401 or 403). */
             200: {
                 headers: {
                     /** @description Never cache the stream */

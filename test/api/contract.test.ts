@@ -94,6 +94,8 @@ const HUGE = 'x'.repeat(1024 * 1024 + 16);
 beforeAll(async () => {
   t = await startTestApi({
     authFailuresPerWindow: AUTH_FAILURES_BUDGET,
+    // Open watch streams re-check their credentials often, so one can be seen to end.
+    watchTiming: { authRecheckMs: 200 },
     rolesYaml: CONTRACTOR_ROLES_YAML + EXTRA_ROLES_YAML,
     users: [
       seedUsers.alice,
@@ -666,6 +668,22 @@ describe('events and meta', () => {
     );
     await expectStatus('watch', as('alice'), 403, 'FORBIDDEN');
     await expectAuthErrors('watch');
+  });
+
+  it('watch: a stream whose user is deleted ends with the documented error event', async () => {
+    await expectStatus('upsertUser', as('admin', { body: { name: 'wanda', roles: ['auditor'] } }), 200);
+    const wanda = (await expectStatus(
+      'issueToken',
+      as('admin', { pathParams: { name: 'wanda' }, body: {} }),
+      201,
+    )) as { token: string };
+    const { seq } = (await expectStatus('latestSeq', as('admin'), 200)) as { seq: number };
+    const watching = doc.watchEvents({ token: wanda.token, query: { since: String(seq) } }, 1);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await expectStatus('deleteUser', as('admin', { pathParams: { name: 'wanda' } }), 204);
+    const [last] = await watching;
+    expect(last).toMatchObject({ event: 'error', data: { error: { code: 'INVALID_TOKEN' } } });
+    expect(last?.id).toBeUndefined();
   });
 
   it('health, readiness and the document', async () => {
