@@ -21,6 +21,10 @@ export const ERROR_CODES = {
   /** The path exists, but not with this method (the answer lists the ones it has in `Allow`). */
   METHOD_NOT_ALLOWED: 405,
   PAYLOAD_TOO_LARGE: 413,
+  /** Request headers larger than the server reads (Node's limit, 16 KiB). */
+  HEADERS_TOO_LARGE: 431,
+  /** A request (or the change to it) would pass a size limit of src/access/limits.ts. */
+  REQUEST_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   // auth
   UNAUTHENTICATED: 401,
@@ -51,9 +55,13 @@ export const ERROR_CODES = {
   // config / runtime
   CONFIG_INVALID: 500,
   REDIS_UNAVAILABLE: 503,
-  /** The API's own store does not answer (readiness). */
+  /** The API's own store does not answer, or cannot be written or read right now (locked, unreadable). */
   STORE_UNAVAILABLE: 503,
   API_UNAVAILABLE: 503,
+  /** The disk holding the store is full: nothing can be written until space is freed. */
+  STORAGE_FULL: 507,
+  /** A file or folder accessbot needs cannot be created, read or written (path and cause named). */
+  FILE_ACCESS: 500,
   PLUGIN_NOT_FOUND: 500,
   INTERNAL: 500,
 } as const;

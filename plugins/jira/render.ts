@@ -3,7 +3,13 @@
 // ({html}, {quote}) or formatting. Sizes stay under Jira's limits (summary 255 characters,
 // description and comments 32,767) whatever the requester typed.
 
-import { type Card, type CardReview, escapeJiraWiki, truncate } from '../../src/plugin-sdk/index.js';
+import {
+  type Card,
+  type CardReview,
+  escapeJiraWiki,
+  neutraliseInvisible,
+  truncate,
+} from '../../src/plugin-sdk/index.js';
 
 const SUMMARY_MAX = 250;
 const TEXT_MAX = 32_000;
@@ -38,7 +44,10 @@ export function issueSummary(card: Card): string {
   const what =
     card.resources.length > 0 ? `resources ${card.resources.join(', ')}` : `roles ${card.roles.join(', ')}`;
   // Summaries are plain text (no markup) and single-line.
-  return truncate(`Access request from ${card.requester.name}: ${what}`.replace(/\s+/g, ' '), SUMMARY_MAX);
+  return truncate(
+    neutraliseInvisible(`Access request from ${card.requester.name}: ${what}`).replace(/\s+/g, ' '),
+    SUMMARY_MAX,
+  );
 }
 
 export interface StatusNames {

@@ -15,13 +15,14 @@ export type {
   Verb,
 } from './context.js';
 export { formatDuration, parseDuration } from './duration.js';
+export * from './limits.js';
 export { hasPermission, reasonRequirement, requestableRoles } from './policy.js';
-export { MAX_REASON_BYTES } from './reason.js';
 export { newAccessRequest } from './request.js';
 export { formatResourceId, type KubeResourceRef, parseResourceId, type ResourceId } from './resource-id.js';
 export { applyResolution, applyReview, canReview, expireIfDue, reviewRefusal } from './review.js';
 export { parseRolesYaml, type RoleProblem, validateRole } from './role-schema.js';
 export * from './types.js';
+export { hasVisibleText, neutraliseInvisible } from './visible-text.js';
 
 // Re-exported types for convenience of callers.
 export type { AccessRequest, Role, User };

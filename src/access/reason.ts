@@ -2,8 +2,10 @@
 // message limit within reach (Teleport caps request reasons the same way).
 
 import { AccessbotError } from '../errors.js';
+import { MAX_REASON_BYTES } from './limits.js';
+import { hasVisibleText } from './visible-text.js';
 
-export const MAX_REASON_BYTES = 4096;
+export { MAX_REASON_BYTES };
 
 export function checkReasonLength(reason: string, what: string): void {
   const bytes = Buffer.byteLength(reason, 'utf8');
@@ -14,4 +16,9 @@ export function checkReasonLength(reason: string, what: string): void {
       { bytes, limit: MAX_REASON_BYTES },
     );
   }
+}
+
+/** A reason counts only if a reader can see something: spaces and invisible characters do not. */
+export function isBlankReason(reason: string): boolean {
+  return !hasVisibleText(reason);
 }

@@ -7,8 +7,9 @@ import type { AccessContext, NewRequestInput } from './context.js';
 import { parseDuration } from './duration.js';
 import { mergeInterpolated } from './interpolate.js';
 import { checkKubeRequestRules, kubeRequestRules } from './kube-request-rules.js';
+import { MAX_ITEM_BYTES, MAX_REQUESTED_BYTES, MAX_REQUESTED_ITEMS } from './limits.js';
 import { reasonRequirement } from './policy.js';
-import { checkReasonLength } from './reason.js';
+import { checkReasonLength, isBlankReason } from './reason.js';
 import { parseResourceId } from './resource-id.js';
 import { collectThresholds } from './thresholds.js';
 import type { AccessRequest, Role, User } from './types.js';
@@ -29,6 +30,7 @@ export function newAccessRequest(input: NewRequestInput, ctx: AccessContext): Ac
   if (requestedRoles.length === 0 && resources.length === 0) {
     throw new AccessbotError('EMPTY_REQUEST', 'a request must name at least one role or one resource');
   }
+  checkRequestedSize(resources.length > 0 ? resources : requestedRoles);
   const reason = input.reason ?? '';
   checkReasonLength(reason, 'the request reason');
   const requestTtlMs = pendingTtl(input.requestTtl, ctx);
@@ -41,7 +43,7 @@ export function newAccessRequest(input: NewRequestInput, ctx: AccessContext): Ac
   const roles = [...permitting.keys()];
 
   const requirement = reasonRequirement(user, ctx);
-  if (requirement.required && reason.trim() === '') {
+  if (requirement.required && isBlankReason(reason)) {
     const prompt = requirement.prompt ? `: ${requirement.prompt}` : '';
     throw new AccessbotError('REASON_REQUIRED', `a reason is required for this request${prompt}`, {
       ...(requirement.prompt ? { prompt: requirement.prompt } : {}),
@@ -75,6 +77,40 @@ export function newAccessRequest(input: NewRequestInput, ctx: AccessContext): Ac
     approvedRoles: [],
     version: 1,
   };
+}
+
+/** Count, and bytes of each and of all: a request must fit a page, a watch event and a chat message. */
+function checkRequestedSize(items: string[]): void {
+  const what = 'roles or resource IDs';
+  if (items.length > MAX_REQUESTED_ITEMS) {
+    throw new AccessbotError(
+      'REQUEST_TOO_LARGE',
+      `the request names ${items.length} ${what}; the limit is ${MAX_REQUESTED_ITEMS}`,
+      { count: items.length, limit: MAX_REQUESTED_ITEMS },
+    );
+  }
+  let total = 0;
+  for (const item of items) {
+    const bytes = Buffer.byteLength(item, 'utf8');
+    if (bytes > MAX_ITEM_BYTES) {
+      throw new AccessbotError(
+        'REQUEST_TOO_LARGE',
+        `one of the ${what} is ${bytes} bytes; the limit is ${MAX_ITEM_BYTES}`,
+        {
+          bytes,
+          limit: MAX_ITEM_BYTES,
+        },
+      );
+    }
+    total += bytes;
+  }
+  if (total > MAX_REQUESTED_BYTES) {
+    throw new AccessbotError(
+      'REQUEST_TOO_LARGE',
+      `the ${what} of this request are ${total} bytes together; the limit is ${MAX_REQUESTED_BYTES} bytes (UTF-8)`,
+      { bytes: total, limit: MAX_REQUESTED_BYTES },
+    );
+  }
 }
 
 /** Requested role → the requester's roles that allow it (for thresholds). */

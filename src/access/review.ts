@@ -4,6 +4,7 @@
 import { AccessbotError } from '../errors.js';
 import { isPermitted, rolesOf } from './conditions.js';
 import type { AccessContext, NewReviewInput, ResolutionInput } from './context.js';
+import { MAX_REVIEW_ANNOTATION_BYTES } from './limits.js';
 import { checkReasonLength } from './reason.js';
 import { decide, thresholdsCountedBy } from './thresholds.js';
 import type { AccessRequest, Review, User } from './types.js';
@@ -46,6 +47,7 @@ export function applyReview(
   const roles = checkedRoles(request, input.proposedState, input.roles);
   const reason = input.reason ?? '';
   checkReasonLength(reason, 'the review reason');
+  checkAnnotationSize(input.annotations, 'the review annotations');
 
   const review: Review = {
     author: reviewer.name,
@@ -85,6 +87,7 @@ export function applyResolution(
   const roles = checkedRoles(request, input.state, input.roles);
   const reason = input.reason ?? '';
   checkReasonLength(reason, 'the resolution reason');
+  checkAnnotationSize(input.annotations, 'the resolution annotations');
   const approved = input.state === 'APPROVED' ? (roles.length > 0 ? roles : [...request.roles]) : [];
   return {
     ...structuredClone(request),
@@ -96,6 +99,18 @@ export function applyResolution(
     resolveAnnotations: structuredClone(input.annotations ?? {}),
     version: request.version + 1,
   };
+}
+
+function checkAnnotationSize(annotations: Record<string, string[]> | undefined, what: string): void {
+  if (!annotations) return;
+  const bytes = Buffer.byteLength(JSON.stringify(annotations), 'utf8');
+  if (bytes > MAX_REVIEW_ANNOTATION_BYTES) {
+    throw new AccessbotError(
+      'REQUEST_TOO_LARGE',
+      `${what} are ${bytes} bytes (as JSON); the limit is ${MAX_REVIEW_ANNOTATION_BYTES} bytes`,
+      { bytes, limit: MAX_REVIEW_ANNOTATION_BYTES },
+    );
+  }
 }
 
 export function expireIfDue(request: AccessRequest, now: Date): AccessRequest | null {

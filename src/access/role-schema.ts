@@ -10,6 +10,7 @@ import { parseTemplate } from './interpolate.js';
 import { matcherProblem } from './matcher.js';
 import { filterProblem } from './threshold-filter.js';
 import type { Role } from './types.js';
+import { describeChar, forbiddenIdentifierChar } from './visible-text.js';
 
 export interface RoleProblem {
   /** Position of the document in a multi-document file (0-based), when parsing a file. */
@@ -17,6 +18,9 @@ export interface RoleProblem {
   path: string;
   message: string;
 }
+
+/** Aliases one document may expand: enough for real roles files, far from an alias bomb. */
+const MAX_YAML_ALIASES = 100;
 
 const SUPPORTED_VERSIONS = ['v3', 'v4', 'v5', 'v6', 'v7', 'v8'] as const;
 
@@ -127,7 +131,16 @@ const roleSchema = z.looseObject(
       {
         name: z
           .string({ error: 'metadata.name is required' })
-          .regex(/^[^\s/,]+$/, 'metadata.name must be non-empty, without spaces, "/" or ","'),
+          .regex(/^[^\s/,]+$/, 'metadata.name must be non-empty, without spaces, "/" or ","')
+          .max(253, 'metadata.name must be at most 253 characters')
+          .superRefine((value, ctx) => {
+            const bad = forbiddenIdentifierChar(value);
+            if (bad !== undefined)
+              ctx.addIssue({
+                code: 'custom',
+                message: `metadata.name contains ${describeChar(bad)}: control, bidirectional and invisible characters are not allowed`,
+              });
+          }),
         description: z.string().optional(),
         labels: z.record(z.string(), z.string()).optional(),
       },
@@ -180,7 +193,15 @@ export function parseRolesYaml(text: string): Role[] {
         column: line?.col,
       });
     }
-    const value: unknown = document.toJS({ maxAliasCount: 100 });
+    let value: unknown;
+    try {
+      value = document.toJS({ maxAliasCount: MAX_YAML_ALIASES });
+    } catch (err) {
+      // The yaml package refuses alias expansion past the count (a "billion laughs" document).
+      throw new AccessbotError('INVALID_YAML', `document ${index}: ${firstLine((err as Error).message)}`, {
+        document: index,
+      });
+    }
     if (value === null || value === undefined) return; // empty document, e.g. a leading `---`
     const checked = checkRole(value);
     if (!('role' in checked)) {

@@ -5,37 +5,44 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { User } from '../access/types.js';
-import { AccessbotError } from '../errors.js';
+import { AccessbotError, hasCode } from '../errors.js';
 import type { Store } from '../store/types.js';
 import type { ServiceSettings } from './access-context.js';
 import { authenticate } from './auth.js';
-import { toAccessbotError } from './http-errors.js';
+import type { AuthThrottle } from './auth-throttle.js';
+import { clientErrorResponse, toAccessbotError } from './http-errors.js';
+import { MAX_BODY_BYTES } from './limits.js';
 import type { ApiRoute } from './routes/route.js';
 import { parseInput } from './schemas.js';
 
-const BODY_LIMIT_BYTES = 1024 * 1024;
 /**
  * Longest path parameter the router passes to a route: a name may have 253 characters, each
- * up to 3 when percent-encoded. Longer ones are refused as VALIDATION_FAILED before routing.
+ * up to 3 when percent-encoded. Longer ones are refused before routing with the same answer as
+ * a name of 254 characters, 400 VALIDATION_FAILED: one over-long parameter, one answer.
  */
 const MAX_PATH_PARAM_CHARS = 253 * 3;
 
 export function buildApp(
   routes: ApiRoute[],
-  deps: { store: Store; settings: ServiceSettings; log: Logger },
+  deps: { store: Store; settings: ServiceSettings; log: Logger; throttle: AuthThrottle },
 ): FastifyInstance {
   const app = Fastify({
     logger: false,
-    bodyLimit: BODY_LIMIT_BYTES,
-    // Watch streams never go idle; close() must end them rather than wait forever.
-    forceCloseConnections: true,
+    bodyLimit: MAX_BODY_BYTES,
     routerOptions: { maxParamLength: MAX_PATH_PARAM_CHARS },
-    // The router's own refusals (a path segment too long, a malformed URL) answer in the one
-    // error shape too, instead of fastify's.
+    // Errors fastify raises before a route runs (bad URL encoding, over-long parameters) and
+    // those Node's parser raises (over-long headers) answer in the one error shape too.
     frameworkErrors: (err, _req, reply) => {
       const e = toAccessbotError(err);
       (reply as FastifyReply).code(e.status).send(e.toJSON());
     },
+    clientErrorHandler: (err, socket) => {
+      const response = clientErrorResponse(err);
+      if (response && socket.writable) socket.end(response);
+      else socket.destroy(err);
+    },
+    // Watch streams never go idle; close() must end them rather than wait forever.
+    forceCloseConnections: true,
   });
   // Bodies are JSON (or YAML where a route says so): plain text is 415, not a string to validate.
   app.removeContentTypeParser('text/plain');
@@ -53,6 +60,8 @@ export function buildApp(
     if (e.status >= 500)
       deps.log.error({ err, method: req.method, url: req.routeOptions.url }, 'request failed');
     else deps.log.debug({ code: e.code, method: req.method, url: req.routeOptions.url }, 'request refused');
+    const retryAfter = (e.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+    if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
     return reply.code(e.status).send(e.toJSON());
   });
 
@@ -79,10 +88,18 @@ export function buildApp(
       ...(r.auth
         ? {
             onRequest: async (req: FastifyRequest) => {
-              callers.set(
-                req,
-                await authenticate(deps.store, req.headers.authorization, deps.settings.now()),
-              );
+              deps.throttle.check(req.ip);
+              try {
+                callers.set(
+                  req,
+                  await authenticate(deps.store, req.headers.authorization, deps.settings.now()),
+                );
+              } catch (err) {
+                if (hasCode(err, 'UNAUTHENTICATED') || hasCode(err, 'INVALID_TOKEN')) {
+                  deps.throttle.recordFailure(req.ip);
+                }
+                throw err;
+              }
             },
           }
         : {}),

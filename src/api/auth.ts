@@ -3,7 +3,7 @@
 
 import type { User } from '../access/types.js';
 import { AccessbotError } from '../errors.js';
-import type { Store } from '../store/types.js';
+import type { Store, TokenRecord } from '../store/types.js';
 import { hashToken } from './tokens.js';
 
 export async function authenticate(
@@ -11,6 +11,15 @@ export async function authenticate(
   authorization: string | undefined,
   now: Date,
 ): Promise<User> {
+  return (await authenticateToken(store, authorization, now)).user;
+}
+
+/** The caller and the token record they presented (a watch stream needs its expiry). */
+export async function authenticateToken(
+  store: Store,
+  authorization: string | undefined,
+  now: Date,
+): Promise<{ user: User; token: TokenRecord }> {
   if (!authorization) {
     throw new AccessbotError('UNAUTHENTICATED', 'missing Authorization: Bearer <token> header');
   }
@@ -24,5 +33,5 @@ export async function authenticate(
   }
   const user = await store.getUser(record.user);
   if (!user) throw new AccessbotError('INVALID_TOKEN', 'the token belongs to a user that no longer exists');
-  return user;
+  return { user, token: record };
 }

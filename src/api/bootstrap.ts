@@ -1,13 +1,14 @@
 // First-start setup: built-in roles, the `admin` user and its token file, and the
 // service identity the plugin host uses when it runs in the same process.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Role, User } from '../access/types.js';
 import { AccessbotError } from '../errors.js';
+import { ensurePrivateFile, ensurePrivateFolder, writePrivateFile } from '../private-files.js';
 import type { Store } from '../store/types.js';
-import { mintToken } from './tokens.js';
+import { generateToken, hashToken, mintToken } from './tokens.js';
 
 export const ADMIN_ROLE = 'accessbot-admin';
 export const PLUGIN_ROLE = 'accessbot-plugin';
@@ -47,18 +48,26 @@ export const BUILTIN_ROLES: Role[] = [
 
 /**
  * Creates any missing built-in role (an operator's edits to an existing one are kept) and,
- * on an empty database, the `admin` user with a token in `<dataDir>/admin.token` (0600).
+ * while no user exists, the `admin` user with a token in `<dataDir>/admin.token` (0600).
+ *
+ * The token file is written (and flushed) before the user and its token are committed, in one
+ * transaction: a start that fails on the way (unwritable folder, full disk, a crash) leaves no
+ * user behind, so the next start is a first start again and writes a token that works.
  */
 export async function bootstrap(
   store: Store,
   opts: { dataDir: string; now: Date; log: Logger },
 ): Promise<string> {
   const tokenFile = join(opts.dataDir, 'admin.token');
-  const firstStart = await store.isEmpty();
+  ensurePrivateFolder(opts.dataDir, 'api.data_dir');
   const missing: Role[] = [];
   for (const role of BUILTIN_ROLES) if (!(await store.getRole(role.metadata.name))) missing.push(role);
   if (missing.length > 0) await store.putRoles(missing);
-  if (!firstStart) return tokenFile;
+  if (await store.hasUsers()) {
+    // A token file left from an older version may be readable by others: narrow it.
+    if (existsSync(tokenFile)) ensurePrivateFile(tokenFile, 'api.data_dir');
+    return tokenFile;
+  }
 
   const admin: User = {
     name: ADMIN_USER,
@@ -66,13 +75,19 @@ export async function bootstrap(
     traits: {},
     createdAt: opts.now.toISOString(),
   };
-  await store.putUser(admin);
-  const { token } = await mintToken(store, ADMIN_USER, {
-    now: opts.now,
+  const token = generateToken();
+  writePrivateFile(tokenFile, `${token}\n`, 'api.data_dir');
+  const created = await store.createFirstUser(admin, {
+    hash: hashToken(token),
+    user: ADMIN_USER,
+    created: opts.now.toISOString(),
     description: 'bootstrap admin token',
   });
-  mkdirSync(opts.dataDir, { recursive: true });
-  writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
+  if (!created) {
+    // Another API replica bootstrapped the same database meanwhile: its token is the one.
+    if (readFileSync(tokenFile, 'utf8').trim() === token) rmSync(tokenFile, { force: true });
+    return tokenFile;
+  }
   opts.log.info({ tokenFile }, 'first start: created user admin; its token is in the token file');
   return tokenFile;
 }

@@ -209,9 +209,16 @@ export const openApiDocumentSchema = named(
 export const watchMessageSchema = named(
   'WatchMessage',
   'One server-sent event of GET /v1/watch (`id:`, `event:`, `data:` lines; data is JSON)',
-  z.object({
-    id: z.string().regex(/^\d+$/).describe('The event’s seq; resume with Last-Event-ID: <id>'),
-    event: z.enum(['put', 'delete']),
-    data: requestEventSchema,
-  }),
+  z.union([
+    z.object({
+      id: z.string().regex(/^\d+$/).describe('The event’s seq; resume with Last-Event-ID: <id>'),
+      event: z.enum(['put', 'delete']),
+      data: requestEventSchema,
+    }),
+    z
+      .object({ event: z.literal('error'), data: errorSchema })
+      .describe(
+        'The last message of a stream whose token expired or was revoked, or whose user was deleted or lost the right to watch (no id: nothing to resume from)',
+      ),
+  ]),
 );

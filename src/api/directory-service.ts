@@ -2,6 +2,7 @@
 
 import {
   type AccessContext,
+  formatDuration,
   parseDuration,
   parseRolesYaml,
   reasonRequirement,
@@ -13,7 +14,7 @@ import type { IssuedToken, UserInput, WhoAmI } from '../client/types.js';
 import { AccessbotError } from '../errors.js';
 import type { Store } from '../store/types.js';
 import { loadAccessContext, requirePermission, type ServiceSettings } from './access-context.js';
-import { mintToken } from './tokens.js';
+import { MAX_TOKEN_TTL_MS, mintToken } from './tokens.js';
 
 export class DirectoryService {
   constructor(
@@ -104,7 +105,7 @@ export class DirectoryService {
   ): Promise<IssuedToken> {
     requirePermission(caller, 'token', ['create'], await this.context());
     if (!(await this.store.getUser(name))) throw new AccessbotError('USER_NOT_FOUND', `no user ${name}`);
-    const ttlMs = opts.ttl === undefined ? undefined : parseDuration(opts.ttl);
+    const ttlMs = opts.ttl === undefined ? undefined : checkTokenTtl(opts.ttl);
     const minted = await mintToken(this.store, name, {
       now: this.settings.now(),
       ...(ttlMs === undefined ? {} : { ttlMs }),
@@ -172,4 +173,17 @@ function validateJsonRoles(docs: unknown[]): Role[] {
     );
   }
   return roles;
+}
+
+/** A token TTL from 1 ms to MAX_TOKEN_TTL (a larger one would not be a date). */
+function checkTokenTtl(text: string): number {
+  const ms = parseDuration(text);
+  if (ms < 1 || ms > MAX_TOKEN_TTL_MS) {
+    throw new AccessbotError(
+      'INVALID_DURATION',
+      `token TTL "${text}" must be from 1ms to ${formatDuration(MAX_TOKEN_TTL_MS)}; omit it for a token that does not expire`,
+      { limit: formatDuration(MAX_TOKEN_TTL_MS) },
+    );
+  }
+  return ms;
 }

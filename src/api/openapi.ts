@@ -135,7 +135,9 @@ function successResponse(writer: SchemaWriter, r: ApiRoute): JsonSchema {
         'A stream of server-sent events (text/event-stream). Each event is `id: <seq>`, ' +
         '`event: put|delete`, `data: <RequestEvent as JSON>` (schema: one event after SSE parsing, ' +
         'with `data` parsed). Comment lines (`: heartbeat`) come every 15 s. The log after the ' +
-        'cursor is replayed first, then changes follow live; reconnect with `Last-Event-ID`.',
+        'cursor is replayed first, then changes follow live; reconnect with `Last-Event-ID`. Credentials ' +
+        'are re-checked while the stream is open: once they no longer hold, the stream ends with one ' +
+        '`event: error` whose data is the Error (reconnecting then answers 401 or 403).',
       headers: Object.fromEntries(
         Object.entries(r.stream.headers).map(([name, h]) => [
           name,

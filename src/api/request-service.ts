@@ -11,6 +11,7 @@ import {
   expireIfDue,
   newAccessRequest,
 } from '../access/index.js';
+import { openRequestOverflow } from '../access/limits.js';
 import type { AccessRequest, User } from '../access/types.js';
 import type {
   CreatedRequest,
@@ -22,6 +23,7 @@ import type {
 import { AccessbotError, hasCode } from '../errors.js';
 import type { Store } from '../store/types.js';
 import { canAny, loadAccessContext, requirePermission, type ServiceSettings } from './access-context.js';
+import { MAX_PAGE_BYTES } from './limits.js';
 import { resolveSuggestedReviewers } from './suggested-reviewers.js';
 
 const MAX_CAS_ATTEMPTS = 8;
@@ -63,36 +65,47 @@ export class RequestService {
    * Up to `limit` visible requests after store position `after`, in store order. State and
    * user are filtered in SQL; visibility and expire-on-read in JS, so a page may hold fewer
    * than `limit` (a caller who sees few requests gets short pages rather than one request
-   * scanning the whole table). `nextPosition` is set whenever more may follow.
+   * scanning the whole table). A page also stops once its requests reach `maxBytes` (default
+   * MAX_PAGE_BYTES) of stored JSON. `nextPosition` is set whenever more may follow.
    */
   async listPage(
     caller: User,
     filter: ListRequestsFilter,
-    page: { after: number; limit: number },
-  ): Promise<{ requests: AccessRequest[]; nextPosition?: number }> {
+    page: { after: number; limit: number; maxBytes?: number },
+  ): Promise<{ requests: AccessRequest[]; bytes: number; nextPosition?: number }> {
     const ctx = await this.context();
     const seeAll = canAny(caller, 'access_request', ['list', 'read'], ctx);
+    const maxBytes = page.maxBytes ?? MAX_PAGE_BYTES;
     const out: AccessRequest[] = [];
+    let bytes = 0;
     let position = page.after;
     for (let chunk = 0; chunk < MAX_CHUNKS_PER_PAGE; chunk++) {
       const want = page.limit - out.length;
+      const budget = maxBytes - bytes;
       const rows = await this.store.listRequestsPage({
         ...filter,
         // Expire-on-read: a due PENDING request lists as EXPIRED, never as PENDING.
         dueAt: ctx.now,
         after: position,
         limit: want,
+        maxBytes: budget,
       });
+      let read = 0;
       for (const row of rows) {
         position = row.position;
+        read += row.bytes;
         if (!seeAll && !this.isVisible(caller, row.request, ctx)) continue;
         const current = await this.expireOnRead(row.request, ctx);
-        if (!filter.state || current.state === filter.state) out.push(current);
+        if (!filter.state || current.state === filter.state) {
+          out.push(current);
+          bytes += row.bytes;
+        }
       }
-      if (rows.length < want) return { requests: out };
-      if (out.length >= page.limit) break;
+      // The store stopped short of `want` without reaching the budget: the table ends here.
+      if (rows.length < want && read < budget) return { requests: out, bytes };
+      if (out.length >= page.limit || bytes >= maxBytes) break;
     }
-    return { requests: out, nextPosition: position };
+    return { requests: out, bytes, nextPosition: position };
   }
 
   async review(caller: User, id: string, input: ReviewInput): Promise<AccessRequest> {
@@ -110,25 +123,29 @@ export class RequestService {
       if (!found) throw new AccessbotError('USER_NOT_FOUND', `no user ${authorName}`);
       author = found;
     }
-    return this.mutate(id, (request, ctx) =>
-      applyReview(
-        request,
-        author,
-        {
-          proposedState: input.proposedState,
-          submittedBy: caller.name,
-          ...(input.reason === undefined ? {} : { reason: input.reason }),
-          ...(input.roles === undefined ? {} : { roles: input.roles }),
-          ...(input.annotations === undefined ? {} : { annotations: input.annotations }),
-        },
-        ctx,
+    return this.mutate(caller, id, (request, ctx) =>
+      checkOpenSize(
+        applyReview(
+          request,
+          author,
+          {
+            proposedState: input.proposedState,
+            submittedBy: caller.name,
+            ...(input.reason === undefined ? {} : { reason: input.reason }),
+            ...(input.roles === undefined ? {} : { roles: input.roles }),
+            ...(input.annotations === undefined ? {} : { annotations: input.annotations }),
+          },
+          ctx,
+        ),
       ),
     );
   }
 
   async resolve(caller: User, id: string, input: ResolveInput): Promise<AccessRequest> {
     requirePermission(caller, 'access_request', ['update'], await this.context());
-    return this.mutate(id, (request, ctx) => applyResolution(request, { ...input, by: caller.name }, ctx));
+    return this.mutate(caller, id, (request, ctx) =>
+      applyResolution(request, { ...input, by: caller.name }, ctx),
+    );
   }
 
   async remove(caller: User, id: string): Promise<void> {
@@ -175,13 +192,16 @@ export class RequestService {
   }
 
   private async mutate(
+    caller: User,
     id: string,
     change: (request: AccessRequest, ctx: AccessContext) => AccessRequest,
   ): Promise<AccessRequest> {
     for (let attempt = 1; ; attempt++) {
       const ctx = await this.context();
       const stored = await this.store.getRequest(id);
-      if (!stored) throw notFound(id);
+      // A request the caller may not see answers exactly as one that does not exist (and is
+      // not expired on their behalf either): its id must not leak.
+      if (!stored || !this.isVisible(caller, stored, ctx)) throw notFound(id);
       // A due request is expired (and its event written) before the model refuses the change.
       const current = await this.expireOnRead(stored, ctx);
       const next = change(current, ctx);
@@ -193,6 +213,19 @@ export class RequestService {
       }
     }
   }
+}
+
+/** Reviews are what makes a request grow: each must leave room for the resolution. */
+function checkOpenSize(request: AccessRequest): AccessRequest {
+  const overflow = openRequestOverflow(JSON.stringify(request));
+  if (overflow) {
+    throw new AccessbotError(
+      'REQUEST_TOO_LARGE',
+      `with this review request ${request.id} would be ${overflow.bytes} bytes; the limit is ${overflow.limit} bytes (shorten the review's reason or annotations)`,
+      overflow,
+    );
+  }
+  return request;
 }
 
 function notFound(id: string): AccessbotError {

@@ -3,11 +3,28 @@
 // drift apart. The shapes of answers are in components.ts.
 
 import { z } from 'zod';
+import { MAX_ITEM_BYTES, MAX_REQUESTED_ITEMS } from '../access/limits.js';
+import { describeChar, forbiddenIdentifierChar } from '../access/visible-text.js';
 import { AccessbotError } from '../errors.js';
+import { DEFAULT_PAGE_REQUESTS, MAX_PAGE_REQUESTS } from './limits.js';
 
 const name = z.string().min(1).max(253);
+/** Keys people read and match on: no control, bidi or invisible characters. */
+function refuseUnsafeKeys(record: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  for (const key of Object.keys(record)) {
+    const bad = forbiddenIdentifierChar(key);
+    if (bad !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: [key],
+        message: `key contains ${describeChar(bad)}: control, bidirectional and invisible characters are not allowed`,
+      });
+  }
+}
 const annotations = z.record(z.string().min(1).max(253), z.array(z.string().max(4096)).max(64));
-const traits = z.record(z.string().min(1).max(253), z.array(z.string().max(1024)).max(256));
+const traits = z
+  .record(z.string().min(1).max(253), z.array(z.string().max(1024)).max(256))
+  .superRefine(refuseUnsafeKeys);
 const duration = z.string().min(1).max(32);
 const requestState = z.enum(['PENDING', 'APPROVED', 'DENIED', 'EXPIRED']);
 const proposedState = z.enum(['APPROVED', 'DENIED']);
@@ -15,8 +32,8 @@ const proposedState = z.enum(['APPROVED', 'DENIED']);
 /** Bodies are capped by fastify's bodyLimit; reason length is the model's rule (REASON_TOO_LONG). */
 export const createRequestBody = z
   .object({
-    roles: z.array(name).max(256).optional(),
-    resources: z.array(z.string().min(1).max(1024)).max(256).optional(),
+    roles: z.array(name).max(MAX_REQUESTED_ITEMS).optional(),
+    resources: z.array(z.string().min(1).max(MAX_ITEM_BYTES)).max(MAX_REQUESTED_ITEMS).optional(),
     reason: z.string().optional(),
     suggestedReviewers: z.array(name).max(64).optional(),
     requestTtl: duration.optional(),
@@ -42,8 +59,8 @@ export const resolveBody = z
   })
   .strict();
 
-export const REQUEST_PAGE_MAX = 1000;
-export const REQUEST_PAGE_DEFAULT = 500;
+export const REQUEST_PAGE_MAX = MAX_PAGE_REQUESTS;
+export const REQUEST_PAGE_DEFAULT = DEFAULT_PAGE_REQUESTS;
 
 /** Every listing answers one page; `next` leads to the following one. */
 export const listRequestsQuery = z

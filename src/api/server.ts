@@ -8,6 +8,7 @@ import { SqliteStore } from '../store/sqlite-store.js';
 import type { Store } from '../store/types.js';
 import type { ServiceSettings } from './access-context.js';
 import { buildApp } from './app.js';
+import { AuthThrottle } from './auth-throttle.js';
 import { bootstrap } from './bootstrap.js';
 import { DirectoryService } from './directory-service.js';
 import { startEventPruner } from './event-pruner.js';
@@ -16,7 +17,7 @@ import { buildOpenApiDocument } from './openapi.js';
 import { readRolesFile } from './preflight.js';
 import { RequestService } from './request-service.js';
 import { directoryRoutes } from './routes/directory.js';
-import { eventRoutes } from './routes/events.js';
+import { eventRoutes, type WatchTiming } from './routes/events.js';
 import { metaRoutes } from './routes/meta.js';
 import { requestRoutes } from './routes/requests.js';
 import type { ApiRoute } from './routes/route.js';
@@ -35,6 +36,10 @@ export async function startApiServer(opts: {
   config: ApiConfig;
   log: Logger;
   now?: () => Date;
+  /** Watch stream timings (tests shorten them). */
+  watchTiming?: WatchTiming;
+  /** Failed authentications per source and window before 429 (default AUTH_FAILURES_PER_WINDOW). */
+  authFailuresPerWindow?: number;
 }): Promise<RunningApi> {
   const { config, log } = opts;
   const now = opts.now ?? (() => new Date());
@@ -55,6 +60,7 @@ export async function startApiServer(opts: {
       log.info({ path: config.roles_file, roles: roles.map((r) => r.metadata.name) }, 'applied roles file');
     }
 
+    const throttle = new AuthThrottle(log, Date.now, opts.authFailuresPerWindow);
     const requests = new RequestService(store, settings);
     const directory = new DirectoryService(store, settings);
     const routes: ApiRoute[] = [];
@@ -66,10 +72,14 @@ export async function startApiServer(opts: {
     routes.push(
       ...requestRoutes(requests),
       ...directoryRoutes(directory),
-      ...eventRoutes(store, settings, log),
+      ...eventRoutes(store, settings, log, opts.watchTiming),
       ...metaRoutes(store, openapi),
     );
-    const app = buildApp(routes, { store, settings, log });
+    const app = buildApp(routes, { store, settings, log, throttle });
+    // Prometheus text, not part of the JSON API (so not in the OpenAPI document).
+    app.get('/metrics', async (_req, reply) =>
+      reply.header('content-type', throttle.registry.contentType).send(await throttle.registry.metrics()),
+    );
     await app.listen({ host, port });
     const address = app.server.address();
     const boundPort = typeof address === 'object' && address ? address.port : port;

@@ -5,6 +5,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Store } from '../store/types.js';
 
 export const TOKEN_PREFIX = 'abt_';
+/** The longest TTL a token may be issued with: ten years. */
+export const MAX_TOKEN_TTL_MS = 3650 * 86_400_000;
 
 export function generateToken(): string {
   return TOKEN_PREFIX + randomBytes(32).toString('base64url');

@@ -1,24 +1,40 @@
 // The server side of GET /v1/watch: server-sent events from the event log.
 //
-// To hand over from replay to live with no gap and no duplicate, the stream subscribes
-// to the commit notifier FIRST and buffers, then replays the log from the cursor in
-// batches until it is caught up, then drains the buffer skipping anything already sent,
-// and only then writes live events directly. Every write goes through `send`, which
-// drops seq <= last sent, so ordering is by construction.
+// The stream is a reader of the log that moves at its client's pace, in replay and live alike:
+// it reads a small slice after the last event it sent (WATCH_READ_BYTES), writes it, waits for
+// the socket to drain below WATCH_HIGH_WATER_BYTES before reading more, and once the log has
+// nothing newer it sleeps until the commit notifier says something was committed. Nothing is
+// buffered per connection beyond one slice and the socket's high-water mark, so any log with any
+// event sizes replays to the end, and a reader that stops reading holds no later events: they
+// stay in the log until it reads again. Order and no-duplicates follow from reading by seq.
+//
+// The stream's credentials are checked again before every slice and every WATCH_AUTH_RECHECK_MS:
+// a token that expired or was revoked, a deleted user or a lost permission ends the stream with
+// an `error` event carrying the typed error (the client's reconnect then gets the 401/403).
 
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { RequestEvent } from '../access/types.js';
-import type { Store } from '../store/types.js';
+import { AccessbotError } from '../errors.js';
+import type { Store, StoredEvent } from '../store/types.js';
+import {
+  WATCH_AUTH_RECHECK_MS,
+  WATCH_HIGH_WATER_BYTES,
+  WATCH_READ_BYTES,
+  WATCH_READ_EVENTS,
+  WATCH_STALL_TIMEOUT_MS,
+} from './limits.js';
 
 export const HEARTBEAT_MS = 15_000;
-const REPLAY_BATCH = 500;
-/** A consumer this far behind is cut off; it resumes from the log with Last-Event-ID. */
-const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 
 export function formatEvent(event: RequestEvent): string {
   return `id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+}
+
+/** The same text as formatEvent, from the stored JSON (no parse and re-encode per reader). */
+export function formatStoredEvent(event: StoredEvent): string {
+  return `id: ${event.seq}\nevent: ${event.type}\ndata: {"seq":${event.seq},"type":${JSON.stringify(event.type)},"request":${event.requestJson},"at":${JSON.stringify(event.at)}}\n\n`;
 }
 
 export interface WatchStreamOptions {
@@ -26,39 +42,62 @@ export interface WatchStreamOptions {
   since: number;
   res: ServerResponse;
   log: Logger;
+  /** Throws the typed error when the caller's token, user or permission is no longer valid. */
+  authorize: () => Promise<void>;
+  /** When the token expires (the stream ends then even if nothing is committed). */
+  expiresAt?: Date;
   heartbeatMs?: number;
+  authRecheckMs?: number;
+  stallTimeoutMs?: number;
 }
 
-/** Streams until the client goes away. Resolves once the replay is done and live mode began. */
+/** Streams until the client goes away or its credentials stop being valid. */
 export async function streamEvents(opts: WatchStreamOptions): Promise<void> {
   const { store, res, log } = opts;
   let lastSent = opts.since;
-  let live = false;
   let closed = false;
-  const buffered: RequestEvent[] = [];
-
-  const send = (event: RequestEvent) => {
-    if (closed || event.seq <= lastSent) return;
-    res.write(formatEvent(event));
-    lastSent = event.seq;
-    if (res.writableLength > MAX_BUFFERED_BYTES) {
-      log.warn({ lastSent }, 'watch consumer too slow; closing its stream so it resumes from the log');
-      res.destroy();
-    }
+  /** Set by the notifier: something was committed since the last read started. */
+  let committed = false;
+  let wake: (() => void) | undefined;
+  const wakeUp = () => {
+    const resolve = wake;
+    wake = undefined;
+    resolve?.();
   };
 
-  const unsubscribe = store.onCommit((event) => {
-    if (live) send(event);
-    else buffered.push(event);
+  const unsubscribe = store.onCommit(() => {
+    committed = true;
+    wakeUp();
   });
   const heartbeat = setInterval(() => {
-    if (!closed) res.write(': heartbeat\n\n');
+    // A reader that is behind gets events, not heartbeats, as soon as it reads again.
+    if (!closed && !res.writableNeedDrain) res.write(': heartbeat\n\n');
   }, opts.heartbeatMs ?? HEARTBEAT_MS);
+  let authFailure: AccessbotError | undefined;
+  const recheck = async () => {
+    try {
+      await opts.authorize();
+    } catch (err) {
+      authFailure =
+        err instanceof AccessbotError ? err : new AccessbotError('INVALID_TOKEN', 'the token is not valid');
+      wakeUp();
+    }
+  };
+  const authTimer = setInterval(() => void recheck(), opts.authRecheckMs ?? WATCH_AUTH_RECHECK_MS);
+  const untilExpiry = opts.expiresAt ? opts.expiresAt.getTime() - Date.now() : undefined;
+  // setTimeout takes at most ~24.8 days; the periodic re-check covers anything later.
+  const expiryTimer =
+    untilExpiry !== undefined && untilExpiry < 2 ** 31 - 1
+      ? setTimeout(() => void recheck(), Math.max(0, untilExpiry) + 10)
+      : undefined;
   const closedPromise = once(res, 'close').catch(() => undefined);
   res.on('close', () => {
     closed = true;
     unsubscribe();
     clearInterval(heartbeat);
+    clearInterval(authTimer);
+    clearTimeout(expiryTimer);
+    wakeUp();
   });
 
   res.writeHead(200, {
@@ -69,19 +108,57 @@ export async function streamEvents(opts: WatchStreamOptions): Promise<void> {
   });
   res.write(': connected\n\n');
 
+  const drained = async (): Promise<boolean> => {
+    let timer: NodeJS.Timeout | undefined;
+    const stalled = new Promise<'stalled'>((resolve) => {
+      timer = setTimeout(() => resolve('stalled'), opts.stallTimeoutMs ?? WATCH_STALL_TIMEOUT_MS);
+    });
+    const outcome = await Promise.race([
+      once(res, 'drain').then(() => 'drained' as const),
+      closedPromise,
+      stalled,
+    ]);
+    clearTimeout(timer);
+    if (outcome === 'stalled') {
+      log.warn(
+        { lastSent },
+        'watch reader took nothing for too long; closing its stream (it resumes from the log)',
+      );
+      closed = true;
+      res.destroy();
+      return false;
+    }
+    return !closed;
+  };
+
   try {
     while (!closed) {
-      const batch = await store.eventsSince(lastSent, REPLAY_BATCH);
-      if (batch.length === 0) break;
-      for (const event of batch) send(event);
-      if (res.writableNeedDrain) await Promise.race([once(res, 'drain'), closedPromise]);
+      if (authFailure) break;
+      committed = false;
+      await recheck();
+      if (authFailure || closed) break;
+      const slice = await store.readEvents(lastSent, {
+        maxEvents: WATCH_READ_EVENTS,
+        maxBytes: WATCH_READ_BYTES,
+      });
+      if (slice.length === 0) {
+        // Caught up. Sleep until a commit, unless one happened while the log was being read.
+        if (!committed && !closed && !authFailure) await new Promise<void>((resolve) => (wake = resolve));
+        continue;
+      }
+      for (const event of slice) {
+        if (closed) break;
+        res.write(formatStoredEvent(event));
+        lastSent = event.seq;
+        if (res.writableLength > WATCH_HIGH_WATER_BYTES && !(await drained())) break;
+      }
     }
-    // No await between the last (empty) replay read and going live: nothing can slip in.
-    for (const event of buffered) send(event);
-    buffered.length = 0;
-    live = true;
+    if (authFailure && !closed) {
+      log.info({ code: authFailure.code }, 'watch stream ended: its credentials are no longer valid');
+      res.end(`event: error\ndata: ${JSON.stringify(authFailure.toJSON())}\n\n`);
+    }
   } catch (err) {
-    log.error({ err }, 'watch replay failed');
+    log.error({ err }, 'watch stream failed');
     res.destroy();
   }
 }

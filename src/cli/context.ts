@@ -11,6 +11,7 @@ import type { LoadedConfig } from '../config/index.js';
 import { AccessbotError } from '../errors.js';
 import { createAccessClient } from './api-client.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
+import { terminalJson } from './format/text.js';
 import type { CliIo } from './io.js';
 
 export const DEFAULT_API_URL = 'http://127.0.0.1:3080';
@@ -160,7 +161,7 @@ export class CliContext {
 
   /** Prints `data` as JSON with --format json, else the text lines. */
   emit(cmd: Command, data: unknown, text: () => string[]): void {
-    if (this.format(cmd) === 'json') this.io.out(JSON.stringify(data, null, 2));
+    if (this.format(cmd) === 'json') this.io.out(terminalJson(data));
     else for (const line of text()) this.io.out(line);
   }
 }

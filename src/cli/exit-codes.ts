@@ -4,12 +4,14 @@
 //   2  the API refused: not authenticated, not allowed, not found, conflicting state
 //   3  the API (or, for serve/host/deliveries, Redis) could not be reached
 //   4  `request create` waited and the request was denied or expired
+//   5  the machine refused: a file or folder cannot be created or written, or the disk is full
 export const EXIT = {
   OK: 0,
   INPUT: 1,
   REFUSED: 2,
   UNREACHABLE: 3,
   NOT_APPROVED: 4,
+  ENVIRONMENT: 5,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

@@ -39,6 +39,12 @@ const HINTS: Partial<Record<ErrorCode, string>> = {
   REDIS_UNAVAILABLE: 'set REDIS_URL, start redis on 127.0.0.1:6379, or install redis-server',
   API_UNAVAILABLE: "is the API running? start it with 'accessbot serve', or pass --api URL",
   PLUGIN_NOT_FOUND: 'check the plugins/ folder',
+  REQUEST_TOO_LARGE: 'name fewer or shorter resources, or shorten the reason',
+  TOO_MANY_FAILED_AUTH: 'wait a minute, then retry with a valid token',
+  STORAGE_FULL: 'free disk space where the path lives, then retry',
+  STORE_UNAVAILABLE: 'check the database file and its folder (permissions, disk, other processes)',
+  FILE_ACCESS:
+    'check that the folder exists and that accessbot may write it (owner, permissions, read-only mount)',
   INTERNAL: 'see the API server log',
 };
 
@@ -66,8 +72,12 @@ function connectionCode(err: unknown): string | undefined {
   return undefined;
 }
 
+/** Faults of a machine (a folder that cannot be written, a full disk), not of the input or the rules. */
+const ENVIRONMENT_CODES = new Set<ErrorCode>(['FILE_ACCESS', 'STORAGE_FULL', 'STORE_UNAVAILABLE']);
+
 function exitCodeFor(err: AccessbotError): ExitCode {
   if (err.code === 'API_UNAVAILABLE' || err.code === 'REDIS_UNAVAILABLE') return EXIT.UNREACHABLE;
+  if (ENVIRONMENT_CODES.has(err.code)) return EXIT.ENVIRONMENT;
   if (err.status === 400 || err.code === 'CONFIG_INVALID' || err.code === 'PLUGIN_NOT_FOUND')
     return EXIT.INPUT;
   return EXIT.REFUSED;

@@ -22,7 +22,8 @@ Exit codes:
   1  usage or input error; nothing was changed
   2  the API refused (authentication, permission, not found, state)
   3  the API (or, for serve/host/deliveries, Redis) could not be reached
-  4  request create waited and the request was denied or expired`;
+  4  request create waited and the request was denied or expired
+  5  a file, folder or disk cannot be used (unwritable folder, full disk); the path is named`;
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('accessbot');

@@ -9,7 +9,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One page of the requests the caller may see (own, reviewable, or all with list/read), oldest first; follow `next` for the rest */
+        /** One page of the requests the caller may see (own, reviewable, or all with list/read), oldest first; a page stops at `limit` requests or at 4 MiB of them, whichever comes first; follow `next` for the rest */
         get: operations["listRequests"];
         put?: never;
         /** Create an access request as the caller (roles or resources, never both) */
@@ -252,7 +252,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: the store answers (503 STORE_UNAVAILABLE when it does not) */
+        /** Readiness: the store answers and can be written (503 STORE_UNAVAILABLE or 507 STORAGE_FULL when not) */
         get: operations["ready"];
         put?: never;
         post?: never;
@@ -356,7 +356,7 @@ export interface components {
          * @description Stable error code; clients branch on it, never on the message
          * @enum {string}
          */
-        ErrorCode: "BAD_REQUEST" | "VALIDATION_FAILED" | "INVALID_YAML" | "INVALID_RESOURCE_ID" | "MIXED_ROLES_AND_RESOURCES" | "EMPTY_REQUEST" | "REASON_REQUIRED" | "REASON_TOO_LONG" | "INVALID_DURATION" | "INVALID_ROLE" | "INVALID_REVIEW_ROLES" | "INVALID_CURSOR" | "CURSOR_EXPIRED" | "METHOD_NOT_ALLOWED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "UNAUTHENTICATED" | "TOO_MANY_FAILED_AUTH" | "INVALID_TOKEN" | "INVALID_SIGNATURE" | "STALE_REQUEST" | "FORBIDDEN" | "ROLE_NOT_REQUESTABLE" | "RESOURCE_NOT_REQUESTABLE" | "REVIEW_NOT_ALLOWED" | "SELF_REVIEW" | "REVIEW_AS_NOT_ALLOWED" | "NOT_FOUND" | "REQUEST_NOT_FOUND" | "USER_NOT_FOUND" | "ROLE_NOT_FOUND" | "UNKNOWN_ROLE" | "ALREADY_REVIEWED" | "REQUEST_RESOLVED" | "REQUEST_EXPIRED" | "CONFLICT" | "CONFIG_INVALID" | "REDIS_UNAVAILABLE" | "STORE_UNAVAILABLE" | "API_UNAVAILABLE" | "PLUGIN_NOT_FOUND" | "INTERNAL";
+        ErrorCode: "BAD_REQUEST" | "VALIDATION_FAILED" | "INVALID_YAML" | "INVALID_RESOURCE_ID" | "MIXED_ROLES_AND_RESOURCES" | "EMPTY_REQUEST" | "REASON_REQUIRED" | "REASON_TOO_LONG" | "INVALID_DURATION" | "INVALID_ROLE" | "INVALID_REVIEW_ROLES" | "INVALID_CURSOR" | "CURSOR_EXPIRED" | "METHOD_NOT_ALLOWED" | "PAYLOAD_TOO_LARGE" | "HEADERS_TOO_LARGE" | "REQUEST_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "UNAUTHENTICATED" | "TOO_MANY_FAILED_AUTH" | "INVALID_TOKEN" | "INVALID_SIGNATURE" | "STALE_REQUEST" | "FORBIDDEN" | "ROLE_NOT_REQUESTABLE" | "RESOURCE_NOT_REQUESTABLE" | "REVIEW_NOT_ALLOWED" | "SELF_REVIEW" | "REVIEW_AS_NOT_ALLOWED" | "NOT_FOUND" | "REQUEST_NOT_FOUND" | "USER_NOT_FOUND" | "ROLE_NOT_FOUND" | "UNKNOWN_ROLE" | "ALREADY_REVIEWED" | "REQUEST_RESOLVED" | "REQUEST_EXPIRED" | "CONFLICT" | "CONFIG_INVALID" | "REDIS_UNAVAILABLE" | "STORE_UNAVAILABLE" | "API_UNAVAILABLE" | "STORAGE_FULL" | "FILE_ACCESS" | "PLUGIN_NOT_FOUND" | "INTERNAL";
         /** @description The process answers */
         Health: {
             /** @constant */
@@ -472,6 +472,10 @@ export interface components {
             /** @enum {string} */
             event: "put" | "delete";
             data: components["schemas"]["RequestEvent"];
+        } | {
+            /** @constant */
+            event: "error";
+            data: components["schemas"]["Error"];
         };
         /** @description The caller, what they may request and whether a reason is required */
         WhoAmI: {
@@ -540,6 +544,20 @@ export interface operations {
                     };
                 };
             };
+            /** @description TOO_MANY_FAILED_AUTH */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "TOO_MANY_FAILED_AUTH";
+                        };
+                    };
+                };
+            };
             /** @description INTERNAL */
             500: {
                 headers: {
@@ -550,6 +568,34 @@ export interface operations {
                         error?: {
                             /** @enum {unknown} */
                             code?: "INTERNAL";
+                        };
+                    };
+                };
+            };
+            /** @description STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "STORE_UNAVAILABLE";
+                        };
+                    };
+                };
+            };
+            /** @description STORAGE_FULL */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "STORAGE_FULL";
                         };
                     };
                 };
@@ -626,7 +672,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description PAYLOAD_TOO_LARGE */
+            /** @description REQUEST_TOO_LARGE, PAYLOAD_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -635,7 +681,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         error?: {
                             /** @enum {unknown} */
-                            code?: "PAYLOAD_TOO_LARGE";
+                            code?: "REQUEST_TOO_LARGE" | "PAYLOAD_TOO_LARGE";
                         };
                     };
                 };
@@ -654,6 +700,20 @@ export interface operations {
                     };
                 };
             };
+            /** @description TOO_MANY_FAILED_AUTH */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "TOO_MANY_FAILED_AUTH";
+                        };
+                    };
+                };
+            };
             /** @description INTERNAL */
             500: {
                 headers: {
@@ -664,6 +724,34 @@ export interface operations {
                         error?: {
                             /** @enum {unknown} */
                             code?: "INTERNAL";
+                        };
+                    };
+                };
+            };
+            /** @description STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "STORE_UNAVAILABLE";
+                        };
+                    };
+                };
+            };
+            /** @description STORAGE_FULL */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "STORAGE_FULL";
                         };
                     };
                 };
@@ -732,6 +820,20 @@ export interface operations {
                     };
                 };
             };
+            /** @description TOO_MANY_FAILED_AUTH */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "TOO_MANY_FAILED_AUTH";
+                        };
+                    };
+                };
+            };
             /** @description INTERNAL */
             500: {
                 headers: {
@@ -742,6 +844,34 @@ export interface operations {
                         error?: {
                             /** @enum {unknown} */
                             code?: "INTERNAL";
+                        };
+                    };
+                };
+            };
+            /** @description STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "STORE_UNAVAILABLE";
+                        };
+                    };
+                };
+            };
+            /** @description STORAGE_FULL */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "STORAGE_FULL";
                         };
                     };
                 };
@@ -822,6 +952,20 @@ export interface operations {
                     };
                 };
             };
+            /** @description TOO_MANY_FAILED_AUTH */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "TOO_MANY_FAILED_AUTH";
+                        };
+                    };
+                };
+            };
             /** @description INTERNAL */
             500: {
                 headers: {
@@ -832,6 +976,34 @@ export interface operations {
                         error?: {
                             /** @enum {unknown} */
                             code?: "INTERNAL";
+                        };
+                    };
+                };
+            };
+            /** @description STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "STORE_UNAVAILABLE";
+                        };
+                    };
+                };
+            };
+            /** @description STORAGE_FULL */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "STORAGE_FULL";
                         };
                     };
                 };
@@ -941,7 +1113,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description PAYLOAD_TOO_LARGE */
+            /** @description REQUEST_TOO_LARGE, PAYLOAD_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -950,7 +1122,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         error?: {
                             /** @enum {unknown} */
-                            code?: "PAYLOAD_TOO_LARGE";
+                            code?: "REQUEST_TOO_LARGE" | "PAYLOAD_TOO_LARGE";
                         };
                     };
                 };
@@ -969,6 +1141,20 @@ export interface operations {
                     };
                 };
             };
+            /** @description TOO_MANY_FAILED_AUTH */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "TOO_MANY_FAILED_AUTH";
+                        };
+                    };
+                };
+            };
             /** @description INTERNAL */
             500: {
                 headers: {
@@ -979,6 +1165,34 @@ export interface operations {
                         error?: {
                             /** @enum {unknown} */
                             code?: "INTERNAL";
+                        };
+                    };
+                };
+            };
+            /** @description STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "STORE_UNAVAILABLE";
+                        };
+                    };
+                };
+            };
+            /** @description STORAGE_FULL */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "STORAGE_FULL";
                         };
                     };
                 };
@@ -1087,7 +1301,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description PAYLOAD_TOO_LARGE */
+            /** @description REQUEST_TOO_LARGE, PAYLOAD_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1096,7 +1310,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         error?: {
                             /** @enum {unknown} */
-                            code?: "PAYLOAD_TOO_LARGE";
+                            code?: "REQUEST_TOO_LARGE" | "PAYLOAD_TOO_LARGE";
                         };
                     };
                 };
@@ -1115,6 +1329,20 @@ export interface operations {
                     };
                 };
             };
+            /** @description TOO_MANY_FAILED_AUTH */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "TOO_MANY_FAILED_AUTH";
+                        };
+                    };
+                };
+            };
             /** @description INTERNAL */
             500: {
                 headers: {
@@ -1125,6 +1353,34 @@ export interface operations {
                         error?: {
                             /** @enum {unknown} */
                             code?: "INTERNAL";
+                        };
+                    };
+                };
+            };
+            /** @description STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "STORE_UNAVAILABLE";
+                        };
+                    };
+                };
+            };
+            /** @description STORAGE_FULL */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "STORAGE_FULL";
                         };
                     };
                 };
@@ -1159,6 +1415,20 @@ export interface operations {
                         error?: {
                             /** @enum {unknown} */
                             code?: "UNAUTHENTICATED" | "INVALID_TOKEN";
+                        };
+                    };
+                };
+            };
+            /** @description TOO_MANY_FAILED_AUTH */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "TOO_MANY_FAILED_AUTH";
                         };
                     };
                 };
@@ -1221,6 +1491,20 @@ export interface operations {
                         error?: {
                             /** @enum {unknown} */
                             code?: "FORBIDDEN";
+                        };
+                    };
+                };
+            };
+            /** @description TOO_MANY_FAILED_AUTH */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "TOO_MANY_FAILED_AUTH";
                         };
                     };
                 };
@@ -1356,6 +1640,20 @@ export interface operations {
                     };
                 };
             };
+            /** @description TOO_MANY_FAILED_AUTH */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "TOO_MANY_FAILED_AUTH";
+                        };
+                    };
+                };
+            };
             /** @description INTERNAL */
             500: {
                 headers: {
@@ -1366,6 +1664,34 @@ export interface operations {
                         error?: {
                             /** @enum {unknown} */
                             code?: "INTERNAL";
+                        };
+                    };
+                };
+            };
+            /** @description STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "STORE_UNAVAILABLE";
+                        };
+                    };
+                };
+            };
+            /** @description STORAGE_FULL */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "STORAGE_FULL";
                         };
                     };
                 };
@@ -1467,6 +1793,20 @@ export interface operations {
                     };
                 };
             };
+            /** @description TOO_MANY_FAILED_AUTH */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "TOO_MANY_FAILED_AUTH";
+                        };
+                    };
+                };
+            };
             /** @description INTERNAL */
             500: {
                 headers: {
@@ -1555,6 +1895,20 @@ export interface operations {
                         error?: {
                             /** @enum {unknown} */
                             code?: "USER_NOT_FOUND";
+                        };
+                    };
+                };
+            };
+            /** @description TOO_MANY_FAILED_AUTH */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "TOO_MANY_FAILED_AUTH";
                         };
                     };
                 };
@@ -1649,6 +2003,20 @@ export interface operations {
                     };
                 };
             };
+            /** @description TOO_MANY_FAILED_AUTH */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "TOO_MANY_FAILED_AUTH";
+                        };
+                    };
+                };
+            };
             /** @description INTERNAL */
             500: {
                 headers: {
@@ -1659,6 +2027,34 @@ export interface operations {
                         error?: {
                             /** @enum {unknown} */
                             code?: "INTERNAL";
+                        };
+                    };
+                };
+            };
+            /** @description STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "STORE_UNAVAILABLE";
+                        };
+                    };
+                };
+            };
+            /** @description STORAGE_FULL */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "STORAGE_FULL";
                         };
                     };
                 };
@@ -1776,6 +2172,20 @@ export interface operations {
                     };
                 };
             };
+            /** @description TOO_MANY_FAILED_AUTH */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "TOO_MANY_FAILED_AUTH";
+                        };
+                    };
+                };
+            };
             /** @description INTERNAL */
             500: {
                 headers: {
@@ -1786,6 +2196,34 @@ export interface operations {
                         error?: {
                             /** @enum {unknown} */
                             code?: "INTERNAL";
+                        };
+                    };
+                };
+            };
+            /** @description STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "STORE_UNAVAILABLE";
+                        };
+                    };
+                };
+            };
+            /** @description STORAGE_FULL */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "STORAGE_FULL";
                         };
                     };
                 };
@@ -1834,6 +2272,20 @@ export interface operations {
                         error?: {
                             /** @enum {unknown} */
                             code?: "FORBIDDEN";
+                        };
+                    };
+                };
+            };
+            /** @description TOO_MANY_FAILED_AUTH */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "TOO_MANY_FAILED_AUTH";
                         };
                     };
                 };
@@ -1953,6 +2405,20 @@ export interface operations {
                     };
                 };
             };
+            /** @description TOO_MANY_FAILED_AUTH */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "TOO_MANY_FAILED_AUTH";
+                        };
+                    };
+                };
+            };
             /** @description INTERNAL */
             500: {
                 headers: {
@@ -1963,6 +2429,34 @@ export interface operations {
                         error?: {
                             /** @enum {unknown} */
                             code?: "INTERNAL";
+                        };
+                    };
+                };
+            };
+            /** @description STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "STORE_UNAVAILABLE";
+                        };
+                    };
+                };
+            };
+            /** @description STORAGE_FULL */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "STORAGE_FULL";
                         };
                     };
                 };
@@ -2057,6 +2551,20 @@ export interface operations {
                     };
                 };
             };
+            /** @description TOO_MANY_FAILED_AUTH */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "TOO_MANY_FAILED_AUTH";
+                        };
+                    };
+                };
+            };
             /** @description INTERNAL */
             500: {
                 headers: {
@@ -2067,6 +2575,34 @@ export interface operations {
                         error?: {
                             /** @enum {unknown} */
                             code?: "INTERNAL";
+                        };
+                    };
+                };
+            };
+            /** @description STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "STORE_UNAVAILABLE";
+                        };
+                    };
+                };
+            };
+            /** @description STORAGE_FULL */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "STORAGE_FULL";
                         };
                     };
                 };
@@ -2119,6 +2655,20 @@ export interface operations {
                     };
                 };
             };
+            /** @description TOO_MANY_FAILED_AUTH */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "TOO_MANY_FAILED_AUTH";
+                        };
+                    };
+                };
+            };
             /** @description INTERNAL */
             500: {
                 headers: {
@@ -2148,7 +2698,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A stream of server-sent events (text/event-stream). Each event is `id: <seq>`, `event: put|delete`, `data: <RequestEvent as JSON>` (schema: one event after SSE parsing, with `data` parsed). Comment lines (`: heartbeat`) come every 15 s. The log after the cursor is replayed first, then changes follow live; reconnect with `Last-Event-ID`. */
+            /** @description A stream of server-sent events (text/event-stream). Each event is `id: <seq>`, `event: put|delete`, `data: <RequestEvent as JSON>` (schema: one event after SSE parsing, with `data` parsed). Comment lines (`: heartbeat`) come every 15 s. The log after the cursor is replayed first, then changes follow live; reconnect with `Last-Event-ID`. Credentials are re-checked while the stream is open: once they no longer hold, the stream ends with one `event: error` whose data is the Error (reconnecting then answers 401 or 403). */
             200: {
                 headers: {
                     /** @description Never cache the stream */
@@ -2211,6 +2761,20 @@ export interface operations {
                         error?: {
                             /** @enum {unknown} */
                             code?: "CURSOR_EXPIRED";
+                        };
+                    };
+                };
+            };
+            /** @description TOO_MANY_FAILED_AUTH */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "TOO_MANY_FAILED_AUTH";
                         };
                     };
                 };
@@ -2279,6 +2843,20 @@ export interface operations {
                         error?: {
                             /** @enum {unknown} */
                             code?: "STORE_UNAVAILABLE";
+                        };
+                    };
+                };
+            };
+            /** @description STORAGE_FULL */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "STORAGE_FULL";
                         };
                     };
                 };

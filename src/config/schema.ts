@@ -29,6 +29,7 @@ export const apiConfigSchema = z
         /** SQLite file; its folder is created when missing. */
         path: z.string().min(1).default('./data/accessbot.db'),
       })
+      .strict()
       .prefault({}),
     /** Folder for the bootstrap admin token and other local state. */
     data_dir: z.string().min(1).default('./data'),

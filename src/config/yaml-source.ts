@@ -25,7 +25,16 @@ function describeYamlError(err: YamlErrorLike): ConfigIssue {
 export function parseConfigYaml(text: string): YamlSource {
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) return { tree: {}, issues: doc.errors.map(describeYamlError) };
-  const value: unknown = doc.toJS();
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    // An alias expanded past the count ("billion laughs"): refuse the file, name the cause.
+    return {
+      tree: {},
+      issues: [{ path: '(file)', message: `YAML: ${(err as Error).message.split('\n')[0]}` }],
+    };
+  }
   if (value === null || value === undefined) return { tree: {}, issues: [] };
   if (typeof value !== 'object' || Array.isArray(value)) {
     return {

@@ -45,6 +45,13 @@ const STEPS: string[] = [
     at TEXT NOT NULL
   );
   `,
+  `
+  -- Readiness writes (and removes) one row here to learn whether the disk has room again.
+  CREATE TABLE write_probe (
+    id INTEGER PRIMARY KEY,
+    data BLOB NOT NULL
+  );
+  `,
 ];
 
 export function migrate(db: Database): void {

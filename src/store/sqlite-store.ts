@@ -3,23 +3,29 @@
 // with the requests table. The notifier fires after commit, synchronously in seq order.
 
 import { EventEmitter } from 'node:events';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { MAX_REQUEST_BYTES, openRequestOverflow } from '../access/limits.js';
 import type { AccessRequest, RequestEvent, Role, User } from '../access/types.js';
 import { AccessbotError } from '../errors.js';
+import { ensurePrivateFile, ensurePrivateFolder, fileProblem } from '../private-files.js';
 import { migrate } from './migrations.js';
+import { storeFailure } from './store-errors.js';
 import type {
   CommitListener,
+  EventReadLimit,
   PositionedRequest,
   RequestFilter,
   RequestPageQuery,
   Store,
+  StoredEvent,
   TokenRecord,
 } from './types.js';
 
 /** Events removed per DELETE when pruning the log. */
 const PRUNE_CHUNK = 5000;
+/** After a failed write, readiness tries a write this large (a maximum-size request) at most this often. */
+const WRITE_PROBE_BYTES = MAX_REQUEST_BYTES;
+const WRITE_PROBE_INTERVAL_MS = 1000;
 
 interface EventRow {
   seq: number;
@@ -54,14 +60,32 @@ export class SqliteStore implements Store {
    */
   private rolesCache: { dataVersion: number; roles: Role[] } | undefined;
 
+  /** The last write that failed for lack of space or access; cleared by the next write that works. */
+  private writeFailure: AccessbotError | null = null;
+  private lastProbe = 0;
+
   constructor(opts: SqliteStoreOptions) {
-    if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
-    this.db = new Database(opts.path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 5000');
-    this.db.pragma('foreign_keys = ON');
-    migrate(this.db);
+    const onDisk = opts.path !== ':memory:';
+    // The database holds every request, email and reason: readable by its owner only.
+    if (onDisk) {
+      ensurePrivateFolder(opts.path, 'api.store.path', { parentOf: true });
+      ensurePrivateFile(opts.path, 'api.store.path');
+    }
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(opts.path);
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('busy_timeout = 5000');
+      db.pragma('foreign_keys = ON');
+      migrate(db);
+    } catch (err) {
+      db?.close();
+      throw (
+        fileProblem(err, opts.path, 'api.store.path', 'open the database') ?? storeFailure(err, opts.path)
+      );
+    }
+    this.db = db;
     this.now = opts.now ?? (() => new Date());
     // Every watch connection subscribes; the default limit of 10 would only warn.
     this.notifier.setMaxListeners(0);
@@ -138,14 +162,79 @@ export class SqliteStore implements Store {
   }
 
   private commit<T extends RequestEvent>(write: () => T): T {
-    const event = this.db.transaction(write).immediate();
+    const event = this.write(() => this.db.transaction(write).immediate());
     this.notifier.emit('event', event);
     return event;
   }
 
+  /**
+   * Runs a write; a full disk or a store that cannot be written becomes a typed error (and is
+   * remembered for readiness), anything else passes through unchanged.
+   */
+  private write<T>(run: () => T): T {
+    try {
+      const result = run();
+      this.writeFailure = null;
+      return result;
+    } catch (err) {
+      if (err instanceof AccessbotError) throw err;
+      const failure = storeFailure(err, this.db.name);
+      if (failure.code === 'STORAGE_FULL' || failure.code === 'STORE_UNAVAILABLE')
+        this.writeFailure = failure;
+      throw failure;
+    }
+  }
+
+  async writeProblem(): Promise<AccessbotError | null> {
+    if (!this.writeFailure) return null;
+    const now = Date.now();
+    if (now - this.lastProbe < WRITE_PROBE_INTERVAL_MS) return this.writeFailure;
+    this.lastProbe = now;
+    // A real write of a maximum-size row, committed and then removed: a full disk (or a
+    // capped file) fails it exactly as it fails a create.
+    try {
+      this.write(() => {
+        this.db.prepare('INSERT INTO write_probe (id, data) VALUES (1, zeroblob(?))').run(WRITE_PROBE_BYTES);
+        this.db.prepare('DELETE FROM write_probe').run();
+      });
+    } catch {
+      // writeFailure was set again by write()
+    }
+    return this.writeFailure;
+  }
+
+  /**
+   * Caps the database file at `bytes` (PRAGMA max_page_count): a write past it fails with
+   * SQLITE_FULL exactly as a full disk does. Tests use it to exercise the full-disk path.
+   */
+  capFileSize(bytes: number): void {
+    const pageSize = this.db.pragma('page_size', { simple: true }) as number;
+    const pageCount = this.db.pragma('page_count', { simple: true }) as number;
+    this.db.pragma(`max_page_count = ${Math.max(pageCount, Math.ceil(bytes / pageSize))}`);
+  }
+
+  /**
+   * A new request's JSON, refused when it leaves no room for reviews and a resolution. Updates
+   * are not checked here: reviews are checked by the service (only they add without bound), and a
+   * resolution or an expiry adds at most RESOLUTION_ROOM_BYTES. So an event is never past
+   * MAX_REQUEST_BYTES, and a request stored before these limits can still be expired or resolved.
+   */
+  private newRequestJson(request: AccessRequest): string {
+    const json = JSON.stringify(request);
+    const overflow = openRequestOverflow(json);
+    if (overflow) {
+      throw new AccessbotError(
+        'REQUEST_TOO_LARGE',
+        `request ${request.id} would be ${overflow.bytes} bytes stored; the limit is ${overflow.limit} bytes (name fewer resources or shorten the reason)`,
+        overflow,
+      );
+    }
+    return json;
+  }
+
   async createRequest(request: AccessRequest): Promise<RequestEvent> {
+    const json = this.newRequestJson(request);
     return this.commit(() => {
-      const json = JSON.stringify(request);
       try {
         this.prepared.insertRequest.run(
           request.id,
@@ -166,8 +255,8 @@ export class SqliteStore implements Store {
   }
 
   async updateRequest(request: AccessRequest, expectedVersion: number): Promise<RequestEvent> {
+    const json = JSON.stringify(request);
     return this.commit(() => {
-      const json = JSON.stringify(request);
       const info = this.prepared.casRequest.run(
         request.user,
         request.state,
@@ -235,10 +324,18 @@ export class SqliteStore implements Store {
     }
     params.push(query.limit);
     const sql = `SELECT rowid AS position, doc FROM requests WHERE ${where.join(' AND ')} ORDER BY rowid LIMIT ?`;
-    return this.db
+    // Row by row, so a byte budget bounds what is held even when every row is large.
+    const out: PositionedRequest[] = [];
+    let total = 0;
+    for (const row of this.db
       .prepare<(string | number)[], { position: number; doc: string }>(sql)
-      .all(...params)
-      .map((r) => ({ position: r.position, request: JSON.parse(r.doc) as AccessRequest }));
+      .iterate(...params)) {
+      const bytes = Buffer.byteLength(row.doc, 'utf8');
+      out.push({ position: row.position, request: JSON.parse(row.doc) as AccessRequest, bytes });
+      total += bytes;
+      if (query.maxBytes !== undefined && total >= query.maxBytes) break;
+    }
+    return out;
   }
 
   async listDueRequests(now: Date, limit: number): Promise<AccessRequest[]> {
@@ -254,6 +351,17 @@ export class SqliteStore implements Store {
       request: JSON.parse(r.request) as AccessRequest,
       at: r.at,
     }));
+  }
+
+  async readEvents(seq: number, limit: EventReadLimit): Promise<StoredEvent[]> {
+    const out: StoredEvent[] = [];
+    let total = 0;
+    for (const row of this.prepared.eventsSince.iterate(seq, limit.maxEvents)) {
+      out.push({ seq: row.seq, type: row.type, requestJson: row.request, at: row.at });
+      total += Buffer.byteLength(row.request, 'utf8');
+      if (total >= limit.maxBytes) break;
+    }
+    return out;
   }
 
   async latestSeq(): Promise<number> {
@@ -302,14 +410,33 @@ export class SqliteStore implements Store {
   }
 
   async putUser(user: User): Promise<void> {
-    this.prepared.putUser.run(user.name, user.email?.trim().toLowerCase() ?? null, JSON.stringify(user));
+    this.write(() =>
+      this.prepared.putUser.run(user.name, user.email?.trim().toLowerCase() ?? null, JSON.stringify(user)),
+    );
   }
 
   async deleteUser(name: string): Promise<boolean> {
-    return this.db.transaction(() => {
-      this.prepared.deleteUserTokens.run(name);
-      return this.prepared.deleteUser.run(name).changes > 0;
-    })();
+    return this.write(() =>
+      this.db.transaction(() => {
+        this.prepared.deleteUserTokens.run(name);
+        return this.prepared.deleteUser.run(name).changes > 0;
+      })(),
+    );
+  }
+
+  async createFirstUser(user: User, token: TokenRecord): Promise<boolean> {
+    return this.write(() =>
+      this.db.transaction(() => {
+        if (this.prepared.counts.get()?.users) return false;
+        this.prepared.putUser.run(user.name, user.email?.trim().toLowerCase() ?? null, JSON.stringify(user));
+        this.insertToken(token);
+        return true;
+      })(),
+    );
+  }
+
+  async hasUsers(): Promise<boolean> {
+    return (this.prepared.counts.get()?.users ?? 0) > 0;
   }
 
   async listRoles(): Promise<Role[]> {
@@ -328,17 +455,23 @@ export class SqliteStore implements Store {
 
   async putRoles(roles: Role[]): Promise<void> {
     this.rolesCache = undefined;
-    this.db.transaction(() => {
-      for (const role of roles) this.prepared.putRole.run(role.metadata.name, JSON.stringify(role));
-    })();
+    this.write(() =>
+      this.db.transaction(() => {
+        for (const role of roles) this.prepared.putRole.run(role.metadata.name, JSON.stringify(role));
+      })(),
+    );
   }
 
   async deleteRole(name: string): Promise<boolean> {
     this.rolesCache = undefined;
-    return this.prepared.deleteRole.run(name).changes > 0;
+    return this.write(() => this.prepared.deleteRole.run(name).changes > 0);
   }
 
   async putToken(token: TokenRecord): Promise<void> {
+    this.write(() => this.insertToken(token));
+  }
+
+  private insertToken(token: TokenRecord): void {
     this.prepared.putToken.run(
       token.hash,
       token.user,
@@ -361,10 +494,11 @@ export class SqliteStore implements Store {
   }
 
   async deleteTokens(user: string, description?: string): Promise<number> {
-    const info =
+    const info = this.write(() =>
       description === undefined
         ? this.prepared.deleteUserTokens.run(user)
-        : this.prepared.deleteUserTokensByDescription.run(user, description);
+        : this.prepared.deleteUserTokensByDescription.run(user, description),
+    );
     return info.changes;
   }
 

@@ -3,6 +3,7 @@
 // must not notice the difference.
 
 import type { AccessRequest, RequestEvent, RequestState, Role, User } from '../access/types.js';
+import type { AccessbotError } from '../errors.js';
 
 export interface RequestFilter {
   state?: RequestState;
@@ -21,12 +22,35 @@ export interface RequestPageQuery {
   /** Only requests stored after this position (0: from the start). */
   after: number;
   limit: number;
+  /** Stop after the row whose document crosses this many bytes (read row by row, never all at once). */
+  maxBytes?: number;
 }
 
 /** A request with its position in store order; positions only grow, so paging by them is stable. */
 export interface PositionedRequest {
   position: number;
   request: AccessRequest;
+  /** Size of the stored document (UTF-8 bytes of its JSON): what it costs to hold and to send. */
+  bytes: number;
+}
+
+/** One event of the log as stored: the request is its JSON text, ready to send without re-encoding. */
+export interface StoredEvent {
+  seq: number;
+  type: 'put' | 'delete';
+  /** The request's JSON, exactly as committed. */
+  requestJson: string;
+  at: string;
+}
+
+/** How much one read of the event log may return: it stops at whichever comes first. */
+export interface EventReadLimit {
+  maxEvents: number;
+  /**
+   * Stop once this many bytes of request JSON were read; the event that crosses it is included,
+   * so every read returns at least one event when there is one.
+   */
+  maxBytes: number;
 }
 
 export interface TokenRecord {
@@ -53,11 +77,16 @@ export interface Store {
   deleteRequest(id: string): Promise<RequestEvent>;
   getRequest(id: string): Promise<AccessRequest | null>;
   listRequests(filter?: RequestFilter): Promise<AccessRequest[]>;
-  /** Up to `limit` requests after `after`, filtered in the database, in store order. */
+  /**
+   * Up to `limit` requests after `after`, filtered in the database, in store order; with
+   * `maxBytes`, stops after the request whose document crosses that many bytes.
+   */
   listRequestsPage(query: RequestPageQuery): Promise<PositionedRequest[]>;
   /** PENDING requests whose request expiry is at or before `now`. */
   listDueRequests(now: Date, limit: number): Promise<AccessRequest[]>;
   eventsSince(seq: number, limit: number): Promise<RequestEvent[]>;
+  /** The events after `seq` as stored (no parsing), bounded in count and bytes. */
+  readEvents(seq: number, limit: EventReadLimit): Promise<StoredEvent[]>;
   latestSeq(): Promise<number>;
   /** The oldest event still in the log; null when the log holds none. */
   firstSeq(): Promise<number | null>;
@@ -83,10 +112,22 @@ export interface Store {
 
   putToken(token: TokenRecord): Promise<void>;
   findToken(hash: string): Promise<TokenRecord | null>;
+  /**
+   * First start: creates `user` and its token in one transaction, only if no user exists yet.
+   * False (and nothing written) when some user already exists.
+   */
+  createFirstUser(user: User, token: TokenRecord): Promise<boolean>;
+  /** True when at least one user exists. */
+  hasUsers(): Promise<boolean>;
   /** Deletes a user's tokens, only those with this description when given; returns how many. */
   deleteTokens(user: string, description?: string): Promise<number>;
 
-  /** True when no user and no role exists yet (first start). */
+  /** True when no user and no role exists yet. */
   isEmpty(): Promise<boolean>;
+  /**
+   * Null when the store can be written; otherwise why not (STORAGE_FULL, STORE_UNAVAILABLE).
+   * After a failed write it tries a small write itself, so it recovers once space is freed.
+   */
+  writeProblem(): Promise<AccessbotError | null>;
   close(): Promise<void>;
 }

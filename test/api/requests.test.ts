@@ -76,9 +76,20 @@ describe('request lifecycle', () => {
     expect((await t.adminClient.getRequest(r.id)).reviews).toHaveLength(1);
   });
 
-  it('refuses a review by someone who may not review the requested role', async () => {
+  it('refuses a review by someone who may not review the requested role, as if the request did not exist', async () => {
     const r = await c('alice').createRequest({ roles: ['dba'] });
-    await expectRejectCode(c('rob').submitReview(r.id, { proposedState: 'APPROVED' }), 'REVIEW_NOT_ALLOWED');
+    // rob may not see it either: the answer is the one a random id gets, so the id does not leak.
+    const hidden = await expectRejectCode(
+      c('rob').submitReview(r.id, { proposedState: 'APPROVED' }),
+      'REQUEST_NOT_FOUND',
+    );
+    const randomId = crypto.randomUUID();
+    const random = await expectRejectCode(
+      c('rob').submitReview(randomId, { proposedState: 'APPROVED' }),
+      'REQUEST_NOT_FOUND',
+    );
+    expect(hidden.message.replace(r.id, 'ID')).toBe(random.message.replace(randomId, 'ID'));
+    expect(hidden.details).toEqual(random.details);
     expect((await t.adminClient.getRequest(r.id)).state).toBe('PENDING');
   });
 

@@ -48,7 +48,14 @@ it('the server writes a heartbeat comment while there is nothing to send', async
     rmSync(dir, { recursive: true, force: true });
   });
   const server = createServer((_req, res) => {
-    void streamEvents({ store, since: 0, res, log: createLogger({ level: 'silent' }), heartbeatMs: 50 });
+    void streamEvents({
+      store,
+      since: 0,
+      res,
+      log: createLogger({ level: 'silent' }),
+      authorize: async () => {},
+      heartbeatMs: 50,
+    });
   });
   const url = await listen(server);
   const abort = new AbortController();

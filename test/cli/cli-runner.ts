@@ -25,6 +25,8 @@ export interface RunningCli {
 export interface CliRunOptions {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /** Flags for node itself, e.g. a heap cap. */
+  nodeArgs?: string[];
 }
 
 /** Env without anything from the developer's shell that would change the CLI's behaviour. */
@@ -39,7 +41,7 @@ function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 
 export function startCli(args: string[], opts: CliRunOptions = {}): RunningCli {
   const started = Date.now();
-  const child = spawn(process.execPath, ['--import', TSX, MAIN, ...args], {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', TSX, MAIN, ...args], {
     cwd: opts.cwd ?? process.cwd(),
     env: cleanEnv(opts.env),
     stdio: ['ignore', 'pipe', 'pipe'],

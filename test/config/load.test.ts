@@ -173,6 +173,29 @@ plugins:
     expect(JSON.stringify(err.toJSON())).not.toContain('xoxb-leaky');
   });
 
+  it('refuses typos inside api.store, naming each key (the database would go elsewhere)', async () => {
+    const file = writeConfig('api:\n  store:\n    pth: /var/lib/accessbot/db.sqlite\n    drvier: sqlite\n');
+    const err = await loadError({ file });
+    expect(err.details).toEqual([
+      { path: 'api.store.pth', message: 'unknown key' },
+      { path: 'api.store.drvier', message: 'unknown key' },
+    ]);
+  });
+
+  it('refuses a YAML alias bomb as a config problem, not a crash', async () => {
+    const lines = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
+    for (let i = 1; i < 12; i++)
+      lines.push(
+        `${'b'.repeat(i)}: &${'b'.repeat(i)} [${Array(9)
+          .fill(i === 1 ? '*a' : `*${'b'.repeat(i - 1)}`)
+          .join(',')}]`,
+      );
+    const file = writeConfig(lines.join('\n'));
+    const err = await loadError({ file });
+    expect(err.code).toBe('CONFIG_INVALID');
+    expect(err.details[0]?.message).toMatch(/alias/i);
+  });
+
   it('refuses an unknown plugin id even when nothing else is wrong', async () => {
     const file = writeConfig('plugins:\n  slak:\n    token: x\n');
     const err = await loadError({ file });

@@ -4,6 +4,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { WatchTiming } from '../../src/api/routes/events.js';
 import { type RunningApi, startApiServer } from '../../src/api/server.js';
 import { HttpAccessClient } from '../../src/client/http-access-client.js';
 import type { UserInput } from '../../src/client/types.js';
@@ -18,6 +19,10 @@ export interface TestApiOptions {
   now?: () => Date;
   /** Expiry sweep interval, e.g. '100ms' (default: the config default). */
   expiryInterval?: string;
+  /** Watch stream timings (credential re-check, stalled reader cut-off). */
+  watchTiming?: WatchTiming;
+  /** Failed authentications per source before 429 TOO_MANY_FAILED_AUTH (default 30 a minute). */
+  authFailuresPerWindow?: number;
 }
 
 export interface TestApi {
@@ -41,6 +46,8 @@ export async function startTestApi(opts: TestApiOptions = {}): Promise<TestApi> 
     config,
     log: createLogger({ level: 'silent' }),
     ...(opts.now ? { now: opts.now } : {}),
+    ...(opts.watchTiming ? { watchTiming: opts.watchTiming } : {}),
+    ...(opts.authFailuresPerWindow ? { authFailuresPerWindow: opts.authFailuresPerWindow } : {}),
   });
   const stop = async () => {
     await api.close();

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { issuedTokenSchema, roleSchema, userSchema, whoamiSchema } from '../components.js';
 import type { DirectoryService } from '../directory-service.js';
 import { issueTokenBody, lookupUserQuery, nameParams, userBody } from '../schemas.js';
-import { type ApiRoute, route } from './route.js';
+import { type ApiRoute, route, WRITE_ERRORS } from './route.js';
 
 /** JSON: an array of role objects (or one); YAML: the text of one or more documents. */
 const applyRolesBody = z.union([z.array(z.looseObject({})).max(1000), z.looseObject({})]);
@@ -34,7 +34,7 @@ export function directoryRoutes(directory: DirectoryService): ApiRoute[] {
       method: 'POST',
       url: '/v1/users',
       operationId: 'upsertUser',
-      errors: ['FORBIDDEN', 'UNKNOWN_ROLE', 'CONFLICT', 'INTERNAL'],
+      errors: ['FORBIDDEN', 'UNKNOWN_ROLE', 'CONFLICT', ...WRITE_ERRORS, 'INTERNAL'],
       summary: 'Create or update a user (every role must exist)',
       auth: true,
       body: userBody,
@@ -68,7 +68,7 @@ export function directoryRoutes(directory: DirectoryService): ApiRoute[] {
       method: 'DELETE',
       url: '/v1/users/:name',
       operationId: 'deleteUser',
-      errors: ['FORBIDDEN', 'USER_NOT_FOUND', 'INTERNAL'],
+      errors: ['FORBIDDEN', 'USER_NOT_FOUND', ...WRITE_ERRORS, 'INTERNAL'],
       summary: 'Delete a user and their tokens',
       auth: true,
       params: nameParams,
@@ -79,7 +79,7 @@ export function directoryRoutes(directory: DirectoryService): ApiRoute[] {
       method: 'POST',
       url: '/v1/users/:name/tokens',
       operationId: 'issueToken',
-      errors: ['FORBIDDEN', 'USER_NOT_FOUND', 'INVALID_DURATION', 'INTERNAL'],
+      errors: ['FORBIDDEN', 'USER_NOT_FOUND', 'INVALID_DURATION', ...WRITE_ERRORS, 'INTERNAL'],
       summary: 'Issue a bearer token for a user (shown once)',
       auth: true,
       params: nameParams,
@@ -102,7 +102,7 @@ export function directoryRoutes(directory: DirectoryService): ApiRoute[] {
       method: 'POST',
       url: '/v1/roles',
       operationId: 'applyRoles',
-      errors: ['FORBIDDEN', 'INVALID_ROLE', 'INVALID_YAML', 'INTERNAL'],
+      errors: ['FORBIDDEN', 'INVALID_ROLE', 'INVALID_YAML', ...WRITE_ERRORS, 'INTERNAL'],
       summary: 'Apply roles: all documents are validated first, and none is written if any is bad',
       auth: true,
       body: applyRolesBody,
@@ -119,7 +119,7 @@ export function directoryRoutes(directory: DirectoryService): ApiRoute[] {
       method: 'DELETE',
       url: '/v1/roles/:name',
       operationId: 'deleteRole',
-      errors: ['FORBIDDEN', 'ROLE_NOT_FOUND', 'CONFLICT', 'INTERNAL'],
+      errors: ['FORBIDDEN', 'ROLE_NOT_FOUND', 'CONFLICT', ...WRITE_ERRORS, 'INTERNAL'],
       summary: 'Delete a role no user holds',
       auth: true,
       params: nameParams,

@@ -2,12 +2,25 @@ import type { Logger } from 'pino';
 import { AccessbotError } from '../../errors.js';
 import type { Store } from '../../store/types.js';
 import { loadAccessContext, requirePermission, type ServiceSettings } from '../access-context.js';
+import { authenticateToken } from '../auth.js';
 import { latestSeqSchema, watchMessageSchema } from '../components.js';
 import { watchHeaders, watchQuery } from '../schemas.js';
 import { streamEvents } from '../watch-stream.js';
 import { type ApiRoute, route } from './route.js';
 
-export function eventRoutes(store: Store, settings: ServiceSettings, log: Logger): ApiRoute[] {
+/** Timings of the watch stream; tests shorten them. */
+export interface WatchTiming {
+  authRecheckMs?: number;
+  stallTimeoutMs?: number;
+  heartbeatMs?: number;
+}
+
+export function eventRoutes(
+  store: Store,
+  settings: ServiceSettings,
+  log: Logger,
+  watchTiming: WatchTiming = {},
+): ApiRoute[] {
   return [
     route({
       method: 'GET',
@@ -78,8 +91,28 @@ export function eventRoutes(store: Store, settings: ServiceSettings, log: Logger
             .type('text/event-stream; charset=utf-8')
             .send();
         }
+        const authorization = request.headers.authorization;
+        const { token } = await authenticateToken(store, authorization, settings.now());
+        // Checked again while the stream is open: it ends with its token, its user or their permission.
+        const authorize = async () => {
+          const { user } = await authenticateToken(store, authorization, settings.now());
+          requirePermission(
+            user,
+            'access_request',
+            ['list', 'read'],
+            await loadAccessContext(store, settings),
+          );
+        };
         reply.hijack();
-        await streamEvents({ store, since, res: reply.raw, log });
+        await streamEvents({
+          store,
+          since,
+          res: reply.raw,
+          log,
+          authorize,
+          ...(token.expires ? { expiresAt: new Date(token.expires) } : {}),
+          ...watchTiming,
+        });
       },
     }),
   ];

@@ -20,10 +20,11 @@ export function metaRoutes(store: Store, openapi: () => unknown): ApiRoute[] {
       method: 'GET',
       url: '/readyz',
       operationId: 'ready',
-      summary: 'Readiness: the store answers (503 STORE_UNAVAILABLE when it does not)',
+      summary:
+        'Readiness: the store answers and can be written (503 STORE_UNAVAILABLE or 507 STORAGE_FULL when not)',
       auth: false,
       response: readinessSchema,
-      errors: ['STORE_UNAVAILABLE'],
+      errors: ['STORE_UNAVAILABLE', 'STORAGE_FULL'],
       handler: async () => {
         let seq: number;
         try {
@@ -32,6 +33,10 @@ export function metaRoutes(store: Store, openapi: () => unknown): ApiRoute[] {
           // The store's own message stays in the server (internal detail, not for callers).
           throw new AccessbotError('STORE_UNAVAILABLE', 'the store does not answer');
         }
+        // The last write failed (full disk, read-only or locked file) and a probe write still
+        // does: not ready. The code says which; the path and cause were logged with the failed write.
+        const problem = await store.writeProblem();
+        if (problem) throw new AccessbotError(problem.code, readinessMessage(problem.code));
         return { ok: true, seq };
       },
     }),
@@ -46,4 +51,8 @@ export function metaRoutes(store: Store, openapi: () => unknown): ApiRoute[] {
       handler: async () => openapi(),
     }),
   ];
+}
+
+function readinessMessage(code: string): string {
+  return code === 'STORAGE_FULL' ? 'the disk holding the store is full' : 'the store cannot be written';
 }

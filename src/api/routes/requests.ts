@@ -9,7 +9,7 @@ import {
   resolveBody,
   reviewBody,
 } from '../schemas.js';
-import { type ApiRoute, route } from './route.js';
+import { type ApiRoute, route, WRITE_ERRORS } from './route.js';
 
 export function requestRoutes(requests: RequestService): ApiRoute[] {
   return [
@@ -27,6 +27,8 @@ export function requestRoutes(requests: RequestService): ApiRoute[] {
         'UNKNOWN_ROLE',
         'ROLE_NOT_REQUESTABLE',
         'RESOURCE_NOT_REQUESTABLE',
+        'REQUEST_TOO_LARGE',
+        ...WRITE_ERRORS,
         'INTERNAL',
       ],
       summary: 'Create an access request as the caller (roles or resources, never both)',
@@ -42,11 +44,13 @@ export function requestRoutes(requests: RequestService): ApiRoute[] {
       operationId: 'listRequests',
       summary:
         'One page of the requests the caller may see (own, reviewable, or all with list/read), ' +
-        'oldest first; follow `next` for the rest',
+        'oldest first; a page stops at `limit` requests or at 4 MiB of them, whichever comes first; ' +
+        'follow `next` for the rest',
       auth: true,
       query: listRequestsQuery,
       response: requestPageSchema,
-      errors: ['INVALID_CURSOR', 'INTERNAL'],
+      // A due request is expired (written) as it is read.
+      errors: ['INVALID_CURSOR', ...WRITE_ERRORS, 'INTERNAL'],
       handler: async ({ caller, query }) => {
         const { limit, after, ...filter } = query;
         const page = await requests.listPage(caller, filter, {
@@ -64,7 +68,8 @@ export function requestRoutes(requests: RequestService): ApiRoute[] {
       url: '/v1/requests/:id',
       operationId: 'getRequest',
       summary: 'Show one request',
-      errors: ['REQUEST_NOT_FOUND', 'INTERNAL'],
+      // A due request is expired (written) as it is read.
+      errors: ['REQUEST_NOT_FOUND', ...WRITE_ERRORS, 'INTERNAL'],
       auth: true,
       params: idParams,
       response: accessRequestSchema,
@@ -85,7 +90,9 @@ export function requestRoutes(requests: RequestService): ApiRoute[] {
         'ALREADY_REVIEWED',
         'REQUEST_RESOLVED',
         'REQUEST_EXPIRED',
+        'REQUEST_TOO_LARGE',
         'CONFLICT',
+        ...WRITE_ERRORS,
         'INTERNAL',
       ],
       summary: 'Review a request (as the caller, or as `author` with review_as)',
@@ -106,7 +113,9 @@ export function requestRoutes(requests: RequestService): ApiRoute[] {
         'INVALID_REVIEW_ROLES',
         'REQUEST_RESOLVED',
         'REQUEST_EXPIRED',
+        'REQUEST_TOO_LARGE',
         'CONFLICT',
+        ...WRITE_ERRORS,
         'INTERNAL',
       ],
       summary: 'Approve or deny administratively (needs update on access_request)',
@@ -120,7 +129,7 @@ export function requestRoutes(requests: RequestService): ApiRoute[] {
       method: 'DELETE',
       url: '/v1/requests/:id',
       operationId: 'deleteRequest',
-      errors: ['FORBIDDEN', 'REQUEST_NOT_FOUND', 'INTERNAL'],
+      errors: ['FORBIDDEN', 'REQUEST_NOT_FOUND', ...WRITE_ERRORS, 'INTERNAL'],
       summary: 'Delete a request (needs delete on access_request)',
       auth: true,
       params: idParams,

@@ -56,10 +56,18 @@ export function route<B, Q>(def: ApiRoute<B, Q>): ApiRoute {
   return def as unknown as ApiRoute;
 }
 
-/** Codes every route that checks a bearer token may answer. */
-export const AUTH_ERRORS: readonly ErrorCode[] = ['UNAUTHENTICATED', 'INVALID_TOKEN'];
+/**
+ * Codes every route that checks a bearer token may answer (a source with too many failed
+ * authentications is refused before its token is looked up: auth-throttle.ts).
+ */
+export const AUTH_ERRORS: readonly ErrorCode[] = ['UNAUTHENTICATED', 'INVALID_TOKEN', 'TOO_MANY_FAILED_AUTH'];
 /** Codes every route that validates a path, query, header or body may answer. */
 export const INPUT_ERRORS: readonly ErrorCode[] = ['VALIDATION_FAILED'];
+/**
+ * Codes every route that writes to the store may answer: a full disk, or a database file that
+ * is read-only, locked, moved or failing (src/store/store-errors.ts).
+ */
+export const WRITE_ERRORS: readonly ErrorCode[] = ['STORAGE_FULL', 'STORE_UNAVAILABLE'];
 /** Codes every route that reads a body may answer. */
 export const BODY_ERRORS: readonly ErrorCode[] = ['PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE'];
 

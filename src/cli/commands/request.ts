@@ -10,7 +10,7 @@ import { collect, parseList } from '../args.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { requestBlock, requestDetails, requestTable, SHOW_HINT } from '../format/request-text.js';
-import { quoted, safeText } from '../format/text.js';
+import { quoted, safeText, terminalJson } from '../format/text.js';
 import { waitForDecision } from '../wait-for-decision.js';
 
 const STATES: RequestState[] = ['PENDING', 'APPROVED', 'DENIED', 'EXPIRED'];
@@ -90,7 +90,7 @@ export function registerRequestCommands(program: Command, ctx: CliContext): void
         ctx.io.out("hint: use 'accessbot request show <request-id>' to follow the request");
       }
       if (flags.nowait || created.state !== 'PENDING') {
-        if (json) ctx.io.out(JSON.stringify(created, null, 2));
+        if (json) ctx.io.out(terminalJson(created));
         if (created.state === 'DENIED' || created.state === 'EXPIRED') ctx.exitCode = EXIT.NOT_APPROVED;
         return;
       }

@@ -208,7 +208,7 @@ export class ServedDocument {
   async watchEvents(
     opts: CallOptions,
     count: number,
-  ): Promise<{ id: string; event: string; data: unknown }[]> {
+  ): Promise<{ id?: string; event: string; data: unknown }[]> {
     const op = this.operation('watch');
     const abort = new AbortController();
     const headers: Record<string, string> = { accept: 'text/event-stream', ...(opts.headers ?? {}) };
@@ -225,10 +225,14 @@ export class ServedDocument {
     const schema = success?.content?.['text/event-stream']?.schema;
     if (!schema) throw new Error('the watch documents no text/event-stream schema');
     const validate = this.ajv.compile(schema);
-    const messages: { id: string; event: string; data: unknown }[] = [];
+    const messages: { id?: string; event: string; data: unknown }[] = [];
     const parser = createParser({
       onEvent: (message) => {
-        messages.push({ id: message.id ?? '', event: message.event ?? '', data: JSON.parse(message.data) });
+        messages.push({
+          ...(message.id === undefined ? {} : { id: message.id }),
+          event: message.event ?? '',
+          data: JSON.parse(message.data),
+        });
       },
     });
     const decoder = new TextDecoder();
