@@ -15,8 +15,11 @@ import type { MattermostConfig } from './config.js';
 export const MATTERMOST_ID = /^[a-z0-9]{26}$/;
 const TEAM_CHANNEL = /^([a-z0-9][a-z0-9_-]{0,63})\/([a-z0-9][a-z0-9_-]{0,63})$/;
 const USERNAME = /^@([a-z0-9][a-z0-9._-]{0,63})$/;
-/** A Mattermost username as an access user's trait holds it (the `@` is optional). */
-const TRAIT_USERNAME = /^@?([a-z0-9][a-z0-9._-]{0,63})$/;
+/**
+ * A Mattermost username as an access user's trait must hold it: exactly as Mattermost writes it
+ * (lower case, no `@`), because a click is mapped back by looking that exact value up.
+ */
+const TRAIT_USERNAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 const EMAIL = /^[^\s@<>/]+@[^\s@<>/]+\.[^\s@<>/]+$/;
 
 type Lookup = Pick<PluginContext<MattermostConfig>, 'config' | 'lookupPerson'>;
@@ -76,9 +79,9 @@ async function resolvePerson(
   // Why the trait did not reach them, for the error if the email does not either.
   let traitProblem: string | undefined;
   if (person && traitValue !== undefined) {
-    const name = TRAIT_USERNAME.exec(traitValue.toLowerCase())?.[1];
+    const name = TRAIT_USERNAME.test(traitValue) ? traitValue : undefined;
     if (!name) {
-      traitProblem = `the ${trait} trait of access user ${person.name} (${JSON.stringify(traitValue)}) is not a Mattermost username`;
+      traitProblem = `the ${trait} trait of access user ${person.name} (${JSON.stringify(traitValue)}) is not a Mattermost username as Mattermost writes it (lower case, no @), which clicks are matched by`;
     } else {
       try {
         const user = await mattermostCall('getUserByUsername', () => client.getUserByUsername(name));
