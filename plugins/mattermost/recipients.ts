@@ -97,6 +97,12 @@ async function resolvePerson(
     return { id: user.id, kind: 'user', audience, data: { email, username: user.username } };
   } catch (err) {
     if (statusOf(err) !== 404) throw err;
+    if (!people?.lookupPerson) {
+      throw permanent(
+        `Mattermost has no user with email ${email} (give their Mattermost account this email; this host cannot read access users' ${trait} traits)`,
+        err,
+      );
+    }
     throw permanent(unreachable(email, trait, person, traitProblem), err);
   }
 }
