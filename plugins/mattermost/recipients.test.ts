@@ -105,4 +105,28 @@ describe('a person by email', () => {
     expect(fake.callsTo('getUserByEmail')).toHaveLength(emailLookups);
     expect((await resolveRecipient(client, 'carol@example.com', 'reviewer', people)).id).toBe(carolId);
   });
+
+  it('a bot that may not see emails: the trait still reaches them; without one the error says both fixes', async () => {
+    fake.showEmailAddress = false;
+    try {
+      const people = {
+        config: configFor({ by: 'email' }),
+        lookupPerson: directory({
+          'alice@example.com': { name: 'alice', traits: { mattermost_username: ['alice.smith'] } },
+          'carol@example.com': { name: 'carol', traits: {} },
+        }),
+      };
+      expect((await resolveRecipient(client, 'alice@example.com', 'reviewer', people)).id).toBe(aliceId);
+      const err = await failureOf(resolveRecipient(client, 'carol@example.com', 'reviewer', people));
+      expect(err).toMatchObject({ kind: 'permanent' });
+      expect((err as Error).message).toBe(
+        'Mattermost does not let the bot find carol@example.com by email (Show Email Address is off and the bot is no system admin),' +
+          ' and access user carol has no mattermost_username trait (set the mattermost_username trait of carol to their' +
+          ' Mattermost username (accessbot users add carol --traits mattermost_username=<username>, with their full roles' +
+          ' and traits) or let the bot see emails)',
+      );
+    } finally {
+      fake.showEmailAddress = true;
+    }
+  });
 });

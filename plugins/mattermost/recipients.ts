@@ -96,22 +96,38 @@ async function resolvePerson(
     const user = await mattermostCall('getUserByEmail', () => client.getUserByEmail(email));
     return { id: user.id, kind: 'user', audience, data: { email, username: user.username } };
   } catch (err) {
-    if (statusOf(err) !== 404) throw err;
+    // 403: Mattermost hides emails from the bot (Show Email Address off, the bot no admin).
+    const status = statusOf(err);
+    if (status !== 404 && status !== 403) throw err;
+    const byEmail =
+      status === 404
+        ? {
+            problem: `Mattermost has no user with email ${email}`,
+            fix: 'give their Mattermost account this email',
+          }
+        : {
+            problem: `Mattermost does not let the bot find ${email} by email (Show Email Address is off and the bot is no system admin)`,
+            fix: 'let the bot see emails',
+          };
     if (!people?.lookupPerson) {
       throw permanent(
-        `Mattermost has no user with email ${email} (give their Mattermost account this email; this host cannot read access users' ${trait} traits)`,
+        `${byEmail.problem} (${byEmail.fix}; this host cannot read access users' ${trait} traits)`,
         err,
       );
     }
-    throw permanent(unreachable(email, trait, person, traitProblem), err);
+    throw permanent(unreachable(byEmail, trait, person, traitProblem), err);
   }
 }
 
-function unreachable(email: string, trait: string, person: PersonInfo | null, traitProblem?: string): string {
-  const noEmail = `Mattermost has no user with email ${email}`;
+function unreachable(
+  byEmail: { problem: string; fix: string },
+  trait: string,
+  person: PersonInfo | null,
+  traitProblem?: string,
+): string {
   if (!person) {
-    return `${noEmail}, and no access user has that email, so no ${trait} trait names them (add them with --traits ${trait}=<mattermost username>, or give their Mattermost account this email)`;
+    return `${byEmail.problem}, and no access user has that email, so no ${trait} trait names them (add them with --traits ${trait}=<mattermost username>, or ${byEmail.fix})`;
   }
-  const fix = `set the ${trait} trait of ${person.name} to their Mattermost username (accessbot users add ${person.name} --traits ${trait}=<username>, with their full roles and traits) or give their Mattermost account this email`;
-  return `${noEmail}, and ${traitProblem ?? `access user ${person.name} has no ${trait} trait`} (${fix})`;
+  const fix = `set the ${trait} trait of ${person.name} to their Mattermost username (accessbot users add ${person.name} --traits ${trait}=<username>, with their full roles and traits) or ${byEmail.fix}`;
+  return `${byEmail.problem}, and ${traitProblem ?? `access user ${person.name} has no ${trait} trait`} (${fix})`;
 }
