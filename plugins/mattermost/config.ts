@@ -34,7 +34,8 @@ export const mattermostConfigSchema = z
     review_reason: z.enum(['required', 'optional']).default('optional'),
     /**
      * How a Mattermost clicker becomes an access user: by the account's email, or by an access
-     * user's trait holding the Mattermost username.
+     * user's trait holding the Mattermost username. The trait also reaches people routed by
+     * email, whatever `by` says (recipients.ts).
      */
     user_mapping: z
       .object({

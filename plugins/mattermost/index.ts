@@ -40,7 +40,7 @@ export default definePlugin<typeof mattermostConfigSchema, MattermostRef>({
       async healthCheck() {
         await mattermostCall('getMe', () => client.getMe());
       },
-      resolveRecipient: (raw, audience) => resolveRecipient(client, raw, audience),
+      resolveRecipient: (raw, audience) => resolveRecipient(client, raw, audience, ctx),
       deliver: (target, card, delivery) => messages.post(target, card, delivery),
       async update(target, ref, card) {
         await messages.edit(target, ref, card);

@@ -463,7 +463,17 @@ export class FakeMattermost {
       method: 'GET',
       path: /^\/users\/email\/([^/]+)$/,
       op: 'getUserByEmail',
-      run: ([email]) => this.userJson(this.findUser((u) => u.email.toLowerCase() === email!.toLowerCase())),
+      run: ([email]) => {
+        // As Mattermost does: no lookup by email for a bot that may not see emails.
+        if (!this.showEmailAddress) {
+          throw new ApiError(
+            403,
+            'api.user.get_user_by_email.permissions.app_error',
+            'Unable to get user by email.',
+          );
+        }
+        return this.userJson(this.findUser((u) => u.email.toLowerCase() === email!.toLowerCase()));
+      },
     },
     {
       method: 'GET',
