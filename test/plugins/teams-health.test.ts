@@ -71,6 +71,8 @@ describe('teams: a target not reachable yet', () => {
     reason: 'health',
     suggestedReviewers: [],
     annotations: {},
+    thresholds: [{ approve: 1, deny: 1 }],
+    roleThresholds: { 'prod-db': [0] },
     reviews: [],
     created: new Date().toISOString(),
     requestExpires: new Date(Date.now() + 3_600_000).toISOString(),
