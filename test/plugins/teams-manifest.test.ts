@@ -88,6 +88,8 @@ describe('teams manifest', () => {
     expect(result.err).toHaveLength(1);
     expect(result.err[0]).toMatch(new RegExp(`^error \\[${code}\\]: .+ \\(.+\\)$`));
     expect(result.err[0]).toContain(what);
+    // Usage errors point at the command's own help.
+    if (code === 'BAD_REQUEST') expect(result.err[0]).toMatch(/\(see 'accessbot teams manifest --help'\)$/);
     expect(existsSync(join(dir, 'bad.zip'))).toBe(false);
   });
 

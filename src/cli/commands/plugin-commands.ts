@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { DEFAULT_PLUGINS_DIR, loadPluginDefinitions } from '../../config/plugin-discovery.js';
 import { AccessbotError } from '../../errors.js';
-import type { PluginCommand, PluginCommandValues } from '../../plugin-sdk/index.js';
+import { type PluginCommand, PluginCommandError, type PluginCommandValues } from '../../plugin-sdk/index.js';
 import type { CliContext } from '../context.js';
 
 /** Plugin and command names: what a folder and a sub-command may safely be called. */
@@ -77,6 +77,12 @@ export async function registerPluginCommands(
     }
     const cmd = group.command(pluginCommand.name).description(pluginCommand.description);
     addOptions(cmd, pluginCommand);
+    // A missing or unknown option points at this command's own help, not the top-level one.
+    const help = `see 'accessbot ${id} ${pluginCommand.name} --help'`;
+    cmd.exitOverride((err) => {
+      if (err.exitCode === 0 || err.code === 'commander.help') throw err;
+      throw new PluginCommandError('BAD_REQUEST', err.message.replace(/^error:\s*/, ''), help);
+    });
     cmd.action(async () => {
       await pluginCommand.run(valuesOf(cmd, pluginCommand), {
         out: (line) => ctx.io.out(line),
