@@ -97,8 +97,14 @@ describe('teams manifest', () => {
     const result = await run(['teams', 'manifest', '--help']);
     expect(result.code).toBe(0);
     expect(result.out.join('\n')).toMatch(/--app-id <GUID>[\s\S]*--out <FILE>[\s\S]*--website-url <URL>/);
-    const group = await run(['teams', '--help']);
-    expect(group.out.join('\n')).toMatch(/manifest .*write the Teams app package/);
+    for (const argv of [
+      ['teams', '--help'],
+      ['help', 'teams'],
+    ]) {
+      const group = await run(argv);
+      expect(group.code).toBe(0);
+      expect(group.out.join('\n')).toMatch(/manifest .*write the Teams app package/);
+    }
   });
 
   it('is not a command of a plugin that declares none', async () => {

@@ -14,17 +14,23 @@ import type { CliContext } from '../context.js';
 /** Plugin and command names: what a folder and a sub-command may safely be called. */
 const NAME = /^[a-z][a-z0-9-]{0,39}$/;
 
-/** The first argument that is not a global option or its value: the command the user named. */
-export function firstOperand(program: Command, argv: string[]): string | undefined {
-  for (let i = 0; i < argv.length; i++) {
+/**
+ * The command the user named: the first argument that is not a global option or its value
+ * (or, for `accessbot help <command>`, the one after `help`).
+ */
+export function namedCommand(program: Command, argv: string[]): string | undefined {
+  const operands: string[] = [];
+  for (let i = 0; i < argv.length && operands.length < 2; i++) {
     const arg = argv[i]!;
-    if (arg === '--') return argv[i + 1];
-    if (!arg.startsWith('-') || arg === '-') return arg;
-    if (arg.includes('=')) continue;
-    const option = program.options.find((o) => o.long === arg || o.short === arg);
-    if (option?.required) i++;
+    if (arg === '--') {
+      operands.push(...argv.slice(i + 1, i + 3));
+      break;
+    }
+    if (!arg.startsWith('-') || arg === '-') operands.push(arg);
+    else if (!arg.includes('=') && program.options.find((o) => o.long === arg || o.short === arg)?.required)
+      i++;
   }
-  return undefined;
+  return operands[0] === 'help' ? operands[1] : operands[0];
 }
 
 function hasPluginFolder(dir: string, id: string): boolean {
@@ -60,7 +66,7 @@ export async function registerPluginCommands(
   argv: string[],
   pluginsDir = DEFAULT_PLUGINS_DIR,
 ): Promise<void> {
-  const id = firstOperand(program, argv);
+  const id = namedCommand(program, argv);
   if (!id || !NAME.test(id) || program.commands.some((c) => c.name() === id)) return;
   if (!hasPluginFolder(pluginsDir, id)) return;
   const definition = (await loadPluginDefinitions(pluginsDir, [id])).get(id);
