@@ -34,6 +34,8 @@ const card: Card = {
       created: new Date(now - 120_000).toISOString(),
     },
   ],
+  // prod-db takes three approvals; bob's is in.
+  stillNeeded: { approvals: 2, denials: 1 },
   created: new Date(now - 600_000).toISOString(),
   requestExpires: new Date(now + 3_600_000).toISOString(),
   accessExpires: new Date(now + 8 * 3_600_000).toISOString(),

@@ -199,8 +199,25 @@ describe('plugin contract', () => {
         inboundDecisions: (instance.routes?.() ?? []).length > 0,
       });
       expect(Object.keys(def).sort()).toEqual(
-        ['configSchema', 'create', 'description', 'id', ...(def.traits ? ['traits'] : [])].sort(),
+        [
+          'configSchema',
+          'create',
+          'description',
+          'id',
+          ...(def.traits ? ['traits'] : []),
+          ...(def.commands ? ['commands'] : []),
+        ].sort(),
       );
+      // CLI commands (`accessbot <id> <name>`) are plain data the CLI can turn into flags.
+      for (const command of def.commands ?? []) {
+        expect(command.name).toMatch(/^[a-z][a-z0-9-]*$/);
+        expect(command.description).not.toBe('');
+        expect(typeof command.run).toBe('function');
+        for (const option of command.options ?? []) {
+          expect(option.name).toMatch(/^[a-z][a-z0-9-]*$/);
+          if (!option.value) expect(option.required ?? option.default).toBeUndefined();
+        }
+      }
       for (const route of instance.routes?.() ?? []) {
         expect(['GET', 'POST', 'PUT']).toContain(route.method);
         expect(route.path.startsWith('/')).toBe(true);

@@ -1,5 +1,5 @@
 // The request as an Adaptive Card 1.5: status line, requester, roles or resources, the reason
-// (cut with a visible marker), reviews so far, and while pending a reason input with
+// (cut with a visible marker), reviews so far, what it still takes to decide it, and while pending a reason input with
 // Action.Execute Approve / Deny (Universal Actions) whose fallback is Action.Submit for clients
 // that predate them. Resolved, expired and withdrawn cards carry no input and no actions.
 
@@ -36,6 +36,13 @@ const text = (value: string, extra: Json = {}): Json => ({
 function reviewLine(review: CardReview): string {
   const verb = review.decision === 'APPROVED' ? '✅ approved' : '❌ denied';
   return `${esc(review.author)} ${verb}${review.reason ? `: ${esc(review.reason)}` : ''}`;
+}
+
+const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
+
+/** What it takes to decide a pending request, e.g. `2 approvals to approve, or 1 denial to deny`. */
+function neededText(needed: NonNullable<Card['stillNeeded']>): string {
+  return `${plural(needed.approvals, 'approval')} to approve, or ${plural(needed.denials, 'denial')} to deny`;
 }
 
 function actionButton(verb: 'approve' | 'deny', card: Card): Json {
@@ -77,15 +84,16 @@ export function renderCard(
       ...(extra.marker ? { id: extra.marker } : {}),
     }),
   );
+  const open = card.state === 'PENDING' && !extra.withdrawn;
   const facts = [
     { title: 'Requester', value: esc(card.requester.name) },
     ...(card.roles.length > 0 ? [{ title: 'Roles', value: esc(card.roles.join(', ')) }] : []),
     ...(card.resources.length > 0 ? [{ title: 'Resources', value: esc(card.resources.join(', ')) }] : []),
     // Ids and times are the API's own (no markup characters), shown as they are so they can be copied.
     { title: 'Request', value: card.requestId },
-    ...(card.state === 'PENDING' && !extra.withdrawn
-      ? [{ title: 'Expires', value: card.requestExpires }]
-      : []),
+    ...(open ? [{ title: 'Expires', value: card.requestExpires }] : []),
+    // Counts only (numbers and fixed words): nothing to escape.
+    ...(open && card.stillNeeded ? [{ title: 'Still needed', value: neededText(card.stillNeeded) }] : []),
   ];
   body.push({ type: 'FactSet', facts });
   body.push(text(`**Reason:** ${esc(truncate(card.reason, opts.reasonMaxLength)) || '(none given)'}`));

@@ -13,6 +13,7 @@ import { Conversations } from './conversations.js';
 import { clickOf, TeamsDecisions } from './decisions.js';
 import { GraphLookup } from './graph.js';
 import { messagesRoute } from './inbound-route.js';
+import { manifestCommand } from './manifest-command.js';
 import { asTeamsRef, TeamsMessages, type TeamsRef } from './messages.js';
 import { resolveTarget } from './targets.js';
 
@@ -27,6 +28,7 @@ export default definePlugin<typeof teamsConfigSchema, TeamsRef>({
     'Microsoft Teams: Adaptive Cards in channels and chats, approve or deny in the card, updated for everyone',
   configSchema: teamsConfigSchema,
   traits: { directMessages: true },
+  commands: [manifestCommand],
   create(ctx): TeamsPluginInstance {
     const config: TeamsConfig = ctx.config;
     const adapter = createAdapter(config);

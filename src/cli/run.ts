@@ -3,9 +3,11 @@
 
 import { Command, CommanderError, Option } from 'commander';
 import { packageVersion } from '../package-version.js';
+import { PluginCommandError } from '../plugin-sdk/index.js';
 import { registerAdminCommands } from './commands/admin.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerDeliveryCommands } from './commands/deliveries.js';
+import { registerPluginCommands } from './commands/plugin-commands.js';
 import { registerRequestCommands } from './commands/request.js';
 import { registerRoleCommands } from './commands/roles.js';
 import { registerServeCommands } from './commands/serve.js';
@@ -17,6 +19,9 @@ import { describeFailure, formatFailure } from './failure.js';
 import type { CliIo } from './io.js';
 
 const EXIT_CODES_HELP = `
+Plugin commands:
+  accessbot <plugin> --help   set-up commands a plugin adds (e.g. accessbot <plugin> <command>)
+
 Exit codes:
   0  success (request create: the request was approved)
   1  usage or input error; nothing was changed
@@ -66,6 +71,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const ctx = new CliContext(io);
   const program = buildProgram(ctx);
   try {
+    await registerPluginCommands(program, ctx, argv);
     await program.parseAsync(argv, { from: 'user' });
     return ctx.exitCode;
   } catch (err) {
@@ -75,6 +81,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       if (err.code === 'commander.help') return EXIT.INPUT;
       const message = err.message.replace(/^error:\s*/, '');
       io.err(formatFailure('BAD_REQUEST', message, "see 'accessbot --help'"));
+      return EXIT.INPUT;
+    }
+    if (err instanceof PluginCommandError) {
+      io.err(formatFailure(err.code, err.message, err.fix));
       return EXIT.INPUT;
     }
     const failure = describeFailure(err, ctx.apiUrl ? { apiUrl: ctx.apiUrl } : {});

@@ -4,6 +4,7 @@
 
 import type { z } from 'zod';
 import type { Card, CardReview } from './card.js';
+import type { PluginCommand } from './command.js';
 
 /** Where a message goes: a channel, a person, a project, a URL. Chosen by the plugin. */
 export interface Target {
@@ -249,6 +250,12 @@ export interface PluginDefinition<S extends z.ZodType = z.ZodType, Ref extends o
   description: string;
   configSchema: S;
   traits?: PluginTraits;
+  /**
+   * Commands the plugin adds to the CLI as `accessbot <id> <name>` (set-up helpers). They run
+   * without a config or a running host. The CLI imports a plugin's module for them only when
+   * the first argument names the plugin's folder, so `accessbot --help` stays cheap.
+   */
+  commands?: PluginCommand[];
   create(ctx: PluginContext<z.infer<S>>): Promise<PluginInstance<Ref>> | PluginInstance<Ref>;
 }
 

@@ -3,6 +3,7 @@
 export { z } from 'zod';
 export type { AccessRequest, RequestState } from '../access/types.js';
 export * from './card.js';
+export * from './command.js';
 export * from './contract.js';
 export * from './errors.js';
 export * from './escape.js';

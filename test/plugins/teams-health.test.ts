@@ -71,6 +71,8 @@ describe('teams: a target not reachable yet', () => {
     reason: 'health',
     suggestedReviewers: [],
     annotations: {},
+    thresholds: [{ approve: 1, deny: 1 }],
+    roleThresholds: { 'prod-db': [0] },
     reviews: [],
     thresholds: [],
     roleThresholds: {},

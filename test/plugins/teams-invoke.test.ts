@@ -52,6 +52,8 @@ describe('teams: a slow decision', () => {
     reason: 'slow',
     suggestedReviewers: [],
     annotations: {},
+    thresholds: [{ approve: 1, deny: 1 }],
+    roleThresholds: { dba: [0] },
     reviews: [],
     thresholds: [],
     roleThresholds: {},

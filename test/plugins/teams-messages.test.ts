@@ -1,11 +1,11 @@
 // The Teams plugin's messages under a card, driven directly against the fake Teams: a reminder
-// in the channel card's thread, the requester's outcome notice in their 1:1 chat, and a
-// withdrawn card that offers nothing any more.
+// in the channel card's thread, the requester's outcome notice in their 1:1 chat, a withdrawn
+// card that offers nothing any more, and the approvals and denials a pending card still needs.
 
 import { clearJwksClients } from '@microsoft/agents-hosting';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import teamsPlugin, { type TeamsPluginInstance } from '../../plugins/teams/index.js';
-import { type Card, cardFromRequest, type PluginKv } from '../../src/plugin-sdk/index.js';
+import { type AccessRequest, type Card, cardFromRequest, type PluginKv } from '../../src/plugin-sdk/index.js';
 import { cardText } from '../fakes/teams/activities.js';
 import { FakeTeams } from '../fakes/teams/server.js';
 
@@ -30,7 +30,11 @@ function memoryKv(): PluginKv {
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const delivery = (id: string) => ({ deliveryId: id, attempt: 1, mayHaveBeenSent: false });
 
-function requestCard(state: 'PENDING' | 'APPROVED', audience: 'reviewer' | 'requester'): Card {
+function requestCard(
+  state: 'PENDING' | 'APPROVED',
+  audience: 'reviewer' | 'requester',
+  more: Partial<AccessRequest> = {},
+): Card {
   return cardFromRequest(
     {
       id: 'req-msgs',
@@ -42,6 +46,8 @@ function requestCard(state: 'PENDING' | 'APPROVED', audience: 'reviewer' | 'requ
       reason: 'messages',
       suggestedReviewers: [],
       annotations: {},
+      thresholds: [{ approve: 1, deny: 1 }],
+      roleThresholds: { dba: [0] },
       reviews: [],
       thresholds: [],
       roleThresholds: {},
@@ -49,10 +55,29 @@ function requestCard(state: 'PENDING' | 'APPROVED', audience: 'reviewer' | 'requ
       requestExpires: new Date(Date.now() + 3_600_000).toISOString(),
       accessExpires: new Date(Date.now() + 7_200_000).toISOString(),
       ...(state === 'APPROVED' ? { resolvedBy: 'alice', resolvedAt: new Date().toISOString() } : {}),
-    } as never,
+      ...more,
+    } as AccessRequest,
     { audience },
   );
 }
+
+const approval = (author: string) => ({
+  author,
+  submittedBy: author,
+  proposedState: 'APPROVED' as const,
+  reason: 'fine',
+  roles: [],
+  annotations: {},
+  created: new Date().toISOString(),
+  thresholdIndexes: [0],
+});
+
+/** The card's "Still needed" fact as the reader sees it, or undefined when it has none. */
+const stillNeededOf = (content: Record<string, unknown> | undefined) =>
+  cardText(content)
+    .split('\n')
+    .find((line) => line.startsWith('Still needed: '))
+    ?.slice('Still needed: '.length);
 
 describe('teams: messages under a card', () => {
   let fake: FakeTeams;
@@ -115,5 +140,34 @@ describe('teams: messages under a card', () => {
     expect(notices.map((m) => cardText(m.attachments[0]?.content))).toEqual([
       expect.stringMatching(/Your access request req-msgs is ✅ APPROVED by alice/),
     ]);
+  });
+
+  it('a pending card says what it still needs, for everyone after each review; a decided or withdrawn one does not', async () => {
+    const target = await plugin.resolveRecipient('19:security@thread.tacv2', 'reviewer');
+    const twoApprovals = { thresholds: [{ approve: 2, deny: 1 }] };
+    const ref = await plugin.deliver(
+      target,
+      requestCard('PENDING', 'reviewer', twoApprovals),
+      delivery('post-3'),
+    );
+    const root = fake.roots().find((m) => m.id === ref.activityId)!;
+    expect(stillNeededOf(root.attachments[0]?.content)).toBe('2 approvals to approve, or 1 denial to deny');
+    // One approval in: the card is edited in place and counts down.
+    const oneIn = requestCard('PENDING', 'reviewer', { ...twoApprovals, reviews: [approval('alice')] });
+    await plugin.update(target, ref, oneIn, delivery('update-3'));
+    expect(stillNeededOf(root.attachments[0]?.content)).toBe('1 approval to approve, or 1 denial to deny');
+    expect(root.attachments[0]?.content.actions).toHaveLength(2);
+    // Decided: nothing is needed any more, so the line goes.
+    const approved = requestCard('APPROVED', 'reviewer', {
+      ...twoApprovals,
+      reviews: [approval('alice'), approval('bob')],
+    });
+    await plugin.update(target, ref, approved, delivery('update-4'));
+    expect(cardText(root.attachments[0]?.content)).toContain('APPROVED');
+    expect(stillNeededOf(root.attachments[0]?.content)).toBeUndefined();
+    // Withdrawn while pending: nothing is left to review, so nothing is needed either.
+    await plugin.withdraw!(target, ref, oneIn, delivery('withdraw-3'));
+    expect(cardText(root.attachments[0]?.content)).toContain('WITHDRAWN');
+    expect(stillNeededOf(root.attachments[0]?.content)).toBeUndefined();
   });
 });
