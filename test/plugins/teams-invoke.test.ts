@@ -55,8 +55,6 @@ describe('teams: a slow decision', () => {
     thresholds: [{ approve: 1, deny: 1 }],
     roleThresholds: { dba: [0] },
     reviews: [],
-    thresholds: [],
-    roleThresholds: {},
     created: new Date().toISOString(),
     requestExpires: new Date(Date.now() + 3_600_000).toISOString(),
     accessExpires: new Date(Date.now() + 7_200_000).toISOString(),
