@@ -13,6 +13,7 @@ import {
   type PluginInstance,
 } from '../../plugin-sdk/index.js';
 import { submitDecision } from '../inbound/decision-to-review.js';
+import { tokenHolderOf } from '../inbound/token-holder.js';
 import type { HostKeys } from '../redis/keys.js';
 import type { RequestReader } from '../stream/request-reader.js';
 import { redisPluginKv } from './plugin-kv.js';
@@ -79,6 +80,7 @@ export async function activatePlugins(
         if (!user) return null;
         return { name: user.name, ...(user.email ? { email: user.email } : {}), traits: user.traits ?? {} };
       },
+      tokenHolder: (token) => tokenHolderOf(deps.client, token, (request) => deps.reader.card(request)),
     };
     const instance = await definition.create(ctx);
     const plugin: ActivePlugin = {
