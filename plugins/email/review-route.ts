@@ -19,7 +19,7 @@ import { type EmailConfig, MAX_PAGE_REASON_LENGTH } from './config.js';
 import { cookieOf, formRefusal } from './form-guard.js';
 import { type FoundLink, hashToken, isWellFormedToken, type LinkUse, type ReviewLinks } from './links.js';
 import { renderPage, STYLESHEET, STYLESHEET_PATH } from './page.js';
-import type { SignedInPages } from './sign-in-route.js';
+import { SIGN_IN_PATH, type SignedInPages } from './sign-in-route.js';
 
 export const REVIEW_PATH = '/review';
 /**
@@ -184,6 +184,18 @@ export function reviewRoutes(deps: ReviewRouteDeps): InboundRoute[] {
         if (outcome.kind === 'error') {
           await links.release(link);
           return page({ status: 503, title: 'Nothing was recorded yet', notice: outcome.message });
+        }
+        // A step-up role: the link alone cannot approve. It stays unused (it may still deny);
+        // the approval is made signed in, on the same page.
+        if (outcome.kind === 'step_up') {
+          await links.release(link);
+          return page({
+            status: DECISION_STATUS.step_up,
+            title: 'Sign in to approve this request',
+            notice: outcome.message,
+            card: outcome.card ?? card,
+            list: [{ href: `${base}${SIGN_IN_PATH}`, label: 'Sign in to approve' }],
+          });
         }
         const done: LinkUse = { ...use, outcome: outcome.kind, message: outcome.message };
         await links.recordOutcome(link, done);

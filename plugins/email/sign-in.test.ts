@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PluginDefinition } from '../../src/plugin-sdk/index.js';
 import { runCli } from '../../test/cli/cli-runner.js';
 import { type FakeSmtp, startFakeSmtp } from '../../test/fakes/smtp/server.js';
+import { actionOf, Browser, csrfOf } from '../../test/support/form-browser.js';
 import { DBA_ROLES_YAML, usersWithEmail } from '../../test/support/seed-world.js';
 import { startTestStack, type TestStack } from '../../test/support/stack.js';
 import emailPlugin from './index.js';
@@ -46,56 +47,6 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-/** A browser's cookie jar and its same-origin form posts, one per person. */
-class Browser {
-  private readonly cookies = new Map<string, string>();
-  constructor(private readonly origin: string) {}
-
-  async open(
-    url: string,
-    init: RequestInit = {},
-  ): Promise<{ status: number; body: string; location?: string; res: Response }> {
-    const headers = new Headers(init.headers);
-    const jar = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-    if (jar) headers.set('cookie', jar);
-    const res = await fetch(new URL(url, this.origin), { ...init, headers, redirect: 'manual' });
-    for (const line of res.headers.getSetCookie()) {
-      const [pair = '', ...attrs] = line.split(';');
-      const [name = '', ...value] = pair.split('=');
-      if (attrs.some((attr) => attr.trim() === 'Max-Age=0')) this.cookies.delete(name.trim());
-      else this.cookies.set(name.trim(), value.join('='));
-    }
-    const location = res.headers.get('location') ?? undefined;
-    return { status: res.status, body: await res.text(), res, ...(location ? { location } : {}) };
-  }
-
-  /** Follows redirects like a browser does for GETs. */
-  async get(url: string) {
-    let page = await this.open(url);
-    for (let hops = 0; page.location && hops < 5; hops++) page = await this.open(page.location);
-    return page;
-  }
-
-  async post(url: string, fields: Record<string, string>, headers: Record<string, string> = {}) {
-    return this.open(url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        origin: this.origin,
-        'sec-fetch-site': 'same-origin',
-        ...headers,
-      },
-      body: new URLSearchParams(fields).toString(),
-    });
-  }
-
-  has(cookie: string): boolean {
-    return this.cookies.has(cookie);
-  }
-}
-
-const csrfOf = (body: string) => /name="_csrf" value="([^"]+)"/.exec(body)?.[1] ?? '';
-const actionOf = (body: string) => /<form method="post" action="([^"]+)"/.exec(body)?.[1] ?? '';
 const signInUrl = () => stack.hookUrl('email', '/sign-in');
 
 async function pendingRequest(reason: string) {

@@ -99,6 +99,7 @@ export async function startHost(opts: StartHostOptions): Promise<RunningHost> {
       log,
       reader,
       ...(config.host.public_url ? { publicUrl: config.host.public_url } : {}),
+      stepUpRoles: config.host.step_up_roles,
       onDecision: (plugin, outcome) => metrics.decisions.inc({ plugin, outcome }),
     });
   } catch (err) {

@@ -95,6 +95,11 @@ export type DecisionOutcomeKind =
   | 'not_found'
   /** The decision's signed call outlived its replay window before it could be acted on. */
   | 'too_late'
+  /**
+   * An approval of a role in `host.step_up_roles` from a button or a mailed link: nothing was
+   * recorded; the message tells the person to sign in on the review page (its address).
+   */
+  | 'step_up'
   | 'error';
 
 export interface DecisionOutcome {

@@ -17,13 +17,3 @@ export function signInPageOf(
   }
   return undefined;
 }
-
-/** `<public_url>/sign-in`, the address people are told to open, when there is such a page. */
-export function signInUrlOf(
-  plugins: Iterable<ActivePlugin>,
-  publicUrl: string | undefined,
-): string | undefined {
-  return publicUrl && signInPageOf(plugins, publicUrl)
-    ? `${publicUrl.replace(/\/+$/, '')}/sign-in`
-    : undefined;
-}
