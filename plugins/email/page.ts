@@ -24,6 +24,7 @@ h1{font-size:1.3rem}dl{display:grid;grid-template-columns:max-content 1fr;gap:4p
 dd{margin:0;white-space:pre-wrap;overflow-wrap:anywhere}textarea{width:100%;box-sizing:border-box;min-height:5rem;font:inherit}
 .buttons{display:flex;gap:12px;margin-top:12px}button{flex:1;padding:14px;font-size:1rem;border:0;border-radius:6px;color:#fff}
 input[type=password]{width:100%;box-sizing:border-box;padding:10px;font:inherit}li{margin:8px 0}
+.sign-out{flex:none;padding:8px 12px;color:#222;background:#e0e0e0}
 .approve{background:#26a269}.deny{background:#c01c28}.notice{padding:12px;border-radius:6px;background:#f0f0f0}`;
 
 export interface PageInput {
@@ -38,7 +39,7 @@ export interface PageInput {
   /** Links to pages (a signed-in reviewer's requests). */
   list?: { href: string; label: string }[];
   /** The signed-in reviewer's name, and where their list is. */
-  signedIn?: { name: string; listHref: string };
+  signedIn?: { name: string; listHref: string; signOutAction: string };
 }
 
 function cardSection(card: Card): SafeHtml {
@@ -89,6 +90,7 @@ ${
 <button class="deny" type="submit" name="action" value="deny">Deny</button></div>
 </form>`
 }
+${input.signedIn && html`<form method="post" action="${input.signedIn.signOutAction}"><button class="sign-out" type="submit">Sign out</button></form>`}
 </body></html>`;
   return { status: input.status, headers: PAGE_HEADERS, body: body.value };
 }

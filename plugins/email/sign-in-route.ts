@@ -11,6 +11,7 @@
 //                          the signed-in person, marked `signedIn` (step-up roles need it);
 //   POST /sign-out         ends the session.
 
+import { randomBytes } from 'node:crypto';
 import {
   type Card,
   DECISION_STATUS,
@@ -39,6 +40,9 @@ const LOGIN_USED_TTL_S = 2 * 3600;
 /** API tokens are one word of visible ASCII; the form's field takes at most this many. */
 const MAX_TOKEN_LENGTH = 512;
 const TOKEN_SHAPE = /^[!-~]{1,512}$/;
+/** A login link's token goes into a cookie: only characters that cannot end or extend it. */
+const LINK_TOKEN_SHAPE = /^[A-Za-z0-9_.~-]{1,512}$/;
+const NONCE_SHAPE = /^[A-Za-z0-9_-]{22}$/;
 const REQUEST_ID = /^[A-Za-z0-9-]{1,64}$/;
 
 export interface SignInRouteDeps {
@@ -78,7 +82,11 @@ export function signInPages(deps: SignInRouteDeps): SignedInPages {
       ...(cookies.length > 0 ? { 'set-cookie': cookies } : {}),
     },
   });
-  const whoBar = (session: Session) => ({ name: session.name, listHref: pathOf(REQUESTS_PATH) });
+  const whoBar = (session: Session) => ({
+    name: session.name,
+    listHref: pathOf(REQUESTS_PATH),
+    signOutAction: pathOf(SIGN_OUT_PATH),
+  });
   const sessionOf = (req: InboundRequest) => sessions.find(cookieOf(req, SESSION_COOKIE));
   const refused = (why: string, status = 403) => {
     ctx.log.warn({ why }, 'refused a sign-in page form');
@@ -90,7 +98,8 @@ export function signInPages(deps: SignInRouteDeps): SignedInPages {
   };
 
   async function signInForm(req: InboundRequest, status = 200, notice?: string): Promise<InboundResponse> {
-    const nonce = cookieOf(req, NONCE_COOKIE) ?? randomNonce();
+    const given = cookieOf(req, NONCE_COOKIE);
+    const nonce = given && NONCE_SHAPE.test(given) ? given : randomBytes(16).toString('base64url');
     const response = page({
       status,
       title: 'Sign in to review access requests',
@@ -242,7 +251,8 @@ export function signInPages(deps: SignInRouteDeps): SignedInPages {
         async handler(req) {
           const fromLink = req.query.t;
           if (fromLink !== undefined) {
-            if (!TOKEN_SHAPE.test(fromLink)) return signInForm(req, 400, 'This login link is not valid.');
+            if (!LINK_TOKEN_SHAPE.test(fromLink))
+              return signInForm(req, 400, 'This login link is not valid.');
             return redirect(SIGN_IN_PATH, [cookie(LOGIN_COOKIE, fromLink, FORM_COOKIE_MAX_AGE_S)]);
           }
           if (await sessionOf(req)) return redirect(REQUESTS_PATH);
@@ -254,8 +264,4 @@ export function signInPages(deps: SignInRouteDeps): SignedInPages {
       { method: 'POST', path: SIGN_OUT_PATH, handler: signOut },
     ],
   };
-}
-
-function randomNonce(): string {
-  return globalThis.crypto.randomUUID().replaceAll('-', '');
 }

@@ -98,6 +98,30 @@ describe('sign-in on the review page', { timeout: 60_000 }, () => {
     expect(reviews.map((r) => [r.author, r.proposedState, r.reason])).toEqual([
       ['alice', 'APPROVED', 'checked on the page'],
     ]);
+
+    // Signing out ends the session on the server: the old cookie, sent again, opens nothing.
+    const oldSession = browser.cookie('accessbot_session') ?? '';
+    const signOutAction = /<form method="post" action="([^"]+sign-out)"/.exec(done.body)?.[1] ?? '';
+    const out = await browser.post(signOutAction, {});
+    expect(out.status).toBe(303);
+    expect(browser.has('accessbot_session')).toBe(false);
+    const replayed = await fetch(stack.hookUrl('email', '/requests'), {
+      headers: { cookie: `accessbot_session=${oldSession}` },
+      redirect: 'manual',
+    });
+    expect(replayed.status).toBe(303);
+    expect(replayed.headers.get('location')).toContain('/sign-in');
+  });
+
+  it('a login link whose token would add cookie attributes is refused and sets no cookie', async () => {
+    const res = await fetch(
+      `${stack.hookUrl('email', '/sign-in')}?t=${encodeURIComponent('abt_x;Domain=evil.example')}`,
+      {
+        redirect: 'manual',
+      },
+    );
+    expect(res.status).toBe(400);
+    expect(res.headers.getSetCookie().some((c) => c.startsWith('accessbot_login='))).toBe(false);
   });
 
   it('a bad token, a forged CSRF token or a cross-site form signs nobody in; no session, no decision', async () => {

@@ -44,6 +44,10 @@ export class Browser {
     });
   }
 
+  cookie(name: string): string | undefined {
+    return this.cookies.get(name);
+  }
+
   has(cookie: string): boolean {
     return this.cookies.has(cookie);
   }
