@@ -199,7 +199,7 @@ describe('sign-in on the review page', { timeout: 60_000 }, () => {
     expect(scanner.has('accessbot_session')).toBe(false);
   });
 
-  it('`users login-link` without host.public_url is a one-line CONFIG_INVALID error and issues nothing', async () => {
+  it('`users login-link` without host.public_url, or with a --ttl over an hour, is a one-line error and issues nothing', async () => {
     const configFile = join(dir, 'no-public-url.yaml');
     writeFileSync(configFile, 'host:\n  listen: 127.0.0.1:3081\n');
     const cli = await runCli(['--api', stack.api.url, '--config', configFile, 'users', 'login-link', 'bob'], {
@@ -209,5 +209,12 @@ describe('sign-in on the review page', { timeout: 60_000 }, () => {
     expect(cli.code).not.toBe(0);
     expect(cli.stderr.trim()).toMatch(/^error \[CONFIG_INVALID\]: host\.public_url is not set/);
     expect(cli.stdout).toBe('');
+
+    const tooLong = await runCli(
+      ['--api', stack.api.url, '--config', configFile, 'users', 'login-link', 'bob', '--ttl', '2h'],
+      { env: { ACCESSBOT_TOKEN_FILE: stack.api.adminTokenFile }, cwd: dir },
+    );
+    expect(tooLong.code).not.toBe(0);
+    expect(tooLong.stderr.trim()).toMatch(/^error \[BAD_REQUEST\]: --ttl 2h is not 1m to 60m or 1h/);
   });
 });
