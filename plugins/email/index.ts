@@ -15,7 +15,9 @@ import { type EmailConfig, emailConfigSchema, senderDomain } from './config.js';
 import { ReviewLinks } from './links.js';
 import { Mailer } from './mailer.js';
 import { type MailKind, renderMail, stateOf } from './render-mail.js';
-import { reviewRoutes, reviewUrl } from './review-route.js';
+import { REVIEW_PATH, reviewRoutes, reviewUrl } from './review-route.js';
+import { Sessions } from './sessions.js';
+import { SIGN_IN_PATH, signInPages } from './sign-in-route.js';
 import { followUpMessageId, rootMessageId } from './threading.js';
 
 /** Where the request's thread lives: the address and the thread's root Message-ID. */
@@ -32,7 +34,7 @@ export default definePlugin<typeof emailConfigSchema, EmailRef>({
   id: 'email',
   description: 'Mail over SMTP, threaded per request, with a Review link to a confirm page',
   configSchema: emailConfigSchema,
-  traits: { directMessages: true },
+  traits: { directMessages: true, signInPage: SIGN_IN_PATH },
   create(ctx) {
     const domain = senderDomain(ctx.config.from);
     const mailer = new Mailer(ctx.config, ctx.config.from);
@@ -121,7 +123,17 @@ export default definePlugin<typeof emailConfigSchema, EmailRef>({
       async withdraw(target, ref, card, delivery) {
         await followUp(target, ref, card, 'withdrawn', delivery);
       },
-      routes: () => (base ? reviewRoutes({ ctx, links, base }) : []),
+      routes: () => {
+        if (!base) return [];
+        const signedIn = signInPages({
+          ctx,
+          links,
+          sessions: new Sessions(ctx.kv),
+          base,
+          reviewPath: REVIEW_PATH,
+        });
+        return [...reviewRoutes({ ctx, links, base, signedIn }), ...signedIn.routes];
+      },
       async close() {
         mailer.close();
       },

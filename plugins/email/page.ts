@@ -23,6 +23,8 @@ export const STYLESHEET = `body{font-family:system-ui,sans-serif;margin:0;paddin
 h1{font-size:1.3rem}dl{display:grid;grid-template-columns:max-content 1fr;gap:4px 12px}dt{font-weight:600}
 dd{margin:0;white-space:pre-wrap;overflow-wrap:anywhere}textarea{width:100%;box-sizing:border-box;min-height:5rem;font:inherit}
 .buttons{display:flex;gap:12px;margin-top:12px}button{flex:1;padding:14px;font-size:1rem;border:0;border-radius:6px;color:#fff}
+input[type=password]{width:100%;box-sizing:border-box;padding:10px;font:inherit}li{margin:8px 0}
+.sign-out{flex:none;padding:8px 12px;color:#222;background:#e0e0e0}
 .approve{background:#26a269}.deny{background:#c01c28}.notice{padding:12px;border-radius:6px;background:#f0f0f0}`;
 
 export interface PageInput {
@@ -32,6 +34,12 @@ export interface PageInput {
   card?: Card | null;
   /** The form, when the reviewer may still decide. */
   form?: { action: string; csrf: string };
+  /** The sign-in form: a login link's button, or a field to paste an API token into. */
+  signIn?: { action: string; csrf: string; withLink: boolean };
+  /** Links to pages (a signed-in reviewer's requests). */
+  list?: { href: string; label: string }[];
+  /** The signed-in reviewer's name, and where their list is. */
+  signedIn?: { name: string; listHref: string; signOutAction: string };
 }
 
 function cardSection(card: Card): SafeHtml {
@@ -54,9 +62,24 @@ export function renderPage(input: PageInput, stylesheetUrl: string): InboundResp
   const body = html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer"><title>${input.title}</title><link rel="stylesheet" href="${stylesheetUrl}"></head>
-<body><h1>${input.title}</h1>
+<body>${input.signedIn && html`<p class="who">Signed in as <strong>${input.signedIn.name}</strong> · <a href="${input.signedIn.listHref}">your requests to review</a></p>`}
+<h1>${input.title}</h1>
 ${input.notice && html`<p class="notice" id="notice">${input.notice}</p>`}
 ${input.card && cardSection(input.card)}
+${input.list && (input.list.length > 0 ? html`<ul id="requests">${input.list.map((item) => html`<li><a href="${item.href}">${item.label}</a></li>`)}</ul>` : html`<p id="requests">Nothing waits for your review.</p>`)}
+${
+  input.signIn &&
+  html`<form method="post" action="${input.signIn.action}">
+<input type="hidden" name="_csrf" value="${input.signIn.csrf}">
+${
+  input.signIn.withLink
+    ? html`<p>Continue with the login link you opened.</p>`
+    : html`<label for="token">Your accessbot API token</label>
+<input id="token" name="token" type="password" autocomplete="off" required maxlength="512">`
+}
+<div class="buttons"><button class="approve" type="submit">Sign in</button></div>
+</form>`
+}
 ${
   input.form &&
   html`<form method="post" action="${input.form.action}">
@@ -67,6 +90,7 @@ ${
 <button class="deny" type="submit" name="action" value="deny">Deny</button></div>
 </form>`
 }
+${input.signedIn && html`<form method="post" action="${input.signedIn.signOutAction}"><button class="sign-out" type="submit">Sign out</button></form>`}
 </body></html>`;
   return { status: input.status, headers: PAGE_HEADERS, body: body.value };
 }

@@ -16,8 +16,10 @@ import {
   type PluginContext,
 } from '../../src/plugin-sdk/index.js';
 import { type EmailConfig, MAX_PAGE_REASON_LENGTH } from './config.js';
+import { cookieOf, formRefusal } from './form-guard.js';
 import { type FoundLink, hashToken, isWellFormedToken, type LinkUse, type ReviewLinks } from './links.js';
 import { renderPage, STYLESHEET, STYLESHEET_PATH } from './page.js';
+import { SIGN_IN_PATH, type SignedInPages } from './sign-in-route.js';
 
 export const REVIEW_PATH = '/review';
 /**
@@ -36,22 +38,14 @@ function tokenOf(req: InboundRequest): string | undefined {
 }
 /** How long the swapped cookie lives: long enough to read the request and decide. */
 const COOKIE_MAX_AGE_S = 3600;
-/** The form body is three short fields. */
-const MAX_FORM_BYTES = 16 * 1024;
-
-function cookieOf(req: InboundRequest, name: string): string | undefined {
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const [key, ...rest] = part.trim().split('=');
-    if (key === name) return rest.join('=');
-  }
-  return undefined;
-}
 
 export interface ReviewRouteDeps {
   ctx: PluginContext<EmailConfig>;
   links: ReviewLinks;
   /** Absolute base of this plugin's hooks, from host.public_url (never from the Host header). */
   base: string;
+  /** `/review?r=ID`: the same page for a signed-in reviewer (sign-in-route.ts). */
+  signedIn: Pick<SignedInPages, 'showRequest' | 'decideRequest'>;
 }
 
 export function reviewUrl(base: string, token: string): string {
@@ -59,7 +53,7 @@ export function reviewUrl(base: string, token: string): string {
 }
 
 export function reviewRoutes(deps: ReviewRouteDeps): InboundRoute[] {
-  const { ctx, links, base } = deps;
+  const { ctx, links, base, signedIn } = deps;
   const publicOrigin = new URL(base).origin;
   const secure = base.startsWith('https:');
   const pagePath = new URL(`${base}${REVIEW_PATH}`).pathname;
@@ -127,6 +121,7 @@ export function reviewRoutes(deps: ReviewRouteDeps): InboundRoute[] {
       method: 'GET',
       path: REVIEW_PATH,
       async handler(req) {
+        if (req.query.r !== undefined) return signedIn.showRequest(req);
         const fromUrl = req.query.t;
         if (fromUrl !== undefined) {
           if (!isWellFormedToken(fromUrl)) return invalid();
@@ -149,6 +144,7 @@ export function reviewRoutes(deps: ReviewRouteDeps): InboundRoute[] {
       method: 'POST',
       path: REVIEW_PATH,
       async handler(req) {
+        if (req.query.r !== undefined) return signedIn.decideRequest(req);
         const forged = (why: string) => {
           ctx.log.warn({ why }, 'refused a review form');
           return page({
@@ -158,13 +154,8 @@ export function reviewRoutes(deps: ReviewRouteDeps): InboundRoute[] {
               'Nothing was recorded. Open the Review link from your mail again and use the buttons on that page.',
           });
         };
-        // Under Referrer-Policy: no-referrer a browser sends `Origin: null` even on its own
-        // forms; Sec-Fetch-Site still tells same-origin from cross-site there.
-        const origin = req.headers.origin;
-        if (origin !== undefined && origin !== 'null' && origin !== publicOrigin)
-          return forged('cross-origin form');
-        if (req.headers['sec-fetch-site'] && !['same-origin', 'none'].includes(req.headers['sec-fetch-site']))
-          return forged('cross-site form');
+        const refusal = formRefusal(req, publicOrigin);
+        if (refusal === 'cross-origin form' || refusal === 'cross-site form') return forged(refusal);
         const link = await links.find(tokenOf(req));
         if (!link) return invalid();
         // A used or expired link, or a request that no longer takes reviews: the page says so
@@ -173,7 +164,7 @@ export function reviewRoutes(deps: ReviewRouteDeps): InboundRoute[] {
         if (Date.parse(link.record.expires) <= Date.now()) return showLink(link);
         const card = await ctx.getCard(link.record.requestId);
         if (card?.state !== 'PENDING') return showLink(link, 409);
-        if (req.rawBody.length > MAX_FORM_BYTES) return forged('form too large');
+        if (refusal) return forged(refusal);
         const form = new URLSearchParams(req.rawBody.toString('utf8'));
         if (!(await links.csrfMatches(link, form.get('_csrf') ?? undefined)))
           return forged('CSRF token mismatch');
@@ -193,6 +184,18 @@ export function reviewRoutes(deps: ReviewRouteDeps): InboundRoute[] {
         if (outcome.kind === 'error') {
           await links.release(link);
           return page({ status: 503, title: 'Nothing was recorded yet', notice: outcome.message });
+        }
+        // A step-up role: the link alone cannot approve. It stays unused (it may still deny);
+        // the approval is made signed in, on the same page.
+        if (outcome.kind === 'step_up') {
+          await links.release(link);
+          return page({
+            status: DECISION_STATUS.step_up,
+            title: 'Sign in to approve this request',
+            notice: outcome.message,
+            card: outcome.card ?? card,
+            list: [{ href: `${base}${SIGN_IN_PATH}`, label: 'Sign in to approve' }],
+          });
         }
         const done: LinkUse = { ...use, outcome: outcome.kind, message: outcome.message };
         await links.recordOutcome(link, done);

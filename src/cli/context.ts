@@ -92,6 +92,17 @@ export class CliContext {
     return this.loaded;
   }
 
+  /**
+   * The config named by --config or ACCESSBOT_CONFIG (or ./accessbot.yaml), for its host and
+   * api blocks only: plugin blocks (and the secrets they need) are not checked.
+   */
+  hostConfig(cmd: Command): Promise<LoadedConfig> {
+    const file = this.globals(cmd).config;
+    return import('../config/load.js').then(({ loadConfig }) =>
+      loadConfig({ ...(file ? { file } : {}), env: this.io.env, cwd: this.io.cwd, validatePlugins: false }),
+    );
+  }
+
   /** Reads the config again (SIGHUP), not what was loaded at start. */
   reloadConfig(cmd: Command): Promise<LoadedConfig> {
     this.loaded = undefined;

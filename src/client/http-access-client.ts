@@ -57,6 +57,10 @@ export class HttpAccessClient implements AccessClient {
     this.watchIdleTimeoutMs = opts.watchIdleTimeoutMs;
   }
 
+  withToken(token: string): HttpAccessClient {
+    return new HttpAccessClient({ baseUrl: this.baseUrl, token, timeoutMs: this.timeoutMs });
+  }
+
   whoami(): Promise<WhoAmI> {
     return this.call('GET', '/v1/whoami');
   }

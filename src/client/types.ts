@@ -104,6 +104,8 @@ export interface WatchOptions {
 
 export interface AccessClient {
   whoami(): Promise<WhoAmI>;
+  /** The same API, as the holder of another bearer token (a person signing in on a page). */
+  withToken?(token: string): AccessClient;
 
   createRequest(input: CreateRequestInput): Promise<CreatedRequest>;
   getRequest(id: string): Promise<AccessRequest>;

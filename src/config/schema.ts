@@ -78,12 +78,21 @@ export const remindersConfigSchema = z
   })
   .strict();
 
+/** host.step_up_roles: a short list of sensitive role names. */
+export const MAX_STEP_UP_ROLES = 100;
+const MAX_STEP_UP_ROLE_LENGTH = 128;
+
 export const hostConfigSchema = z
   .object({
     /** Inbound hooks, health and metrics. */
     listen: hostPort.default('127.0.0.1:3081'),
     /** Public base URL of the inbound server, for callback links. */
     public_url: z.url().optional(),
+    /**
+     * Roles whose approval needs a reviewer signed in on the review page: a chat button or a
+     * mailed link alone is refused (`step_up`), with the page's address. Denials stay one click.
+     */
+    step_up_roles: z.array(z.string().min(1).max(MAX_STEP_UP_ROLE_LENGTH)).max(MAX_STEP_UP_ROLES).default([]),
     api: z
       .object({
         /** Access API base URL; `serve` fills it in with its own. */

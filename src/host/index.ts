@@ -16,6 +16,7 @@ import { retryPolicyFrom } from './delivery/retry-classifier.js';
 import { TARGET_LOCK_TTL_MS, TargetLock } from './delivery/target-lock.js';
 import { AuthFailures } from './inbound/auth-failures.js';
 import { startInboundServer } from './inbound/inbound-server.js';
+import { signInPageOf } from './inbound/sign-in-page.js';
 import { createHostMetrics } from './ops/metrics.js';
 import { metricsScrape } from './ops/metrics-scrape.js';
 import { readiness } from './ops/readiness.js';
@@ -98,6 +99,7 @@ export async function startHost(opts: StartHostOptions): Promise<RunningHost> {
       log,
       reader,
       ...(config.host.public_url ? { publicUrl: config.host.public_url } : {}),
+      stepUpRoles: config.host.step_up_roles,
       onDecision: (plugin, outcome) => metrics.decisions.inc({ plugin, outcome }),
     });
   } catch (err) {
@@ -150,9 +152,11 @@ export async function startHost(opts: StartHostOptions): Promise<RunningHost> {
   const authFailures = new AuthFailures(log, {
     ...(opts.tuning?.inboundFailureWindowMs ? { windowMs: opts.tuning.inboundFailureWindowMs } : {}),
   });
+  const signInPage = signInPageOf(plugins.values(), config.host.public_url);
   const server = await startInboundServer(
     {
       routes,
+      ...(signInPage ? { signInPage } : {}),
       log,
       authFailures,
       counters: metrics,

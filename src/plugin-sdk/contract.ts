@@ -51,6 +51,19 @@ export interface PersonInfo {
   traits: Record<string, string[]>;
 }
 
+/** Someone who proved who they are with an API bearer token (pasted, or from a login link). */
+export interface TokenHolder {
+  person: PersonInfo;
+  /**
+   * Pending requests the API lists for them, other than their own (what they may review; the
+   * API still decides each review), oldest first, at most MAX_REVIEWABLE_LISTED.
+   */
+  reviewable: Card[];
+}
+
+/** A sign-in page lists at most this many requests. */
+export const MAX_REVIEWABLE_LISTED = 200;
+
 export interface InboundDecision {
   requestId: string;
   action: 'approve' | 'deny';
@@ -65,6 +78,12 @@ export interface InboundDecision {
    * steps before took (a slow platform, a wait for Redis): it answers `too_late`.
    */
   notAfter?: number;
+  /**
+   * The person signed in on a page of the plugin's own (an API token checked by the API, a
+   * short-lived session), rather than clicking a chat button or a mailed link. Approvals of
+   * roles in `host.step_up_roles` count only then.
+   */
+  signedIn?: boolean;
 }
 
 export type DecisionOutcomeKind =
@@ -77,6 +96,11 @@ export type DecisionOutcomeKind =
   | 'not_found'
   /** The decision's signed call outlived its replay window before it could be acted on. */
   | 'too_late'
+  /**
+   * An approval of a role in `host.step_up_roles` from a button or a mailed link: nothing was
+   * recorded; the message tells the person to sign in on the review page (its address).
+   */
+  | 'step_up'
   | 'error';
 
 export interface DecisionOutcome {
@@ -100,7 +124,8 @@ export interface InboundRequest {
 
 export interface InboundResponse {
   status: number;
-  headers?: Record<string, string>;
+  /** An array sends the header once per value (`set-cookie`). */
+  headers?: Record<string, string | string[]>;
   body?: string | Buffer | Record<string, unknown> | unknown[];
 }
 
@@ -127,6 +152,13 @@ export interface PluginContext<C> {
    * cannot find a person by email (Discord): the router hands DM recipients over as emails.
    */
   lookupPerson?(person: PersonRef): Promise<PersonInfo | null>;
+  /**
+   * For a page where people sign in: checks an API bearer token with the API (whoami as its
+   * holder) and lists what that person may review, as the API shows it to them. Null when the
+   * API refuses the token (unknown, expired, revoked). The token is used for these reads only;
+   * decisions still go through `decide`.
+   */
+  tokenHolder?(token: string): Promise<TokenHolder | null>;
 }
 
 export interface AutoReview {
@@ -217,6 +249,12 @@ export interface PluginTraits {
    * copies. Default false.
    */
   directMessages?: boolean;
+  /**
+   * Serves a page where people sign in (with an API token or a login link): its path below
+   * `/hooks/<id>`. The host sends `<public_url>/sign-in` there, keeping the query, so a login
+   * link (`accessbot users login-link`) names no plugin. At most one plugin may declare it.
+   */
+  signInPage?: string;
 }
 
 /** What a running plugin can do, derived from the methods it implements and its traits. */

@@ -26,6 +26,8 @@ export const DECISION_STATUS: Record<DecisionOutcomeKind, number> = {
   not_found: 404,
   // The server did not finish in time: the sender may sign the decision again and resend it.
   too_late: 408,
+  // Approvals of step-up roles need the reviewer signed in on the review page.
+  step_up: 403,
   error: 502,
 };
 

@@ -214,3 +214,31 @@ describe('the review page in chromium', () => {
     await context.close();
   });
 });
+
+describe('signing in on the review page in chromium', () => {
+  it('a reviewer pastes an API token, sees the request in their list, opens it and approves: one review as them', async () => {
+    const req = await request('signed-in review from the list');
+    const { token } = await stack.adminClient.issueToken('bob', { description: 'browser test' });
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${stack.host.url}/sign-in`);
+    expect(page.url()).toContain('/hooks/email/sign-in');
+    await page.fill('#token', token);
+    await page.click('button[type=submit]');
+    expect(page.url()).toContain('/hooks/email/requests');
+    await expect(page.locator('.who').textContent()).resolves.toContain('Signed in as bob');
+    const cookies = await page.context().cookies();
+    const session = cookies.find((c) => c.name === 'accessbot_session');
+    expect(session?.httpOnly).toBe(true);
+    await page.click(`a[href$="?r=${req.id}"]`);
+    await expect(page.locator('dd', { hasText: 'signed-in review' }).count()).resolves.toBe(1);
+    expect(await reviewsOf(req.id), 'signing in and opening the page decided nothing').toEqual([]);
+    await page.fill('#reason', 'approved after signing in');
+    await page.click('button.approve');
+    await expect(page.locator('#notice').textContent()).resolves.toContain('recorded as bob');
+    const reviews = await reviewsOf(req.id);
+    expect(reviews.map((r) => [r.author, r.proposedState, r.reason])).toEqual([
+      ['bob', 'APPROVED', 'approved after signing in'],
+    ]);
+    await page.context().close();
+  });
+});

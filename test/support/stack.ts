@@ -32,6 +32,8 @@ export interface TestStackOptions {
   delivery?: DeliveryConfigInput;
   /** `host.reminders` (after, every, max). */
   reminders?: Record<string, unknown>;
+  /** `host.step_up_roles`. */
+  stepUpRoles?: string[];
   /** A Redis of the test's own (one it stops and restarts); default: the shared test Redis. */
   redis?: { path: string; maxRetriesPerRequest: null };
   /** Plugin definitions; default: every folder under plugins/. */
@@ -122,6 +124,7 @@ export async function startTestStack(opts: TestStackOptions): Promise<TestStack>
         routing: opts.routing ?? [],
         delivery: { backoff: '100ms', max_backoff: '2s', ...opts.delivery },
         ...(opts.reminders ? { reminders: opts.reminders } : {}),
+        ...(opts.stepUpRoles ? { step_up_roles: opts.stepUpRoles } : {}),
       },
       plugins: opts.plugins,
     });

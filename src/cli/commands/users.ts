@@ -1,4 +1,4 @@
-// `accessbot users add|ls|rm|token`: the people (and service identities) the API knows.
+// `accessbot users add|ls|rm|token|login-link`: the people (and service identities) the API knows.
 
 import type { Command } from 'commander';
 import type { UserInput } from '../../client/types.js';
@@ -74,4 +74,41 @@ export function registerUserCommands(program: Command, ctx: CliContext): void {
         ctx.io.err('It is shown only once: hand it over through a secret store, e.g. ACCESSBOT_TOKEN_FILE.');
       }
     });
+
+  users
+    .command('login-link')
+    .description('a one-time link for a user to sign in on the review page (<host.public_url>/sign-in)')
+    .argument('<name>', 'user name')
+    .option('--ttl <duration>', 'how long the link is valid (at most 1h)', '15m')
+    .action(async (name: string, flags: { ttl: string }, cmd: Command) => {
+      if (!LOGIN_LINK_TTL.test(flags.ttl))
+        throw new AccessbotError(
+          'BAD_REQUEST',
+          `--ttl ${safeText(flags.ttl)} is not 1m to 60m or 1h (e.g. 15m)`,
+        );
+      const publicUrl = (await ctx.hostConfig(cmd)).config.host.public_url;
+      if (!publicUrl)
+        throw new AccessbotError(
+          'CONFIG_INVALID',
+          'host.public_url is not set, so there is no page to sign in on (set it in the config file)',
+        );
+      // A short-lived API token of that user; the page accepts it for one sign-in through the link.
+      const issued = await (await ctx.client(cmd)).issueToken(name, {
+        ttl: flags.ttl,
+        description: 'login link',
+      });
+      const link = `${publicUrl.replace(/\/+$/, '')}/sign-in?t=${encodeURIComponent(issued.token)}`;
+      ctx.emit(
+        cmd,
+        { user: issued.user, link, ...(issued.expires ? { expires: issued.expires } : {}) },
+        () => [link],
+      );
+      if (ctx.format(cmd) === 'text')
+        ctx.io.err(
+          `The link above signs in ${safeText(issued.user)} once${issued.expires ? `, until ${formatUtc(issued.expires)}` : ''}; hand it over privately.`,
+        );
+    });
 }
+
+/** `15m`, `60m`, `1h`: a login link is short-lived. */
+const LOGIN_LINK_TTL = /^(?:[1-9]|[1-5][0-9]|60)m$|^1h$/;

@@ -12,7 +12,8 @@ import {
   type PluginDefinition,
   type PluginInstance,
 } from '../../plugin-sdk/index.js';
-import { submitDecision } from '../inbound/decision-to-review.js';
+import { type StepUp, submitDecision } from '../inbound/decision-to-review.js';
+import { tokenHolderOf } from '../inbound/token-holder.js';
 import type { HostKeys } from '../redis/keys.js';
 import type { RequestReader } from '../stream/request-reader.js';
 import { redisPluginKv } from './plugin-kv.js';
@@ -37,6 +38,8 @@ export interface ActivationDeps {
   log: PinoLogger;
   reader: RequestReader;
   publicUrl?: string;
+  /** host.step_up_roles: approvals of these roles count only from a signed-in page. */
+  stepUpRoles?: readonly string[];
   onDecision?: (pluginId: string, outcome: string) => void;
 }
 
@@ -45,6 +48,11 @@ export async function activatePlugins(
   deps: ActivationDeps,
 ): Promise<Map<string, ActivePlugin>> {
   const active = new Map<string, ActivePlugin>();
+  const signInPage = [...configured.values()].some(({ definition }) => definition.traits?.signInPage);
+  const stepUp: StepUp = {
+    roles: new Set(deps.stepUpRoles ?? []),
+    ...(deps.publicUrl && signInPage ? { signInUrl: `${deps.publicUrl.replace(/\/+$/, '')}/sign-in` } : {}),
+  };
   for (const [id, { definition, settings, reviewAs }] of configured) {
     const log = deps.log.child({ plugin: id });
     const ctx: PluginContext<unknown> = {
@@ -54,10 +62,16 @@ export async function activatePlugins(
       kv: redisPluginKv(deps.redis, deps.keys.pluginKv(id)),
       ...(deps.publicUrl ? { publicUrl: deps.publicUrl } : {}),
       decide: async (decision) => {
-        const outcome = await submitDecision(deps.client, decision, log, async (requestId) => {
-          const request = await deps.reader.current(requestId);
-          return request ? deps.reader.card(request) : null;
-        });
+        const outcome = await submitDecision(
+          deps.client,
+          decision,
+          log,
+          async (requestId) => {
+            const request = await deps.reader.current(requestId);
+            return request ? deps.reader.card(request) : null;
+          },
+          stepUp,
+        );
         deps.onDecision?.(id, outcome.kind);
         log.info(
           {
@@ -79,6 +93,7 @@ export async function activatePlugins(
         if (!user) return null;
         return { name: user.name, ...(user.email ? { email: user.email } : {}), traits: user.traits ?? {} };
       },
+      tokenHolder: (token) => tokenHolderOf(deps.client, token, (request) => deps.reader.card(request)),
     };
     const instance = await definition.create(ctx);
     const plugin: ActivePlugin = {

@@ -26,7 +26,18 @@ const OUTCOME_BY_CODE: Partial<Record<ErrorCode, DecisionOutcomeKind>> = {
   USER_NOT_FOUND: 'unknown_user',
 };
 
-function sentence(kind: DecisionOutcomeKind, decision: InboundDecision, user?: string): string {
+/** `host.step_up_roles` and where to sign in (`<public_url>/sign-in`, when a page exists). */
+export interface StepUp {
+  roles: ReadonlySet<string>;
+  signInUrl?: string;
+}
+
+function sentence(
+  kind: DecisionOutcomeKind,
+  decision: InboundDecision,
+  user?: string,
+  signInUrl?: string,
+): string {
   const verb = decision.action === 'approve' ? 'approval' : 'denial';
   switch (kind) {
     case 'done':
@@ -45,6 +56,10 @@ function sentence(kind: DecisionOutcomeKind, decision: InboundDecision, user?: s
       return `Request ${decision.requestId} does not exist.`;
     case 'too_late':
       return `Your ${verb} of request ${decision.requestId} reached accessbot too late to be trusted (after its replay window), so it was not recorded; please try again.`;
+    case 'step_up':
+      return signInUrl
+        ? `Approving request ${decision.requestId} needs you signed in: open ${signInUrl}, sign in and approve it there. Nothing was recorded.`
+        : `Approving request ${decision.requestId} needs you signed in on accessbot's review page, which is not set up (host.public_url); ask an administrator. Nothing was recorded.`;
     default:
       return `Your ${verb} could not be recorded right now; please try again.`;
   }
@@ -55,11 +70,12 @@ export async function submitDecision(
   decision: InboundDecision,
   log: Logger,
   cardOf: (requestId: string) => Promise<Card | null>,
+  stepUp?: StepUp,
 ): Promise<DecisionOutcome> {
   const withCard = async (kind: DecisionOutcomeKind, user?: string): Promise<DecisionOutcome> => {
     const card =
       kind === 'not_found' || kind === 'error' ? null : await cardOf(decision.requestId).catch(() => null);
-    return { kind, message: sentence(kind, decision, user), ...(card ? { card } : {}) };
+    return { kind, message: sentence(kind, decision, user, stepUp?.signInUrl), ...(card ? { card } : {}) };
   };
   if (pastItsWindow(decision)) return withCard('too_late');
   let user: string;
@@ -70,6 +86,20 @@ export async function submitDecision(
   } catch (err) {
     log.error({ err: errSummary(err) }, 'user lookup for a decision failed');
     return withCard('error');
+  }
+  if (decision.action === 'approve' && !decision.signedIn && stepUp && stepUp.roles.size > 0) {
+    let card: Card | null;
+    try {
+      card = await cardOf(decision.requestId);
+    } catch (err) {
+      log.error({ err: errSummary(err) }, 'reading a request for a step-up check failed');
+      return withCard('error', user);
+    }
+    // No card: the API answers for the request (not found, resolved) below.
+    if (card?.roles.some((role) => stepUp.roles.has(role))) {
+      log.info({ requestId: decision.requestId, person: user }, 'approval of a step-up role needs sign-in');
+      return withCard('step_up', user);
+    }
   }
   const input: ReviewInput = {
     proposedState: decision.action === 'approve' ? 'APPROVED' : 'DENIED',

@@ -18,6 +18,12 @@ export interface InboundServerDeps {
   counters: Pick<HostMetrics, 'inboundRefused' | 'inboundThrottled'>;
   health(): Promise<{ ready: boolean; checks: Record<string, string> }>;
   metrics(): Promise<{ contentType: string; body: string }>;
+  /**
+   * Absolute URL of the page where people sign in (the plugin that declares `signInPage`,
+   * under host.public_url): `GET /sign-in` sends them there, query and all, so a login link
+   * names no plugin.
+   */
+  signInPage?: string;
 }
 
 const BODY_LIMIT = 1024 * 1024;
@@ -63,6 +69,18 @@ export async function startInboundServer(
     const m = await d.metrics();
     return reply.type(m.contentType).send(m.body);
   });
+
+  const signInPage = d.signInPage;
+  if (signInPage)
+    app.get('/sign-in', async (req, reply) => {
+      const query = req.url.includes('?') ? req.url.slice(req.url.indexOf('?')) : '';
+      return reply
+        .status(303)
+        .header('location', `${signInPage}${query}`)
+        .header('cache-control', 'no-store')
+        .header('referrer-policy', 'no-referrer')
+        .send();
+    });
 
   const hook = async (req: FastifyRequest, reply: FastifyReply) => {
     const { plugin } = req.params as { plugin: string };
