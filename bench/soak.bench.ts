@@ -4,6 +4,8 @@
 // readers replaying from seq 0, and readers that stall after the first bytes), then serves the
 // biggest page (`limit=1000`) and a full paged listing. Its peak RSS is reported beside the
 // same run with small requests, so the ratio shows what the size of requests costs.
+// A real plugin host (its own process, a private Redis, the webhook plugin routed to a local
+// receiver) follows the API through both runs: every request must reach the receiver exactly once.
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,10 +15,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { PLUGIN_ROLE } from '../src/api/bootstrap.js';
 import { HttpAccessClient } from '../src/client/http-access-client.js';
 import type { CreateRequestInput } from '../src/client/types.js';
 import { RESOURCE_ROLES_YAML, seedUsers } from '../test/access/fixtures.js';
 import { maxSizeRequest } from '../test/support/max-request.js';
+import { type Receiver, startReceiver } from '../test/support/receiver.js';
+import { startTestRedis, type TestRedis } from '../test/support/redis.js';
+import { type HostChild, spawnHostProcess } from '../test/support/stack.js';
 import { perSecond } from './stats.js';
 import type { BenchSection } from './types.js';
 
@@ -26,6 +32,9 @@ const REPLAYING = 40;
 const STALLED = 80;
 const HEAP_CAP_MB = 512;
 const CONCURRENCY = 8;
+/** How long the host may take, after the last create, to deliver the rest (a bound, not a goal). */
+const DELIVERY_WAIT_MS = 60_000;
+const WEBHOOK_SECRET = 'soak-secret-0123456789abcdef';
 
 const MAIN = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
 const TSX = import.meta.resolve('tsx');
@@ -147,12 +156,90 @@ interface SoakResult {
   fullListingMs: number;
   listed: number;
   seconds: number;
+  host: HostDeliveries;
 }
 
-async function soak(make: (i: number) => CreateRequestInput): Promise<SoakResult> {
+/** The Redis and webhook receiver the soak's hosts share (each run has its own prefix and path). */
+interface HostRig {
+  redis: TestRedis;
+  receiver: Receiver;
+}
+
+interface HostDeliveries {
+  /** Distinct created requests that reached the receiver. */
+  deliveredRequests: number;
+  /** Extra copies: a second delivery id for a request, or a delivery id that arrived again. */
+  duplicates: number;
+  /** Posts for requests this run did not create. */
+  strays: number;
+  /** Last create answered → last delivery received (negative: delivered before the last answer). */
+  lastCreateToLastDeliveryMs: number;
+  peakRssMb: number;
+}
+
+/** Starts `accessbot host` (test/support/host-process.ts) against the soak's API, with a service token. */
+async function startHost(admin: HttpAccessClient, api: ApiProcess, rig: HostRig, path: string) {
+  await admin.upsertUser({ name: 'accessbot-host', roles: [PLUGIN_ROLE] });
+  const token = (await admin.issueToken('accessbot-host')).token;
+  return spawnHostProcess(
+    {
+      apiUrl: api.url,
+      apiToken: token,
+      redisSocket: rig.redis.socket,
+      prefix: `soak-${path}`,
+      plugins: { webhook: { secret: WEBHOOK_SECRET } },
+      routing: [{ roles: ['*'], targets: { webhook: [rig.receiver.urlFor(path)] } }],
+      logLevel: 'error',
+    },
+    60_000,
+  );
+}
+
+/** Waits (bounded) until every created request has arrived, then counts what the receiver got. */
+async function hostDeliveries(
+  host: HostChild,
+  rig: HostRig,
+  path: string,
+  created: Set<string>,
+  lastCreateAt: number,
+): Promise<HostDeliveries> {
+  const deadline = Date.now() + DELIVERY_WAIT_MS;
+  while (rig.receiver.postedCount(path) < created.size && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  // A little longer, so a late duplicate would be counted too.
+  await new Promise((r) => setTimeout(r, 1_000));
+  const posts = rig.receiver
+    .deliveries()
+    .filter((d) => d.path === `/${path}` && d.event === 'request.posted');
+  const byRequest = new Map<string, number>();
+  let duplicates = 0;
+  for (const post of posts) {
+    byRequest.set(post.requestId, (byRequest.get(post.requestId) ?? 0) + 1);
+    duplicates += post.copies - 1;
+  }
+  for (const count of byRequest.values()) duplicates += count - 1;
+  const deliveredRequests = [...created].filter((id) => byRequest.has(id)).length;
+  const strays = [...byRequest.keys()].filter((id) => !created.has(id)).length;
+  const lastAt = Math.max(...posts.map((post) => post.at));
+  return {
+    deliveredRequests,
+    duplicates,
+    strays,
+    lastCreateToLastDeliveryMs: lastAt - lastCreateAt,
+    peakRssMb: memoryOf(host.pid).peakMb,
+  };
+}
+
+async function soak(
+  make: (i: number) => CreateRequestInput,
+  rig: HostRig,
+  path: string,
+): Promise<SoakResult> {
   const started = performance.now();
   const api = await startApiProcess();
   const watchers: RawWatcher[] = [];
+  let host: HostChild | undefined;
   try {
     const admin = new HttpAccessClient({ baseUrl: api.url, token: api.adminToken, timeoutMs: 120_000 });
     await admin.upsertUser(seedUsers.rita);
@@ -161,6 +248,8 @@ async function soak(make: (i: number) => CreateRequestInput): Promise<SoakResult
       token: (await admin.issueToken('rita')).token,
       timeoutMs: 120_000,
     });
+    host = await startHost(admin, api, rig, path);
+    const created = new Set<string>();
     const first = (await admin.latestSeq()) + 1;
     for (let i = 0; i < LIVE_FOLLOWERS; i++)
       watchers.push(new RawWatcher(api.port, api.adminToken, first - 1, false));
@@ -185,10 +274,11 @@ async function soak(make: (i: number) => CreateRequestInput): Promise<SoakResult
             for (let r = 0; r < REPLAYING; r++)
               watchers.push(new RawWatcher(api.port, api.adminToken, 0, false));
           }
-          await rita.createRequest(make(i));
+          created.add((await rita.createRequest(make(i))).id);
         }
       }),
     );
+    const lastCreateAt = Date.now();
     const createsPerSecond = perSecond(REQUESTS, start);
     const last = await admin.latestSeq();
 
@@ -201,6 +291,7 @@ async function soak(make: (i: number) => CreateRequestInput): Promise<SoakResult
     }
     const followersComplete = watchers.slice(0, LIVE_FOLLOWERS).filter((w) => w.lastId >= last).length;
     const replayersComplete = watchers.slice(LIVE_FOLLOWERS + STALLED).filter((w) => w.lastId >= last).length;
+    const hostResult = await hostDeliveries(host, rig, path, created, lastCreateAt);
 
     const firstPage = await getPage(api, '/v1/requests?limit=1000');
     const listStart = performance.now();
@@ -219,9 +310,11 @@ async function soak(make: (i: number) => CreateRequestInput): Promise<SoakResult
       fullListingMs,
       listed,
       seconds: (performance.now() - started) / 1000,
+      host: hostResult,
     };
   } finally {
     for (const watcher of watchers) watcher.close();
+    await host?.kill();
     await stopApiProcess(api);
   }
 }
@@ -232,8 +325,18 @@ const smallRequest = (i: number): CreateRequestInput => ({
 });
 
 export default async function soakBench(): Promise<BenchSection> {
-  const small = await soak(smallRequest);
-  const large = await soak(maxSizeRequest);
+  const redis = await startTestRedis();
+  const receiver = await startReceiver({ secret: WEBHOOK_SECRET });
+  const rig: HostRig = { redis, receiver };
+  let small: SoakResult;
+  let large: SoakResult;
+  try {
+    small = await soak(smallRequest, rig, 'small');
+    large = await soak(maxSizeRequest, rig, 'large');
+  } finally {
+    await receiver.stop();
+    await redis.stop();
+  }
   const watchers = `${LIVE_FOLLOWERS} live + ${REPLAYING} replaying from 0 + ${STALLED} stalled`;
   return {
     title: `API soak: ${REQUESTS} requests, 200 watchers (${watchers}), the biggest page; API process under a ${HEAP_CAP_MB} MB heap cap`,
@@ -286,9 +389,44 @@ export default async function soakBench(): Promise<BenchSection> {
         unit: 'ms',
         baseline: { name: `small (${small.listed})`, value: Math.round(small.fullListingMs), unit: 'ms' },
       },
+      {
+        name: 'host: requests delivered to the webhook receiver',
+        value: large.host.deliveredRequests,
+        unit: `of ${REQUESTS}`,
+        baseline: { name: 'small requests', value: small.host.deliveredRequests, unit: `of ${REQUESTS}` },
+      },
+      {
+        name: 'host: duplicate deliveries',
+        value: large.host.duplicates,
+        unit: '',
+        baseline: { name: 'small requests', value: small.host.duplicates, unit: '' },
+      },
+      {
+        name: 'host: deliveries of requests not created in the run',
+        value: large.host.strays,
+        unit: '',
+        baseline: { name: 'small requests', value: small.host.strays, unit: '' },
+      },
+      {
+        name: 'host: last create → last delivery',
+        value: Math.round(large.host.lastCreateToLastDeliveryMs),
+        unit: 'ms',
+        baseline: {
+          name: 'small requests',
+          value: Math.round(small.host.lastCreateToLastDeliveryMs),
+          unit: 'ms',
+        },
+      },
+      {
+        name: 'host peak RSS (VmHWM)',
+        value: large.host.peakRssMb,
+        unit: 'MB',
+        baseline: { name: 'small requests', value: small.host.peakRssMb, unit: 'MB' },
+      },
     ],
     notes: [
       `The API runs as \`node --max-old-space-size=${HEAP_CAP_MB} --import tsx src/cli/main.ts api\`; tsx's loader is in both figures.`,
+      `The plugin host runs as its own process (\`node --import tsx test/support/host-process.ts\`, what \`accessbot host\` starts), with a service token, a private Redis and the webhook plugin routed to a receiver on 127.0.0.1 that checks signatures and counts each request id and delivery id; it starts before the first create and follows the API live. It gets at most ${DELIVERY_WAIT_MS / 1000} s after the last create to deliver the rest.`,
       `Wall time: ${round(small.seconds)} s (small), ${round(large.seconds)} s (maximum-size).`,
       `The ${STALLED} stalled readers stop reading after the first bytes; the API holds at most one 64 KiB read and a 64 KiB socket queue for each and drops them after 60 s without progress (WATCH_STALL_TIMEOUT_MS). A paused socket does not see that close, so it is not counted here (test/api/watch-backpressure.test.ts checks it).`,
     ],
