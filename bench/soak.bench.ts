@@ -177,8 +177,8 @@ interface HostDeliveries {
   peakRssMb: number;
 }
 
-/** Starts `accessbot host` (test/support/host-process.ts) against the soak's API, with a service token. */
-async function startHost(admin: HttpAccessClient, api: ApiProcess, rig: HostRig, path: string) {
+/** Starts the plugin host in its own process (test/support/host-process.ts) against the soak's API, with a service token. */
+async function startSoakHost(admin: HttpAccessClient, api: ApiProcess, rig: HostRig, path: string) {
   await admin.upsertUser({ name: 'accessbot-host', roles: [PLUGIN_ROLE] });
   const token = (await admin.issueToken('accessbot-host')).token;
   return spawnHostProcess(
@@ -248,7 +248,7 @@ async function soak(
       token: (await admin.issueToken('rita')).token,
       timeoutMs: 120_000,
     });
-    host = await startHost(admin, api, rig, path);
+    host = await startSoakHost(admin, api, rig, path);
     const created = new Set<string>();
     const first = (await admin.latestSeq()) + 1;
     for (let i = 0; i < LIVE_FOLLOWERS; i++)
@@ -426,7 +426,7 @@ export default async function soakBench(): Promise<BenchSection> {
     ],
     notes: [
       `The API runs as \`node --max-old-space-size=${HEAP_CAP_MB} --import tsx src/cli/main.ts api\`; tsx's loader is in both figures.`,
-      `The plugin host runs as its own process (\`node --import tsx test/support/host-process.ts\`, what \`accessbot host\` starts), with a service token, a private Redis and the webhook plugin routed to a receiver on 127.0.0.1 that checks signatures and counts each request id and delivery id; it starts before the first create and follows the API live. It gets at most ${DELIVERY_WAIT_MS / 1000} s after the last create to deliver the rest.`,
+      `The plugin host runs as its own process (\`node --import tsx test/support/host-process.ts\`: the \`startHost\` that \`accessbot host\` runs, configured from the spec instead of a config file), with a service token, a private Redis and the webhook plugin routed to a receiver on 127.0.0.1 that checks signatures and counts each request id and delivery id; it starts before the first create and follows the API live. It gets at most ${DELIVERY_WAIT_MS / 1000} s after the last create to deliver the rest. tsx's loader is in its RSS too (the compiled host's is in \`npm run bench -- host\`).`,
       `Wall time: ${round(small.seconds)} s (small), ${round(large.seconds)} s (maximum-size).`,
       `The ${STALLED} stalled readers stop reading after the first bytes; the API holds at most one 64 KiB read and a 64 KiB socket queue for each and drops them after 60 s without progress (WATCH_STALL_TIMEOUT_MS). A paused socket does not see that close, so it is not counted here (test/api/watch-backpressure.test.ts checks it).`,
     ],
