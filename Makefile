@@ -18,8 +18,10 @@ lint: deps
 typecheck: deps
 	@npx tsc -p tsconfig.json --noEmit
 
-# Every test: lint, type check, then the whole vitest suite (unit, integration, fault).
+# Every test: lint, type check, then the whole vitest suite (unit, integration, conformance,
+# browser, fault). The browser tests need Debian's chromium, installed here only.
 test: deps
+	@bash scripts/ensure-system.sh --tests
 	@bash scripts/test.sh
 
 bench: build

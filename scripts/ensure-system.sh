@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system packages accessbot needs when they are missing: redis-server (the host's
-# queue, and the tests' private instances), a C++ toolchain for better-sqlite3's native build, and
-# chromium (the review page's browser tests drive it through playwright-core; nothing downloads a
-# browser at run time).
+# queue, and the tests' private instances), a C++ toolchain for better-sqlite3's native build, and,
+# with --tests, chromium (the review page's browser tests drive it through playwright-core; nothing
+# downloads a browser at run time). `make serve` needs no browser.
 # Debian/Ubuntu only; prints one clear line and fails elsewhere.
 set -euo pipefail
 
@@ -11,7 +11,9 @@ command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v g++ >/dev/null 2>&1 || need+=(g++)
 command -v make >/dev/null 2>&1 || need+=(make)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
-command -v chromium >/dev/null 2>&1 || need+=(chromium)
+if [ "${1:-}" = "--tests" ]; then
+  command -v chromium >/dev/null 2>&1 || need+=(chromium)
+fi
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
