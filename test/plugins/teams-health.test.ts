@@ -5,28 +5,9 @@
 import { clearJwksClients } from '@microsoft/agents-hosting';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import teamsPlugin, { type TeamsPluginInstance } from '../../plugins/teams/index.js';
-import { cardFromRequest, type PluginKv } from '../../src/plugin-sdk/index.js';
+import { cardFromRequest } from '../../src/plugin-sdk/index.js';
+import { MemoryKv, silentLog } from '../fakes/plugin-context.js';
 import { FakeTeams } from '../fakes/teams/server.js';
-
-function memoryKv(): PluginKv {
-  const store = new Map<string, string>();
-  return {
-    get: async (key) => store.get(key) ?? null,
-    set: async (key, value) => {
-      store.set(key, value);
-    },
-    setIfAbsent: async (key, value) => {
-      if (store.has(key)) return false;
-      store.set(key, value);
-      return true;
-    },
-    delete: async (key) => {
-      store.delete(key);
-    },
-  };
-}
-
-const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
 describe('teams: a target not reachable yet', () => {
   let fake: FakeTeams;
@@ -49,8 +30,8 @@ describe('teams: a target not reachable yet', () => {
     plugin = (await teamsPlugin.create({
       id: 'teams',
       config,
-      log: quiet,
-      kv: memoryKv(),
+      log: silentLog,
+      kv: new MemoryKv(),
       decide: async () => ({ kind: 'error', message: 'not here' }),
       getCard: async () => null,
     })) as TeamsPluginInstance;

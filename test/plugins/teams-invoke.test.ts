@@ -5,34 +5,11 @@
 import { clearJwksClients } from '@microsoft/agents-hosting';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import teamsPlugin, { type TeamsPluginInstance } from '../../plugins/teams/index.js';
-import {
-  cardFromRequest,
-  type InboundDecision,
-  type InboundRoute,
-  type PluginKv,
-} from '../../src/plugin-sdk/index.js';
+import { cardFromRequest, type InboundDecision, type InboundRoute } from '../../src/plugin-sdk/index.js';
+import { MemoryKv, silentLog } from '../fakes/plugin-context.js';
 import { cardInvoke, cardText } from '../fakes/teams/activities.js';
 import { FakeTeams } from '../fakes/teams/server.js';
 
-function memoryKv(): PluginKv {
-  const store = new Map<string, string>();
-  return {
-    get: async (key) => store.get(key) ?? null,
-    set: async (key, value) => {
-      store.set(key, value);
-    },
-    setIfAbsent: async (key, value) => {
-      if (store.has(key)) return false;
-      store.set(key, value);
-      return true;
-    },
-    delete: async (key) => {
-      store.delete(key);
-    },
-  };
-}
-
-const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 /** How long the API takes to record the review here: longer than Teams waits for an invoke. */
 const SLOW_DECISION_MS = 6000;
 
@@ -77,8 +54,8 @@ describe('teams: a slow decision', () => {
     plugin = (await teamsPlugin.create({
       id: 'teams',
       config,
-      log: quiet,
-      kv: memoryKv(),
+      log: silentLog,
+      kv: new MemoryKv(),
       decide: async (decision) => {
         await new Promise((resolve) => setTimeout(resolve, SLOW_DECISION_MS));
         decided.push(decision);

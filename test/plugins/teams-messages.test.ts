@@ -5,29 +5,11 @@
 import { clearJwksClients } from '@microsoft/agents-hosting';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import teamsPlugin, { type TeamsPluginInstance } from '../../plugins/teams/index.js';
-import { type AccessRequest, type Card, cardFromRequest, type PluginKv } from '../../src/plugin-sdk/index.js';
+import { type AccessRequest, type Card, cardFromRequest } from '../../src/plugin-sdk/index.js';
+import { MemoryKv, silentLog } from '../fakes/plugin-context.js';
 import { cardText } from '../fakes/teams/activities.js';
 import { FakeTeams } from '../fakes/teams/server.js';
 
-function memoryKv(): PluginKv {
-  const store = new Map<string, string>();
-  return {
-    get: async (key) => store.get(key) ?? null,
-    set: async (key, value) => {
-      store.set(key, value);
-    },
-    setIfAbsent: async (key, value) => {
-      if (store.has(key)) return false;
-      store.set(key, value);
-      return true;
-    },
-    delete: async (key) => {
-      store.delete(key);
-    },
-  };
-}
-
-const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const delivery = (id: string) => ({ deliveryId: id, attempt: 1, mayHaveBeenSent: false });
 
 function requestCard(
@@ -98,8 +80,8 @@ describe('teams: messages under a card', () => {
     plugin = (await teamsPlugin.create({
       id: 'teams',
       config,
-      log: quiet,
-      kv: memoryKv(),
+      log: silentLog,
+      kv: new MemoryKv(),
       decide: async () => ({ kind: 'error', message: 'not here' }),
       getCard: async () => null,
     })) as TeamsPluginInstance;
