@@ -3,7 +3,7 @@
 // the provider propagates (the delivery worker retries it) and never becomes an approval.
 
 import type { OnCallPolicy } from '../../config/schema.js';
-import type { AutoReview, Card, Logger, OnCallProvider, PersonInfo } from '../../plugin-sdk/index.js';
+import type { AutoReview, Card, Logger, OnCallProvider, OnCallRequester } from '../../plugin-sdk/index.js';
 import { judgeAnswer, type OnCallVerdict, refuse, rolesOutsideLimit } from './policy.js';
 
 /** The scopes a request names in the provider's annotation: trimmed, de-duplicated, in order. */
@@ -15,7 +15,7 @@ export function scopesOf(card: Card, annotation: string): string[] {
  * The requester as the access API knows them (email and traits), fetched only once the cheap
  * checks passed.
  */
-export type RequesterLookup = () => Promise<PersonInfo>;
+export type RequesterLookup = () => Promise<OnCallRequester>;
 
 export async function onCallVerdict(
   provider: OnCallProvider,
