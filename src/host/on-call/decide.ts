@@ -34,7 +34,10 @@ export async function onCallVerdict(
   if (outside.length > 0)
     return refuse('role_not_allowed', `roles not allowed for auto-approval: ${outside.join(', ')}`);
   const answer = await provider.shiftsOf({ person: await requester(), scopes });
-  return judgeAnswer(answer, scopes, policy, provider);
+  const verdict = judgeAnswer(answer, scopes, policy, provider);
+  return answer.person === 'found' && answer.unknownScopes.length > 0
+    ? { ...verdict, unknownScopes: answer.unknownScopes }
+    : verdict;
 }
 
 /** The automatic review to submit as the plugin's review_as user, or null (logged with why). */
@@ -49,7 +52,13 @@ export async function decideOnCall(
   const scopes = scopesOf(card, provider.scopeAnnotation);
   if (!verdict.approve) {
     log.info(
-      { requestId: card.requestId, requester: card.requester.name, scopes, why: verdict.why },
+      {
+        requestId: card.requestId,
+        requester: card.requester.name,
+        scopes,
+        why: verdict.why,
+        ...(verdict.unknownScopes ? { unknown_scopes: verdict.unknownScopes } : {}),
+      },
       `no on-call auto-approval: ${verdict.detail}`,
     );
     return null;
@@ -61,6 +70,7 @@ export async function decideOnCall(
       scopes: verdict.scopes,
       // Not `level`: that is the log line's own severity field.
       escalation_level: verdict.level,
+      ...(verdict.unknownScopes ? { unknown_scopes: verdict.unknownScopes } : {}),
     },
     'on call: auto-approving',
   );
