@@ -2,9 +2,11 @@
 // change into `route` jobs per plugin (one per request, or one per batch of requests when many
 // arrive at once). Events are queued in batches (one Redis round trip
 // for many events), and the cursor moves only after a batch's jobs are queued, so a crash
-// replays (harmlessly: job ids are deterministic) rather than skips. On start and after every
-// reconnect it also reconciles: each PENDING request gets its route jobs again, which covers
-// anything created while no host was running.
+// replays (harmlessly: job ids are deterministic) rather than skips. On start it also
+// reconciles: each PENDING request gets its route jobs again, which covers anything the cursor
+// cannot (a first start, or a cursor older than the API keeps events: CURSOR_EXPIRED). A
+// dropped stream resumes from the cursor and walks nothing: the log replays what it missed, so
+// a reconnect costs the events since the drop, not a walk of every pending request.
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AccessRequest, RequestEvent } from '../../access/types.js';
@@ -272,9 +274,8 @@ export class Watcher {
             if (!this.stall.stalled)
               this.d.log.warn(
                 { err: err instanceof Error ? err.message : String(err) },
-                'watch stream dropped; resuming',
+                'watch stream dropped; resuming from the cursor',
               );
-            void this.reconcile();
           },
         });
         if (!this.stopped) await sleep(200, undefined, { signal: this.abort.signal }).catch(() => {});
@@ -300,8 +301,8 @@ export class Watcher {
           { err: err instanceof Error ? err.message : String(err) },
           'watch failed; resuming from cursor',
         );
+        // No reconcile: the cursor is still valid, so the log replays everything after it.
         await sleep(500, undefined, { signal: this.abort.signal }).catch(() => {});
-        reconcileDue = true;
       }
       since = Math.max(since, this.lastReceived);
     }
