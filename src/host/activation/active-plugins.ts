@@ -2,7 +2,6 @@
 // running plugin instances: each gets its context (kv, decisions, cards) and a health check.
 
 import type { Redis } from 'ioredis';
-import type { AccessClient } from '../../client/types.js';
 import type { ConfiguredPlugin } from '../../config/plugin-blocks.js';
 import type { Logger as PinoLogger } from '../../log.js';
 import {
@@ -15,6 +14,7 @@ import {
 import { type StepUp, submitDecision } from '../inbound/decision-to-review.js';
 import { tokenHolderOf } from '../inbound/token-holder.js';
 import type { HostKeys } from '../redis/keys.js';
+import type { AccessSource } from '../source/access-source.js';
 import type { RequestReader } from '../stream/request-reader.js';
 import { redisPluginKv } from './plugin-kv.js';
 
@@ -31,7 +31,7 @@ export interface ActivePlugin {
 }
 
 export interface ActivationDeps {
-  client: AccessClient;
+  client: AccessSource;
   /** The fail-fast connection (redis/fail-fast-redis.ts): the plugins' kv serves callers who wait. */
   redis: Redis;
   keys: HostKeys;

@@ -10,17 +10,17 @@
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AccessRequest, RequestEvent } from '../../access/types.js';
-import type { AccessClient } from '../../client/types.js';
 import { hasCode } from '../../errors.js';
 import type { Logger as PinoLogger } from '../../log.js';
 import type { DeliveryQueues } from '../delivery/delivery-queues.js';
 import { routeJobs } from '../delivery/job-ids.js';
+import type { AccessSource } from '../source/access-source.js';
 import type { Progress } from './progress.js';
 import { REQUEST_CACHE_SIZE, type RequestReader } from './request-reader.js';
 import { StallMonitor } from './stall-monitor.js';
 
 export interface WatcherDeps {
-  client: AccessClient;
+  client: AccessSource;
   progress: Progress;
   queues: DeliveryQueues;
   reader: RequestReader;
