@@ -78,7 +78,7 @@ export async function startHost(opts: StartHostOptions): Promise<RunningHost> {
   redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
   // For callers who wait (inbound calls, plugin kv, /readyz, /metrics): refuses while Redis is away.
   const fastRedis = await startFailFastRedis(connection);
-  const keys = hostKeys(config.host.redis.prefix);
+  const keys = hostKeys(config.host.redis.prefix, config.host.redis.request_retention);
   const metrics = createHostMetrics();
   const reader = new RequestReader(client);
   const refs = new MessageRefs(redis, keys);
