@@ -27,7 +27,8 @@ const BURST = 10_000;
 let api: TestApi;
 let receiver: Receiver;
 let proxy: WatchCuttingProxy;
-let host: RunningHost;
+let host: RunningHost | undefined;
+let startOurHost: () => Promise<RunningHost>;
 let config: Config;
 let redis: Redis;
 const lines: Record<string, unknown>[] = [];
@@ -70,12 +71,14 @@ beforeAll(async () => {
       done();
     },
   });
-  host = await startHost({
-    config,
-    client,
-    log: createLogger({ level: 'info', destination }),
-    redis: testRedisOptions(),
-  });
+  startOurHost = () =>
+    startHost({
+      config,
+      client,
+      log: createLogger({ level: 'info', destination }),
+      redis: testRedisOptions(),
+    });
+  host = await startOurHost();
   await waitFor(() => lines.some((l) => l.msg === 'reconciled pending requests'), 30_000, 'first reconcile');
 }, 60_000);
 
@@ -155,4 +158,27 @@ it('walks PENDING again when its cursor expired (CURSOR_EXPIRED), and only then'
   await waitFor(() => posts(missed.id).length === 1, 60_000, 'the missed request, found by the walk');
   expect(pendingWalks().length).toBeGreaterThan(walksBefore);
   expect(lines.some((l) => /older than the API keeps events/.test(String(l.msg)))).toBe(true);
+});
+
+it('starts over from the latest event, walking PENDING, when its cursor is beyond the end of the API’s log', {
+  timeout: 90_000,
+}, async () => {
+  await host?.close();
+  host = undefined;
+  const alice = await api.clientFor('alice');
+  const pending = await alice.createRequest({ roles: ['dba'], reason: 'pending while no host ran' });
+  // As after the API's database was restored from an older backup: the cursor is past its end.
+  const latest = await api.adminClient.latestSeq();
+  await redis.set(`${config.host.redis.prefix}:watch:cursor`, String(latest + 1000));
+  const walksBefore = pendingWalks().length;
+
+  host = await startOurHost();
+  await waitFor(() => posts(pending.id).length === 1, 30_000, 'the pending request, found by the walk');
+  expect(pendingWalks().length).toBeGreaterThan(walksBefore);
+  await waitFor(async () => (await cursor()) === latest, 10_000, 'the cursor back at the latest event');
+  expect(lines.some((l) => /beyond the end of the API/.test(String(l.msg)))).toBe(true);
+  // And it follows the stream from there.
+  const later = await alice.createRequest({ roles: ['dba'], reason: 'after the restart' });
+  await waitFor(() => posts(later.id).length === 1, 30_000, 'a new request, by the stream');
+  expect(await cursor()).toBeGreaterThan(latest);
 });

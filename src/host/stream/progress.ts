@@ -52,6 +52,14 @@ export class Progress {
     await this.redis.set(this.keys.cursor, String(seq), 'NX');
   }
 
+  /**
+   * Sets the cursor even below where it is: only for a cursor the API says is beyond the end of
+   * its log (INVALID_CURSOR), where moving up is not possible.
+   */
+  async resetCursor(seq: number): Promise<void> {
+    await this.redis.set(this.keys.cursor, String(seq));
+  }
+
   async advanceCursor(seq: number): Promise<number> {
     return this.redis.raiseTo(this.keys.cursor, seq, 0);
   }

@@ -46,6 +46,13 @@ export class StallMonitor {
     if (this.reconnects >= STALL_RECONNECTS && !this.checking) void this.check(received);
   }
 
+  /** The cursor was moved back (a replaced API log): events from `seq` on count as progress. */
+  restart(seq: number): void {
+    this.mark = seq;
+    this.reconnects = 0;
+    this.stall = undefined;
+  }
+
   /** An event arrived: the watch moves. */
   received(seq: number): void {
     if (seq <= this.mark) return;

@@ -4,7 +4,8 @@
 // for many events), and the cursor moves only after a batch's jobs are queued, so a crash
 // replays (harmlessly: job ids are deterministic) rather than skips. On start it also
 // reconciles: each PENDING request gets its route jobs again, which covers anything the cursor
-// cannot (a first start, or a cursor older than the API keeps events: CURSOR_EXPIRED). A
+// cannot (a first start, a cursor older than the API keeps events: CURSOR_EXPIRED, or one
+// beyond the end of the API's log: INVALID_CURSOR, after the API's database was replaced). A
 // dropped stream resumes from the cursor and walks nothing: the log replays what it missed, so
 // a reconnect costs the events since the drop, not a walk of every pending request.
 
@@ -293,6 +294,26 @@ export class Watcher {
           this.lastSeq = Math.max(this.lastSeq, since);
           this.lastReceived = Math.max(this.lastReceived, since);
           this.d.log.warn({ since }, 'watch cursor older than the API keeps events; resumed from the latest');
+          reconcileDue = true;
+          continue;
+        }
+        if (hasCode(err, 'INVALID_CURSOR')) {
+          // The cursor is beyond the end of the API's log: its database was replaced or
+          // restored from an older backup. Nothing after the cursor exists there; start again
+          // from the API's latest event and walk PENDING, as on a first start.
+          const stale = since;
+          await this.persist('moving the cursor back to the latest event', async () => {
+            const latest = await this.d.client.latestSeq();
+            await this.d.progress.resetCursor(latest);
+            since = latest;
+          });
+          this.lastSeq = since;
+          this.lastReceived = since;
+          this.stall.restart(since);
+          this.d.log.warn(
+            { cursor: stale, since },
+            "watch cursor is beyond the end of the API's log (its database was replaced?); resumed from the latest",
+          );
           reconcileDue = true;
           continue;
         }
