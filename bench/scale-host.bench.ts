@@ -164,6 +164,24 @@ async function redisUsedBytes(stats: Redis): Promise<number> {
   return Number(/used_memory:(\d+)/.exec(await stats.info('memory'))?.[1] ?? Number.NaN);
 }
 
+/** MEMORY USAGE of every key under `prefix`, summed by kind (`ver`, `refs`, `bull`...). */
+async function memoryByKind(stats: Redis, prefix: string): Promise<Map<string, number>> {
+  const byKind = new Map<string, number>();
+  let cursor = '0';
+  do {
+    const [next, keys] = await stats.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 2000);
+    cursor = next;
+    const pipeline = stats.pipeline();
+    for (const key of keys) pipeline.memory('USAGE', key);
+    const sizes = (await pipeline.exec()) ?? [];
+    keys.forEach((key, i) => {
+      const kind = key.slice(prefix.length + 1).split(':')[0]!;
+      byKind.set(kind, (byKind.get(kind) ?? 0) + Number(sizes[i]?.[1] ?? 0));
+    });
+  } while (cursor !== '0');
+  return byKind;
+}
+
 async function ready(host: HostChild): Promise<boolean> {
   const res = await fetch(`${host.url}/readyz`, { signal: AbortSignal.timeout(5_000) }).catch(() => null);
   return res?.status === 200;
@@ -174,11 +192,17 @@ const reconnectLines = (host: HostChild) =>
 
 interface ReconcileFigures {
   pending: number;
+  /** Spawn → listening (node start, module load, plugin activation; the walk starts then). */
+  startS: number;
   readyS: number;
   deliveredS: number;
   perSecond: number;
   peakRssMb: number;
   redisBytesPerRequest: number;
+  /** used_memory after delivery minus before the host started (fixed costs included). */
+  redisBytes: number;
+  /** Bytes per request by key kind (MEMORY USAGE of each key). */
+  perRequestByKind: Record<string, number>;
   reconnects: number;
 }
 
@@ -195,7 +219,9 @@ async function reconcileAtStart(world: World, pending: number): Promise<Reconcil
     const path = `reconcile-${pending}`;
     const redisBefore = await redisUsedBytes(world.stats);
     const start = performance.now();
-    host = await spawnHost(world, api, `scale${randomUUID().slice(0, 8)}`, path);
+    const prefix = `scale${randomUUID().slice(0, 8)}`;
+    host = await spawnHost(world, api, prefix, path);
+    const startS = (performance.now() - start) / 1000;
     let readyS = Number.NaN;
     await waitFor(
       async () => {
@@ -212,13 +238,17 @@ async function reconcileAtStart(world: World, pending: number): Promise<Reconcil
       .filter((d) => d.path === `/${path}` && d.event === 'request.posted')
       .map((d) => d.at);
     const redisAfter = await redisUsedBytes(world.stats);
+    const byKind = await memoryByKind(world.stats, prefix);
     return {
       pending,
+      startS: round(startS, 2),
       readyS: round(Number.isNaN(readyS) ? deliveredS : readyS, 2),
       deliveredS: round(deliveredS, 2),
       perSecond: round((times.length - 1) / ((Math.max(...times) - Math.min(...times)) / 1000)),
       peakRssMb: peakRssMb(host.pid),
       redisBytesPerRequest: Math.round((redisAfter - redisBefore) / pending),
+      redisBytes: redisAfter - redisBefore,
+      perRequestByKind: Object.fromEntries([...byKind].map(([k, v]) => [k, Math.round(v / pending)])),
       reconnects: reconnectLines(host),
     };
   } finally {
@@ -331,7 +361,7 @@ export default async function scaleHostBench(): Promise<BenchSection[]> {
         .slice(1)
         .map(
           (r) =>
-            `${what} ${sized(base.pending)} → ${sized(r.pending)} pending (${r.pending / base.pending}× work): ` +
+            `${what} ${sized(base.pending)} → ${sized(r.pending)} pending (${round(r.pending / base.pending, 2)}× work): ` +
             `${round(pick(r) / pick(base), 2)}× (growth per 1× work ${round(pick(r) / pick(base) / (r.pending / base.pending), 2)})`,
         );
     const burstRows: (BenchFigure & { baseline?: BenchFigure })[] = [
@@ -347,6 +377,16 @@ export default async function scaleHostBench(): Promise<BenchSection[]> {
         unit: 's',
         baseline: { name: `the API committing the ${sized(BURST)}`, value: b.committedS, unit: 's' },
       },
+      {
+        name: 'events per second the host followed',
+        value: round(BURST / b.followedS),
+        unit: '/s',
+        baseline: {
+          name: 'events per second the API committed',
+          value: round(BURST / b.committedS),
+          unit: '/s',
+        },
+      },
       { name: 'reconnects of the host’s watch stream during the burst', value: b.reconnects, unit: '' },
       { name: 'API "watch reader too slow" lines during the burst', value: b.tooSlowLines, unit: '' },
     ];
@@ -354,8 +394,9 @@ export default async function scaleHostBench(): Promise<BenchSection[]> {
       {
         title: `Plugin host: reconcile at start with ${SIZES.map(sized).join(' / ')} pending (webhook plugin, compiled host, private Redis)`,
         rows: [
-          ...beside('ready (walk of PENDING done)', 's', (r) => r.readyS),
-          ...beside('all delivered', 's', (r) => r.deliveredS),
+          ...beside('host process start (spawn → listening)', 's', (r) => r.startS),
+          ...beside('ready (walk of PENDING done), from spawn', 's', (r) => r.readyS),
+          ...beside('all delivered, from spawn', 's', (r) => r.deliveredS),
           ...beside('deliveries per second, first to last', '/s', (r) => r.perSecond),
           ...beside('host peak RSS', 'MB', (r) => r.peakRssMb),
           ...beside('Redis memory per request after delivery', 'B', (r) => r.redisBytesPerRequest),
@@ -364,7 +405,15 @@ export default async function scaleHostBench(): Promise<BenchSection[]> {
         notes: [
           ...growth('all delivered', (r) => r.deliveredS),
           ...growth('ready', (r) => r.readyS),
+          ...growth('all delivered after the process start', (r) => r.deliveredS - r.startS),
+          ...runs
+            .slice(1)
+            .map(
+              (r) =>
+                `Redis memory per additional request ${sized(base.pending)} → ${sized(r.pending)}: ${Math.round((r.redisBytes - base.redisBytes) / (r.pending - base.pending))} B (fixed costs such as loaded scripts and queue keys cancel out)`,
+            ),
           'Redis memory per request: used_memory after all are delivered minus before the host started, ÷ requests; one webhook target per request; includes BullMQ’s finished jobs (kept a day, at most 100,000 per queue), the message refs and the latest version seen (kept host.redis.request_retention).',
+          `Redis bytes per request by key kind at ${sized(runs.at(-1)!.pending)} (MEMORY USAGE): ${JSON.stringify(runs.at(-1)!.perRequestByKind)} (bull: BullMQ jobs, kept a day after they finish; ver, refs: kept host.redis.request_retention)`,
           `sizes: ACCESSBOT_BENCH_SCALE_HOST_SIZES=${SIZES.join(',')}`,
         ],
       },
