@@ -302,6 +302,8 @@ export class Watcher {
           // restored from an older backup. Nothing after the cursor exists there; start again
           // from the API's latest event and walk PENDING, as on a first start.
           const stale = since;
+          // Events of the old log still being queued would raise the cursor again after this.
+          await this.flushing;
           await this.persist('moving the cursor back to the latest event', async () => {
             const latest = await this.d.client.latestSeq();
             await this.d.progress.resetCursor(latest);
