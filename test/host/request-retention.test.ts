@@ -1,13 +1,18 @@
 // Every per-request key the host keeps in Redis (the latest version seen, where the messages
 // are, which reminders were sent) expires `host.redis.request_retention` after its last write,
-// and the setting is checked: a retention a pending request could outlive is refused. Real
-// API, host, Redis and webhook receiver.
+// and so do the plugins' per-request memos (Slack's `posted:` memo here); the setting is
+// checked: a retention a pending request could outlive is refused. Real API, host, Redis,
+// webhook receiver and the fake Slack Web API.
 
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import slackPlugin from '../../plugins/slack/index.js';
 import { configSchema } from '../../src/config/schema.js';
+import type { PluginDefinition } from '../../src/plugin-sdk/index.js';
+import { FakeSlack } from '../fakes/slack/server.js';
 import type { Receiver } from '../support/receiver.js';
-import type { TestStack } from '../support/stack.js';
+import { startTestStack, type TestStack } from '../support/stack.js';
+import { HOST_ROLES, HOST_USERS } from './fixtures.js';
 import { startWebhookWorld, type WebhookWorld } from './webhook-world.js';
 
 const SECRET = 'retention-secret-0123456789';
@@ -32,11 +37,11 @@ afterAll(async () => {
   await world?.stop();
 });
 
-async function keysOf(requestId: string): Promise<string[]> {
+async function keysOf(requestId: string, prefix = stack.prefix): Promise<string[]> {
   const found: string[] = [];
   let cursor = '0';
   do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${stack.prefix}:*${requestId}*`, 'COUNT', 1000);
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*${requestId}*`, 'COUNT', 1000);
     cursor = next;
     found.push(...keys);
   } while (cursor !== '0');
@@ -77,6 +82,57 @@ it('gives every per-request key the configured retention', { timeout: 60_000 }, 
   }
   // Each kind of per-request key was there to be checked.
   expect([...kinds].sort()).toEqual(['refs', 'sends', 'ver']);
+});
+
+it('gives a plugin’s per-request memo the same retention (Slack’s posted message)', {
+  timeout: 60_000,
+}, async () => {
+  const fake = await new FakeSlack().start();
+  let slack: TestStack | undefined;
+  try {
+    const ops = fake.addChannel('ops');
+    slack = await startTestStack({
+      rolesYaml: HOST_ROLES,
+      users: HOST_USERS,
+      definitions: new Map([['slack', slackPlugin as unknown as PluginDefinition]]),
+      plugins: { slack: { token: fake.botToken, signing_secret: 'retention-slack', api_url: fake.apiUrl } },
+      routing: [{ roles: ['*'], targets: { slack: [ops] } }],
+      requestRetention: '9d',
+    });
+    const request = await (await slack.clientFor('alice')).createRequest({
+      roles: ['dba'],
+      reason: 'slack memo',
+    });
+    await slack.waitFor(
+      () => fake.rootMessages(ops).some((m) => JSON.stringify(m.blocks).includes(request.id)),
+      30_000,
+      'the Slack message',
+    );
+    // The memo is keyed by the delivery id: find it by the plugin's prefix.
+    const memos = await slack.waitFor(
+      async () => {
+        const [, keys] = await redis.scan(
+          '0',
+          'MATCH',
+          `${slack!.prefix}:plugin:slack:posted:*`,
+          'COUNT',
+          1000,
+        );
+        return keys.length > 0 ? keys : undefined;
+      },
+      10_000,
+      'the posted memo',
+    );
+    for (const key of memos) {
+      const ttl = await redis.ttl(key);
+      expect(ttl, key).toBeGreaterThan(RETENTION_SECONDS - 120);
+      expect(ttl, key).toBeLessThanOrEqual(RETENTION_SECONDS);
+    }
+    expect((await keysOf(request.id, slack.prefix)).some((k) => k.includes(':refs:slack:'))).toBe(true);
+  } finally {
+    await slack?.stop();
+    await fake.stop();
+  }
 });
 
 describe('host.redis.request_retention', () => {

@@ -60,6 +60,7 @@ export async function activatePlugins(
       config: settings,
       log,
       kv: redisPluginKv(deps.redis, deps.keys.pluginKv(id)),
+      requestRetentionSeconds: deps.keys.requestTtlSeconds,
       ...(deps.publicUrl ? { publicUrl: deps.publicUrl } : {}),
       decide: async (decision) => {
         const outcome = await submitDecision(
