@@ -18,6 +18,11 @@ export const ERROR_CODES = {
   INVALID_CURSOR: 400,
   /** Watch: events after the cursor were pruned (older than `api.event_retention`). */
   CURSOR_EXPIRED: 410,
+  /**
+   * Watch: the reader took nothing for `WATCH_STALL_TIMEOUT_MS`; the API closed its stream (the
+   * last message of that stream, never an HTTP answer). Reconnecting with Last-Event-ID resumes.
+   */
+  WATCH_READER_TOO_SLOW: 408,
   /** The path exists, but not with this method (the answer lists the ones it has in `Allow`). */
   METHOD_NOT_ALLOWED: 405,
   PAYLOAD_TOO_LARGE: 413,

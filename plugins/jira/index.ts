@@ -2,7 +2,7 @@
 // the person who moved it (so thresholds and review rights still apply), and every webhook is
 // verified. See README.md for the config keys and the security notes.
 
-import { definePlugin, permanent, type Target } from '../../src/plugin-sdk/index.js';
+import { definePlugin, permanent, requestMemoSeconds, type Target } from '../../src/plugin-sdk/index.js';
 import { identityOf, JiraApi } from './client.js';
 import { type JiraConfig, jiraConfigSchema } from './config.js';
 import { checkJira } from './health.js';
@@ -19,7 +19,7 @@ export default definePlugin<typeof jiraConfigSchema, IssueRef>({
   create(ctx) {
     const config: JiraConfig = ctx.config;
     const api = new JiraApi(config);
-    const issues = new IssueSync(api, config, ctx.kv, ctx.log);
+    const issues = new IssueSync(api, config, ctx.kv, ctx.log, requestMemoSeconds(ctx));
     let bot: Promise<string | undefined> | undefined;
     const botIdentity = () => {
       bot ??= api.myself().then(identityOf, (err) => {

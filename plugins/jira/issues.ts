@@ -6,6 +6,7 @@
 import {
   type Card,
   type CardReview,
+  DEFAULT_REQUEST_RETENTION_SECONDS,
   type DeliveryContext,
   type Logger,
   PluginError,
@@ -32,7 +33,6 @@ export interface IssueRef {
 
 /** Entity property holding the request an issue belongs to. */
 export const REQUEST_PROPERTY = 'accessbot.request';
-const KEEP_SECONDS = 90 * 24 * 3600;
 
 export function requestLabel(requestId: string): string {
   return `accessbot-${requestId.replace(/[^A-Za-z0-9_-]/g, '_')}`;
@@ -48,6 +48,11 @@ export class IssueSync {
     private readonly config: JiraConfig,
     private readonly kv: PluginKv,
     private readonly log: Logger,
+    /**
+     * How long the request → issue map and the create-attempt marks are kept: as long as the
+     * host keeps the request's records (a missing map entry is found again by label).
+     */
+    private readonly mapSeconds = DEFAULT_REQUEST_RETENTION_SECONDS,
   ) {}
 
   /**
@@ -67,7 +72,7 @@ export class IssueSync {
       throw transient('jira: another delivery is creating this issue');
     try {
       const attemptKey = createAttemptKey(project, card.requestId);
-      await this.kv.set(attemptKey, String(Date.now()), KEEP_SECONDS);
+      await this.kv.set(attemptKey, String(Date.now()), this.mapSeconds);
       let created: { key: string; id: string };
       try {
         created = await this.api.createIssue(project, this.config.issue_type, {
@@ -87,7 +92,7 @@ export class IssueSync {
         project,
         requestId: card.requestId,
       };
-      await this.kv.set(issueKvKey(project, card.requestId), JSON.stringify(ref), KEEP_SECONDS);
+      await this.kv.set(issueKvKey(project, card.requestId), JSON.stringify(ref), this.mapSeconds);
       await this.api.setProperty(created.key, REQUEST_PROPERTY, { requestId: card.requestId, project });
       this.log.info({ issue: created.key, requestId: card.requestId }, 'jira issue created');
       return ref;
@@ -129,7 +134,7 @@ export class IssueSync {
     const first = found.sort((a, b) => Number(a.id) - Number(b.id))[0];
     if (!first) return null;
     const ref: IssueRef = { issueKey: first.key, issueId: first.id, project, requestId };
-    await this.kv.set(issueKvKey(project, requestId), JSON.stringify(ref), KEEP_SECONDS);
+    await this.kv.set(issueKvKey(project, requestId), JSON.stringify(ref), this.mapSeconds);
     await this.api.setProperty(ref.issueKey, REQUEST_PROPERTY, { requestId, project });
     return ref;
   }

@@ -2,7 +2,7 @@
 // that open a reason dialog and submit a review as the clicker, one thread reply per review,
 // and live edits of every copy as the request changes. See README.md.
 
-import { definePlugin, type PluginInstance } from '../../src/plugin-sdk/index.js';
+import { definePlugin, type PluginInstance, requestMemoSeconds } from '../../src/plugin-sdk/index.js';
 import { createWebClient, slackCall } from './client.js';
 import { botToken, type SlackConfig, slackConfigSchema } from './config.js';
 import { interactionRoute } from './http-route.js';
@@ -29,6 +29,7 @@ export default definePlugin<typeof slackConfigSchema, SlackRef>({
       ctx.kv,
       { reasonMaxLength: config.reason_max_length, buttons: config.interactions !== 'none' },
       ctx.log,
+      requestMemoSeconds(ctx),
     );
     const interactions = new SlackInteractions(client, ctx);
     let socket: SocketModeConnection | undefined;

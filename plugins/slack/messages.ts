@@ -5,6 +5,7 @@ import type { WebClient } from '@slack/web-api';
 import {
   type Card,
   type CardReview,
+  DEFAULT_REQUEST_RETENTION_SECONDS,
   type DeliveryContext,
   type Logger,
   type MessageRef,
@@ -80,6 +81,8 @@ export class SlackMessages {
     private readonly kv: PluginKv,
     private readonly opts: RenderOptions,
     private readonly log?: Logger,
+    /** How long a `posted:` memo is kept: as long as the host keeps the request's records. */
+    private readonly memoSeconds = DEFAULT_REQUEST_RETENTION_SECONDS,
   ) {
     this.compactOpts = { ...opts, compact: true };
   }
@@ -131,7 +134,7 @@ export class SlackMessages {
         : null;
     if (found) {
       await this.edit(target, found, card);
-      if (!remembered) await this.kv.set(memoKey, JSON.stringify(found), 30 * 24 * 3600);
+      if (!remembered) await this.kv.set(memoKey, JSON.stringify(found), this.memoSeconds);
       return found;
     }
     const res = await this.withFallback(
@@ -153,7 +156,7 @@ export class SlackMessages {
     if (!res.channel || !res.ts) throw permanent('chat.postMessage answered without channel or ts');
     const ref = { channel: res.channel, ts: res.ts };
     await this.rememberChannelId(target.id, res.channel);
-    await this.kv.set(memoKey, JSON.stringify(ref), 30 * 24 * 3600);
+    await this.kv.set(memoKey, JSON.stringify(ref), this.memoSeconds);
     return ref;
   }
 

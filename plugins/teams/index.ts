@@ -5,7 +5,7 @@
 
 import { ActivityTypes } from '@microsoft/agents-activity';
 import type { ConnectorClient, TurnContext } from '@microsoft/agents-hosting';
-import { definePlugin, type PluginInstance } from '../../src/plugin-sdk/index.js';
+import { definePlugin, type PluginInstance, requestMemoSeconds } from '../../src/plugin-sdk/index.js';
 import type { CardOptions } from './card.js';
 import { MAX_REVIEW_REASON, type TeamsConfig, teamsConfigSchema } from './config.js';
 import { connectorRunner, createAdapter } from './connector.js';
@@ -44,7 +44,14 @@ export default definePlugin<typeof teamsConfigSchema, TeamsRef>({
       reviewReasonMax: MAX_REVIEW_REASON,
     };
     const graph = new GraphLookup(adapter, config, ctx.log);
-    const messages = new TeamsMessages(connector, conversations, graph, ctx.kv, cardOptions);
+    const messages = new TeamsMessages(
+      connector,
+      conversations,
+      graph,
+      ctx.kv,
+      cardOptions,
+      requestMemoSeconds(ctx),
+    );
     const decisions = new TeamsDecisions(ctx, conversations, cardOptions, adapter.ConnectorClientKey);
 
     async function onTurn(context: TurnContext): Promise<void> {

@@ -8,6 +8,7 @@ import type { Activity } from '@microsoft/agents-activity';
 import {
   type Card,
   type CardReview,
+  DEFAULT_REQUEST_RETENTION_SECONDS,
   type DeliveryContext,
   type PluginKv,
   permanent,
@@ -51,8 +52,6 @@ export function asTeamsRef(ref: Record<string, unknown>): TeamsRef {
   };
 }
 
-const POSTED_KEEP_SECONDS = 30 * 24 * 3600;
-
 function message(fields: Record<string, unknown>): Activity {
   return { type: 'message', ...fields } as unknown as Activity;
 }
@@ -64,6 +63,8 @@ export class TeamsMessages {
     private readonly graph: GraphLookup,
     private readonly kv: PluginKv,
     private readonly opts: CardOptions,
+    /** How long a `posted:` memo is kept: as long as the host keeps the request's records. */
+    private readonly memoSeconds = DEFAULT_REQUEST_RETENTION_SECONDS,
   ) {}
 
   private cardActivity(card: Card, deliveryId: string | undefined, withdrawn = false): Activity {
@@ -109,7 +110,7 @@ export class TeamsMessages {
       if (found) {
         const ref = refOf(found);
         await this.edit(ref, card);
-        await this.kv.set(memoKey, JSON.stringify(ref), POSTED_KEEP_SECONDS);
+        await this.kv.set(memoKey, JSON.stringify(ref), this.memoSeconds);
         return ref;
       }
     }
@@ -126,7 +127,7 @@ export class TeamsMessages {
     });
     if (!sent?.id) throw permanent('Teams answered the post without an activity id');
     const ref = refOf(sent.id);
-    await this.kv.set(memoKey, JSON.stringify(ref), POSTED_KEEP_SECONDS);
+    await this.kv.set(memoKey, JSON.stringify(ref), this.memoSeconds);
     return ref;
   }
 

@@ -218,7 +218,7 @@ export const watchMessageSchema = named(
     z
       .object({ event: z.literal('error'), data: errorSchema })
       .describe(
-        'The last message of a stream whose token expired or was revoked, or whose user was deleted or lost the right to watch (no id: nothing to resume from)',
+        'The last message of a stream the API ends: its token expired or was revoked, its user was deleted or lost the right to watch (reconnecting gets the 401/403), or its reader took nothing for too long (`WATCH_READER_TOO_SLOW`: reconnect with Last-Event-ID to resume). No id: it is not an event of the log',
       ),
   ]),
 );

@@ -11,6 +11,12 @@
 // The stream's credentials are checked again before every slice and every WATCH_AUTH_RECHECK_MS:
 // a token that expired or was revoked, a deleted user or a lost permission ends the stream with
 // an `error` event carrying the typed error (the client's reconnect then gets the 401/403).
+//
+// A reader that takes nothing for WATCH_STALL_TIMEOUT_MS is dropped once: one log line for the
+// connection (however many events are waiting for it), then the stream ends with an `error`
+// event WATCH_READER_TOO_SLOW after what it was already sent, so a reader that reads again
+// learns why and resumes with Last-Event-ID. One that never reads again is cut after a grace
+// (the stall timeout again): its socket cannot even take the end.
 
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
@@ -49,6 +55,8 @@ export interface WatchStreamOptions {
   heartbeatMs?: number;
   authRecheckMs?: number;
   stallTimeoutMs?: number;
+  /** How long a dropped stream's end may wait for its reader before the socket is cut. */
+  endGraceMs?: number;
 }
 
 /** Streams until the client goes away or its credentials stop being valid. */
@@ -91,14 +99,33 @@ export async function streamEvents(opts: WatchStreamOptions): Promise<void> {
       ? setTimeout(() => void recheck(), Math.max(0, untilExpiry) + 10)
       : undefined;
   const closedPromise = once(res, 'close').catch(() => undefined);
+  let endGrace: NodeJS.Timeout | undefined;
   res.on('close', () => {
     closed = true;
     unsubscribe();
     clearInterval(heartbeat);
     clearInterval(authTimer);
     clearTimeout(expiryTimer);
+    clearTimeout(endGrace);
     wakeUp();
   });
+  /**
+   * Ends the stream with a last `error` message the client can read. It is queued after what
+   * was already written, so a reader that does not read cannot take it: after `graceMs` its
+   * socket is destroyed instead.
+   */
+  const endWith = (err: AccessbotError, graceMs: number) => {
+    closed = true;
+    if (res.writableEnded || res.destroyed) return;
+    // The connection goes too (not back to keep-alive): the reader reconnects anyway. The
+    // socket is taken now: the response lets go of it once finished.
+    const socket = res.socket;
+    res.end(`event: error\ndata: ${JSON.stringify(err.toJSON())}\n\n`, () => socket?.end());
+    endGrace = setTimeout(() => res.destroy(), graceMs);
+    endGrace.unref();
+  };
+  const stallTimeoutMs = opts.stallTimeoutMs ?? WATCH_STALL_TIMEOUT_MS;
+  const endGraceMs = opts.endGraceMs ?? stallTimeoutMs;
 
   res.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
@@ -111,7 +138,7 @@ export async function streamEvents(opts: WatchStreamOptions): Promise<void> {
   const drained = async (): Promise<boolean> => {
     let timer: NodeJS.Timeout | undefined;
     const stalled = new Promise<'stalled'>((resolve) => {
-      timer = setTimeout(() => resolve('stalled'), opts.stallTimeoutMs ?? WATCH_STALL_TIMEOUT_MS);
+      timer = setTimeout(() => resolve('stalled'), stallTimeoutMs);
     });
     const outcome = await Promise.race([
       once(res, 'drain').then(() => 'drained' as const),
@@ -119,13 +146,20 @@ export async function streamEvents(opts: WatchStreamOptions): Promise<void> {
       stalled,
     ]);
     clearTimeout(timer);
-    if (outcome === 'stalled') {
+    if (outcome === 'stalled' && !closed) {
+      // The one line for this connection: the loop stops here, so no later event logs again.
       log.warn(
-        { lastSent },
-        'watch reader took nothing for too long; closing its stream (it resumes from the log)',
+        { lastSent, unreadBytes: res.writableLength, stallTimeoutMs },
+        'watch reader too slow: it took nothing for the stall timeout; closing its stream (it resumes from the log)',
       );
-      closed = true;
-      res.destroy();
+      endWith(
+        new AccessbotError(
+          'WATCH_READER_TOO_SLOW',
+          `this watch stream read nothing for ${stallTimeoutMs} ms after event ${lastSent}; reconnect with Last-Event-ID: ${lastSent} to resume`,
+          { lastEventId: lastSent },
+        ),
+        endGraceMs,
+      );
       return false;
     }
     return !closed;
@@ -155,7 +189,7 @@ export async function streamEvents(opts: WatchStreamOptions): Promise<void> {
     }
     if (authFailure && !closed) {
       log.info({ code: authFailure.code }, 'watch stream ended: its credentials are no longer valid');
-      res.end(`event: error\ndata: ${JSON.stringify(authFailure.toJSON())}\n\n`);
+      endWith(authFailure, endGraceMs);
     }
   } catch (err) {
     log.error({ err }, 'watch stream failed');

@@ -1,6 +1,9 @@
 // The client side of GET /v1/watch. Delivers each event once and in order: it tracks the
 // last seq handed to the consumer, resumes with Last-Event-ID after any drop, and skips
-// anything at or below that seq. A silent connection (no heartbeat) counts as dropped.
+// anything at or below that seq. A silent connection (no heartbeat) counts as dropped. A
+// stream the API ends with an `error` message (a reader too slow, credentials no longer valid)
+// reconnects too, and `onReconnect` gets that typed error, so the caller can say why; a
+// reconnect whose credentials are refused then ends the watch with the 401/403.
 
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import type { RequestEvent } from '../access/types.js';
@@ -18,6 +21,13 @@ export interface WatchConnection {
   token: string;
   connectTimeoutMs: number;
   idleTimeoutMs?: number;
+}
+
+/** The API ended the stream with an `error` message: reconnect, and report it as the reason. */
+class EndedByServer extends Error {
+  constructor(readonly reason: AccessbotError) {
+    super(reason.message);
+  }
 }
 
 /** Marks a failure of the consumer's own handler: it ends the watch instead of reconnecting. */
@@ -41,8 +51,9 @@ export async function followWatchStream(conn: WatchConnection, opts: WatchOption
     } catch (err) {
       if (err instanceof ConsumerFailed) throw err.original;
       if (opts.signal?.aborted) return;
-      if (isPermanent(err)) throw err;
-      failure = err;
+      if (err instanceof EndedByServer) failure = err.reason;
+      else if (isPermanent(err)) throw err;
+      else failure = err;
     }
     if (opts.signal?.aborted) return;
     opts.onReconnect?.(failure, lastSeq);
@@ -98,6 +109,7 @@ async function streamOnce(
       parser.feed(decoder.decode(chunk, { stream: true }));
       clearTimeout(idle);
       for (const message of pending.splice(0)) {
+        if (message.event === 'error') throw new EndedByServer(errorFromResponse(500, message.data));
         const seq = Number(message.id);
         if (!Number.isSafeInteger(seq) || seq <= lastSeq) continue;
         const event = JSON.parse(message.data) as RequestEvent;

@@ -17,6 +17,9 @@ const duration = z.union([
     .transform((text) => parseDuration(text)),
 ]);
 
+/** The shortest `host.redis.request_retention` accepted. */
+const MIN_REQUEST_RETENTION_MS = 3_600_000;
+
 const hostPort = z.string().regex(/^[^:\s]+:\d{1,5}$|^:\d{1,5}$/, 'host:port, e.g. 127.0.0.1:3080');
 
 export const apiConfigSchema = z
@@ -107,6 +110,19 @@ export const hostConfigSchema = z
         /** redis://, rediss:// or unix:///path.sock. Unset: 127.0.0.1:6379, else a private redis-server. */
         url: z.string().optional(),
         prefix: z.string().min(1).default('accessbot'),
+        /**
+         * How long each request's bookkeeping stays in Redis after its last change: where its
+         * messages are, which replies, reminders and outcome notices were sent, the latest
+         * version seen (~1 KB per request and plugin target). Bounds Redis memory to the
+         * requests of this period; must outlast a request's pending life (api.max_request_ttl),
+         * or a request still pending could be posted again once its records are gone.
+         */
+        request_retention: duration
+          .refine(
+            (ms) => ms >= MIN_REQUEST_RETENTION_MS,
+            'at least 1h (a request must keep its records while pending)',
+          )
+          .prefault('30d'),
       })
       .strict()
       .prefault({}),
@@ -161,7 +177,17 @@ export const configSchema = z
     /** Per plugin id, that plugin's settings (validated by the plugin's own schema). */
     plugins: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
   })
-  .strict();
+  .strict()
+  .superRefine((config, ctx) => {
+    // A request pending for its whole life must still have its records when it is resolved.
+    if (config.host.redis.request_retention < config.api.max_request_ttl) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['host', 'redis', 'request_retention'],
+        message: `shorter than api.max_request_ttl (${config.api.max_request_ttl / 3_600_000}h): a request still pending would lose its records and be posted again; raise request_retention or lower max_request_ttl`,
+      });
+    }
+  });
 
 export type Config = z.infer<typeof configSchema>;
 export type ApiConfig = z.infer<typeof apiConfigSchema>;

@@ -3,7 +3,6 @@
 
 import type { RedisOptions, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { AccessClient } from '../client/types.js';
 import { type ConfiguredPlugin, configurePlugins } from '../config/plugin-blocks.js';
 import type { Config, RouteRule } from '../config/schema.js';
 import type { Logger as PinoLogger } from '../log.js';
@@ -24,6 +23,7 @@ import { startFailFastRedis } from './redis/fail-fast-redis.js';
 import { hostKeys } from './redis/keys.js';
 import { resolveRedis } from './redis/redis-connection.js';
 import { startReminderSweeper, sweepIntervalMs } from './reminders/reminder-sweeper.js';
+import type { AccessSource } from './source/access-source.js';
 import { Progress } from './stream/progress.js';
 import { RequestReader } from './stream/request-reader.js';
 import { Watcher } from './stream/watcher.js';
@@ -33,7 +33,7 @@ export { type ResolvedRedis, redisOptionsFromUrl, resolveRedis } from './redis/r
 
 export interface StartHostOptions {
   config: Config;
-  client: AccessClient;
+  client: AccessSource;
   log: PinoLogger;
   /**
    * The enabled plugins with their parsed settings, as the config loader returns them
@@ -84,7 +84,7 @@ export async function startHost(opts: StartHostOptions): Promise<RunningHost> {
   redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
   // For callers who wait (inbound calls, plugin kv, /readyz, /metrics): refuses while Redis is away.
   const fastRedis = await startFailFastRedis(connection);
-  const keys = hostKeys(config.host.redis.prefix);
+  const keys = hostKeys(config.host.redis.prefix, config.host.redis.request_retention);
   const metrics = createHostMetrics();
   const reader = new RequestReader(client);
   const refs = new MessageRefs(redis, keys);

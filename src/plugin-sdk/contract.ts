@@ -142,6 +142,12 @@ export interface PluginContext<C> {
   config: C;
   log: Logger;
   kv: PluginKv;
+  /**
+   * How long the host keeps a request's bookkeeping after its last change, in seconds
+   * (`host.redis.request_retention`). A plugin's own per-request memos in `kv` (where a message
+   * was posted, a request's issue) should be kept as long: `requestMemoSeconds(ctx)`.
+   */
+  requestRetentionSeconds?: number;
   /** Public base URL of the host's inbound server (for links and callback URLs), if configured. */
   publicUrl?: string;
   /** Hands a decision to the host, which submits a review as the mapped person; the API decides. */
@@ -316,4 +322,12 @@ export function definePlugin<S extends z.ZodType, Ref extends object = MessageRe
   def: PluginDefinition<S, Ref>,
 ): PluginDefinition<S, Ref> {
   return def;
+}
+
+/** `host.redis.request_retention`'s default, in seconds. */
+export const DEFAULT_REQUEST_RETENTION_SECONDS = 30 * 24 * 3600;
+
+/** How long a per-request memo in `kv` is kept: as long as the host keeps the request's records. */
+export function requestMemoSeconds(ctx: Pick<PluginContext<unknown>, 'requestRetentionSeconds'>): number {
+  return ctx.requestRetentionSeconds ?? DEFAULT_REQUEST_RETENTION_SECONDS;
 }

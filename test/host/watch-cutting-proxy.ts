@@ -1,7 +1,8 @@
 // A 127.0.0.1 TCP proxy in front of the access API that, while armed, lets every watch stream
 // open (its response headers pass) and then cuts it before a single event gets through. Every
 // other call passes untouched, so the host can still read requests and reconcile: only its
-// stream makes no progress, as with a stream the API keeps resetting.
+// stream makes no progress, as with a stream the API keeps resetting. It also keeps the API's
+// request log as the API's door sees it: the request line of every call that passes.
 
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 
@@ -13,15 +14,19 @@ export interface WatchCuttingProxy {
   cutAll(): void;
   /** Watch streams cut so far. */
   watchesCut(): number;
+  /** Request lines (`GET /v1/requests?state=PENDING&limit=500`) of every call so far, in order. */
+  requests(): string[];
   close(): Promise<void>;
 }
 
 const HEADERS_END = Buffer.from('\r\n\r\n');
+const REQUEST_LINE = /(?:^|\r\n)((?:GET|HEAD|POST|PUT|PATCH|DELETE) \S+) HTTP\/1\.1\r\n/g;
 
 export async function startWatchCuttingProxy(targetPort: number): Promise<WatchCuttingProxy> {
   const pairs = new Set<[Socket, Socket]>();
   let armed = false;
   let cut = 0;
+  const requestLog: string[] = [];
   const server: Server = createServer((client) => {
     const upstream = createConnection({ host: '127.0.0.1', port: targetPort });
     const pair: [Socket, Socket] = [client, upstream];
@@ -40,6 +45,7 @@ export async function startWatchCuttingProxy(targetPort: number): Promise<WatchC
     client.on('error', drop).on('close', drop);
     upstream.on('error', drop).on('close', drop);
     client.on('data', (chunk: Buffer) => {
+      for (const m of chunk.toString('latin1').matchAll(REQUEST_LINE)) requestLog.push(m[1]!);
       if (/^GET \/v1\/watch[?\s]/.test(chunk.subarray(0, 64).toString('latin1'))) {
         watching = armed;
         headersSeen = Buffer.alloc(0);
@@ -80,6 +86,7 @@ export async function startWatchCuttingProxy(targetPort: number): Promise<WatchC
     },
     cutAll,
     watchesCut: () => cut,
+    requests: () => [...requestLog],
     close: () =>
       new Promise<void>((resolve) => {
         cutAll();

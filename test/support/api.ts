@@ -9,7 +9,7 @@ import { type RunningApi, startApiServer } from '../../src/api/server.js';
 import { HttpAccessClient } from '../../src/client/http-access-client.js';
 import type { UserInput } from '../../src/client/types.js';
 import { apiConfigSchema } from '../../src/config/schema.js';
-import { createLogger } from '../../src/log.js';
+import { createLogger, type Logger } from '../../src/log.js';
 
 export interface TestApiOptions {
   /** Role documents applied (as YAML, through the API) before the users are created. */
@@ -23,6 +23,8 @@ export interface TestApiOptions {
   watchTiming?: WatchTiming;
   /** Failed authentications per source before 429 TOO_MANY_FAILED_AUTH (default 30 a minute). */
   authFailuresPerWindow?: number;
+  /** The API's logger (default: silent), for suites that read what the API logs. */
+  log?: Logger;
 }
 
 export interface TestApi {
@@ -44,7 +46,7 @@ export async function startTestApi(opts: TestApiOptions = {}): Promise<TestApi> 
   });
   const api = await startApiServer({
     config,
-    log: createLogger({ level: 'silent' }),
+    log: opts.log ?? createLogger({ level: 'silent' }),
     ...(opts.now ? { now: opts.now } : {}),
     ...(opts.watchTiming ? { watchTiming: opts.watchTiming } : {}),
     ...(opts.authFailuresPerWindow ? { authFailuresPerWindow: opts.authFailuresPerWindow } : {}),

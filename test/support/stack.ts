@@ -45,6 +45,8 @@ export interface TestStackOptions {
   expiryInterval?: string;
   /** Where the host's JSON log lines go (default stdout), for tests that read the log. */
   logDestination?: NodeJS.WritableStream;
+  /** `host.redis.request_retention`, e.g. '8d' (default: the config default). */
+  requestRetention?: string;
 }
 
 export interface TestStack {
@@ -120,7 +122,7 @@ export async function startTestStack(opts: TestStackOptions): Promise<TestStack>
       host: {
         listen: `127.0.0.1:${port}`,
         public_url: `http://127.0.0.1:${port}`,
-        redis: { prefix },
+        redis: { prefix, ...(opts.requestRetention ? { request_retention: opts.requestRetention } : {}) },
         routing: opts.routing ?? [],
         delivery: { backoff: '100ms', max_backoff: '2s', ...opts.delivery },
         ...(opts.reminders ? { reminders: opts.reminders } : {}),

@@ -12,6 +12,7 @@ import { type ApiRoute, route } from './route.js';
 export interface WatchTiming {
   authRecheckMs?: number;
   stallTimeoutMs?: number;
+  endGraceMs?: number;
   heartbeatMs?: number;
 }
 

@@ -2,7 +2,6 @@
 // running plugin instances: each gets its context (kv, decisions, cards) and a health check.
 
 import type { Redis } from 'ioredis';
-import type { AccessClient } from '../../client/types.js';
 import type { ConfiguredPlugin } from '../../config/plugin-blocks.js';
 import type { OnCallPolicy } from '../../config/schema.js';
 import type { Logger as PinoLogger } from '../../log.js';
@@ -17,6 +16,7 @@ import { type StepUp, submitDecision } from '../inbound/decision-to-review.js';
 import { tokenHolderOf } from '../inbound/token-holder.js';
 import { AutoReviewReadiness } from '../on-call/readiness-check.js';
 import type { HostKeys } from '../redis/keys.js';
+import type { AccessSource } from '../source/access-source.js';
 import type { RequestReader } from '../stream/request-reader.js';
 import { redisPluginKv } from './plugin-kv.js';
 
@@ -37,7 +37,7 @@ export interface ActivePlugin {
 }
 
 export interface ActivationDeps {
-  client: AccessClient;
+  client: AccessSource;
   /** The fail-fast connection (redis/fail-fast-redis.ts): the plugins' kv serves callers who wait. */
   redis: Redis;
   keys: HostKeys;
@@ -68,6 +68,7 @@ export async function activatePlugins(
       config: settings,
       log,
       kv: redisPluginKv(deps.redis, deps.keys.pluginKv(id)),
+      requestRetentionSeconds: deps.keys.requestTtlSeconds,
       ...(deps.publicUrl ? { publicUrl: deps.publicUrl } : {}),
       decide: async (decision) => {
         const outcome = await submitDecision(

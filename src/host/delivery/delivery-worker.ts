@@ -111,7 +111,7 @@ export function startDeliveryWorker(deps: WorkerDeps): Worker<DeliveryJobData> {
     const record = await postedRecordOf(job);
     if (!record) return 'skipped';
     const sendsKey = deps.store.keys.sends(plugin.id, requestId, job.data.target!);
-    const state = await beginSend(deps.store.redis, sendsKey, field);
+    const state = await beginSend(deps.store.redis, sendsKey, field, deps.store.keys.requestTtlSeconds);
     if (state === 'sent') return 'skipped';
     const request = await deps.api.reader.current(
       requestId,
@@ -125,7 +125,7 @@ export function startDeliveryWorker(deps: WorkerDeps): Worker<DeliveryJobData> {
       mayHaveBeenSent: state === 'retry',
     });
     if (!sent) return 'skipped';
-    await markSent(deps.store.redis, sendsKey, field);
+    await markSent(deps.store.redis, sendsKey, field, deps.store.keys.requestTtlSeconds);
     return 'ok';
   }
 

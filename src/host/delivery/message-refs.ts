@@ -5,7 +5,8 @@
 // A record is written as `posting` (with the deterministic delivery id) *before* the platform
 // call, and becomes `posted` (with the ref) after it; those two steps are the scripts of
 // post-steps.ts, which also take and let go of the target lock in the same round trips. A retry that finds `posting` re-sends with
-// the same delivery id, which idempotent receivers use to drop the second copy.
+// the same delivery id, which idempotent receivers use to drop the second copy. Records live
+// long after a request is resolved, then go: `keys.requestTtlSeconds` after the last change.
 
 import type { Redis } from 'ioredis';
 import type { MessageRef, Target } from '../../plugin-sdk/index.js';
@@ -19,9 +20,6 @@ export interface RefRecord {
   /** Request version last shown on the platform (0 while posting). */
   renderedVersion: number;
 }
-
-/** Records live long after a request is resolved, then go (30 days after the last change). */
-export const REF_TTL_SECONDS = 30 * 24 * 3600;
 
 // KEYS[1] hash, ARGV: field, version, refJson|'' , ttl. Raises renderedVersion only upwards.
 const RENDERED = `
@@ -105,7 +103,7 @@ export class MessageRefs {
       targetKey,
       version,
       newRef ? JSON.stringify(newRef) : '',
-      REF_TTL_SECONDS,
+      this.keys.requestTtlSeconds,
     );
     return r === 1;
   }

@@ -14,7 +14,7 @@ import type { Redis } from 'ioredis';
 import type { MessageRef, Target } from '../../plugin-sdk/index.js';
 import type { HostKeys } from '../redis/keys.js';
 import { CallBatcher } from './call-batcher.js';
-import { decodeRefRecord, encodeClaim, REF_TTL_SECONDS, type RefRecord } from './message-refs.js';
+import { decodeRefRecord, encodeClaim, type RefRecord } from './message-refs.js';
 import { TARGET_LOCK_LUA } from './target-lock.js';
 
 // Both scripts take many deliveries at once (CallBatcher gathers the calls of one event-loop
@@ -142,12 +142,12 @@ export class PostSteps {
     redis.defineCommand('postCommitAndUnlock', { lua: COMMIT_AND_UNLOCK });
     const r = redis as Redis & StepCommands;
     this.claims = new CallBatcher(async (calls) => {
-      const [numKeys, ...rest] = scriptArgs(calls, [REF_TTL_SECONDS, lockTtlMs]);
+      const [numKeys, ...rest] = scriptArgs(calls, [keys.requestTtlSeconds, lockTtlMs]);
       const flat = await r.postClaimAndLock(numKeys, ...rest);
       return calls.map((_, i) => flat.slice(4 * i, 4 * i + 4) as [string, number, string, number]);
     }, MAX_BATCH);
     this.commits = new CallBatcher(async (calls) => {
-      const [numKeys, ...rest] = scriptArgs(calls, [REF_TTL_SECONDS]);
+      const [numKeys, ...rest] = scriptArgs(calls, [keys.requestTtlSeconds]);
       const flat = await r.postCommitAndUnlock(numKeys, ...rest);
       return calls.map((_, i) => flat.slice(3 * i, 3 * i + 3) as [number, number, number]);
     }, MAX_BATCH);

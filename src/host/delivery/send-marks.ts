@@ -5,10 +5,10 @@
 // A field says `tried` from just before the platform call and `sent` only once the call
 // returned, so a host killed mid-call loses nothing: the retry sees `tried`, tells the plugin
 // that an earlier try may have reached the platform (`mayHaveBeenSent`), and the plugin looks
-// for that post before making it again. Kept as long as the message refs.
+// for that post before making it again. Kept as long as the message refs (`ttlSeconds`:
+// `keys.requestTtlSeconds`, refreshed at each write).
 
 import type { Redis } from 'ioredis';
-import { REF_TTL_SECONDS } from './message-refs.js';
 
 /** first: never tried; retry: tried before, may have reached the platform; sent: done. */
 export type SendState = 'first' | 'retry' | 'sent';
@@ -17,12 +17,17 @@ const TRIED = 'tried';
 const SENT = 'sent';
 
 /** Records a try of `field` (unless already sent) and says what came before it. */
-export async function beginSend(redis: Redis, key: string, field: string): Promise<SendState> {
+export async function beginSend(
+  redis: Redis,
+  key: string,
+  field: string,
+  ttlSeconds: number,
+): Promise<SendState> {
   const results = await redis
     .multi()
     .hget(key, field)
     .hsetnx(key, field, TRIED)
-    .expire(key, REF_TTL_SECONDS)
+    .expire(key, ttlSeconds)
     .exec();
   const before = results?.[0]?.[1] as string | null | undefined;
   if (before === SENT) return 'sent';
@@ -30,6 +35,6 @@ export async function beginSend(redis: Redis, key: string, field: string): Promi
 }
 
 /** The platform call returned: `field` is sent, and never sent again. */
-export async function markSent(redis: Redis, key: string, field: string): Promise<void> {
-  await redis.multi().hset(key, field, SENT).expire(key, REF_TTL_SECONDS).exec();
+export async function markSent(redis: Redis, key: string, field: string, ttlSeconds: number): Promise<void> {
+  await redis.multi().hset(key, field, SENT).expire(key, ttlSeconds).exec();
 }

@@ -3,13 +3,13 @@
 
 import type { RedisOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { AccessClient } from '../../client/types.js';
 import type { RouteRule } from '../../config/schema.js';
 import type { Logger as PinoLogger } from '../../log.js';
 import type { ActivePlugin } from '../activation/active-plugins.js';
 import type { HostMetrics } from '../ops/metrics.js';
 import type { HostKeys } from '../redis/keys.js';
 import type { ReminderSettings } from '../reminders/reminders.js';
+import type { AccessSource } from '../source/access-source.js';
 import type { Progress } from '../stream/progress.js';
 import type { RequestReader } from '../stream/request-reader.js';
 import type { DeliveryQueues } from './delivery-queues.js';
@@ -20,7 +20,7 @@ import type { TargetLock } from './target-lock.js';
 
 /** The access API: calls, and requests as the watcher last saw them. */
 export interface ApiAccess {
-  client: AccessClient;
+  client: AccessSource;
   reader: RequestReader;
 }
 

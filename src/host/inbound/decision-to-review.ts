@@ -3,7 +3,6 @@
 // The API decides whether that person may review; we only translate its answer into a
 // sentence the clicker sees. A double click is refused by the API as ALREADY_REVIEWED.
 
-import type { AccessClient, ReviewInput } from '../../client/types.js';
 import { AccessbotError, type ErrorCode } from '../../errors.js';
 import {
   type Card,
@@ -13,6 +12,7 @@ import {
   type InboundDecision,
   type Logger,
 } from '../../plugin-sdk/index.js';
+import type { AccessSource, ReviewInput } from '../source/access-source.js';
 
 const OUTCOME_BY_CODE: Partial<Record<ErrorCode, DecisionOutcomeKind>> = {
   SELF_REVIEW: 'own_request',
@@ -66,7 +66,7 @@ function sentence(
 }
 
 export async function submitDecision(
-  client: AccessClient,
+  client: AccessSource,
   decision: InboundDecision,
   log: Logger,
   cardOf: (requestId: string) => Promise<Card | null>,

@@ -3,20 +3,20 @@
 // alone says whether a token is good; the host keeps nothing of it.
 
 import type { AccessRequest } from '../../access/types.js';
-import type { AccessClient } from '../../client/types.js';
 import { AccessbotError } from '../../errors.js';
 import { type Card, MAX_REVIEWABLE_LISTED, type TokenHolder } from '../../plugin-sdk/index.js';
+import type { AccessSource, AccessSourceAsHolder } from '../source/access-source.js';
 
 /** What the API answers for a token it does not accept. */
 const REFUSED_TOKEN = new Set(['UNAUTHENTICATED', 'INVALID_TOKEN', 'FORBIDDEN']);
 
 export async function tokenHolderOf(
-  client: AccessClient,
+  client: AccessSource,
   token: string,
   cardOf: (request: AccessRequest) => Promise<Card>,
 ): Promise<TokenHolder | null> {
   if (!client.withToken) return null;
-  let asHolder: AccessClient;
+  let asHolder: AccessSourceAsHolder;
   try {
     asHolder = client.withToken(token);
   } catch (err) {

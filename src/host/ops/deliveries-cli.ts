@@ -43,7 +43,7 @@ async function withQueues<T>(
   opts: Opts,
   fn: (queues: Map<string, Queue<DeliveryJobData>>) => Promise<T>,
 ): Promise<T> {
-  const keys = hostKeys(config.host.redis.prefix);
+  const keys = hostKeys(config.host.redis.prefix, config.host.redis.request_retention);
   const resolved = opts.redis
     ? { options: opts.redis, stop: async () => {} }
     : await resolveRedis(config, createLogger({ level: 'silent' }));

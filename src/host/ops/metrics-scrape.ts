@@ -6,9 +6,9 @@
 // pile up one set of queued commands per scrape).
 
 import type { Redis } from 'ioredis';
-import type { AccessClient } from '../../client/types.js';
 import type { DeliveryQueues } from '../delivery/delivery-queues.js';
 import { redisCheck } from '../redis/fail-fast-redis.js';
+import type { AccessSource } from '../source/access-source.js';
 import type { HostMetrics } from './metrics.js';
 import { within } from './within.js';
 
@@ -20,7 +20,7 @@ export interface MetricsScrapeDeps {
   /** The fail-fast connection. */
   redis: Redis;
   queues: DeliveryQueues;
-  client: AccessClient;
+  client: AccessSource;
   /** The watcher's cursor. */
   lastSeq(): number;
   /** Whether the watcher makes no progress. */

@@ -1,10 +1,21 @@
 // Every Redis key and BullMQ name the host uses, in one place, so replicas sharing a Redis
 // (and the deliveries CLI) agree on them. BullMQ forbids `:` in job ids, so ids use `-`/`.`.
+//
+// Per-request keys (`ver`, `refs`, `sends`) expire `requestTtlSeconds` after their last write
+// (`host.redis.request_retention`, 30 days by default): a request's bookkeeping is kept while
+// it can still change and for a while after, and Redis memory stays bounded by the requests of
+// that period. Target locks (`refs:...:lock:...`) live seconds; the reminder index drops a
+// request when it is resolved.
 
 import { createHash } from 'node:crypto';
 
+/** `host.redis.request_retention` when the config says nothing (the schema's default). */
+export const DEFAULT_REQUEST_RETENTION_MS = 30 * 24 * 3600 * 1000;
+
 export interface HostKeys {
   prefix: string;
+  /** TTL of every per-request key, refreshed at each write (host.redis.request_retention). */
+  requestTtlSeconds: number;
   /** BullMQ key prefix (BullMQ adds `:<queue>:...` itself). */
   bullPrefix: string;
   queueName(pluginId: string): string;
@@ -20,9 +31,10 @@ export interface HostKeys {
   pluginKv(pluginId: string): string;
 }
 
-export function hostKeys(prefix: string): HostKeys {
+export function hostKeys(prefix: string, requestRetentionMs = DEFAULT_REQUEST_RETENTION_MS): HostKeys {
   return {
     prefix,
+    requestTtlSeconds: Math.max(1, Math.ceil(requestRetentionMs / 1000)),
     bullPrefix: `${prefix}:bull`,
     queueName: (pluginId) => `deliver.${pluginId}`,
     cursor: `${prefix}:watch:cursor`,

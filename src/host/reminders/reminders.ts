@@ -74,14 +74,14 @@ export async function runReminder(
     // Once per target and reminder, whatever the retries (send-marks.ts).
     const sendsKey = deps.keys.sends(deps.plugin, request.id, targetKey);
     const field = `m${k}`;
-    const state = await beginSend(deps.redis, sendsKey, field);
+    const state = await beginSend(deps.redis, sendsKey, field, deps.keys.requestTtlSeconds);
     if (state === 'sent') continue;
     await deps.remind(record.target, record.ref, card, {
       deliveryId: `${record.deliveryId}.m${k}`,
       attempt: job.attemptsMade + 1,
       mayHaveBeenSent: state === 'retry',
     });
-    await markSent(deps.redis, sendsKey, field);
+    await markSent(deps.redis, sendsKey, field, deps.keys.requestTtlSeconds);
     reminded++;
   }
   const next = reminderJob(deps.plugin, request, deps.settings, k + 1);

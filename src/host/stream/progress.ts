@@ -1,5 +1,6 @@
 // Two monotonic numbers shared by all host replicas through Redis: the watch cursor
-// (last event fully handed to the queues) and, per request, the highest version seen.
+// (last event fully handed to the queues) and, per request, the highest version seen (kept
+// `keys.requestTtlSeconds` after its last raise).
 // Both only ever move up, so replicas racing each other cannot move them back.
 
 import type { Redis } from 'ioredis';
@@ -21,8 +22,6 @@ for i, key in ipairs(KEYS) do
   if v > tonumber(redis.call('GET', key) or '-1') then redis.call('SET', key, ARGV[i + 1], 'EX', ARGV[1]) end
 end
 return #KEYS`;
-
-const VERSION_TTL_SECONDS = 30 * 24 * 3600;
 
 type RaiseCommand = {
   raiseTo(key: string, value: number, ttl: number): Promise<number>;
@@ -53,6 +52,14 @@ export class Progress {
     await this.redis.set(this.keys.cursor, String(seq), 'NX');
   }
 
+  /**
+   * Sets the cursor even below where it is: only for a cursor the API says is beyond the end of
+   * its log (INVALID_CURSOR), where moving up is not possible.
+   */
+  async resetCursor(seq: number): Promise<void> {
+    await this.redis.set(this.keys.cursor, String(seq));
+  }
+
   async advanceCursor(seq: number): Promise<number> {
     return this.redis.raiseTo(this.keys.cursor, seq, 0);
   }
@@ -63,7 +70,7 @@ export class Progress {
     await this.redis.raiseMany(
       requests.length,
       ...requests.map((r) => this.keys.latestVersion(r.id)),
-      VERSION_TTL_SECONDS,
+      this.keys.requestTtlSeconds,
       ...requests.map((r) => r.version),
     );
   }

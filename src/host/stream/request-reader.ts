@@ -3,9 +3,9 @@
 // the cache is older than what the job needs, the API is asked. Caches are bounded.
 
 import type { AccessRequest } from '../../access/types.js';
-import type { AccessClient } from '../../client/types.js';
 import { hasCode } from '../../errors.js';
 import { type Card, cardFromRequest, type Target } from '../../plugin-sdk/index.js';
+import type { AccessSource } from '../source/access-source.js';
 
 class BoundedMap<K, V> {
   private readonly map = new Map<K, V>();
@@ -42,7 +42,7 @@ export class RequestReader {
     Map<Target['audience'], { requesterEmail: string | undefined; card: Card }>
   >();
 
-  constructor(private readonly client: AccessClient) {}
+  constructor(private readonly client: AccessSource) {}
 
   /** A deleted request: no cached copy may be rendered again. */
   forget(id: string): void {

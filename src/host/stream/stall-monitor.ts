@@ -6,8 +6,8 @@
 // An idle stream that is reset (a proxy's idle timeout) is not stalled: the API is not ahead.
 
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { AccessClient } from '../../client/types.js';
 import type { Logger as PinoLogger } from '../../log.js';
+import type { AccessSource } from '../source/access-source.js';
 
 /** Reconnects in a row without a new event before the monitor looks at the API. */
 export const STALL_RECONNECTS = 5;
@@ -31,7 +31,7 @@ export class StallMonitor {
   private checking = false;
 
   constructor(
-    private readonly client: Pick<AccessClient, 'latestSeq'>,
+    private readonly client: Pick<AccessSource, 'latestSeq'>,
     private readonly log: PinoLogger,
   ) {}
 
@@ -44,6 +44,13 @@ export class StallMonitor {
     this.reconnects++;
     this.lastError = messageOf(err);
     if (this.reconnects >= STALL_RECONNECTS && !this.checking) void this.check(received);
+  }
+
+  /** The cursor was moved back (a replaced API log): events from `seq` on count as progress. */
+  restart(seq: number): void {
+    this.mark = seq;
+    this.reconnects = 0;
+    this.stall = undefined;
   }
 
   /** An event arrived: the watch moves. */

@@ -2,23 +2,26 @@
 // change into `route` jobs per plugin (one per request, or one per batch of requests when many
 // arrive at once). Events are queued in batches (one Redis round trip
 // for many events), and the cursor moves only after a batch's jobs are queued, so a crash
-// replays (harmlessly: job ids are deterministic) rather than skips. On start and after every
-// reconnect it also reconciles: each PENDING request gets its route jobs again, which covers
-// anything created while no host was running.
+// replays (harmlessly: job ids are deterministic) rather than skips. On start it also
+// reconciles: each PENDING request gets its route jobs again, which covers anything the cursor
+// cannot (a first start, a cursor older than the API keeps events: CURSOR_EXPIRED, or one
+// beyond the end of the API's log: INVALID_CURSOR, after the API's database was replaced). A
+// dropped stream resumes from the cursor and walks nothing: the log replays what it missed, so
+// a reconnect costs the events since the drop, not a walk of every pending request.
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AccessRequest, RequestEvent } from '../../access/types.js';
-import type { AccessClient } from '../../client/types.js';
 import { hasCode } from '../../errors.js';
 import type { Logger as PinoLogger } from '../../log.js';
 import type { DeliveryQueues } from '../delivery/delivery-queues.js';
 import { routeJobs } from '../delivery/job-ids.js';
+import type { AccessSource } from '../source/access-source.js';
 import type { Progress } from './progress.js';
 import { REQUEST_CACHE_SIZE, type RequestReader } from './request-reader.js';
 import { StallMonitor } from './stall-monitor.js';
 
 export interface WatcherDeps {
-  client: AccessClient;
+  client: AccessSource;
   progress: Progress;
   queues: DeliveryQueues;
   reader: RequestReader;
@@ -272,9 +275,8 @@ export class Watcher {
             if (!this.stall.stalled)
               this.d.log.warn(
                 { err: err instanceof Error ? err.message : String(err) },
-                'watch stream dropped; resuming',
+                'watch stream dropped; resuming from the cursor',
               );
-            void this.reconcile();
           },
         });
         if (!this.stopped) await sleep(200, undefined, { signal: this.abort.signal }).catch(() => {});
@@ -295,13 +297,35 @@ export class Watcher {
           reconcileDue = true;
           continue;
         }
+        if (hasCode(err, 'INVALID_CURSOR')) {
+          // The cursor is beyond the end of the API's log: its database was replaced or
+          // restored from an older backup. Nothing after the cursor exists there; start again
+          // from the API's latest event and walk PENDING, as on a first start.
+          const stale = since;
+          // Events of the old log still being queued would raise the cursor again after this.
+          await this.flushing;
+          await this.persist('moving the cursor back to the latest event', async () => {
+            const latest = await this.d.client.latestSeq();
+            await this.d.progress.resetCursor(latest);
+            since = latest;
+          });
+          this.lastSeq = since;
+          this.lastReceived = since;
+          this.stall.restart(since);
+          this.d.log.warn(
+            { cursor: stale, since },
+            "watch cursor is beyond the end of the API's log (its database was replaced?); resumed from the latest",
+          );
+          reconcileDue = true;
+          continue;
+        }
         this.stall.reconnected(err, this.lastReceived);
         this.d.log.warn(
           { err: err instanceof Error ? err.message : String(err) },
           'watch failed; resuming from cursor',
         );
+        // No reconcile: the cursor is still valid, so the log replays everything after it.
         await sleep(500, undefined, { signal: this.abort.signal }).catch(() => {});
-        reconcileDue = true;
       }
       since = Math.max(since, this.lastReceived);
     }
