@@ -5,7 +5,7 @@
 // Alert writes are asynchronous on both platforms; `settle` waits, bounded, for the outcome.
 
 import { errorFromHttpStatus, permanent, transient } from '../../src/plugin-sdk/index.js';
-import type { Dialect, Endpoint, OnCallPerson } from './dialect.js';
+import type { Dialect, Endpoint, OnCallRoster } from './dialect.js';
 
 /** A runaway `next` link must not loop forever. */
 const MAX_PAGES = 50;
@@ -161,17 +161,22 @@ export class OpsClient {
     );
   }
 
-  /** Does the schedule exist (for checkSetup)? */
-  async scheduleExists(idOrName: string): Promise<boolean> {
+  /** The schedule's id and name, or null when the platform knows no such schedule. */
+  async schedule(idOrName: string): Promise<{ id: string; name?: string } | null> {
     const res = await this.call('GET', this.dialect.schedule(idOrName), undefined, [404]);
-    return res.status !== 404;
+    if (res.status === 404) return null;
+    const s = obj(this.dialect.unwrap(res.body));
+    return {
+      id: typeof s.id === 'string' ? s.id : idOrName,
+      ...(typeof s.name === 'string' ? { name: s.name } : {}),
+    };
   }
 
   /** Who is on call for the schedule now (flat: people only). Null when the schedule is unknown. */
-  async onCall(idOrName: string): Promise<OnCallPerson[] | null> {
+  async onCall(idOrName: string): Promise<OnCallRoster | null> {
     const res = await this.call('GET', this.dialect.onCalls(idOrName), undefined, [404]);
     if (res.status === 404) return null;
-    return this.dialect.onCallPeople(res.body);
+    return this.dialect.roster(res.body, idOrName);
   }
 
   /** The requestId of an accepted asynchronous write. */

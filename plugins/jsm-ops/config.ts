@@ -19,16 +19,6 @@ const baseUrl = z.url().refine(
   { message: 'must be https (http is allowed only for 127.0.0.1)' },
 );
 
-export const autoApprovalSchema = z
-  .object({
-    enabled: z.boolean().default(true),
-    /** Schedules (ids or names) through which being on call counts. Unset: any the request names. */
-    schedules: z.array(z.string().min(1)).min(1).optional(),
-    /** Requested roles that may be auto-approved (literal names or `*` globs). Unset: any. */
-    roles: z.array(z.string().min(1)).min(1).optional(),
-  })
-  .strict();
-
 export const jsmOpsConfigSchema = z
   .object({
     flavor: z.enum(['jsm', 'opsgenie']).default('jsm'),
@@ -58,8 +48,8 @@ export const jsmOpsConfigSchema = z
     timeout_ms: z.number().int().min(100).max(120_000).default(10_000),
     /** How long to wait for an asynchronous write to be processed before retrying the job (ms). */
     processing_wait_ms: z.number().int().min(100).max(60_000).default(5_000),
-    auto_approval: autoApprovalSchema.prefault({}),
-    // Read by the host, accepted here so the block validates whole.
+    // Read by the host (as is `auto_approval`, which the host strips before this schema sees the
+    // block: the on-call policy is the host's), accepted here so the block validates whole.
     enabled: z.boolean().optional(),
     review_as: z.string().min(1).optional(),
   })
@@ -84,4 +74,3 @@ export const jsmOpsConfigSchema = z
   });
 
 export type JsmOpsConfig = z.infer<typeof jsmOpsConfigSchema>;
-export type AutoApprovalConfig = z.infer<typeof autoApprovalSchema>;

@@ -12,8 +12,14 @@ export interface Endpoint {
   query?: Query;
 }
 
-/** A person the platform says is on call, as the host can look them up. */
+/** A person the platform says is on call: JSM answers account ids, Opsgenie usernames (emails). */
 export type OnCallPerson = { email: string } | { accountId: string };
+
+export interface OnCallRoster {
+  /** The schedule as the platform names it (JSM's on-call answer carries no name). */
+  schedule: { id: string; name?: string };
+  people: OnCallPerson[];
+}
 
 export interface Dialect {
   flavor: 'jsm' | 'opsgenie';
@@ -37,8 +43,8 @@ export interface Dialect {
   unwrap(body: unknown): unknown;
   /** The items of a listing and the cursor of its next page, if any. */
   page(body: unknown): { items: unknown[]; nextCursor?: string };
-  /** The people in an on-call answer (flat form). */
-  onCallPeople(body: unknown): OnCallPerson[];
+  /** The schedule and people in an on-call answer (flat form) for the schedule asked by `asked`. */
+  roster(body: unknown, asked: string): OnCallRoster;
   /** The platform's own words in an error body. */
   errorDetail(body: unknown): string | undefined;
   /** Seconds (or a date) to wait after a 429, from the headers this platform sends. */
@@ -84,7 +90,10 @@ function jsmDialect(config: JsmOpsConfig): Dialect {
       const nextCursor = cursorOf(obj(b.links).next, 'after');
       return { items: Array.isArray(b.values) ? b.values : [], ...(nextCursor ? { nextCursor } : {}) };
     },
-    onCallPeople: (body) => strings(obj(body).onCallUsers).map((accountId) => ({ accountId })),
+    roster: (body, asked) => ({
+      schedule: { id: asked },
+      people: strings(obj(body).onCallUsers).map((accountId) => ({ accountId })),
+    }),
     errorDetail(body) {
       const b = obj(body);
       const errors = Array.isArray(b.errors) ? b.errors.map(obj) : [];
@@ -132,7 +141,17 @@ function opsgenieDialect(config: JsmOpsConfig): Dialect {
       const nextCursor = cursorOf(obj(b.paging).next, 'offset');
       return { items: Array.isArray(b.data) ? b.data : [], ...(nextCursor ? { nextCursor } : {}) };
     },
-    onCallPeople: (body) => strings(obj(obj(body).data).onCallRecipients).map((email) => ({ email })),
+    roster(body, asked) {
+      const data = obj(obj(body).data);
+      const parent = obj(data._parent);
+      return {
+        schedule: {
+          id: typeof parent.id === 'string' ? parent.id : asked,
+          ...(typeof parent.name === 'string' ? { name: parent.name } : {}),
+        },
+        people: strings(data.onCallRecipients).map((email) => ({ email })),
+      };
+    },
     errorDetail(body) {
       const b = obj(body);
       const fields = Object.values(obj(b.errors)).filter((v) => typeof v === 'string');

@@ -1,8 +1,9 @@
 // Health and set-up checks that name what is missing: the credential the platform refused
-// (401), rights it lacks (403), a JSM site id the gateway does not know (404), and schedules
-// the config names that do not exist.
+// (401), rights it lacks (403), a JSM site id the gateway does not know (404). Schedules that
+// `auto_approval.schedules` names but the platform does not know are reported by the on-call
+// provider (`unknownSchedules`), which the host's config check and /readyz call.
 
-import { authFailed, PluginError, permanent, type SetupProblem } from '../../src/plugin-sdk/index.js';
+import { authFailed, permanent, type SetupProblem } from '../../src/plugin-sdk/index.js';
 import type { OpsClient } from './client.js';
 import type { JsmOpsConfig } from './config.js';
 
@@ -14,7 +15,7 @@ export async function accessProblem(client: OpsClient, config: JsmOpsConfig): Pr
   const product = client.dialect.product;
   const res = await client.call('GET', client.dialect.probe, undefined, [401, 403, 404]);
   const detail = client.dialect.errorDetail(res.body);
-  const said = detail ? ` ("${detail}")` : '';
+  const said = detail && !['Unauthorized', 'Forbidden'].includes(detail) ? `: "${detail}"` : '';
   if (res.status === 401) {
     return {
       problem: `${product} refused the credentials in ${credentialKeys(config)} (401 Unauthorized${said})`,
@@ -49,26 +50,8 @@ export async function healthCheck(client: OpsClient, config: JsmOpsConfig): Prom
   throw problem.problem.includes('(404') ? permanent(message) : authFailed(message);
 }
 
-/** Read-only: access, then every schedule the auto-approval limits name. */
+/** Read-only: the access problem, if any (unknown schedules are the on-call provider's to say). */
 export async function checkSetup(client: OpsClient, config: JsmOpsConfig): Promise<SetupProblem[]> {
   const access = await accessProblem(client, config);
-  if (access) return [access];
-  const problems: SetupProblem[] = [];
-  for (const schedule of config.auto_approval.schedules ?? []) {
-    try {
-      if (!(await client.scheduleExists(schedule))) {
-        problems.push({
-          problem: `auto_approval.schedules names "${schedule}", which is no ${client.dialect.product} schedule`,
-          fix:
-            config.flavor === 'jsm'
-              ? 'use the schedule id (JSM Operations → Schedules → the schedule; the id is in its URL)'
-              : 'use the schedule id or its exact name',
-        });
-      }
-    } catch (err) {
-      if (!(err instanceof PluginError)) throw err;
-      problems.push({ problem: `could not read schedule "${schedule}": ${err.message}` });
-    }
-  }
-  return problems;
+  return access ? [access] : [];
 }

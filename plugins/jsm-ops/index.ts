@@ -1,6 +1,7 @@
 // Jira Service Management Operations (and, with `flavor: opsgenie`, Opsgenie until its end of
 // life): an alert per request and responder, a note per review, closed with a note naming the
-// outcome when the request is approved, denied, expires or is withdrawn.
+// outcome when the request is approved, denied, expires or is withdrawn; and who is on call for
+// the schedules a request names, for the host's on-call auto-approval.
 
 import { type Card, definePlugin } from '../../src/plugin-sdk/index.js';
 import { type AlertRef, asAlertRef, closeAlert, findOpenAlert, noteReview, raiseAlert } from './alerts.js';
@@ -8,6 +9,7 @@ import { OpsClient } from './client.js';
 import { type JsmOpsConfig, jsmOpsConfigSchema } from './config.js';
 import { dialectFor } from './dialect.js';
 import { checkSetup, healthCheck } from './health.js';
+import { onCallProvider } from './on-call.js';
 import { resolutionNote, withdrawnNote } from './render.js';
 import { parseResponder, type Responder } from './responders.js';
 
@@ -30,6 +32,7 @@ export default definePlugin<typeof jsmOpsConfigSchema, JsmOpsRef>({
   description:
     'Raises a JSM Operations (or Opsgenie) alert per request, notes reviews and closes it on the outcome',
   configSchema: jsmOpsConfigSchema,
+  traits: { onCall: true },
   create(ctx) {
     const config = ctx.config;
     const client = clientFromConfig(config);
@@ -38,6 +41,7 @@ export default definePlugin<typeof jsmOpsConfigSchema, JsmOpsRef>({
 
     return {
       healthCheck: () => healthCheck(client, config),
+      onCall: onCallProvider(client, config),
       checkSetup: () => checkSetup(client, config),
 
       async resolveRecipient(raw, audience) {

@@ -34,7 +34,7 @@ async function startJsmOpsFake(flavor: Flavor, users: ConformanceUser[]): Promis
       : { api_key: ops.apiKey };
 
   return {
-    pluginConfig: { flavor, ...credentials, base_url: ops.url, auto_approval: { enabled: false } },
+    pluginConfig: { flavor, ...credentials, base_url: ops.url },
     // JSM Operations takes responders by id; Opsgenie by name as well.
     reviewerRecipients: [flavor === 'jsm' ? `team:${team.id}` : `team:${TEAM}`],
     async messages(requestId): Promise<PlatformMessage[]> {
