@@ -38,8 +38,11 @@ export interface OnCallFake {
   failNextOnCallReads(n: number): void;
   /** The next `n` on-call reads answer 429 with Retry-After `seconds`. */
   rateLimitNextOnCallReads(n: number, seconds: number): void;
-  /** How many HTTP calls the fake has received so far (for calls-per-decision figures). */
-  callCount(): number;
+  /**
+   * How many on-call reads (the calls `failNextOnCallReads` can hit: user lookups, schedule and
+   * on-call listings, not alert calls) the fake has received so far.
+   */
+  onCallReads(): number;
   /** Alerts / incidents the fake holds for the request (the suite expects exactly one). */
   alertsFor(requestId: string): Promise<number>;
   /** The next `n` alert / incident creations land but their answer never reaches the caller. */
