@@ -195,8 +195,10 @@ export class OpsClient {
    */
   async settle(requestId: string): Promise<Settled> {
     const deadline = Date.now() + this.opts.processingWaitMs;
-    let wait = 25;
+    // The platform never has it done at once: polling before a first short wait only adds a 404.
+    let wait = 20;
     for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, wait));
       const res = await this.call('GET', this.dialect.requestStatus(requestId), undefined, [404]);
       if (res.status !== 404) {
         const s = obj(this.dialect.unwrap(res.body));
@@ -206,12 +208,11 @@ export class OpsClient {
           ...(typeof s.alertId === 'string' && s.alertId ? { alertId: s.alertId } : {}),
         };
       }
+      wait = Math.min(wait * 2, 500);
       if (Date.now() + wait > deadline)
         throw transient(
           `${this.dialect.product}: request ${requestId} not processed within ${this.opts.processingWaitMs} ms`,
         );
-      await new Promise((resolve) => setTimeout(resolve, wait));
-      wait = Math.min(wait * 2, 500);
     }
   }
 }
