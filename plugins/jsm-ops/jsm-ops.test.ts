@@ -258,6 +258,16 @@ describe.each(['jsm', 'opsgenie'] as const)('alerts (%s)', (flavor) => {
   });
 });
 
+describe('alias', () => {
+  it('is URL-path safe, bounded, and different per responder of the same request', () => {
+    const a = aliasFor('0b7f3c1e-5d2a-4c8e-9f1a-2b3c4d5e6f70', `team:${'a/b '.repeat(60)}`);
+    const b = aliasFor('0b7f3c1e-5d2a-4c8e-9f1a-2b3c4d5e6f70', 'team:SRE');
+    expect(a).toMatch(/^accessbot-0b7f3c1e-5d2a-4c8e-9f1a-2b3c4d5e6f70-[0-9a-f]{12}$/);
+    expect(a.length).toBeLessThanOrEqual(512);
+    expect(b).not.toBe(a);
+  });
+});
+
 describe('responders', () => {
   it('JSM takes ids only and says so; Opsgenie also takes names', async () => {
     const jsm = await pluginWith('jsm');

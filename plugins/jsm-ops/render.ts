@@ -2,6 +2,7 @@
 // made safe by removing control and bidirectional-override characters, keeping the one-line
 // message on one line (no forged extra lines) and bounding every field to the platform's limit.
 
+import { createHash } from 'node:crypto';
 import { type Card, type CardReview, STATUS_LABEL, truncate } from '../../src/plugin-sdk/index.js';
 
 /** The platforms' limits: message 130, description 15,000, note 25,000, alias 512 characters. */
@@ -34,11 +35,14 @@ function what(card: Card): string {
 }
 
 /**
- * The alias both platforms de-duplicate on while the alert is open: the request id (and the
- * responder, so each responder's alert is its own), so a retried job never raises a second alert.
+ * The alias both platforms de-duplicate on while the alert is open: the request id, and a digest
+ * of the responder so each responder's alert is its own, so a retried job never raises a second
+ * alert. Only letters, digits and `-`: Opsgenie takes the alias in the URL path, where an
+ * encoded `/` is refused by many servers and proxies.
  */
 export function aliasFor(requestId: string, targetId: string): string {
-  return truncate(`accessbot/${requestId}/${targetId}`, ALIAS_MAX, '');
+  const responder = createHash('sha256').update(targetId).digest('hex').slice(0, 12);
+  return truncate(`accessbot-${requestId.replace(/[^A-Za-z0-9-]/g, '')}-${responder}`, ALIAS_MAX, '');
 }
 
 export function alertMessage(card: Card): string {

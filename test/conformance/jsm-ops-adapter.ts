@@ -19,7 +19,7 @@ async function startJsmOpsFake(flavor: Flavor, users: ConformanceUser[]): Promis
   const team = ops.dir.addTeam(TEAM);
 
   const alertsOf = (requestId: string): FakeAlert[] =>
-    ops.dir.alerts.filter((a) => a.alias.startsWith(`accessbot/${requestId}/`));
+    ops.dir.alerts.filter((a) => a.alias.startsWith(`accessbot-${requestId}-`));
   const notesOf = (alert: FakeAlert) => ops.dir.notesOf(alert.id).map((n) => n.note);
   const statusOf = (alert: FakeAlert): string => {
     if (alert.status === 'open') return 'PENDING';

@@ -54,7 +54,7 @@ export async function startJsmOpsOnCallFake(flavor: Flavor, people: OnCallPerson
     rateLimitNextOnCallReads: (n, seconds) => ops.rateLimitNext(n, seconds, isOnCallRead),
     onCallReads: () => ops.calls.filter((c) => isOnCallRead(c.method, c.path)).length,
     async alertsFor(requestId) {
-      return ops.dir.alerts.filter((a) => a.alias.startsWith(`accessbot/${requestId}/`)).length;
+      return ops.dir.alerts.filter((a) => a.alias.startsWith(`accessbot-${requestId}-`)).length;
     },
     loseNextAlertAnswers(n) {
       for (let i = 0; i < n; i++)
