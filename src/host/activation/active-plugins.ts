@@ -47,6 +47,8 @@ export interface ActivationDeps {
   /** host.step_up_roles: approvals of these roles count only from a signed-in page. */
   stepUpRoles?: readonly string[];
   onDecision?: (pluginId: string, outcome: string) => void;
+  /** How stale /readyz's review_as check may get (AutoReviewReadiness's default otherwise). */
+  autoReviewCheckMs?: number;
 }
 
 export async function activatePlugins(
@@ -125,6 +127,7 @@ export async function activatePlugins(
           ...(instance.onCall && onCall ? { onCall: { provider: instance.onCall, policy: onCall } } : {}),
         },
         log,
+        deps.autoReviewCheckMs,
       );
       // Bounded: a slow API must not hold the start; /readyz refreshes it later.
       await Promise.race([plugin.autoReviewSetup.refresh(), new Promise((r) => setTimeout(r, 2000).unref())]);

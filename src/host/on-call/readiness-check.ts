@@ -1,7 +1,7 @@
 // What /readyz says about a plugin's automatic reviews: whether its review_as user can review,
 // and (on-call) whether the provider knows every schedule `auto_approval.schedules` names.
 // Answered from memory (/readyz must answer within its budget); a probe refreshes it in the
-// background at most every REFRESH_MS, so fixing the user clears it without a restart.
+// background at most every 30 s (DEFAULT_REFRESH_MS), so fixing the user clears it without a restart.
 
 import type { AccessClient } from '../../client/types.js';
 import type { OnCallPolicy } from '../../config/schema.js';
@@ -9,7 +9,7 @@ import type { Logger as PinoLogger } from '../../log.js';
 import type { OnCallProvider } from '../../plugin-sdk/index.js';
 import { reviewAsStatus } from './review-as-check.js';
 
-const REFRESH_MS = 30_000;
+const DEFAULT_REFRESH_MS = 30_000;
 
 export interface AutoReviewSetup {
   pluginId: string;
@@ -62,11 +62,12 @@ export class AutoReviewReadiness {
     private readonly client: AccessClient,
     private readonly setup: AutoReviewSetup,
     private readonly log: PinoLogger,
+    private readonly refreshMs = DEFAULT_REFRESH_MS,
   ) {}
 
   /** `ok`, or `missing: …` naming each problem and its fix. Starts a refresh when stale. */
   status(): string {
-    if (Date.now() - this.checkedAt > REFRESH_MS) void this.refresh();
+    if (Date.now() - this.checkedAt > this.refreshMs) void this.refresh();
     if (this.problems.length === 0) return 'ok';
     return `missing: ${this.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`;
   }
