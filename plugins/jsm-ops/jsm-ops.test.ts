@@ -237,6 +237,30 @@ describe.each(['jsm', 'opsgenie'] as const)('alerts (%s)', (flavor) => {
     expect(ops.dir.notesOf(ops.dir.alerts[0]!.id)[0]!.note).toMatch(/WITHDRAWN: deleted by an administrator/);
   });
 
+  it('an alert someone closed by hand gets the outcome note once, and the update succeeds', async () => {
+    const plugin = await pluginWith(flavor);
+    const target = await plugin.resolveRecipient(recipient, 'reviewer');
+    const card = requestCard();
+    const ref = await plugin.deliver(target, card, firstTry());
+    ops.dir.alerts[0]!.status = 'closed';
+    await plugin.update(target, ref, resolved(card, 'APPROVED'), firstTry());
+    await plugin.update(target, ref, resolved(card, 'APPROVED'), firstTry());
+    expect(ops.dir.notesOf(ops.dir.alerts[0]!.id).map((n) => n.note)).toEqual([
+      'Access request ✅ APPROVED by bob.\nReason: decided',
+    ]);
+  });
+
+  it('a responder the platform does not know is a permanent error naming it', async () => {
+    const plugin = await pluginWith(flavor);
+    const missing = flavor === 'jsm' ? 'team:4513b7ea-3b91-438f-b7e4-e3e54af9147c' : 'team:Nobody';
+    const err = await caught(
+      plugin.deliver(await plugin.resolveRecipient(missing, 'reviewer'), requestCard(), firstTry()),
+    );
+    expect(err.kind).toBe('permanent');
+    expect(err.message).toMatch(/422.*(4513b7ea|Nobody)/);
+    expect(ops.dir.alerts).toHaveLength(0);
+  });
+
   it('a 429 carries the wait the platform asked for', async () => {
     const plugin = await pluginWith(flavor);
     const target = await plugin.resolveRecipient(recipient, 'reviewer');
