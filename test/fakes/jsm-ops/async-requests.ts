@@ -39,7 +39,7 @@ export class AsyncRequests {
     return request;
   }
 
-  /** Carries out every accepted write now (a test that must not wait). */
+  /** Drops the writes not carried out yet (the fake is stopping). */
   stop(): void {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();

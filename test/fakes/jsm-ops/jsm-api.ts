@@ -18,10 +18,6 @@ const receipt = (requestId: string, status = 202): Answer => ({
 
 const PAGE_MAX = 100;
 
-function alertView(alert: FakeAlert) {
-  return { ...alert, responders: alert.responders };
-}
-
 export function jsmRoute(
   dir: OpsDirectory,
   queue: AsyncRequests,
@@ -34,7 +30,7 @@ export function jsmRoute(
   if (method === 'GET' && path === '/alerts') {
     const size = Math.min(PAGE_MAX, Math.max(1, Number(query.get('size') ?? 20) || 20));
     const offset = Math.max(0, Number(query.get('offset') ?? 0) || 0);
-    const values = dir.alerts.slice(offset, offset + size).map(alertView);
+    const values = dir.alerts.slice(offset, offset + size);
     return {
       status: 200,
       body: {
@@ -92,13 +88,13 @@ export function jsmRoute(
   }
   if (method === 'GET' && path === '/alerts/alias') {
     const alert = dir.findAlert(query.get('alias') ?? '', 'alias');
-    return alert ? { status: 200, body: alertView(alert) } : jsmError(404, 'Alert not found', 'NOT_FOUND');
+    return alert ? { status: 200, body: alert } : jsmError(404, 'Alert not found', 'NOT_FOUND');
   }
   const one = /^\/alerts\/([^/]+)(?:\/(notes|close))?$/.exec(path);
   if (one) {
     const alert = dir.findAlert(decodeURIComponent(one[1]!));
     if (!alert) return jsmError(404, 'Alert not found', 'NOT_FOUND');
-    if (!one[2] && method === 'GET') return { status: 200, body: alertView(alert) };
+    if (!one[2] && method === 'GET') return { status: 200, body: alert };
     if (one[2] === 'notes' && method === 'GET') return listNotes(dir, alert, query);
     if (one[2] === 'notes' && method === 'POST') {
       const note = (body as { note?: unknown } | null)?.note;
