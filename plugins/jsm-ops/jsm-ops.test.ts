@@ -261,6 +261,20 @@ describe.each(['jsm', 'opsgenie'] as const)('alerts (%s)', (flavor) => {
     expect(ops.dir.alerts).toHaveLength(0);
   });
 
+  it('a reason and a review far past the platform limits are cut, visibly, and accepted', async () => {
+    const plugin = await pluginWith(flavor);
+    const target = await plugin.resolveRecipient(recipient, 'reviewer');
+    const card = requestCard({ reason: 'r'.repeat(40_000) });
+    const ref = await plugin.deliver(target, card, firstTry());
+    const alert = ops.dir.alerts[0]!;
+    expect(alert.description.length).toBeLessThanOrEqual(15_000);
+    expect(alert.description).toMatch(/… \(truncated\)$/);
+    await plugin.reply(target, ref, review({ reason: 'x'.repeat(40_000) }), card, firstTry());
+    const [note] = ops.dir.notesOf(alert.id);
+    expect(note!.note.length).toBeLessThanOrEqual(25_000);
+    expect(note!.note).toMatch(/… \(truncated\)$/);
+  });
+
   it('a 429 carries the wait the platform asked for', async () => {
     const plugin = await pluginWith(flavor);
     const target = await plugin.resolveRecipient(recipient, 'reviewer');

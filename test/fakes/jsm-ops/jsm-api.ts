@@ -49,6 +49,8 @@ export function jsmRoute(
       return jsmError(400, 'Message can not be empty.', 'BAD_REQUEST');
     if (input.message.length > 130)
       return jsmError(400, 'Message can not be longer than 130 characters.', 'BAD_REQUEST');
+    if ((input.description?.length ?? 0) > 15_000)
+      return jsmError(400, 'Description can not be longer than 15000 characters.', 'BAD_REQUEST');
     if ((input.alias?.length ?? 0) > 512)
       return jsmError(400, 'Alias can not be longer than 512 characters.', 'BAD_REQUEST');
     for (const r of input.responders ?? []) {

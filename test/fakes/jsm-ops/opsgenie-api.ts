@@ -56,6 +56,8 @@ export function opsgenieRoute(
       return unprocessable('message', 'Message can not be empty.');
     if (input.message.length > 130)
       return unprocessable('message', 'Message can not be longer than 130 characters.');
+    if ((input.description?.length ?? 0) > 15_000)
+      return unprocessable('description', 'Description can not be longer than 15000 characters.');
     if ((input.alias?.length ?? 0) > 512)
       return unprocessable('alias', 'Alias can not be longer than 512 characters.');
     for (const r of input.responders ?? []) {
