@@ -6,7 +6,7 @@
 
 import type { OnCallPolicy } from '../src/config/schema.js';
 import { decideOnCall } from '../src/host/on-call/decide.js';
-import type { Card, OnCallProvider, PersonInfo } from '../src/plugin-sdk/index.js';
+import type { Card, OnCallProvider, OnCallRequester } from '../src/plugin-sdk/index.js';
 import { silentLog } from '../test/fakes/plugin-context.js';
 import { meanMs } from './stats.js';
 import type { BenchSection } from './types.js';
@@ -16,9 +16,9 @@ export interface OnCallBenchWorld {
   provider: OnCallProvider;
   policy: OnCallPolicy;
   /** A request naming `scopeCount` scopes, by someone on call at level 1 in the last of them. */
-  onCall: { card: Card; person: PersonInfo };
+  onCall: { card: Card; person: OnCallRequester };
   /** The same scopes, by someone known to the provider but on call nowhere. */
-  offCall: { card: Card; person: PersonInfo };
+  offCall: { card: Card; person: OnCallRequester };
   scopeCount: number;
   /** HTTP calls the fake has received so far. */
   calls(): number;

@@ -4,8 +4,11 @@
 // refusal logging are the host's (src/host/on-call); this file only reports what PagerDuty says.
 
 import type { OnCallAnswer, OnCallProvider, OnCallShift } from '../../src/plugin-sdk/index.js';
-import type { PagerDutyClient } from './client.js';
+import type { PagerDutyClient, PdService } from './client.js';
 import type { PagerDutyConfig } from './config.js';
+
+/** Service lookups in flight at once for one decision. */
+const LOOKUPS_AT_ONCE = 4;
 
 export function pagerDutyOnCall(client: PagerDutyClient, config: PagerDutyConfig): OnCallProvider {
   return {
@@ -27,8 +30,15 @@ export function pagerDutyOnCall(client: PagerDutyClient, config: PagerDutyConfig
       // Several named services may share one escalation policy: an entry counts for each.
       const scopesByPolicy = new Map<string, string[]>();
       const unknownScopes: string[] = [];
-      // Looked up side by side (a request names a few services): one round trip, not one each.
-      const found = await Promise.all(scopes.map((name) => client.findServiceByName(name)));
+      // Looked up side by side, a few at a time: a request naming two services costs one round
+      // trip, and one naming fifty does not fire fifty calls at once into PagerDuty's rate limit.
+      const found: (PdService | null)[] = [];
+      for (let i = 0; i < scopes.length; i += LOOKUPS_AT_ONCE)
+        found.push(
+          ...(await Promise.all(
+            scopes.slice(i, i + LOOKUPS_AT_ONCE).map((name) => client.findServiceByName(name)),
+          )),
+        );
       for (const [i, name] of scopes.entries()) {
         const service = found[i];
         if (!service) {

@@ -3,8 +3,14 @@
 // the provider propagates (the delivery worker retries it) and never becomes an approval.
 
 import type { OnCallPolicy } from '../../config/schema.js';
-import type { AutoReview, Card, Logger, OnCallProvider, PersonInfo } from '../../plugin-sdk/index.js';
+import type { AutoReview, Card, Logger, OnCallProvider, OnCallRequester } from '../../plugin-sdk/index.js';
 import { judgeAnswer, type OnCallVerdict, refuse, rolesOutsideLimit } from './policy.js';
+
+/**
+ * At most this many named scopes are asked about per request (each may cost the provider a
+ * lookup); a request naming more is refused, not cut short, so no scope is silently ignored.
+ */
+export const MAX_ONCALL_SCOPES = 50;
 
 /** The scopes a request names in the provider's annotation: trimmed, de-duplicated, in order. */
 export function scopesOf(card: Card, annotation: string): string[] {
@@ -15,7 +21,7 @@ export function scopesOf(card: Card, annotation: string): string[] {
  * The requester as the access API knows them (email and traits), fetched only once the cheap
  * checks passed.
  */
-export type RequesterLookup = () => Promise<PersonInfo>;
+export type RequesterLookup = () => Promise<OnCallRequester>;
 
 export async function onCallVerdict(
   provider: OnCallProvider,
@@ -30,11 +36,19 @@ export async function onCallVerdict(
       'no_scopes',
       `the request names no ${provider.label} ${provider.scopeKind} (annotation ${provider.scopeAnnotation})`,
     );
+  if (scopes.length > MAX_ONCALL_SCOPES)
+    return refuse(
+      'too_many_scopes',
+      `the request names ${scopes.length} ${provider.label} ${provider.scopeKind}s; at most ${MAX_ONCALL_SCOPES} are looked up`,
+    );
   const outside = rolesOutsideLimit(card.roles, policy.roles);
   if (outside.length > 0)
     return refuse('role_not_allowed', `roles not allowed for auto-approval: ${outside.join(', ')}`);
   const answer = await provider.shiftsOf({ person: await requester(), scopes });
-  return judgeAnswer(answer, scopes, policy, provider);
+  const verdict = judgeAnswer(answer, scopes, policy, provider);
+  return answer.person === 'found' && answer.unknownScopes.length > 0
+    ? { ...verdict, unknownScopes: answer.unknownScopes }
+    : verdict;
 }
 
 /** The automatic review to submit as the plugin's review_as user, or null (logged with why). */
@@ -49,7 +63,13 @@ export async function decideOnCall(
   const scopes = scopesOf(card, provider.scopeAnnotation);
   if (!verdict.approve) {
     log.info(
-      { requestId: card.requestId, requester: card.requester.name, scopes, why: verdict.why },
+      {
+        requestId: card.requestId,
+        requester: card.requester.name,
+        scopes,
+        why: verdict.why,
+        ...(verdict.unknownScopes ? { unknown_scopes: verdict.unknownScopes } : {}),
+      },
       `no on-call auto-approval: ${verdict.detail}`,
     );
     return null;
@@ -61,6 +81,7 @@ export async function decideOnCall(
       scopes: verdict.scopes,
       // Not `level`: that is the log line's own severity field.
       escalation_level: verdict.level,
+      ...(verdict.unknownScopes ? { unknown_scopes: verdict.unknownScopes } : {}),
     },
     'on call: auto-approving',
   );
