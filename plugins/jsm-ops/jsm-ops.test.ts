@@ -365,6 +365,41 @@ describe('on-call provider', () => {
     });
   });
 
+  it('at the maximum of 50 named schedules: one read each, at most 4 at once, answers in asked order', async () => {
+    const erin = ops.dir.addUser({ fullName: 'Erin', username: 'erin@example.com' });
+    const many = Array.from({ length: 50 }, (_, i) =>
+      ops.dir.addSchedule(`S${i}`, i % 7 === 3 ? [erin] : []),
+    );
+    const plugin = await pluginWith('jsm');
+    const before = ops.calls.length;
+    let inFlight = 0;
+    let peak = 0;
+    const realFetch = globalThis.fetch;
+    globalThis.fetch = async (...args: Parameters<typeof fetch>) => {
+      peak = Math.max(peak, ++inFlight);
+      try {
+        return await realFetch(...args);
+      } finally {
+        inFlight -= 1;
+      }
+    };
+    let answer: Awaited<ReturnType<typeof plugin.onCall.shiftsOf>>;
+    try {
+      answer = await plugin.onCall.shiftsOf({
+        person: person('erin', { atlassian_account_id: [erin.accountId] }),
+        scopes: many.map((s) => s.id),
+      });
+    } finally {
+      globalThis.fetch = realFetch;
+    }
+    expect(peak).toBe(4);
+    const onCallIn = many.filter((_, i) => i % 7 === 3).map((s) => s.id);
+    expect(answer).toMatchObject({ person: 'found', unknownScopes: [] });
+    expect(answer.person === 'found' && answer.shifts.map((s) => s.scope)).toEqual(onCallIn);
+    // 50 on-call reads, plus one name read per schedule she is on call in (cached after).
+    expect(ops.calls.length - before).toBe(50 + onCallIn.length);
+  });
+
   it.each(['jsm', 'opsgenie'] as const)(
     '%s: a 5xx or a 429 on the on-call read is thrown, never "not on call"',
     async (flavor) => {
