@@ -68,6 +68,7 @@ export async function startJsmOpsOnCallFake(flavor: Flavor, people: OnCallPerson
 export function jsmOpsOnCallAdapter(flavor: Flavor): OnCallAdapter {
   return {
     id: 'jsm-ops',
+    name: `jsm-ops (flavor: ${flavor})`,
     definition: jsmOpsPlugin as unknown as PluginDefinition,
     levels: false,
     startFake: (people) => startJsmOpsOnCallFake(flavor, people),
