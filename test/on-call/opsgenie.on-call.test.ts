@@ -1,0 +1,5 @@
+// Opsgenie (jsm-ops, flavor opsgenie) through the on-call contract suite.
+import { jsmOpsOnCallAdapter } from './jsm-ops.adapter.js';
+import { describeOnCallContract } from './suite.js';
+
+describeOnCallContract(jsmOpsOnCallAdapter('opsgenie'));
