@@ -20,14 +20,16 @@ ENV NODE_ENV=production \
 WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends redis-server tini \
     && rm -rf /var/lib/apt/lists/* \
-    && groupadd --system accessbot && useradd --system --gid accessbot --home /app accessbot \
+    && groupadd --system --gid 10001 accessbot \
+    && useradd --system --uid 10001 --gid accessbot --home /app accessbot \
     && mkdir -p /data && chown accessbot:accessbot /data
 COPY --from=build --chown=accessbot:accessbot /app/node_modules ./node_modules
 COPY --from=build --chown=accessbot:accessbot /app/dist ./dist
 COPY --chown=accessbot:accessbot package.json ./
 COPY --chown=accessbot:accessbot bin ./bin
 COPY --chown=accessbot:accessbot config ./config
-USER accessbot
+# Numeric, so Kubernetes' runAsNonRoot can check it (the Helm chart runs as 10001 too).
+USER 10001:10001
 VOLUME ["/data"]
 EXPOSE 3080 3081
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
