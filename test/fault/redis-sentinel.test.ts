@@ -38,11 +38,13 @@ beforeAll(async () => {
     JSON.stringify({
       host: {
         listen: '127.0.0.1:0',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the config file's own ${ENV} reference
         api: { url: spec.apiUrl, token: '${HOST_TOKEN}' },
         redis: {
           sentinels: [`127.0.0.1:${sentinel.sentinelPort}`],
           master_name: MASTER_NAME,
           password: 'file:redis-password',
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: the config file's own ${ENV} reference
           sentinel_password: '${SENTINEL_PASSWORD}',
           prefix: spec.prefix,
         },

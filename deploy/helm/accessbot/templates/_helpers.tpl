@@ -62,6 +62,10 @@ https://{{ .Values.ingress.host }}
 {{- define "accessbot.hostBlock" -}}
 {{- $host := deepCopy (.Values.host.config | default dict) -}}
 {{- $_ := set $host "listen" "0.0.0.0:3081" -}}
+{{- /* Helm merges the user's redis block into the default one: sentinels replace the default url. */ -}}
+{{- if and $host.redis $host.redis.sentinels -}}
+{{- $_ := set $host "redis" (omit $host.redis "url") -}}
+{{- end -}}
 {{- $publicUrl := include "accessbot.publicUrl" . -}}
 {{- if $publicUrl -}}
 {{- $_ := set $host "public_url" $publicUrl -}}
@@ -135,7 +139,8 @@ affinity:
 {{- define "accessbot.secretsVolume" -}}
 - name: secrets
   projected:
-    defaultMode: 0400
+    # 0400 (decimal, so no YAML reader can take it for 400)
+    defaultMode: 256
     sources:
     {{- range . }}
     {{- if . }}
