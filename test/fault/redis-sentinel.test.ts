@@ -74,8 +74,6 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  if (process.env.DEBUG_SENTINEL_LOG)
-    (await import('node:fs')).writeFileSync(process.env.DEBUG_SENTINEL_LOG, logLines.join(''));
   await host?.close();
   await world?.stop();
   await sentinel?.stop();
