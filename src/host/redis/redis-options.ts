@@ -100,9 +100,10 @@ export function redisOptionsFromConfig(redis: RedisConfig, envUrl?: string): Con
       sentinels: redis.sentinels.map(sentinelAddress),
       name: redis.master_name!,
       role: 'master',
-      // Subscribes to the sentinels' +switch-master, so a failover moves connections at once
-      // rather than when the old master's socket finally breaks.
-      failoverDetector: true,
+      // Not ioredis' failoverDetector: when its +switch-master arrives while a connection is
+      // still retrying the dead master, that connection ends for good ("Connection is closed.",
+      // ioredis 5.11; seen in test/fault/redis-sentinel.test.ts). A failover closes clients of
+      // the old master anyway (a killed server, or the sentinel's CLIENT KILL on demotion).
       ...(redis.sentinel_username ? { sentinelUsername: redis.sentinel_username } : {}),
       ...(redis.sentinel_password ? { sentinelPassword: redis.sentinel_password } : {}),
       ...auth,
