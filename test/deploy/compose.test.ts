@@ -65,6 +65,22 @@ function mountedAt(service: Service, target: string): { source: string; readOnly
   return undefined;
 }
 
+/** Whether start order can be satisfied: no service waits, through others, for itself. */
+function noDependencyCycle(services: Record<string, Service>): boolean {
+  const visiting = new Set<string>();
+  const done = new Set<string>();
+  const visit = (name: string): boolean => {
+    if (done.has(name)) return true;
+    if (visiting.has(name)) return false;
+    visiting.add(name);
+    const ok = Object.keys(services[name]?.depends_on ?? {}).every(visit);
+    visiting.delete(name);
+    done.add(name);
+    return ok;
+  };
+  return Object.keys(services).every(visit);
+}
+
 describe('docker-compose config', () => {
   it('refuses to render without the public URL, naming the variable', () => {
     const run = compose({}, 'config');
@@ -94,15 +110,15 @@ describe('docker-compose config', () => {
       expect(normalized.services[api]!.healthcheck!.test.join(' ')).toContain('127.0.0.1:3080/readyz');
     }
     for (const host of ['host-1', 'host-2']) {
-      expect(normalized.services[host]!.depends_on?.redis).toEqual({ condition: 'service_healthy' });
+      expect(normalized.services[host]!.depends_on).toEqual({
+        redis: { condition: 'service_healthy' },
+        proxy: { condition: 'service_healthy' },
+      });
       expect(normalized.services[host]!.healthcheck!.test.join(' ')).toContain('127.0.0.1:3081/readyz');
     }
-    expect(Object.keys(normalized.services.proxy!.depends_on ?? {}).sort()).toEqual([
-      'api-1',
-      'api-2',
-      'host-1',
-      'host-2',
-    ]);
+    // No cycle: the hosts wait for the proxy, so the proxy must not wait for the hosts.
+    expect(Object.keys(normalized.services.proxy!.depends_on ?? {}).sort()).toEqual(['api-1', 'api-2']);
+    expect(noDependencyCycle(normalized.services)).toBe(true);
   });
 
   it('gives each accessbot container its config where --config points, read-only, and every secret it reads', () => {
