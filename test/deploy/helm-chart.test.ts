@@ -25,9 +25,17 @@ beforeAll(() => {
 });
 
 function runHelm(...args: string[]) {
+  // Helm's own folders inside .tmp/: nothing of the user's helm set-up (repos, plugins) leaks in.
+  const home = resolve(root, '.tmp/helm/home');
   return spawnSync(helm, args, {
     encoding: 'utf8',
-    env: { PATH: process.env.PATH ?? '', HOME: '/nonexistent' },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: home,
+      HELM_CACHE_HOME: `${home}/cache`,
+      HELM_CONFIG_HOME: `${home}/config`,
+      HELM_DATA_HOME: `${home}/data`,
+    },
   });
 }
 
