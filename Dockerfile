@@ -32,7 +32,9 @@ COPY --chown=accessbot:accessbot config ./config
 USER 10001:10001
 VOLUME ["/data"]
 EXPOSE 3080 3081
+# `serve` and `api` answer on 3080; for `accessbot host` set ACCESSBOT_HEALTH_URL to
+# http://127.0.0.1:3081/healthz (deploy/docker-compose.yml sets its own checks; Kubernetes uses probes).
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
-  CMD node -e "fetch('http://127.0.0.1:3080/healthz').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
+  CMD node -e "fetch(process.env.ACCESSBOT_HEALTH_URL||'http://127.0.0.1:3080/healthz').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
 ENTRYPOINT ["/usr/bin/tini", "--", "bin/accessbot.js"]
 CMD ["serve"]
