@@ -1,6 +1,7 @@
 // Finds a Redis for the host: host.redis (url or sentinels, see redis-options.ts) or REDIS_URL;
-// else 127.0.0.1:6379 when something answers there; else a private `redis-server` from PATH on a unix socket in the data dir
-// (the embedded default of `accessbot serve`). Otherwise one clear line on how to get Redis.
+// else 127.0.0.1:6379 when something answers there; else a private `redis-server` from PATH on
+// a unix socket in the data dir (the embedded default of `accessbot serve`). Otherwise one clear
+// line on how to get Redis.
 
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
