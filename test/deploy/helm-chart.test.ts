@@ -237,6 +237,16 @@ describe('helm template, specific values', () => {
     expect(objects.some((o) => o.kind === 'PodDisruptionBudget')).toBe(false);
   });
 
+  it('rolls the pods when the config changes (the processes read it at start)', () => {
+    const checksum = (objects: K8sObject[]) =>
+      find(objects, 'Deployment', 'demo-accessbot-host').spec.template.metadata.annotations[
+        'checksum/config'
+      ];
+    const before = checksum(render());
+    expect(checksum(render())).toBe(before);
+    expect(checksum(render('--set', 'log.level=debug'))).not.toBe(before);
+  });
+
   it('refuses several API replicas on SQLite, saying what to change', () => {
     const run = runHelm('template', 'demo', chart, '--set', 'api.config.store.driver=sqlite');
     expect(run.status).not.toBe(0);
