@@ -3,8 +3,8 @@
 // (the host's own connections and BullMQ's), a server the CA did not sign is refused, and a
 // missing key file stops the start naming the key.
 
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,35 +17,12 @@ import { type RunningHost, startHost } from '../../src/host/index.js';
 import { redisOptionsFromConfig } from '../../src/host/redis/redis-options.js';
 import { createLogger } from '../../src/log.js';
 import { type FaultWorld, startFaultWorld } from '../fault/world.js';
+import { issueCert, makeCa } from '../support/throwaway-ca.js';
 
 let dir: string;
 let port: number;
 let world: FaultWorld | undefined;
 let host: RunningHost | undefined;
-
-function openssl(...args: string[]): void {
-  execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
-}
-
-/** A CA, and a certificate it signs for `name` (with the subjectAltName Node checks). */
-function issue(name: string, cn: string, ca = 'ca'): void {
-  openssl(
-    'req',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    `${name}.key`,
-    '-out',
-    `${name}.csr`,
-    '-subj',
-    `/CN=${cn}`,
-  );
-  openssl(
-    ...['x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.crt`, '-CAkey', `${ca}.key`, '-CAcreateserial'],
-    ...['-out', `${name}.crt`, '-days', '1', '-extfile', 'san.cnf'],
-  );
-}
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -94,27 +71,10 @@ async function ping(config: RedisConfig): Promise<string> {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'accessbot-redis-tls-'));
-  // Node checks the name against subjectAltName only.
-  writeFileSync(join(dir, 'san.cnf'), 'subjectAltName=DNS:redis.test\n');
-  for (const ca of ['ca', 'other-ca']) {
-    openssl(
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      `${ca}.key`,
-      '-out',
-      `${ca}.crt`,
-      '-days',
-      '1',
-      '-subj',
-      `/CN=${ca}`,
-    );
-  }
-  issue('server', 'redis.test');
-  issue('client', 'accessbot');
+  makeCa(dir, 'ca');
+  makeCa(dir, 'other-ca');
+  issueCert(dir, 'server', 'redis.test');
+  issueCert(dir, 'client', 'accessbot');
   port = await freePort();
   await new Promise<void>((resolve, reject) => {
     const child = spawn(

@@ -9,7 +9,7 @@ import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 
 export const MASTER_NAME = 'accessbot-test';
 
@@ -29,6 +29,8 @@ export interface TestSentinel {
   sentinelPassword: string;
   /** The port the sentinel currently names as master. */
   masterPort(): Promise<number>;
+  /** ioredis options for a plain client of the sentinel itself. */
+  sentinelClientOptions: RedisOptions;
   /** SIGKILLs a node (it stays down). */
   kill(node: RedisNode): Promise<void>;
   stop(): Promise<void>;
@@ -72,8 +74,25 @@ async function until(check: () => Promise<boolean>, what: string, timeoutMs = 15
   }
 }
 
-export async function startTestSentinel(): Promise<TestSentinel> {
+/** PEM files for TLS-only servers: every node and the sentinel listen on TLS ports only. */
+export interface SentinelTls {
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+  /** The name in the servers' certificate. */
+  servername: string;
+}
+
+export async function startTestSentinel(opts: { tls?: SentinelTls } = {}): Promise<TestSentinel> {
+  const { tls } = opts;
   const dir = mkdtempSync(join(tmpdir(), 'accessbot-sentinel-'));
+  const tlsArgs = tls
+    ? [
+        ...['--tls-cert-file', tls.certFile, '--tls-key-file', tls.keyFile, '--tls-ca-cert-file', tls.caFile],
+        ...['--tls-replication', 'yes', '--tls-auth-clients', 'no'],
+      ]
+    : [];
+  const tlsClient = tls ? { tls: { ca: readFileSync(tls.caFile), servername: tls.servername } } : {};
   const password = 'redis-pw-0123456789';
   const sentinelPassword = 'sentinel-pw-0123456789';
   const pids: number[] = [];
@@ -82,7 +101,8 @@ export async function startTestSentinel(): Promise<TestSentinel> {
     const port = await freePort();
     const pidFile = join(dir, `${name}.pid`);
     await daemon([
-      ...['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--dbfilename', `${name}.rdb`],
+      ...(tls ? ['--port', '0', '--tls-port', String(port), ...tlsArgs] : ['--port', String(port)]),
+      ...['--bind', '127.0.0.1', '--dir', dir, '--dbfilename', `${name}.rdb`],
       ...['--appendonly', 'yes', '--appendfilename', `${name}.aof`, '--appendfsync', 'always', '--save', ''],
       ...['--requirepass', password, '--masterauth', password],
       ...(replicaOf ? ['--replicaof', '127.0.0.1', String(replicaOf)] : []),
@@ -92,7 +112,14 @@ export async function startTestSentinel(): Promise<TestSentinel> {
       port,
       pid: () => pidOf(pidFile),
       client: () =>
-        new Redis({ host: '127.0.0.1', port, password, maxRetriesPerRequest: 1, lazyConnect: true }),
+        new Redis({
+          host: '127.0.0.1',
+          port,
+          password,
+          maxRetriesPerRequest: 1,
+          lazyConnect: true,
+          ...tlsClient,
+        }),
     };
     await until(async () => {
       const c = node.client();
@@ -116,7 +143,17 @@ export async function startTestSentinel(): Promise<TestSentinel> {
   writeFileSync(
     sentinelConf,
     [
-      `port ${sentinelPort}`,
+      ...(tls
+        ? [
+            'port 0',
+            `tls-port ${sentinelPort}`,
+            `tls-cert-file ${tls.certFile}`,
+            `tls-key-file ${tls.keyFile}`,
+            `tls-ca-cert-file ${tls.caFile}`,
+            'tls-replication yes',
+            'tls-auth-clients no',
+          ]
+        : [`port ${sentinelPort}`]),
       'bind 127.0.0.1',
       `dir ${dir}`,
       `requirepass ${sentinelPassword}`,
@@ -134,7 +171,13 @@ export async function startTestSentinel(): Promise<TestSentinel> {
   );
   await daemon([sentinelConf, '--sentinel']);
   const sentinelClient = () =>
-    new Redis({ host: '127.0.0.1', port: sentinelPort, password: sentinelPassword, lazyConnect: true });
+    new Redis({
+      host: '127.0.0.1',
+      port: sentinelPort,
+      password: sentinelPassword,
+      lazyConnect: true,
+      ...tlsClient,
+    });
   const ask = async <T>(fn: (c: Redis) => Promise<T>): Promise<T> => {
     const c = sentinelClient();
     c.on('error', () => {});
@@ -162,6 +205,12 @@ export async function startTestSentinel(): Promise<TestSentinel> {
     sentinelPort,
     password,
     sentinelPassword,
+    sentinelClientOptions: {
+      host: '127.0.0.1',
+      port: sentinelPort,
+      password: sentinelPassword,
+      ...tlsClient,
+    },
     masterPort,
     async kill(node) {
       const pid = node.pid();
