@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, it } from 'vitest';
 import { HttpAccessClient } from '../../src/client/http-access-client.js';
 import { configSchema } from '../../src/config/schema.js';
 import { type RunningHost, startHost } from '../../src/host/index.js';
