@@ -135,14 +135,14 @@ affinity:
 {{- end }}
 {{- end -}}
 
-{{/* A projected volume of the given secrets (a list of names; empty names are skipped), files 0400. */}}
+{{/* A projected volume of the given secrets (a list of names; empty and repeated names are skipped), files 0400. */}}
 {{- define "accessbot.secretsVolume" -}}
 - name: secrets
   projected:
     # 0400 (decimal, so no YAML reader can take it for 400)
     defaultMode: 256
     sources:
-    {{- range . }}
+    {{- range (uniq .) }}
     {{- if . }}
       - secret:
           name: {{ . }}
