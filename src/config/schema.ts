@@ -85,6 +85,85 @@ export const remindersConfigSchema = z
 export const MAX_STEP_UP_ROLES = 100;
 const MAX_STEP_UP_ROLE_LENGTH = 128;
 
+/** A Redis or Sentinel address; IPv6 in brackets (`[::1]:26379`). */
+const redisAddress = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s[\]]+):\d{1,5}$/, 'host:port, e.g. sentinel-1:26379');
+
+/** Paths to PEM files (not their content: the key stays in a file the process reads at start). */
+export const redisTlsSchema = z
+  .object({
+    /** CA bundle that signed the servers' certificates; unset: the system's CAs. */
+    ca_file: z.string().min(1).optional(),
+    /** Client certificate and key, when the servers ask for one (`tls-auth-clients yes`). */
+    cert_file: z.string().min(1).optional(),
+    key_file: z.string().min(1).optional(),
+    /** Name the servers' certificate must carry (SNI and the check), when it differs from the address. */
+    servername: z.string().min(1).optional(),
+  })
+  .strict()
+  .refine((t) => (t.cert_file === undefined) === (t.key_file === undefined), {
+    message: 'cert_file and key_file go together (a client certificate needs its key)',
+  });
+
+export const redisConfigSchema = z
+  .object({
+    /** redis://, rediss:// or unix:///path.sock. Unset: 127.0.0.1:6379, else a private redis-server. */
+    url: z.string().optional(),
+    /**
+     * Redis Sentinel: the sentinels to ask for the current master of `master_name` (instead of
+     * `url`). On a failover every connection moves to the new master by itself.
+     */
+    sentinels: z.array(redisAddress).min(1).max(32).optional(),
+    master_name: z.string().min(1).optional(),
+    /** The sentinels' own credentials (`requirepass` in sentinel.conf), when they need them. */
+    sentinel_username: z.string().min(1).optional(),
+    sentinel_password: z.string().min(1).optional(),
+    /** Credentials of the Redis servers (ACL user, or `requirepass`); win over ones in `url`. */
+    username: z.string().min(1).optional(),
+    password: z.string().min(1).optional(),
+    /** Database number; wins over one in `url`. */
+    db: z.number().int().min(0).max(15).optional(),
+    /** TLS to every Redis connection (and to the sentinels). `rediss://` alone uses the system CAs. */
+    tls: redisTlsSchema.optional(),
+    prefix: z.string().min(1).default('accessbot'),
+    /**
+     * How long each request's bookkeeping stays in Redis after its last change: where its
+     * messages are, which replies, reminders and outcome notices were sent, the latest
+     * version seen (~1 KB per request and plugin target). Bounds Redis memory to the
+     * requests of this period; must outlast a request's pending life (api.max_request_ttl),
+     * or a request still pending could be posted again once its records are gone.
+     */
+    request_retention: duration
+      .refine((ms) => ms >= MIN_REQUEST_RETENTION_MS, 'at least 1h (a request must keep its records while pending)')
+      .prefault('30d'),
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    if (r.sentinels && r.url !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['url'],
+        message:
+          'set either url (one Redis) or sentinels (Redis Sentinel), not both (REDIS_URL sets url too)',
+      });
+    }
+    if (r.sentinels && !r.master_name) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['master_name'],
+        message: 'sentinels need master_name, the name the sentinels monitor (e.g. mymaster)',
+      });
+    }
+    if (!r.sentinels) {
+      for (const key of ['master_name', 'sentinel_username', 'sentinel_password'] as const) {
+        if (r[key] !== undefined) {
+          ctx.addIssue({ code: 'custom', path: [key], message: `${key} only applies with sentinels` });
+        }
+      }
+    }
+  });
+
 export const hostConfigSchema = z
   .object({
     /** Inbound hooks, health and metrics. */
@@ -105,27 +184,7 @@ export const hostConfigSchema = z
       })
       .strict()
       .prefault({}),
-    redis: z
-      .object({
-        /** redis://, rediss:// or unix:///path.sock. Unset: 127.0.0.1:6379, else a private redis-server. */
-        url: z.string().optional(),
-        prefix: z.string().min(1).default('accessbot'),
-        /**
-         * How long each request's bookkeeping stays in Redis after its last change: where its
-         * messages are, which replies, reminders and outcome notices were sent, the latest
-         * version seen (~1 KB per request and plugin target). Bounds Redis memory to the
-         * requests of this period; must outlast a request's pending life (api.max_request_ttl),
-         * or a request still pending could be posted again once its records are gone.
-         */
-        request_retention: duration
-          .refine(
-            (ms) => ms >= MIN_REQUEST_RETENTION_MS,
-            'at least 1h (a request must keep its records while pending)',
-          )
-          .prefault('30d'),
-      })
-      .strict()
-      .prefault({}),
+    redis: redisConfigSchema.prefault({}),
     delivery: deliveryConfigSchema.prefault({}),
     /** Nudges in the message threads of plugins that can reply (Slack) while a request waits. */
     reminders: remindersConfigSchema.prefault({}),
@@ -193,6 +252,7 @@ export type Config = z.infer<typeof configSchema>;
 export type ApiConfig = z.infer<typeof apiConfigSchema>;
 export type HostConfig = z.infer<typeof hostConfigSchema>;
 export type RouteRule = z.infer<typeof routeRuleSchema>;
+export type RedisConfig = z.infer<typeof redisConfigSchema>;
 export type DeliveryConfig = z.infer<typeof deliveryConfigSchema>;
 /** `host.delivery` as written (durations as text), before parsing. */
 export type DeliveryConfigInput = z.input<typeof deliveryConfigSchema>;

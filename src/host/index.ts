@@ -74,7 +74,7 @@ export async function startHost(opts: StartHostOptions): Promise<RunningHost> {
   const { config, client } = opts;
   const log = opts.log.child({ component: 'host' });
   const resolved = opts.redis
-    ? { options: opts.redis, stop: async () => {} }
+    ? { options: opts.redis, description: 'given by the caller', stop: async () => {} }
     : await resolveRedis(config, log);
   const connection: RedisOptions = { ...resolved.options, maxRetriesPerRequest: null };
   // Auto-pipelining: the commands of concurrent deliveries issued in the same tick go out in
@@ -145,6 +145,12 @@ export async function startHost(opts: StartHostOptions): Promise<RunningHost> {
   );
   const watcher = new Watcher({ client, progress, queues, reader, pluginIds, log });
   watcher.start();
+  // A reconnect may land on a new master that lacks the old one's last writes: route again.
+  let redisWasReady = redis.status === 'ready';
+  redis.on('ready', () => {
+    if (redisWasReady) watcher.reconcileSoon();
+    redisWasReady = true;
+  });
   const reminderSweeper = startReminderSweeper({
     redis,
     keys,
@@ -180,7 +186,7 @@ export async function startHost(opts: StartHostOptions): Promise<RunningHost> {
     },
     parseListen(config.host.listen),
   );
-  log.info({ url: server.url, plugins: pluginIds }, 'plugin host started');
+  log.info({ url: server.url, plugins: pluginIds, redis: resolved.description }, 'plugin host started');
 
   let closing: Promise<void> | undefined;
   return {

@@ -296,6 +296,23 @@ describe('config check catches a Redis URL serve cannot use', { timeout: 120_000
   });
 });
 
+describe('config check catches a Redis TLS file serve cannot read', { timeout: 120_000 }, () => {
+  it('a missing key_file: check names the key and the path, serve refuses to start', async () => {
+    const file = join(dir, 'redis-tls.yaml');
+    const missing = join(dir, 'no-such-client.key');
+    writeFileSync(
+      file,
+      `api:\n  listen: 127.0.0.1:0\n  data_dir: ${join(dir, 'tls-data')}\n  store:\n    path: ${join(dir, 'tls-data', 'a.db')}\nhost:\n  listen: 127.0.0.1:0\n  redis:\n    url: rediss://127.0.0.1:6380\n    tls:\n      cert_file: ${file}\n      key_file: ${missing}\nplugins: {}\n`,
+    );
+    const check = await runCli(['config', 'check', '--config', file], { cwd: dir });
+    expect(check.code).toBe(1);
+    expect(check.stderr).toContain(`  host.redis.tls.key_file: cannot read ${missing} (ENOENT)`);
+    const serve = await runCli(['serve', '--config', file], { cwd: dir });
+    expect(serve.code).not.toBe(0);
+    expect(serve.stderr).toContain(`host.redis.tls.key_file: cannot read ${missing} (ENOENT)`);
+  });
+});
+
 describe('accessbot --help', () => {
   it('agrees with the README about API replicas: one API process per SQLite database', async () => {
     const help = await runCli(['--help']);

@@ -5,7 +5,8 @@
 
 import type { Command } from 'commander';
 import type { ConfigError, ConfigIssue, LoadedConfig } from '../../config/index.js';
-import { hasCode } from '../../errors.js';
+import { AccessbotError, hasCode } from '../../errors.js';
+import type { RedisConfigProblem } from '../../host/redis/redis-options.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { formatFailure } from '../failure.js';
@@ -26,17 +27,19 @@ function apiUrlFor(ctx: CliContext, cmd: Command, loaded: LoadedConfig): string 
   ).replace(/\/+$/, '');
 }
 
-/** `host.redis.url` read the way the host reads it (serve stops on one it cannot use). */
+/** `host.redis` read the way the host reads it (serve stops on a URL or TLS file it cannot use). */
 async function redisUrlProblems(loaded: LoadedConfig): Promise<ConfigIssue[]> {
-  const url = loaded.config.host.redis.url;
-  if (url === undefined) return [];
-  const { redisOptionsFromUrl } = await import('../../host/redis/redis-connection.js');
+  const redis = loaded.config.host.redis;
+  const { redisIsConfigured, redisOptionsFromConfig } = await import('../../host/redis/redis-options.js');
+  if (!redisIsConfigured(redis)) return [];
   try {
-    redisOptionsFromUrl(url);
+    redisOptionsFromConfig(redis);
     return [];
   } catch (err) {
-    const message = err instanceof Error ? err.message.replace(/^host\.redis\.url: /, '') : String(err);
-    return [{ path: 'host.redis.url', message: `${message} (e.g. redis://127.0.0.1:6379)` }];
+    const at = err instanceof AccessbotError ? (err.details as RedisConfigProblem | undefined) : undefined;
+    if (!at) return [{ path: 'host.redis', message: err instanceof Error ? err.message : String(err) }];
+    const example = at.path === 'host.redis.url' ? ' (e.g. redis://127.0.0.1:6379)' : '';
+    return [{ path: at.path, message: `${at.problem}${example}` }];
   }
 }
 

@@ -3,10 +3,10 @@
 // Answered from memory (/readyz must answer within its budget); a probe refreshes it in the
 // background at most every 30 s (DEFAULT_REFRESH_MS), so fixing the user clears it without a restart.
 
-import type { AccessClient } from '../../client/types.js';
 import type { OnCallPolicy } from '../../config/schema.js';
 import type { Logger as PinoLogger } from '../../log.js';
 import type { OnCallProvider } from '../../plugin-sdk/index.js';
+import type { AccessSource } from '../source/access-source.js';
 import { reviewAsStatus } from './review-as-check.js';
 
 const DEFAULT_REFRESH_MS = 30_000;
@@ -26,7 +26,7 @@ export interface AutoReviewProblem {
 
 /** Problems of an automatic-review set-up; [] when fine. `reviewAs: false` skips the user check. */
 export async function autoReviewProblems(
-  client: AccessClient,
+  client: Pick<AccessSource, 'getUser' | 'listRoles'>,
   setup: AutoReviewSetup,
   opts: { reviewAs?: boolean } = {},
 ): Promise<AutoReviewProblem[]> {
@@ -59,7 +59,7 @@ export class AutoReviewReadiness {
   private running: Promise<void> | undefined;
 
   constructor(
-    private readonly client: AccessClient,
+    private readonly client: Pick<AccessSource, 'getUser' | 'listRoles'>,
     private readonly setup: AutoReviewSetup,
     private readonly log: PinoLogger,
     private readonly refreshMs = DEFAULT_REFRESH_MS,

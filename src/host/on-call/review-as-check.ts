@@ -3,8 +3,8 @@
 // by the host's /readyz, so a missing user is found before the first on-call approval fails.
 
 import type { Role, User } from '../../access/types.js';
-import type { AccessClient } from '../../client/types.js';
 import { AccessbotError } from '../../errors.js';
+import type { AccessSource } from '../source/access-source.js';
 
 export type ReviewAsStatus =
   | { ok: true }
@@ -23,7 +23,10 @@ export function reviewsAnything(user: User, roles: Map<string, Role>): boolean {
 
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
-export async function reviewAsStatus(client: AccessClient, reviewAs: string): Promise<ReviewAsStatus> {
+export async function reviewAsStatus(
+  client: Pick<AccessSource, 'getUser' | 'listRoles'>,
+  reviewAs: string,
+): Promise<ReviewAsStatus> {
   let user: User;
   try {
     user = await client.getUser(reviewAs);
@@ -35,6 +38,7 @@ export async function reviewAsStatus(client: AccessClient, reviewAs: string): Pr
       };
     return { ok: 'unknown', why: `cannot look up access user "${reviewAs}": ${messageOf(err)}` };
   }
+  if (!client.listRoles) return { ok: 'unknown', why: 'the access source cannot list roles' };
   let roles: Role[];
   try {
     roles = await client.listRoles();

@@ -1,6 +1,7 @@
-// Finds a Redis for the host: host.redis.url or REDIS_URL; else 127.0.0.1:6379 when something
-// answers there; else a private `redis-server` from PATH on a unix socket in the data dir
-// (the embedded default of `accessbot serve`). Otherwise one clear line on how to get Redis.
+// Finds a Redis for the host: host.redis (url or sentinels, see redis-options.ts) or REDIS_URL;
+// else 127.0.0.1:6379 when something answers there; else a private `redis-server` from PATH on
+// a unix socket in the data dir (the embedded default of `accessbot serve`). Otherwise one clear
+// line on how to get Redis.
 
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { Redis } from 'ioredis';
 import type { Config } from '../../config/schema.js';
 import { AccessbotError } from '../../errors.js';
 import type { Logger as PinoLogger } from '../../log.js';
+import { redisIsConfigured, redisOptionsFromConfig } from './redis-options.js';
 
 export interface ResolvedRedis {
   options: RedisOptions;
@@ -22,28 +24,7 @@ export interface ResolvedRedis {
 const NO_REDIS =
   'no Redis available: set REDIS_URL (or host.redis.url), run one on 127.0.0.1:6379, or install redis-server (apt-get install redis-server) so accessbot can start a private one';
 
-/** redis://[user:pass@]host:port[/db], rediss://…, unix:///path/to.sock → ioredis options. */
-export function redisOptionsFromUrl(url: string): RedisOptions {
-  const u = new URL(url);
-  const base: RedisOptions = { maxRetriesPerRequest: null };
-  if (u.protocol === 'unix:') return { ...base, path: decodeURIComponent(u.pathname) };
-  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') {
-    throw new AccessbotError(
-      'CONFIG_INVALID',
-      `host.redis.url: expected redis://, rediss:// or unix://, got ${u.protocol}`,
-    );
-  }
-  const db = u.pathname.replace(/^\//, '');
-  return {
-    ...base,
-    host: u.hostname || '127.0.0.1',
-    port: u.port ? Number(u.port) : 6379,
-    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
-    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
-    ...(db ? { db: Number(db) } : {}),
-    ...(u.protocol === 'rediss:' ? { tls: {} } : {}),
-  };
-}
+export { redisOptionsFromUrl } from './redis-options.js';
 
 async function answers(options: RedisOptions, timeoutMs: number): Promise<boolean> {
   const probe = new Redis({
@@ -131,14 +112,8 @@ export async function resolveRedis(
   log: PinoLogger,
   opts: ResolveRedisOptions = {},
 ): Promise<ResolvedRedis> {
-  const url = config.host.redis.url ?? process.env.REDIS_URL;
-  if (url) {
-    const options = redisOptionsFromUrl(url);
-    return {
-      options,
-      description: options.path ? `unix socket ${options.path}` : `${options.host}:${options.port}`,
-      stop: async () => {},
-    };
+  if (redisIsConfigured(config.host.redis, process.env.REDIS_URL)) {
+    return { ...redisOptionsFromConfig(config.host.redis, process.env.REDIS_URL), stop: async () => {} };
   }
   const { host, port } = opts.localAddress ?? { host: '127.0.0.1', port: 6379 };
   const local: RedisOptions = { host, port, maxRetriesPerRequest: null };

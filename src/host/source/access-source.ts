@@ -3,7 +3,7 @@
 // up users. `HttpAccessClient` (src/client) is one implementation (our access API); the
 // Teleport source (src/host/source/teleport) is another. The host names only this interface.
 
-import type { AccessRequest, User } from '../../access/types.js';
+import type { AccessRequest, Role, User } from '../../access/types.js';
 import type {
   ListRequestsPageQuery,
   RequestPage,
@@ -39,6 +39,8 @@ export interface AccessSource {
   getUser(name: string): Promise<User>;
   /** The user for a platform identity: by email (case-insensitive) or by a trait value. */
   lookupUser(query: { email: string } | { trait: string; value: string }): Promise<User | null>;
+  /** Every role; absent when the source cannot list them (review rights then go unchecked). */
+  listRoles?(): Promise<Role[]>;
   /** The same system as the holder of another credential; absent when the source has none. */
   withToken?(token: string): AccessSourceAsHolder;
 }

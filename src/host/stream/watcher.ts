@@ -89,6 +89,15 @@ export class Watcher {
     await this.flushing;
   }
 
+  /**
+   * Routes every PENDING request again, beside the stream. For after Redis came back as a
+   * different server (a Sentinel failover): replication is asynchronous, so the last jobs queued
+   * on the old master may be missing on the new one.
+   */
+  reconcileSoon(): void {
+    if (!this.stopped) void this.reconcile();
+  }
+
   private get stopped(): boolean {
     return this.abort.signal.aborted;
   }
