@@ -61,8 +61,6 @@ spec:
  * usually does not), and every write refused for a lock first waits the store's 5 s busy timeout.
  */
 const WRITE_FAULT_OPERATIONS = [
-  'getRequest',
-  'listRequests',
   'reviewRequest',
   'resolveRequest',
   'deleteRequest',
