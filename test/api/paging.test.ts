@@ -121,12 +121,15 @@ describe('paged listing', () => {
     expect(robSees.filter((r) => r.user === 'alice')).toEqual([]);
   });
 
-  it('a due PENDING request pages as EXPIRED, never as PENDING', async () => {
+  it('a due PENDING request pages as EXPIRED, never as PENDING; state=EXPIRED lists it once the sweeper recorded it', async () => {
     const due = await alice.createRequest({ roles: ['dba'], requestTtl: '1h' });
     offsetMs = 2 * HOUR;
     try {
       const pending = ids((await allPages(t.adminClient, { state: 'PENDING', limit: 50 })).flat());
       expect(pending).not.toContain(due.id);
+      const all = (await allPages(t.adminClient, { limit: 50 })).flat();
+      expect(all.find((r) => r.id === due.id)?.state).toBe('EXPIRED');
+      await t.api.sweepExpired();
       const expired = (await allPages(t.adminClient, { state: 'EXPIRED', limit: 50 })).flat();
       expect(expired.find((r) => r.id === due.id)?.state).toBe('EXPIRED');
     } finally {
