@@ -87,7 +87,7 @@ export async function startApiServer(opts: {
     await app.listen({ host, port });
     const address = app.server.address();
     const boundPort = typeof address === 'object' && address ? address.port : port;
-    const sweeper = startExpirySweeper(requests, config.expiry_interval, log, now);
+    const sweeper = startExpirySweeper(requests, store, config.expiry_interval, log, now);
     const pruner = startEventPruner(store, config.event_retention, log);
     const urlHost =
       host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;

@@ -117,4 +117,22 @@ describe('expiry', () => {
     expect(events.every((e) => e.request.state === 'EXPIRED')).toBe(true);
     expect(await t.api.sweepExpired()).toBe(0);
   });
+
+  it('the sweeper wakes when a new request falls due, long before its interval', async () => {
+    t = await startTestApi({
+      rolesYaml: ALL_SEED_ROLES_YAML,
+      users: [seedUsers.alice],
+      expiryInterval: '24h',
+    });
+    const alice = await t.clientFor('alice');
+    const seq = await t.adminClient.latestSeq();
+    const soon = await alice.createRequest({ roles: ['dba'], requestTtl: '1s' });
+    const expired = await waitFor(async () => {
+      const events = await t!.api.store.eventsSince(seq, 10);
+      return events.find((e) => e.request.id === soon.id && e.request.state === 'EXPIRED');
+    }, 'EXPIRED event');
+    expect(Date.parse(expired.at)).toBeGreaterThanOrEqual(Date.parse(soon.requestExpires));
+    // Seconds, not the 24 h interval (generous: the machine may be busy).
+    expect(Date.parse(expired.at) - Date.parse(soon.requestExpires)).toBeLessThan(5000);
+  });
 });
