@@ -167,3 +167,28 @@ it('pages users by name', async () => {
   expect(await store.listUsersPage('dave', 3)).toEqual([]);
   await store.close();
 });
+
+it('prunes old events in small batches, letting other work in between, and keeps the newer ones', async () => {
+  let clock = new Date('2026-01-01T00:00:00Z');
+  const store = new SqliteStore({ path: tempDb(), now: () => clock });
+  for (let n = 0; n < 1234; n++) await store.createRequest(request(`old-${n}`));
+  clock = new Date('2026-02-01T00:00:00Z');
+  for (let n = 0; n < 5; n++) await store.createRequest(request(`new-${n}`));
+
+  let done = false;
+  const pruning = store.pruneEventsBefore(new Date('2026-01-15T00:00:00Z')).then((n) => {
+    done = true;
+    return n;
+  });
+  // Other work runs between batches: the prune is part-way, not one long block.
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(done).toBe(false);
+  const partWay = (await store.firstSeq()) as number;
+  expect(partWay).toBeGreaterThan(1);
+  expect(partWay).toBeLessThan(1235);
+
+  expect(await pruning).toBe(1234);
+  expect(await store.firstSeq()).toBe(1235);
+  expect(await store.latestSeq()).toBe(1239);
+  await store.close();
+});
