@@ -19,7 +19,9 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
+import { expireIfDue } from '../src/access/index.js';
 import type { AccessRequest, RequestState } from '../src/access/types.js';
+import { EXPIRY_BATCH } from '../src/api/request-service.js';
 import { type RunningApi, startApiServer } from '../src/api/server.js';
 import { HttpAccessClient } from '../src/client/http-access-client.js';
 import { apiConfigSchema } from '../src/config/schema.js';
@@ -40,6 +42,8 @@ const HTTP_WALK_MAX = Number(process.env.SCALE_HTTP_WALK_MAX ?? 100_000);
 /** The host's reconcile page size. */
 const WALK_PAGE = 500;
 const FIRST_PAGE_CALLS = 20;
+/** Each walk runs this many times; the fastest counts. */
+const WALK_RUNS = 3;
 /** Non-pending requests stored beside the pending ones, per pending one (so the filter matters). */
 const OTHERS_PER_PENDING = 0.1;
 
@@ -83,7 +87,11 @@ function bulkInsert(path: string, count: number, make: (i: number) => Partial<Ac
         insert.run(r.id, r.user, r.state, r.version, r.requestExpires, JSON.stringify(r));
       }
     }).immediate();
-    return performance.now() - start;
+    const ms = performance.now() - start;
+    // Into the database file, so the walks read it as a long-running database would, not
+    // through a WAL the size of the fill.
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    return ms;
   } finally {
     db.close();
   }
@@ -109,6 +117,15 @@ async function storeWalk(store: SqliteStore): Promise<{ ms: number; count: numbe
     after = (page.at(-1) as { position: number }).position;
   }
   return { ms: performance.now() - start, count, slowestPageMs };
+}
+
+async function bestOf<T extends { ms: number }>(runs: number, run: () => Promise<T>): Promise<T> {
+  let best: T | undefined;
+  for (let i = 0; i < runs; i++) {
+    const r = await run();
+    if (!best || r.ms < best.ms) best = r;
+  }
+  return best as T;
 }
 
 async function httpWalk(client: HttpAccessClient): Promise<{ ms: number; count: number }> {
@@ -187,9 +204,10 @@ async function walksAndFirstPages(): Promise<BenchSection[]> {
         });
         pending = size;
         others += addOthers;
-        const store = await storeWalk(reader);
+        // Best of WALK_RUNS: the machine is shared, and a walk's cost is what it costs unhindered.
+        const store = await bestOf(WALK_RUNS, () => storeWalk(reader));
         if (store.count !== size) throw new Error(`bench: walked ${store.count} of ${size} pending`);
-        const http = size <= HTTP_WALK_MAX ? await httpWalk(admin) : undefined;
+        const http = size <= HTTP_WALK_MAX ? await bestOf(WALK_RUNS, () => httpWalk(admin)) : undefined;
         if (http && http.count !== size) throw new Error(`bench: HTTP walk saw ${http.count} of ${size}`);
         figures.push({
           pending: size,
@@ -221,6 +239,7 @@ function report(figures: SizeFigures[]): BenchSection[] {
     rows: [],
     notes: [
       'ratio = cost per request at this size ÷ at the smallest size: the growth factor per 1× work (≤ 1.2 is O(P)).',
+      `Each walk is the best of ${WALK_RUNS} runs (a shared machine); "slowest page" is that run's slowest.`,
       `Each size adds ${OTHERS_PER_PENDING * 100}% non-pending requests interleaved, so the filter matters; filled by ${figures
         .map((f) => `${fmtN(f.pending)} in ${round(f.fillMs / 1000, 1)} s`)
         .join(
@@ -277,6 +296,62 @@ function report(figures: SizeFigures[]): BenchSection[] {
     }
   }
   return [walk, first];
+}
+
+/**
+ * One expiry batch as the sweeper runs it (read the due, expire them in the model, one
+ * conditional-update transaction), alone in a store: how long each holds the database.
+ */
+async function expiryBatches(): Promise<BenchSection> {
+  const dir = mkdtempSync(join(tmpdir(), 'accessbot-bench-expiry-'));
+  const path = join(dir, 'accessbot.db');
+  const store = new SqliteStore({ path });
+  try {
+    bulkInsert(path, DUE, () => ({ requestExpires: '2026-01-01T00:00:00.000Z' }));
+    const now = new Date();
+    const writeMs: number[] = [];
+    const batchMs: number[] = [];
+    let expired = 0;
+    const start = performance.now();
+    for (;;) {
+      const t0 = performance.now();
+      const due = await store.listDueRequests(now, EXPIRY_BATCH);
+      if (due.length === 0) break;
+      const updates = due.flatMap((r) => {
+        const next = expireIfDue(r, now);
+        return next ? [{ request: next, expectedVersion: r.version }] : [];
+      });
+      const t1 = performance.now();
+      expired += (await store.updateRequestsIfUnchanged(updates)).length;
+      writeMs.push(performance.now() - t1);
+      batchMs.push(performance.now() - t0);
+    }
+    const seconds = (performance.now() - start) / 1000;
+    return {
+      title: `Scale: expiry batches of ${EXPIRY_BATCH} alone in the store (${fmtN(DUE)} due)`,
+      rows: [
+        {
+          name: `write transaction per batch, p99 (p50 ${round(percentile(writeMs, 50))} ms, max ${round(Math.max(...writeMs))} ms)`,
+          value: round(percentile(writeMs, 99)),
+          unit: 'ms',
+          baseline: {
+            name: 'whole batch (read + model + write) p99',
+            value: round(percentile(batchMs, 99)),
+            unit: 'ms',
+          },
+        },
+        {
+          name: 'expirations per second, nothing else running',
+          value: Math.round(expired / seconds),
+          unit: '/s',
+          baseline: { name: 'target', value: 2000, unit: '/s' },
+        },
+      ],
+    };
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Other API calls, `concurrency` at a time, each latency tagged with when it started. */
@@ -401,6 +476,7 @@ async function expiryBurst(): Promise<BenchSection> {
 
 export default async function scaleBench(): Promise<BenchSection[]> {
   const sections = await walksAndFirstPages();
+  sections.push(await expiryBatches());
   sections.push(await expiryBurst());
   return sections;
 }
