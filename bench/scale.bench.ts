@@ -466,7 +466,7 @@ async function expiryBurst(): Promise<BenchSection> {
       ],
       notes: [
         `Other calls: 4 at a time, rotating create / get one of the due requests / PENDING page of 50 (admin) / a page of 50 (alice); target p99 ≤ 20 ms.`,
-        `Due requests inserted in ${round(fillMs)} ms (one transaction); the sweeper expires 100 per transaction and yields between them.`,
+        `Due requests inserted in ${round(fillMs)} ms (one transaction); the sweeper expires ${EXPIRY_BATCH} per transaction and yields between them.`,
       ],
     };
   } finally {
