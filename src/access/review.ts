@@ -113,10 +113,15 @@ function checkAnnotationSize(annotations: Record<string, string[]> | undefined, 
   }
 }
 
+/**
+ * The request expired, or null when it is not due. A shallow copy: only top-level fields change,
+ * and every model function clones before it changes nested data, so sharing the rest is safe;
+ * the sweeper runs this thousands of times a second, where a deep clone was a quarter of its CPU.
+ */
 export function expireIfDue(request: AccessRequest, now: Date): AccessRequest | null {
   if (request.state !== 'PENDING' || now.getTime() < Date.parse(request.requestExpires)) return null;
   return {
-    ...structuredClone(request),
+    ...request,
     state: 'EXPIRED',
     resolvedAt: now.toISOString(),
     resolveReason: EXPIRED_REASON,

@@ -165,6 +165,23 @@ export const roleSchema = named(
     .loose(),
 );
 
+const nextCursor = z
+  .string()
+  .optional()
+  .describe('Cursor for the next page (`after`); absent on the last page');
+
+export const userPageSchema = named(
+  'UserPage',
+  'One page of users, by name',
+  z.object({ users: z.array(userSchema), next: nextCursor }),
+);
+
+export const rolePageSchema = named(
+  'RolePage',
+  'One page of roles, by name',
+  z.object({ roles: z.array(roleSchema), next: nextCursor }),
+);
+
 export const whoamiSchema = named(
   'WhoAmI',
   'The caller, what they may request and whether a reason is required',

@@ -16,6 +16,13 @@ import type { Store } from '../store/types.js';
 import { loadAccessContext, requirePermission, type ServiceSettings } from './access-context.js';
 import { MAX_TOKEN_TTL_MS, mintToken } from './tokens.js';
 
+/** A page of a list ordered by name. */
+export interface NamePage {
+  /** The last name of the previous page; '' for the first page. */
+  after: string;
+  limit: number;
+}
+
 export class DirectoryService {
   constructor(
     private readonly store: Store,
@@ -37,9 +44,12 @@ export class DirectoryService {
     };
   }
 
-  async listUsers(caller: User): Promise<User[]> {
+  /** Up to `limit` users after the name `after` ('' from the start), by name; `more` when others follow. */
+  async listUsersPage(caller: User, page: NamePage): Promise<{ users: User[]; more: boolean }> {
     requirePermission(caller, 'user', ['list'], await this.context());
-    return this.store.listUsers();
+    // One more than asked tells whether another page follows, so the last page carries no cursor.
+    const users = await this.store.listUsersPage(page.after, page.limit + 1);
+    return { users: users.slice(0, page.limit), more: users.length > page.limit };
   }
 
   async getUser(caller: User, name: string): Promise<User> {
@@ -114,9 +124,18 @@ export class DirectoryService {
     return { user: name, ...minted };
   }
 
-  async listRoles(caller: User): Promise<Role[]> {
-    requirePermission(caller, 'role', ['list', 'read'], await this.context());
-    return this.store.listRoles();
+  /**
+   * Up to `limit` roles after the name `after`, by name. Every call loads all roles anyway (they
+   * decide every permission) and the store keeps them parsed, so the page is cut from that list.
+   */
+  async listRolesPage(caller: User, page: NamePage): Promise<{ roles: Role[]; more: boolean }> {
+    const ctx = await this.context();
+    requirePermission(caller, 'role', ['list', 'read'], ctx);
+    // Sorted and compared the same way (JS string order), so a cursor always splits the list right.
+    const after = [...ctx.roles.values()]
+      .filter((r) => r.metadata.name > page.after)
+      .sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1));
+    return { roles: after.slice(0, page.limit), more: after.length > page.limit };
   }
 
   /** Validates every document first; writes all of them or none. */

@@ -76,6 +76,18 @@ export const listRequestsQuery = z
   })
   .strict();
 
+/** Users and roles are paged by name; the cursor is the last name of the page, encoded. */
+export const listByNameQuery = z
+  .object({
+    limit: z
+      .string()
+      .regex(/^(?:[1-9]\d{0,2}|1000)$/, `an integer from 1 to ${REQUEST_PAGE_MAX}`)
+      .optional()
+      .describe(`Page size, 1–${REQUEST_PAGE_MAX} (default ${REQUEST_PAGE_DEFAULT})`),
+    after: z.string().min(1).max(400).optional().describe('`next` of the previous page'),
+  })
+  .strict();
+
 export const userBody = z
   .object({
     name: z

@@ -12,6 +12,7 @@ import { AuthThrottle } from './auth-throttle.js';
 import { bootstrap } from './bootstrap.js';
 import { DirectoryService } from './directory-service.js';
 import { startEventPruner } from './event-pruner.js';
+import { registerExpiryMetrics } from './expiry-metrics.js';
 import { startExpirySweeper } from './expiry-sweeper.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { readRolesFile } from './preflight.js';
@@ -29,6 +30,8 @@ export interface RunningApi {
   port: number;
   store: Store;
   adminTokenFile: string;
+  /** Runs an expiry sweep now (or joins the one running); resolves with how many expired. */
+  sweepExpired(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -76,6 +79,7 @@ export async function startApiServer(opts: {
       ...metaRoutes(store, openapi),
     );
     const app = buildApp(routes, { store, settings, log, throttle });
+    registerExpiryMetrics(throttle.registry, store, now);
     // Prometheus text, not part of the JSON API (so not in the OpenAPI document).
     app.get('/metrics', async (_req, reply) =>
       reply.header('content-type', throttle.registry.contentType).send(await throttle.registry.metrics()),
@@ -83,7 +87,7 @@ export async function startApiServer(opts: {
     await app.listen({ host, port });
     const address = app.server.address();
     const boundPort = typeof address === 'object' && address ? address.port : port;
-    const sweeper = startExpirySweeper(requests, config.expiry_interval, log);
+    const sweeper = startExpirySweeper(requests, store, config.expiry_interval, log, now);
     const pruner = startEventPruner(store, config.event_retention, log);
     const urlHost =
       host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
@@ -96,6 +100,7 @@ export async function startApiServer(opts: {
       port: boundPort,
       store,
       adminTokenFile,
+      sweepExpired: () => sweeper.sweep(),
       close: () => {
         closing ??= (async () => {
           await sweeper.stop();

@@ -11,10 +11,13 @@ import type {
   IssuedToken,
   ListRequestsFilter,
   ListRequestsPageQuery,
+  NamePageQuery,
   RequestPage,
   ResolveInput,
   ReviewInput,
+  RolePage,
   UserInput,
+  UserPage,
   WatchOptions,
   WhoAmI,
 } from './types.js';
@@ -30,6 +33,13 @@ export interface HttpAccessClientOptions {
   timeoutMs?: number;
   /** A watch connection silent this long counts as dropped (default 45 s: three heartbeats). */
   watchIdleTimeoutMs?: number;
+}
+
+function namePageParams(q: NamePageQuery): Record<string, string> {
+  return {
+    limit: String(q.limit ?? DEFAULT_PAGE),
+    ...(q.after ? { after: q.after } : {}),
+  };
 }
 
 /** A token is one word of visible ASCII (ours are `abt_` + base64url); anything else can't be a header value. */
@@ -105,8 +115,15 @@ export class HttpAccessClient implements AccessClient {
     await this.call('DELETE', `/v1/requests/${enc(id)}`);
   }
 
-  listUsers(): Promise<User[]> {
-    return this.call('GET', '/v1/users');
+  async listUsers(): Promise<User[]> {
+    return this.followPages(
+      (after) => this.listUsersPage({ limit: FULL_LIST_PAGE, ...after }),
+      (p) => p.users,
+    );
+  }
+
+  listUsersPage(q: NamePageQuery = {}): Promise<UserPage> {
+    return this.call('GET', `/v1/users${query(namePageParams(q))}`);
   }
 
   getUser(name: string): Promise<User> {
@@ -134,8 +151,30 @@ export class HttpAccessClient implements AccessClient {
     return this.call('POST', `/v1/users/${enc(user)}/tokens`, opts);
   }
 
-  listRoles(): Promise<Role[]> {
-    return this.call('GET', '/v1/roles');
+  async listRoles(): Promise<Role[]> {
+    return this.followPages(
+      (after) => this.listRolesPage({ limit: FULL_LIST_PAGE, ...after }),
+      (p) => p.roles,
+    );
+  }
+
+  listRolesPage(q: NamePageQuery = {}): Promise<RolePage> {
+    return this.call('GET', `/v1/roles${query(namePageParams(q))}`);
+  }
+
+  /** Every item of a paged list: asks for the next page while the last one carried `next`. */
+  private async followPages<P extends { next?: string }, T>(
+    page: (after: { after?: string }) => Promise<P>,
+    items: (page: P) => T[],
+  ): Promise<T[]> {
+    const all: T[] = [];
+    let after: string | undefined;
+    do {
+      const p = await page(after ? { after } : {});
+      all.push(...items(p));
+      after = p.next;
+    } while (after);
+    return all;
   }
 
   applyRoles(roles: Role[]): Promise<Role[]> {

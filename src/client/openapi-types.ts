@@ -96,7 +96,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List users */
+        /** One page of users by name (`limit`, default 500); follow `next` for the rest */
         get: operations["listUsers"];
         put?: never;
         /** Create or update a user (every role must exist) */
@@ -166,7 +166,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List roles */
+        /** One page of roles by name (`limit`, default 500); follow `next` for the rest */
         get: operations["listRoles"];
         put?: never;
         /** Apply roles: all documents are validated first, and none is written if any is bad */
@@ -449,6 +449,11 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** @description One page of roles, by name */
+        RolePage: {
+            roles: components["schemas"]["Role"][];
+            next?: string;
+        };
         /** @description Approvals and denials needed from reviewers matching `filter` */
         Threshold: {
             name?: string;
@@ -465,6 +470,11 @@ export interface components {
                 [key: string]: string[];
             };
             createdAt: string;
+        };
+        /** @description One page of users, by name */
+        UserPage: {
+            users: components["schemas"]["User"][];
+            next?: string;
         };
         /** @description One server-sent event of GET /v1/watch (`id:`, `event:`, `data:` lines; data is JSON) */
         WatchMessage: {
@@ -568,34 +578,6 @@ export interface operations {
                         error?: {
                             /** @enum {unknown} */
                             code?: "INTERNAL";
-                        };
-                    };
-                };
-            };
-            /** @description STORE_UNAVAILABLE */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "STORE_UNAVAILABLE";
-                        };
-                    };
-                };
-            };
-            /** @description STORAGE_FULL */
-            507: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "STORAGE_FULL";
                         };
                     };
                 };
@@ -844,34 +826,6 @@ export interface operations {
                         error?: {
                             /** @enum {unknown} */
                             code?: "INTERNAL";
-                        };
-                    };
-                };
-            };
-            /** @description STORE_UNAVAILABLE */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "STORE_UNAVAILABLE";
-                        };
-                    };
-                };
-            };
-            /** @description STORAGE_FULL */
-            507: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"] & {
-                        error?: {
-                            /** @enum {unknown} */
-                            code?: "STORAGE_FULL";
                         };
                     };
                 };
@@ -1451,7 +1405,10 @@ export interface operations {
     };
     listUsers: {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: string;
+                after?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -1464,7 +1421,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["User"][];
+                    "application/json": components["schemas"]["UserPage"];
+                };
+            };
+            /** @description INVALID_CURSOR, VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INVALID_CURSOR" | "VALIDATION_FAILED";
+                        };
+                    };
                 };
             };
             /** @description UNAUTHENTICATED, INVALID_TOKEN */
@@ -2232,7 +2203,10 @@ export interface operations {
     };
     listRoles: {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: string;
+                after?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2245,7 +2219,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Role"][];
+                    "application/json": components["schemas"]["RolePage"];
+                };
+            };
+            /** @description INVALID_CURSOR, VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INVALID_CURSOR" | "VALIDATION_FAILED";
+                        };
+                    };
                 };
             };
             /** @description UNAUTHENTICATED, INVALID_TOKEN */

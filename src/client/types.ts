@@ -69,6 +69,26 @@ export interface RequestPage {
   next?: string;
 }
 
+/** A page of a list ordered by name (users, roles). */
+export interface NamePageQuery {
+  /** Page size, 1–1000 (the server's default is 500). */
+  limit?: number;
+  /** `next` of the previous page; absent for the first page. */
+  after?: string;
+}
+
+export interface UserPage {
+  users: User[];
+  /** Pass as `after` for the next page; absent when there is none. */
+  next?: string;
+}
+
+export interface RolePage {
+  roles: Role[];
+  /** Pass as `after` for the next page; absent when there is none. */
+  next?: string;
+}
+
 export interface UserInput {
   name: string;
   email?: string;
@@ -118,7 +138,10 @@ export interface AccessClient {
   resolveRequest(id: string, input: ResolveInput): Promise<AccessRequest>;
   deleteRequest(id: string): Promise<void>;
 
+  /** Every user, following the pages (1000 at a time). */
   listUsers(): Promise<User[]>;
+  /** One page of users, by name; follow `next` for the rest. */
+  listUsersPage(query?: NamePageQuery): Promise<UserPage>;
   getUser(name: string): Promise<User>;
   /** Finds the access user for a platform identity: by email (case-insensitive) or by a trait value. */
   lookupUser(query: { email: string } | { trait: string; value: string }): Promise<User | null>;
@@ -126,7 +149,10 @@ export interface AccessClient {
   deleteUser(name: string): Promise<void>;
   issueToken(user: string, opts?: { ttl?: string; description?: string }): Promise<IssuedToken>;
 
+  /** Every role, following the pages (1000 at a time). */
   listRoles(): Promise<Role[]>;
+  /** One page of roles, by name; follow `next` for the rest. */
+  listRolesPage(query?: NamePageQuery): Promise<RolePage>;
   applyRoles(roles: Role[]): Promise<Role[]>;
   deleteRole(name: string): Promise<void>;
 

@@ -39,7 +39,7 @@ export const apiConfigSchema = z
     /** Pending TTL when a requester gives none, and the most they may ask for. */
     request_ttl: duration.prefault('24h'),
     max_request_ttl: duration.prefault('7d'),
-    /** How often pending requests are checked for expiry. */
+    /** The longest the expiry sweeper sleeps; it also wakes when the next pending request falls due. */
     expiry_interval: duration.prefault('5s'),
     /**
      * How long the watch log keeps events (pruned hourly). A watcher whose cursor is older gets

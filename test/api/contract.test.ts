@@ -61,8 +61,6 @@ spec:
  * usually does not), and every write refused for a lock first waits the store's 5 s busy timeout.
  */
 const WRITE_FAULT_OPERATIONS = [
-  'getRequest',
-  'listRequests',
   'reviewRequest',
   'resolveRequest',
   'deleteRequest',
@@ -437,7 +435,23 @@ describe('directory', () => {
   });
 
   it('listUsers, getUser', async () => {
-    await expectStatus('listUsers', as('admin'), 200);
+    const users = (await expectStatus('listUsers', as('admin'), 200)) as { users: unknown[]; next?: string };
+    expect(users.next).toBeUndefined();
+    const first = (await expectStatus('listUsers', as('admin', { query: { limit: '2' } }), 200)) as {
+      users: { name: string }[];
+      next?: string;
+    };
+    expect(first.users).toHaveLength(2);
+    const second = (await expectStatus(
+      'listUsers',
+      as('admin', { query: { limit: '2', after: first.next as string } }),
+      200,
+    )) as { users: { name: string }[] };
+    expect(second.users.map((u) => u.name)).toEqual(
+      users.users.slice(2, 4).map((u) => (u as { name: string }).name),
+    );
+    await expectStatus('listUsers', as('admin', { query: { after: 'garbage' } }), 400, 'INVALID_CURSOR');
+    await expectStatus('listUsers', as('admin', { query: { limit: '1001' } }), 400, 'VALIDATION_FAILED');
     await expectStatus('listUsers', as('alice'), 403, 'FORBIDDEN');
     await expectAuthErrors('listUsers');
     await expectStatus('getUser', as('alice', { pathParams: { name: 'alice' } }), 200);
@@ -561,6 +575,18 @@ describe('directory', () => {
   });
 
   it('listRoles, applyRoles (JSON and YAML), deleteRole', async () => {
+    const rolesFirst = (await expectStatus('listRoles', as('admin', { query: { limit: '1' } }), 200)) as {
+      roles: unknown[];
+      next?: string;
+    };
+    expect(rolesFirst.roles).toHaveLength(1);
+    expect(rolesFirst.next).toBeTypeOf('string');
+    // A users cursor is not a roles cursor.
+    const usersCursor = (
+      (await expectStatus('listUsers', as('admin', { query: { limit: '1' } }), 200)) as { next: string }
+    ).next;
+    await expectStatus('listRoles', as('admin', { query: { after: usersCursor } }), 400, 'INVALID_CURSOR');
+    await expectStatus('listRoles', as('admin', { query: { limit: '0' } }), 400, 'VALIDATION_FAILED');
     await expectStatus('listRoles', as('admin'), 200);
     await expectStatus('listRoles', as('alice'), 403, 'FORBIDDEN');
     await expectAuthErrors('listRoles');

@@ -1,6 +1,7 @@
 // GET /v1/requests in pages: oldest first, every request exactly once even while requests
 // are created between pages, filters applied before paging, and bad limits or cursors
-// refused with nothing written. Without `limit`/`after` the answer is still the bare array.
+// refused with nothing written. Without `limit`/`after` the answer is the first page of the
+// default size; users and roles page the same way, by name.
 
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,7 +26,7 @@ beforeAll(async () => {
     rolesYaml: ALL_SEED_ROLES_YAML,
     users: [seedUsers.alice, seedUsers.bob, seedUsers.rob],
     now: () => new Date(Date.now() + offsetMs),
-    // Only reads expire anything here, so the expiry test controls exactly when.
+    // The sweeper is out of the way: the expiry test runs it when it wants.
     expiryInterval: '24h',
   });
   alice = await t.clientFor('alice');
@@ -121,12 +122,15 @@ describe('paged listing', () => {
     expect(robSees.filter((r) => r.user === 'alice')).toEqual([]);
   });
 
-  it('a due PENDING request pages as EXPIRED, never as PENDING', async () => {
+  it('a due PENDING request pages as EXPIRED, never as PENDING; state=EXPIRED lists it once the sweeper recorded it', async () => {
     const due = await alice.createRequest({ roles: ['dba'], requestTtl: '1h' });
     offsetMs = 2 * HOUR;
     try {
       const pending = ids((await allPages(t.adminClient, { state: 'PENDING', limit: 50 })).flat());
       expect(pending).not.toContain(due.id);
+      const all = (await allPages(t.adminClient, { limit: 50 })).flat();
+      expect(all.find((r) => r.id === due.id)?.state).toBe('EXPIRED');
+      await t.api.sweepExpired();
       const expired = (await allPages(t.adminClient, { state: 'EXPIRED', limit: 50 })).flat();
       expect(expired.find((r) => r.id === due.id)?.state).toBe('EXPIRED');
     } finally {
@@ -194,4 +198,51 @@ it('the OpenAPI document shows limit, after and the page shape of GET /v1/reques
   );
   expect(page).toContain('"next"');
   expect(page).toContain('"requests"');
+});
+
+describe('users and roles are paged too', () => {
+  it('GET /v1/users and /v1/roles without limit answer a first page of 500 and a cursor; following it reaches every one once', async () => {
+    const createdAt = '2026-01-01T00:00:00.000Z';
+    for (let n = 0; n < 620; n++)
+      await t.api.store.putUser({
+        name: `bulk-${String(n).padStart(4, '0')}`,
+        roles: [],
+        traits: {},
+        createdAt,
+      });
+    await t.api.store.putRoles(
+      Array.from({ length: 530 }, (_, n) => ({
+        kind: 'role' as const,
+        version: 'v7',
+        metadata: { name: `bulk-role-${String(n).padStart(4, '0')}` },
+        spec: {},
+      })),
+    );
+    const token = readFileSync(t.api.adminTokenFile, 'utf8').trim();
+    const get = async (path: string) =>
+      (await (await fetch(t.api.url + path, { headers: { authorization: `Bearer ${token}` } })).json()) as {
+        users?: { name: string }[];
+        roles?: { metadata: { name: string } }[];
+        next?: string;
+      };
+    const users = await get('/v1/users');
+    expect(users.users).toHaveLength(500);
+    expect(users.next).toBeTypeOf('string');
+    const rest = await get(`/v1/users?after=${users.next}`);
+    const names = [...(users.users ?? []), ...(rest.users ?? [])].map((u) => u.name);
+    expect(rest.next).toBeUndefined();
+    expect(names).toEqual([...names].sort());
+    expect(new Set(names).size).toBe(names.length);
+    expect(names.filter((n) => n.startsWith('bulk-'))).toHaveLength(620);
+
+    const roles = await get('/v1/roles');
+    expect(roles.roles).toHaveLength(500);
+    const moreRoles = await get(`/v1/roles?after=${roles.next}`);
+    expect(moreRoles.next).toBeUndefined();
+    const roleNames = [...(roles.roles ?? []), ...(moreRoles.roles ?? [])].map((r) => r.metadata.name);
+    expect(roleNames.filter((n) => n.startsWith('bulk-role-'))).toHaveLength(530);
+    expect(new Set(roleNames).size).toBe(roleNames.length);
+    // The client's whole-list helpers follow the pages.
+    expect((await t.adminClient.listUsers()).map((u) => u.name)).toEqual(names);
+  });
 });

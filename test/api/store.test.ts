@@ -116,3 +116,79 @@ it('sees roles written through another connection to the same file (cached roles
   await a.close();
   await b.close();
 });
+
+it('writes a batch of conditional updates in one go, skipping rows changed or deleted meanwhile', async () => {
+  const store = new SqliteStore({ path: tempDb() });
+  for (const id of ['a', 'b', 'c', 'd']) await store.createRequest(request(id));
+  await store.updateRequest(request('b', 2, 'APPROVED'), 1);
+  await store.deleteRequest('c');
+  const seq = await store.latestSeq();
+  const notified: string[] = [];
+  store.onCommit((e) => notified.push(e.request.id));
+
+  const events = await store.updateRequestsIfUnchanged(
+    ['a', 'b', 'c', 'd'].map((id) => ({ request: request(id, 2, 'EXPIRED'), expectedVersion: 1 })),
+  );
+  expect(events.map((e) => [e.seq, e.request.id])).toEqual([
+    [seq + 1, 'a'],
+    [seq + 2, 'd'],
+  ]);
+  expect(notified).toEqual(['a', 'd']);
+  expect((await store.getRequest('b'))?.state).toBe('APPROVED');
+  expect(await store.getRequest('c')).toBeNull();
+  expect(await store.updateRequestsIfUnchanged([])).toEqual([]);
+  await store.close();
+});
+
+it('reports the due backlog: a count up to its limit and the oldest due expiry', async () => {
+  const store = new SqliteStore({ path: tempDb() });
+  const at = (h: number) => new Date(Date.UTC(2026, 0, 1, h)).toISOString();
+  for (const [id, h] of [
+    ['x', 3],
+    ['y', 1],
+    ['z', 2],
+    ['w', 9],
+  ] as const)
+    await store.createRequest({ ...request(id), requestExpires: at(h) });
+  await store.updateRequest({ ...request('z', 2, 'APPROVED'), requestExpires: at(2) }, 1);
+  const now = new Date(at(5));
+  expect(await store.dueBacklog(now, 100)).toEqual({ count: 2, oldestDue: at(1) });
+  expect(await store.dueBacklog(now, 1)).toEqual({ count: 1, oldestDue: at(1) });
+  expect(await store.dueBacklog(new Date(at(0)), 100)).toEqual({ count: 0, oldestDue: null });
+  await store.close();
+});
+
+it('pages users by name', async () => {
+  const store = new SqliteStore({ path: tempDb() });
+  for (const name of ['carol', 'alice', 'bob', 'dave'])
+    await store.putUser({ name, roles: [], traits: {}, createdAt: '2026-01-01T00:00:00.000Z' });
+  expect((await store.listUsersPage('', 3)).map((u) => u.name)).toEqual(['alice', 'bob', 'carol']);
+  expect((await store.listUsersPage('carol', 3)).map((u) => u.name)).toEqual(['dave']);
+  expect(await store.listUsersPage('dave', 3)).toEqual([]);
+  await store.close();
+});
+
+it('prunes old events in small batches, letting other work in between, and keeps the newer ones', async () => {
+  let clock = new Date('2026-01-01T00:00:00Z');
+  const store = new SqliteStore({ path: tempDb(), now: () => clock });
+  for (let n = 0; n < 1234; n++) await store.createRequest(request(`old-${n}`));
+  clock = new Date('2026-02-01T00:00:00Z');
+  for (let n = 0; n < 5; n++) await store.createRequest(request(`new-${n}`));
+
+  let done = false;
+  const pruning = store.pruneEventsBefore(new Date('2026-01-15T00:00:00Z')).then((n) => {
+    done = true;
+    return n;
+  });
+  // Other work runs between batches: the prune is part-way, not one long block.
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(done).toBe(false);
+  const partWay = (await store.firstSeq()) as number;
+  expect(partWay).toBeGreaterThan(1);
+  expect(partWay).toBeLessThan(1235);
+
+  expect(await pruning).toBe(1234);
+  expect(await store.firstSeq()).toBe(1235);
+  expect(await store.latestSeq()).toBe(1239);
+  await store.close();
+});

@@ -1,12 +1,34 @@
 import { z } from 'zod';
-import { issuedTokenSchema, roleSchema, userSchema, whoamiSchema } from '../components.js';
-import type { DirectoryService } from '../directory-service.js';
-import { issueTokenBody, lookupUserQuery, nameParams, userBody } from '../schemas.js';
+import {
+  issuedTokenSchema,
+  rolePageSchema,
+  roleSchema,
+  userPageSchema,
+  userSchema,
+  whoamiSchema,
+} from '../components.js';
+import type { DirectoryService, NamePage } from '../directory-service.js';
+import { decodeNameCursor, encodeNameCursor, type NamedList } from '../name-cursor.js';
+import {
+  issueTokenBody,
+  listByNameQuery,
+  lookupUserQuery,
+  nameParams,
+  REQUEST_PAGE_DEFAULT,
+  userBody,
+} from '../schemas.js';
 import { type ApiRoute, route, WRITE_ERRORS } from './route.js';
 
 /** JSON: an array of role objects (or one); YAML: the text of one or more documents. */
 const applyRolesBody = z.union([z.array(z.looseObject({})).max(1000), z.looseObject({})]);
 const rolesYamlText = z.string().describe('One or more YAML role documents (--- between them)');
+
+function namePage(list: NamedList, query: { limit?: string; after?: string }): NamePage {
+  return {
+    after: query.after === undefined ? '' : decodeNameCursor(list, query.after),
+    limit: query.limit === undefined ? REQUEST_PAGE_DEFAULT : Number(query.limit),
+  };
+}
 
 export function directoryRoutes(directory: DirectoryService): ApiRoute[] {
   return [
@@ -24,11 +46,19 @@ export function directoryRoutes(directory: DirectoryService): ApiRoute[] {
       method: 'GET',
       url: '/v1/users',
       operationId: 'listUsers',
-      errors: ['FORBIDDEN', 'INTERNAL'],
-      summary: 'List users',
+      errors: ['INVALID_CURSOR', 'FORBIDDEN', 'INTERNAL'],
+      summary: `One page of users by name (\`limit\`, default ${REQUEST_PAGE_DEFAULT}); follow \`next\` for the rest`,
       auth: true,
-      response: z.array(userSchema),
-      handler: ({ caller }) => directory.listUsers(caller),
+      query: listByNameQuery,
+      response: userPageSchema,
+      handler: async ({ caller, query }) => {
+        const page = await directory.listUsersPage(caller, namePage('users', query));
+        const last = page.users.at(-1);
+        return {
+          users: page.users,
+          ...(page.more && last ? { next: encodeNameCursor('users', last.name) } : {}),
+        };
+      },
     }),
     route({
       method: 'POST',
@@ -92,11 +122,19 @@ export function directoryRoutes(directory: DirectoryService): ApiRoute[] {
       method: 'GET',
       url: '/v1/roles',
       operationId: 'listRoles',
-      errors: ['FORBIDDEN', 'INTERNAL'],
-      summary: 'List roles',
+      errors: ['INVALID_CURSOR', 'FORBIDDEN', 'INTERNAL'],
+      summary: `One page of roles by name (\`limit\`, default ${REQUEST_PAGE_DEFAULT}); follow \`next\` for the rest`,
       auth: true,
-      response: z.array(roleSchema),
-      handler: ({ caller }) => directory.listRoles(caller),
+      query: listByNameQuery,
+      response: rolePageSchema,
+      handler: async ({ caller, query }) => {
+        const page = await directory.listRolesPage(caller, namePage('roles', query));
+        const last = page.roles.at(-1);
+        return {
+          roles: page.roles,
+          ...(page.more && last ? { next: encodeNameCursor('roles', last.metadata.name) } : {}),
+        };
+      },
     }),
     route({
       method: 'POST',

@@ -49,8 +49,8 @@ export function requestRoutes(requests: RequestService): ApiRoute[] {
       auth: true,
       query: listRequestsQuery,
       response: requestPageSchema,
-      // A due request is expired (written) as it is read.
-      errors: ['INVALID_CURSOR', ...WRITE_ERRORS, 'INTERNAL'],
+      // A read writes nothing: a due request is shown EXPIRED and left to the sweeper.
+      errors: ['INVALID_CURSOR', 'INTERNAL'],
       handler: async ({ caller, query }) => {
         const { limit, after, ...filter } = query;
         const page = await requests.listPage(caller, filter, {
@@ -68,8 +68,7 @@ export function requestRoutes(requests: RequestService): ApiRoute[] {
       url: '/v1/requests/:id',
       operationId: 'getRequest',
       summary: 'Show one request',
-      // A due request is expired (written) as it is read.
-      errors: ['REQUEST_NOT_FOUND', ...WRITE_ERRORS, 'INTERNAL'],
+      errors: ['REQUEST_NOT_FOUND', 'INTERNAL'],
       auth: true,
       params: idParams,
       response: accessRequestSchema,

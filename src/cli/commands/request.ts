@@ -11,6 +11,7 @@ import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { requestBlock, requestDetails, requestTable, SHOW_HINT } from '../format/request-text.js';
 import { quoted, safeText, terminalJson } from '../format/text.js';
+import { CLI_PAGE_SIZE, moreHint, readPages } from '../paging.js';
 import { waitForDecision } from '../wait-for-decision.js';
 
 const STATES: RequestState[] = ['PENDING', 'APPROVED', 'DENIED', 'EXPIRED'];
@@ -102,16 +103,35 @@ export function registerRequestCommands(program: Command, ctx: CliContext): void
 
   request
     .command('ls')
-    .description('list pending requests and your own (all of them with --all)')
+    .description(
+      'list pending requests and your own (first page); --state for one state; --all for every page of every request you can see',
+    )
     .addOption(new Option('--state <state>', 'only requests in this state').choices(STATES))
-    .option('--all', 'every request you can see, in any state')
+    .option('--all', 'every request you can see, in any state (or in --state), page after page')
     .action(async (flags: { state?: RequestState; all?: boolean }, cmd: Command) => {
       const client = await ctx.client(cmd);
-      let requests = await client.listRequests(flags.state ? { state: flags.state } : {});
-      if (!flags.all && !flags.state) {
+      const pagesOf = (filter: { state?: RequestState; user?: string }) =>
+        readPages(Boolean(flags.all), async (after) => {
+          const page = await client.listRequestsPage({
+            ...filter,
+            limit: CLI_PAGE_SIZE,
+            ...(after ? { after } : {}),
+          });
+          return { items: page.requests, ...(page.next ? { next: page.next } : {}) };
+        });
+      let requests: AccessRequest[];
+      let more: boolean;
+      if (flags.all || flags.state) {
+        ({ items: requests, more } = await pagesOf(flags.state ? { state: flags.state } : {}));
+      } else {
+        // Pending and the caller's own: two bounded reads, merged in store order (oldest first).
         const me = (await client.whoami()).user.name;
-        requests = requests.filter((r) => r.state === 'PENDING' || r.user === me);
+        const [pending, mine] = await Promise.all([pagesOf({ state: 'PENDING' }), pagesOf({ user: me })]);
+        const byId = new Map([...pending.items, ...mine.items].map((r) => [r.id, r]));
+        requests = [...byId.values()].sort((a, b) => a.created.localeCompare(b.created));
+        more = pending.more || mine.more;
       }
+      if (more) moreHint(ctx.io, requests.length, 'requests');
       ctx.emit(cmd, requests, () => [...requestTable(requests), '', SHOW_HINT]);
     });
 

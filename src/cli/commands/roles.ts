@@ -8,6 +8,7 @@ import { AccessbotError } from '../../errors.js';
 import type { CliContext } from '../context.js';
 import { renderTable } from '../format/table.js';
 import { safeText } from '../format/text.js';
+import { CLI_PAGE_SIZE, moreHint, readPages } from '../paging.js';
 
 /** Reads and checks a roles file locally, so a malformed file never reaches the API. */
 export async function readRolesFile(file: string): Promise<Role[]> {
@@ -44,9 +45,15 @@ export function registerRoleCommands(program: Command, ctx: CliContext): void {
 
   roles
     .command('ls')
-    .description('list roles')
-    .action(async (_flags: unknown, cmd: Command) => {
-      const list = await (await ctx.client(cmd)).listRoles();
+    .description('list roles by name (the first 1000; --all for every page)')
+    .option('--all', 'every role, page after page')
+    .action(async (flags: { all?: boolean }, cmd: Command) => {
+      const client = await ctx.client(cmd);
+      const { items: list, more } = await readPages(Boolean(flags.all), async (after) => {
+        const page = await client.listRolesPage({ limit: CLI_PAGE_SIZE, ...(after ? { after } : {}) });
+        return { items: page.roles, ...(page.next ? { next: page.next } : {}) };
+      });
+      if (more) moreHint(ctx.io, list.length, 'roles');
       ctx.emit(cmd, list, () =>
         renderTable({
           columns: [

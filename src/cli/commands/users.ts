@@ -7,6 +7,7 @@ import { parseKeyValues, parseList } from '../args.js';
 import type { CliContext } from '../context.js';
 import { renderTable } from '../format/table.js';
 import { formatUtc, safeText } from '../format/text.js';
+import { CLI_PAGE_SIZE, moreHint, readPages } from '../paging.js';
 
 export function registerUserCommands(program: Command, ctx: CliContext): void {
   const users = program.command('users').description('manage users and their tokens');
@@ -32,9 +33,15 @@ export function registerUserCommands(program: Command, ctx: CliContext): void {
 
   users
     .command('ls')
-    .description('list users')
-    .action(async (_flags: unknown, cmd: Command) => {
-      const list = await (await ctx.client(cmd)).listUsers();
+    .description('list users by name (the first 1000; --all for every page)')
+    .option('--all', 'every user, page after page')
+    .action(async (flags: { all?: boolean }, cmd: Command) => {
+      const client = await ctx.client(cmd);
+      const { items: list, more } = await readPages(Boolean(flags.all), async (after) => {
+        const page = await client.listUsersPage({ limit: CLI_PAGE_SIZE, ...(after ? { after } : {}) });
+        return { items: page.users, ...(page.next ? { next: page.next } : {}) };
+      });
+      if (more) moreHint(ctx.io, list.length, 'users');
       ctx.emit(cmd, list, () =>
         renderTable({
           columns: [{ title: 'User' }, { title: 'Roles' }, { title: 'Email' }, { title: 'Created At (UTC)' }],
