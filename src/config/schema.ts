@@ -135,7 +135,10 @@ export const redisConfigSchema = z
      * or a request still pending could be posted again once its records are gone.
      */
     request_retention: duration
-      .refine((ms) => ms >= MIN_REQUEST_RETENTION_MS, 'at least 1h (a request must keep its records while pending)')
+      .refine(
+        (ms) => ms >= MIN_REQUEST_RETENTION_MS,
+        'at least 1h (a request must keep its records while pending)',
+      )
       .prefault('30d'),
   })
   .strict()
