@@ -17,6 +17,7 @@ import { TARGET_LOCK_TTL_MS, TargetLock } from './delivery/target-lock.js';
 import { AuthFailures } from './inbound/auth-failures.js';
 import { startInboundServer } from './inbound/inbound-server.js';
 import { signInPageOf } from './inbound/sign-in-page.js';
+import { startPluginPolls } from './polling/plugin-polls.js';
 import { createHostMetrics } from './ops/metrics.js';
 import { metricsScrape } from './ops/metrics-scrape.js';
 import { readiness } from './ops/readiness.js';
@@ -148,6 +149,8 @@ export async function startHost(opts: StartHostOptions): Promise<RunningHost> {
     log,
   });
 
+  const polls = startPluginPolls({ redis: fastRedis, keys, plugins: plugins.values(), log });
+
   const routes = new Map([...plugins].map(([id, p]) => [id, p.instance.routes?.() ?? []]));
   const authFailures = new AuthFailures(log, {
     ...(opts.tuning?.inboundFailureWindowMs ? { windowMs: opts.tuning.inboundFailureWindowMs } : {}),
@@ -189,6 +192,7 @@ export async function startHost(opts: StartHostOptions): Promise<RunningHost> {
         authFailures.close();
         await watcher.stop();
         await reminderSweeper.stop();
+        await polls.stop();
         // Worker.close waits for jobs in flight, so nothing is cut off half-sent.
         await Promise.all(workers.map((worker) => worker.close()));
         await queues.close();
