@@ -80,9 +80,12 @@ async function startServiceNowFake(users: ConformanceUser[]): Promise<PlatformFa
           target: incident.assignment_group ?? groupId,
           status,
           actions: status === 'PENDING' ? ['approve', 'deny'] : [],
-          text: [incident.short_description, incident.description, incident.close_notes ?? '', ...notes(incident)].join(
-            '\n',
-          ),
+          text: [
+            incident.short_description,
+            incident.description,
+            incident.close_notes ?? '',
+            ...notes(incident),
+          ].join('\n'),
         };
       });
     },
@@ -102,7 +105,9 @@ async function startServiceNowFake(users: ConformanceUser[]): Promise<PlatformFa
       async forged(hookUrl, args) {
         const sysId = approve(args);
         return answer(
-          await pushChange(hookUrl('/'), record(sysId, args), { base64Key: randomBytes(32).toString('base64') }),
+          await pushChange(hookUrl('/'), record(sysId, args), {
+            base64Key: randomBytes(32).toString('base64'),
+          }),
         );
       },
       async stale(hookUrl, args) {
