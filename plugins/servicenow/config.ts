@@ -84,14 +84,11 @@ export const serviceNowConfigSchema = z
         /** The state an incident is moved back to when a state move decided nothing. */
         pending_state: z.string().min(1).default('2'),
         /**
-         * Base64 key shared with the business rule that pushes changes to /hooks/servicenow/
-         * (HMAC-SHA256). Unset: pushes are refused, polling alone reads decisions.
+         * Secret shared with the business rule that pushes changes to /hooks/servicenow/
+         * (HMAC-SHA256; `openssl rand -hex 32`). Unset: pushes are refused, polling alone reads
+         * decisions.
          */
-        push_secret: z
-          .string()
-          .regex(/^[A-Za-z0-9+/]+={0,2}$/, 'a base64 key (openssl rand -base64 32)')
-          .refine((s) => Buffer.from(s, 'base64').length >= 32, 'at least 32 bytes once decoded')
-          .optional(),
+        push_secret: z.string().min(32, 'at least 32 characters (openssl rand -hex 32)').optional(),
         /** How far a push's signed timestamp may be from now (seconds). */
         push_max_age_seconds: z.number().int().min(10).max(3600).default(300),
       })

@@ -1,7 +1,7 @@
 // POST /hooks/servicenow/: a business rule in ServiceNow announces an approval or incident change
-// (README.md has the script). The call is signed with HMAC-SHA256 over `<timestamp>.<body>` using
-// the shared base64 key, exactly as GlideCertificateEncryption.generateMac computes it (base64
-// MAC); the signature and the timestamp's window are checked on the raw bytes before anything is
+// (README.md has the script). The call is signed with HMAC-SHA256 over `<timestamp>.<body>` keyed
+// by the shared secret, as GlideCertificateEncryption.generateMac computes it (it takes the key
+// base64-encoded, which the script does, and answers the MAC in base64); the signature and the timestamp's window are checked on the raw bytes before anything is
 // parsed. The body only names the record: who decided what is read back from ServiceNow, so a
 // replayed or edited body can credit no one. Handling is once per record and state (decisions.ts).
 
@@ -28,9 +28,9 @@ export const SIGNATURE_HEADER = 'x-accessbot-signature';
 const MAX_BODY_BYTES = 8 * 1024;
 const SYS_ID = /^[0-9a-f]{32}$/;
 
-/** The signature the business rule sends: base64 HMAC-SHA256 of `<timestamp>.<body>`, keyed by the decoded base64 key. */
-export function pushSignature(base64Key: string, timestamp: string, body: Buffer | string): string {
-  return createHmac('sha256', Buffer.from(base64Key, 'base64'))
+/** The signature the business rule sends: base64 HMAC-SHA256 of `<timestamp>.<body>`, keyed by the secret's UTF-8 bytes. */
+export function pushSignature(secret: string, timestamp: string, body: Buffer | string): string {
+  return createHmac('sha256', Buffer.from(secret, 'utf8'))
     .update(`${timestamp}.`)
     .update(body)
     .digest('base64');

@@ -18,7 +18,7 @@ import type { IncidentRef } from './incidents.js';
 import definition from './index.js';
 
 let sn: FakeServiceNow;
-const pushKey = randomBytes(32).toString('base64');
+const pushKey = randomBytes(32).toString('hex');
 
 function configFor(extra: Record<string, unknown> = {}) {
   return definition.configSchema.parse({
@@ -87,7 +87,7 @@ describe('config', () => {
       definition.configSchema.safeParse({
         ...base,
         instance_url: 'https://acme.service-now.com',
-        decisions: { push_secret: Buffer.alloc(16).toString('base64') },
+        decisions: { push_secret: 'short-secret' },
       }).success,
     ).toBe(false);
     expect(
@@ -349,12 +349,12 @@ describe('decisions from ServiceNow (plugin level)', () => {
       const reads = () => sn.callsTo('GET', '/api/now/table/sysapproval_approver').length;
       const before = reads();
       const record = { table: 'sysapproval_approver' as const, sys_id: approval, state: 'approved' };
-      const forged = await pushChange(hook.url, record, { base64Key: randomBytes(32).toString('base64') });
+      const forged = await pushChange(hook.url, record, { secret: randomBytes(32).toString('hex') });
       expect(forged.status).toBe(401);
-      const unsigned = await pushChange(hook.url, record, { base64Key: pushKey, signature: '' });
+      const unsigned = await pushChange(hook.url, record, { secret: pushKey, signature: '' });
       expect(unsigned.status).toBe(401);
       const stale = await pushChange(hook.url, record, {
-        base64Key: pushKey,
+        secret: pushKey,
         timestamp: Math.floor(Date.now() / 1000) - 3600,
       });
       expect(stale.status).toBe(401);
@@ -362,10 +362,10 @@ describe('decisions from ServiceNow (plugin level)', () => {
       expect(reads()).toBe(before);
       expect(decisions).toEqual([]);
 
-      const ok = await pushChange(hook.url, record, { base64Key: pushKey });
+      const ok = await pushChange(hook.url, record, { secret: pushKey });
       expect(ok.status).toBe(200);
       expect(ok.body).toMatchObject({ handled: true, outcome: 'done' });
-      const again = await pushChange(hook.url, record, { base64Key: pushKey });
+      const again = await pushChange(hook.url, record, { secret: pushKey });
       expect(again.body).toMatchObject({ handled: false, why: 'already handled' });
       expect(decisions).toHaveLength(1);
       expect(decisions[0]!.notAfter).toBeGreaterThan(Date.now());

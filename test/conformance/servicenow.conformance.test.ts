@@ -32,7 +32,7 @@ async function startServiceNowFake(users: ConformanceUser[]): Promise<PlatformFa
   const sn = await startFakeServiceNow();
   const groupId = sn.addGroup(GROUP);
   for (const user of users) sn.addUser({ user_name: user.name, email: user.email, name: user.name });
-  const pushKey = randomBytes(32).toString('base64');
+  const pushKey = randomBytes(32).toString('hex');
 
   const notes = (incident: Row) => sn.journal(incident.sys_id!, 'work_notes');
   const withdrawn = (incident: Row) => notes(incident).some((n) => n.includes('was withdrawn'));
@@ -100,13 +100,13 @@ async function startServiceNowFake(users: ConformanceUser[]): Promise<PlatformFa
     decisions: {
       async decide(hookUrl, args) {
         const sysId = approve(args);
-        return answer(await pushChange(hookUrl('/'), record(sysId, args), { base64Key: pushKey }));
+        return answer(await pushChange(hookUrl('/'), record(sysId, args), { secret: pushKey }));
       },
       async forged(hookUrl, args) {
         const sysId = approve(args);
         return answer(
           await pushChange(hookUrl('/'), record(sysId, args), {
-            base64Key: randomBytes(32).toString('base64'),
+            secret: randomBytes(32).toString('hex'),
           }),
         );
       },
@@ -114,7 +114,7 @@ async function startServiceNowFake(users: ConformanceUser[]): Promise<PlatformFa
         const sysId = approve(args);
         return answer(
           await pushChange(hookUrl('/'), record(sysId, args), {
-            base64Key: pushKey,
+            secret: pushKey,
             timestamp: Math.floor(Date.now() / 1000) - 3600,
           }),
         );

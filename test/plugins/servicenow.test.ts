@@ -12,7 +12,7 @@ import { startTestStack, type TestStack } from '../support/stack.js';
 
 let sn: FakeServiceNow;
 let stack: TestStack;
-const pushKey = randomBytes(32).toString('base64');
+const pushKey = randomBytes(32).toString('hex');
 
 /** The API and host with the plugin polling every `pollSeconds` (0: pushes only). */
 const stackPolling = (pollSeconds: number) =>
@@ -126,7 +126,7 @@ describe('by a signed push (no polling)', () => {
     const forged = await pushChange(
       hook,
       { table: 'sysapproval_approver', sys_id: approval, state: 'rejected' },
-      { base64Key: randomBytes(32).toString('base64') },
+      { secret: randomBytes(32).toString('hex') },
     );
     expect(forged.status).toBe(401);
     await new Promise((r) => setTimeout(r, 300));
@@ -134,7 +134,7 @@ describe('by a signed push (no polling)', () => {
     const pushed = await pushChange(
       hook,
       { table: 'sysapproval_approver', sys_id: approval, state: 'rejected' },
-      { base64Key: pushKey },
+      { secret: pushKey },
     );
     expect(pushed).toMatchObject({ status: 200, body: { handled: true, outcome: 'done' } });
     expect((await stack.adminClient.getRequest(req.id)).state).toBe('DENIED');
@@ -142,7 +142,7 @@ describe('by a signed push (no polling)', () => {
     const again = await pushChange(
       hook,
       { table: 'sysapproval_approver', sys_id: approval, state: 'rejected' },
-      { base64Key: pushKey },
+      { secret: pushKey },
     );
     expect(again.body).toMatchObject({ handled: false });
     expect(await reviewsOf(req.id)).toEqual([['carol', 'DENIED', 'pushed no']]);
