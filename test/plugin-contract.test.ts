@@ -195,9 +195,19 @@ describe('plugin contract', () => {
         threadedReplies: typeof instance.reply === 'function',
         reminders: typeof instance.remind === 'function',
         outcomeNotices: typeof instance.notifyOutcome === 'function',
-        autoReview: typeof instance.autoReview === 'function',
+        autoReview: typeof instance.autoReview === 'function' || instance.onCall !== undefined,
+        onCall: instance.onCall !== undefined,
         inboundDecisions: (instance.routes?.() ?? []).length > 0,
       });
+      // The config loader accepts `auto_approval` by the trait, before any instance exists.
+      expect(def.traits?.onCall === true, 'traits.onCall matches the instance offering onCall').toBe(
+        instance.onCall !== undefined,
+      );
+      if (instance.onCall) {
+        expect(instance.onCall.label).not.toBe('');
+        expect(instance.onCall.scopeAnnotation).not.toBe('');
+        expect(typeof instance.onCall.shiftsOf).toBe('function');
+      }
       expect(Object.keys(def).sort()).toEqual(
         [
           'configSchema',

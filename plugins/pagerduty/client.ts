@@ -181,6 +181,11 @@ export class PagerDutyClient {
     return services.find(match) ?? null;
   }
 
+  /** Every schedule of the account (id and name), for checking `auto_approval.schedules`. */
+  async listSchedules(): Promise<{ id: string; name: string }[]> {
+    return this.listAll<{ id: string; name: string }>('/schedules', 'schedules', {});
+  }
+
   async listOnCalls(userId: string, escalationPolicyIds: string[]): Promise<PdOnCall[]> {
     return this.listAll<PdOnCall>('/oncalls', 'oncalls', {
       user_ids: [userId],

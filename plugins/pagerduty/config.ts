@@ -1,19 +1,8 @@
-// The `plugins.pagerduty` block. Strict, so a misspelt limit (say `max_escalation_levl`) is an
-// error at start rather than a silently unlimited auto-approval.
+// The `plugins.pagerduty` block. Strict, so a misspelt key is an error at start. Its
+// `auto_approval` limits are read and validated by the host (traits.onCall), like every
+// on-call provider's.
 
 import { z } from '../../src/plugin-sdk/index.js';
-
-export const autoApprovalSchema = z
-  .object({
-    enabled: z.boolean().default(true),
-    /** Highest escalation level that counts (1 = first responders). Unset: any level. */
-    max_escalation_level: z.number().int().min(1).optional(),
-    /** Schedules (ids or names) through which being on call counts. Unset: any, including direct assignment. */
-    schedules: z.array(z.string().min(1)).min(1).optional(),
-    /** Requested roles that may be auto-approved (literal names or `*` globs). Unset: any. */
-    roles: z.array(z.string().min(1)).min(1).optional(),
-  })
-  .strict();
 
 export const pagerDutyConfigSchema = z
   .object({
@@ -31,7 +20,6 @@ export const pagerDutyConfigSchema = z
     urgency: z.enum(['high', 'low']).default('high'),
     /** Per-call timeout towards PagerDuty (ms). */
     timeout_ms: z.number().int().min(100).max(120_000).default(10_000),
-    auto_approval: autoApprovalSchema.prefault({}),
     // Read by the host, accepted here so the block validates whole.
     enabled: z.boolean().optional(),
     review_as: z.string().min(1).optional(),
@@ -39,4 +27,3 @@ export const pagerDutyConfigSchema = z
   .strict();
 
 export type PagerDutyConfig = z.infer<typeof pagerDutyConfigSchema>;
-export type AutoApprovalConfig = z.infer<typeof autoApprovalSchema>;

@@ -12,7 +12,7 @@ import {
   noteReview,
   openIncident,
 } from './incidents.js';
-import { evaluateOnCall } from './on-call.js';
+import { pagerDutyOnCall } from './on-call.js';
 import { withdrawnNote } from './render.js';
 
 const annotationValues = (card: Card, name: string): string[] => [
@@ -35,6 +35,7 @@ export default definePlugin<typeof pagerDutyConfigSchema, PagerDutyRef>({
   id: 'pagerduty',
   description: 'Opens a PagerDuty incident per request and auto-approves whoever is on call',
   configSchema: pagerDutyConfigSchema,
+  traits: { onCall: true },
   create(ctx) {
     const config = ctx.config;
     const client = clientFromConfig(config);
@@ -114,37 +115,7 @@ export default definePlugin<typeof pagerDutyConfigSchema, PagerDutyRef>({
         await noteReview(client, ref, review, delivery);
       },
 
-      async autoReview(card) {
-        const serviceNames = annotationValues(card, config.services_annotation);
-        const verdict = await evaluateOnCall(client, config.auto_approval, {
-          ...(card.requester.email ? { email: card.requester.email } : {}),
-          roles: card.roles,
-          serviceNames,
-        });
-        if (!verdict.approve) {
-          ctx.log.info(
-            {
-              requestId: card.requestId,
-              requester: card.requester.name,
-              services: serviceNames,
-              why: verdict.why,
-            },
-            `no on-call auto-approval: ${verdict.detail}`,
-          );
-          return null;
-        }
-        ctx.log.info(
-          {
-            requestId: card.requestId,
-            requester: card.requester.name,
-            services: verdict.services,
-            // Not `level`: that is the log line's own severity field.
-            escalation_level: verdict.level,
-          },
-          'on call: auto-approving',
-        );
-        return { action: 'approve', reason: verdict.reason };
-      },
+      onCall: pagerDutyOnCall(client, config),
     };
   },
 });

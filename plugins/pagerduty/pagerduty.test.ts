@@ -1,6 +1,10 @@
 // The PagerDuty plugin driven through the SDK contract against the fake PagerDuty REST API.
+// Auto-approval is PagerDuty's on-call provider judged by the host's on-call policy (as the
+// delivery worker runs it); the whole path through API and host is test/on-call/.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { PluginError, type PluginInstance } from '../../src/plugin-sdk/index.js';
+import { onCallPolicySchema } from '../../src/config/schema.js';
+import { decideOnCall } from '../../src/host/on-call/decide.js';
+import { type Card, PluginError, type PluginInstance } from '../../src/plugin-sdk/index.js';
 import { requestCard, testContext } from '../../test/fakes/pagerduty/plugin-context.js';
 import { type FakePagerDuty, startFakePagerDuty } from '../../test/fakes/pagerduty/server.js';
 import { firstTry } from '../../test/fakes/plugin-context.js';
@@ -18,9 +22,24 @@ function configFor(extra: Record<string, unknown> = {}) {
 }
 
 async function pluginWith(extra: Record<string, unknown> = {}) {
-  const t = testContext(configFor(extra));
+  // `auto_approval` is a host key: the config loader strips it and validates it with this schema.
+  const { auto_approval, ...settings } = extra;
+  const policy = onCallPolicySchema.parse(auto_approval ?? {});
+  const t = testContext(configFor(settings));
   const plugin = (await definition.create(t.ctx)) as PluginInstance;
-  return { plugin, ...t };
+  const autoReview = (card: Card) =>
+    decideOnCall(
+      plugin.onCall!,
+      policy,
+      card,
+      async () => ({
+        name: card.requester.name,
+        ...(card.requester.email ? { email: card.requester.email } : {}),
+        traits: {},
+      }),
+      t.log,
+    );
+  return { plugin, autoReview, ...t };
 }
 
 async function caught(p: Promise<unknown>): Promise<PluginError> {
@@ -47,13 +66,8 @@ describe('config', () => {
     expect(cfg.base_url).toBe('https://api.pagerduty.com');
     expect(cfg.notify_service_annotation).toBe('pagerduty_notify_service');
     expect(cfg.services_annotation).toBe('pagerduty_services');
-    expect(cfg.auto_approval.max_escalation_level).toBeUndefined();
-    const typo = definition.configSchema.safeParse({
-      api_key: 'k',
-      from_email: 'bot@example.com',
-      auto_approval: { max_escalation_levl: 1 },
-    });
-    expect(typo.success).toBe(false);
+    expect(onCallPolicySchema.parse({}).max_escalation_level).toBeUndefined();
+    expect(onCallPolicySchema.safeParse({ max_escalation_levl: 1 }).success).toBe(false);
     expect(definition.configSchema.safeParse({ api_key: 'k', from_email: 'not-an-email' }).success).toBe(
       false,
     );
@@ -252,8 +266,8 @@ describe('on-call auto-approval', () => {
   it('approves when on call in the first named service policy, matching the email case-insensitively', async () => {
     const w = world();
     pd.dir.putOnCall(w.alice, w.db.escalation_policy, 1, w.primary);
-    const { plugin } = await pluginWith();
-    const review = await plugin.autoReview!(
+    const { autoReview } = await pluginWith();
+    const review = await autoReview(
       requestCard(named(['Databases', 'Payments']), { email: 'alice@example.com' }),
     );
     expect(review?.action).toBe('approve');
@@ -264,8 +278,8 @@ describe('on-call auto-approval', () => {
   it('approves when on call in the second named service policy', async () => {
     const w = world();
     pd.dir.putOnCall(w.alice, w.pay.escalation_policy, 2, w.weekly);
-    const { plugin } = await pluginWith();
-    const review = await plugin.autoReview!(
+    const { autoReview } = await pluginWith();
+    const review = await autoReview(
       requestCard(named(['Databases', 'Payments']), { email: 'alice@example.com' }),
     );
     expect(review?.action).toBe('approve');
@@ -328,14 +342,14 @@ describe('on-call auto-approval', () => {
     it(`does nothing, and logs why, when ${r.name}`, async () => {
       const w = world();
       r.setup(w);
-      const { plugin, log } = await pluginWith(r.config);
+      const { autoReview, log } = await pluginWith(r.config);
       const card = requestCard(
         { ...named(['Databases', 'Payments']), roles: r.roles ?? ['dba'] },
         {
           email: r.email ?? 'alice@example.com',
         },
       );
-      expect(await plugin.autoReview!(card)).toBeNull();
+      expect(await autoReview(card)).toBeNull();
       const line = log.lines.find((l) => l.obj.requestId === card.requestId && 'why' in l.obj);
       expect(line?.obj.why).toBe(r.why);
     });
@@ -346,10 +360,10 @@ describe('on-call auto-approval', () => {
     pd.dir.putOnCall(w.alice, w.db.escalation_policy, 3, w.primary);
     pd.dir.putOnCall(w.alice, w.db.escalation_policy, 1, w.weekly);
     pd.dir.putOnCall(w.alice, w.pay.escalation_policy, 2, w.primary);
-    const { plugin } = await pluginWith({
+    const { autoReview } = await pluginWith({
       auto_approval: { max_escalation_level: 2, schedules: [w.primary.id], roles: ['db*'] },
     });
-    const review = await plugin.autoReview!(
+    const review = await autoReview(
       requestCard(named(['Databases', 'Payments']), { email: 'alice@example.com' }),
     );
     expect(review?.reason).toContain('Payments');
@@ -364,10 +378,10 @@ describe('on-call auto-approval', () => {
     // 105 entries above the limit come first: the one that counts is on page two.
     for (let i = 0; i < 105; i++) pd.dir.putOnCall(late, w.pay.escalation_policy, 9, w.primary);
     pd.dir.putOnCall(late, w.pay.escalation_policy, 2, w.primary);
-    const { plugin } = await pluginWith({ auto_approval: { max_escalation_level: 2 } });
+    const { autoReview } = await pluginWith({ auto_approval: { max_escalation_level: 2 } });
     // The world's own Alice would match on page one: she moves away so only the late one matches.
     w.alice.email = 'retired@example.org';
-    const review = await plugin.autoReview!(requestCard(named(['Payments']), { email: 'ALICE@example.com' }));
+    const review = await autoReview(requestCard(named(['Payments']), { email: 'ALICE@example.com' }));
     expect(review?.reason).toContain('Payments');
     expect(pd.callsTo('GET', '/users').length).toBeGreaterThanOrEqual(2);
     expect(pd.callsTo('GET', '/oncalls').length).toBeGreaterThanOrEqual(2);
@@ -376,21 +390,21 @@ describe('on-call auto-approval', () => {
   it('an outage surfaces as retryable errors, never as a silent "no"', async () => {
     const w = world();
     pd.dir.putOnCall(w.alice, w.db.escalation_policy, 1, w.primary);
-    const { plugin } = await pluginWith();
+    const { autoReview } = await pluginWith();
     const card = requestCard(named(['Databases']), { email: 'alice@example.com' });
     pd.failNext(1);
-    expect((await caught(plugin.autoReview!(card))).kind).toBe('transient');
+    expect((await caught(autoReview(card))).kind).toBe('transient');
     pd.rateLimitNext(1, 2, (_m, p) => p === '/oncalls');
-    const limited = await caught(plugin.autoReview!(card));
+    const limited = await caught(autoReview(card));
     expect(limited.kind).toBe('rate_limited');
     expect(limited.retryAfterMs).toBe(2000);
-    expect((await plugin.autoReview!(card))?.action).toBe('approve');
+    expect((await autoReview(card))?.action).toBe('approve');
   });
 
   it('does nothing without named services, and never logs the API key', async () => {
     world();
-    const { plugin, log } = await pluginWith();
-    expect(await plugin.autoReview!(requestCard({}, { email: 'alice@example.com' }))).toBeNull();
+    const { autoReview, log } = await pluginWith();
+    expect(await autoReview(requestCard({}, { email: 'alice@example.com' }))).toBeNull();
     expect(pd.calls).toHaveLength(0);
     expect(JSON.stringify(log.lines)).not.toContain(pd.apiKey);
   });

@@ -40,6 +40,8 @@ export const BUILTIN_ROLES: Role[] = [
         rules: [
           { resources: ['access_request'], verbs: ['list', 'read', 'review_as'] },
           { resources: ['user'], verbs: ['list', 'read'] },
+          // So /readyz can tell whether each plugin's review_as user may review.
+          { resources: ['role'], verbs: ['list', 'read'] },
         ],
       },
     },

@@ -5,11 +5,12 @@
 // plugins are never named here; what is wrong with a platform is the plugin's to say.
 
 import { Redis } from 'ioredis';
-import type { Role, User } from '../access/types.js';
 import type { AccessClient } from '../client/types.js';
 import type { LoadedConfig } from '../config/index.js';
 import { loadPluginDefinitions } from '../config/plugin-discovery.js';
 import { AccessbotError } from '../errors.js';
+import { autoReviewProblems } from '../host/on-call/readiness-check.js';
+import { reviewAsStatus } from '../host/on-call/review-as-check.js';
 import { redisOptionsFromUrl } from '../host/redis/redis-connection.js';
 import { createLogger } from '../log.js';
 import type { PluginContext, PluginInstance, PluginKv } from '../plugin-sdk/index.js';
@@ -61,14 +62,6 @@ async function within<T>(ms: number, what: string, work: Promise<T>): Promise<T>
   }
 }
 
-/** Whether any of the user's roles lets them review some requests (allow.review_requests). */
-function reviewsAnything(user: User, roles: Map<string, Role>): boolean {
-  return user.roles.some((name) => {
-    const review = roles.get(name)?.spec.allow?.review_requests;
-    return !!review && ((review.roles?.length ?? 0) > 0 || (review.claims_to_roles?.length ?? 0) > 0);
-  });
-}
-
 async function checkApi(client: AccessClient, url: string, report: OnlineReport): Promise<boolean> {
   try {
     const me = await client.whoami();
@@ -107,43 +100,42 @@ async function checkRedis(url: string | undefined, report: OnlineReport): Promis
   }
 }
 
-async function checkReviewAs(
+/**
+ * The user a plugin's automatic reviews are authored as (`review_as`, explicit or the default
+ * `accessbot-<id>` of a plugin that reviews by itself) must exist and may review; the schedules
+ * `auto_approval.schedules` names must exist on the provider.
+ */
+async function checkAutoReviews(
   client: AccessClient,
-  pluginId: string,
-  reviewAs: string,
+  id: string,
+  instance: PluginInstance,
+  loaded: LoadedConfig,
   report: OnlineReport,
 ): Promise<void> {
-  const path = `plugins.${pluginId}.review_as`;
-  let user: User;
-  try {
-    user = await client.getUser(reviewAs);
-  } catch (err) {
-    const missing =
-      err instanceof AccessbotError && (err.code === 'USER_NOT_FOUND' || err.code === 'NOT_FOUND');
-    report.problems.push({
-      path,
-      message: missing
-        ? `access user "${reviewAs}" does not exist, so every automatic review is refused (create it: accessbot users add ${reviewAs} --roles <a reviewer role>)`
-        : `cannot look up access user "${reviewAs}": ${messageOf(err)}`,
-    });
-    return;
-  }
-  let roles: Role[];
-  try {
-    roles = await client.listRoles();
-  } catch (err) {
-    report.problems.push({
-      path,
-      message: `cannot check the review rights of "${reviewAs}": ${messageOf(err)} (run the check with the admin token)`,
-    });
-    return;
-  }
-  if (!reviewsAnything(user, new Map(roles.map((r) => [r.metadata.name, r])))) {
-    report.problems.push({
-      path,
-      message: `access user "${reviewAs}" has no review rights (none of its roles ${user.roles.join(', ') || '(none)'} has allow.review_requests), so every automatic review is refused`,
-    });
-  }
+  const configured = loaded.plugins.get(id);
+  if (!configured) return;
+  const explicit =
+    typeof (loaded.config.plugins[id] as { review_as?: unknown } | undefined)?.review_as === 'string';
+  const reviews = instance.onCall
+    ? configured.onCall?.enabled === true
+    : typeof instance.autoReview === 'function';
+  if (!explicit && !reviews) return;
+  const path = `plugins.${id}.review_as`;
+  const status = await reviewAsStatus(client, configured.reviewAs);
+  if (status.ok === false) report.problems.push({ path, message: status.problem });
+  if (status.ok === 'unknown')
+    report.problems.push({ path, message: `${status.why} (run the check with the admin token)` });
+  if (!reviews || !instance.onCall || !configured.onCall) return;
+  const problems = await autoReviewProblems(
+    client,
+    {
+      pluginId: id,
+      reviewAs: configured.reviewAs,
+      onCall: { provider: instance.onCall, policy: configured.onCall },
+    },
+    { reviewAs: false },
+  );
+  report.problems.push(...problems);
 }
 
 async function checkPlugin(
@@ -217,13 +209,17 @@ export async function checkOnline(
     }
     try {
       await within(PLUGIN_CHECK_TIMEOUT_MS, 'the checks', checkPlugin(id, instance, loaded, report));
+      if (apiUp)
+        await within(
+          PLUGIN_CHECK_TIMEOUT_MS,
+          'the automatic review checks',
+          checkAutoReviews(api.client, id, instance, loaded, report),
+        );
     } catch (err) {
       report.problems.push({ path: `plugins.${id}`, message: messageOf(err) });
     } finally {
       await instance.close?.().catch(() => undefined);
     }
-    const reviewAs = (loaded.config.plugins[id] as { review_as?: unknown } | undefined)?.review_as;
-    if (apiUp && typeof reviewAs === 'string') await checkReviewAs(api.client, id, reviewAs, report);
   }
   return report;
 }

@@ -1,12 +1,12 @@
 // Validates each `plugins.<id>` block with the schema of the plugin that owns it, once, here:
 // the host receives the result (ConfiguredPlugin) and validates nothing again. The host keys
-// (`enabled`, `review_as`) are read here and stripped before the plugin's schema sees the
-// block, so plugin schemas can stay strict.
+// (`enabled`, `review_as`, and `auto_approval` for plugins that offer on-call) are read here
+// and stripped before the plugin's schema sees the block, so plugin schemas can stay strict.
 
 import type { PluginDefinition } from '../plugin-sdk/index.js';
 import { ConfigError, type ConfigIssue } from './issues.js';
 import { loadPluginDefinitions } from './plugin-discovery.js';
-import { PLUGIN_HOST_KEYS, pluginHostKeysSchema } from './schema.js';
+import { type OnCallPolicy, onCallPolicySchema, PLUGIN_HOST_KEYS, pluginHostKeysSchema } from './schema.js';
 import { fromZodIssues } from './zod-issues.js';
 
 /** An enabled plugin with its parsed (defaulted) settings: what the host runs. */
@@ -17,6 +17,8 @@ export interface ConfiguredPlugin {
   settings: unknown;
   /** Access user that the plugin's automatic reviews are authored as. */
   reviewAs: string;
+  /** The on-call policy (`auto_approval`, defaulted), for plugins whose definition says traits.onCall. */
+  onCall?: OnCallPolicy;
 }
 
 export interface PluginBlocksResult {
@@ -57,6 +59,12 @@ export function validatePluginBlocks(
     const host = pluginHostKeysSchema.safeParse(hostPart);
     if (!host.success) issues.push(...fromZodIssues(host.error.issues, ['plugins', id]));
     if (host.success && !host.data.enabled) continue;
+    const offersOnCall = definition.traits?.onCall === true;
+    if (hostPart.auto_approval !== undefined && !offersOnCall)
+      issues.push({
+        path: `plugins.${id}.auto_approval`,
+        message: `plugin "${id}" offers no on-call auto-approval: remove auto_approval from its block`,
+      });
 
     const parsed = definition.configSchema.safeParse(pluginPart);
     if (!parsed.success) {
@@ -69,6 +77,7 @@ export function validatePluginBlocks(
         definition,
         settings: parsed.data,
         reviewAs: host.data.review_as ?? `accessbot-${id}`,
+        ...(offersOnCall ? { onCall: host.data.auto_approval ?? onCallPolicySchema.parse({}) } : {}),
       });
   }
   return { plugins, issues };

@@ -125,13 +125,33 @@ export const logConfigSchema = z
   })
   .strict();
 
+/**
+ * `plugins.<id>.auto_approval` of a plugin that offers on-call (traits.onCall): the host's
+ * on-call policy (src/host/on-call). Strict, so a misspelt limit (say `max_escalation_levl`) is
+ * an error at start rather than a silently unlimited auto-approval.
+ */
+export const onCallPolicySchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** Highest escalation level that counts (1 = first responders). Unset: any level. */
+    max_escalation_level: z.number().int().min(1).optional(),
+    /** Schedules (ids or names) through which being on call counts. Unset: any, including direct assignment. */
+    schedules: z.array(z.string().min(1)).min(1).optional(),
+    /** Requested roles that may be auto-approved (literal names or `*` globs). Unset: any. */
+    roles: z.array(z.string().min(1)).min(1).optional(),
+  })
+  .strict();
+export type OnCallPolicy = z.infer<typeof onCallPolicySchema>;
+
 /** Keys every plugin block may carry, read by the host rather than the plugin. */
 export const pluginHostKeysSchema = z.object({
   enabled: z.boolean().default(true),
   /** Access user the plugin's automatic reviews are submitted as. */
   review_as: z.string().min(1).optional(),
+  /** Only for plugins that offer on-call (checked by plugin-blocks.ts). */
+  auto_approval: onCallPolicySchema.optional(),
 });
-export const PLUGIN_HOST_KEYS = ['enabled', 'review_as'] as const;
+export const PLUGIN_HOST_KEYS = ['enabled', 'review_as', 'auto_approval'] as const;
 
 export const configSchema = z
   .object({

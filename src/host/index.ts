@@ -49,7 +49,13 @@ export interface StartHostOptions {
    * for jobs whose holder died (default 2.5 s); and the window of the inbound server's
    * failed-authentication budget (default 60 s). Tests shorten them.
    */
-  tuning?: { lockDurationMs?: number; stalledIntervalMs?: number; inboundFailureWindowMs?: number };
+  tuning?: {
+    lockDurationMs?: number;
+    stalledIntervalMs?: number;
+    inboundFailureWindowMs?: number;
+    /** How stale /readyz's check of each plugin's review_as user may get (default 30 s). */
+    autoReviewCheckMs?: number;
+  };
 }
 
 export interface RunningHost {
@@ -101,6 +107,7 @@ export async function startHost(opts: StartHostOptions): Promise<RunningHost> {
       reader,
       ...(config.host.public_url ? { publicUrl: config.host.public_url } : {}),
       stepUpRoles: config.host.step_up_roles,
+      ...(opts.tuning?.autoReviewCheckMs ? { autoReviewCheckMs: opts.tuning.autoReviewCheckMs } : {}),
       onDecision: (plugin, outcome) => metrics.decisions.inc({ plugin, outcome }),
     });
   } catch (err) {

@@ -5,6 +5,7 @@
 import type { z } from 'zod';
 import type { Card, CardReview } from './card.js';
 import type { PluginCommand } from './command.js';
+import type { OnCallProvider } from './on-call.js';
 
 /** Where a message goes: a channel, a person, a project, a URL. Chosen by the plugin. */
 export interface Target {
@@ -252,8 +253,13 @@ export interface PluginInstance<Ref extends object = MessageRef> {
    * `card` is the request as it last was.
    */
   withdraw?(target: Target, ref: Ref, card: Card, delivery: DeliveryContext): Promise<void>;
-  /** Decide on a new request by itself (e.g. on-call approval); null = no opinion. */
+  /** Decide on a new request by itself; null = no opinion. For on-call approval use `onCall`. */
   autoReview?(card: Card): Promise<AutoReview | null>;
+  /**
+   * Answers who is on call (on-call.ts); the host applies `plugins.<id>.auto_approval` and
+   * approves as the block's `review_as` user. Needs `traits.onCall` on the definition.
+   */
+  onCall?: OnCallProvider;
   /** Inbound routes that turn clicks or transitions into decisions (mounted under /hooks/<id>). */
   routes?(): InboundRoute[];
   /** Periodic work (e.g. reading decisions back from the platform); null when the config turns it off. */
@@ -274,6 +280,11 @@ export interface PluginTraits {
    * link (`accessbot users login-link`) names no plugin. At most one plugin may declare it.
    */
   signInPage?: string;
+  /**
+   * Offers on-call auto-approval: its instance has `onCall`. The config loader then accepts
+   * (and validates, once, for every such plugin) the host-read `auto_approval` block.
+   */
+  onCall?: boolean;
 }
 
 /** What a running plugin can do, derived from the methods it implements and its traits. */
@@ -283,6 +294,8 @@ export interface PluginCapabilities {
   outcomeNotices: boolean;
   withdrawals: boolean;
   autoReview: boolean;
+  /** Answers on-call questions; the host's on-call policy decides (src/host/on-call). */
+  onCall: boolean;
   inboundDecisions: boolean;
   directMessages: boolean;
 }
@@ -296,7 +309,8 @@ export function capabilitiesOf(
     reminders: typeof instance.remind === 'function',
     outcomeNotices: typeof instance.notifyOutcome === 'function',
     withdrawals: typeof instance.withdraw === 'function',
-    autoReview: typeof instance.autoReview === 'function',
+    autoReview: typeof instance.autoReview === 'function' || instance.onCall !== undefined,
+    onCall: instance.onCall !== undefined,
     inboundDecisions: (instance.routes?.().length ?? 0) > 0,
     directMessages: definition.traits?.directMessages ?? false,
   };

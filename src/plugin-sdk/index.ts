@@ -8,4 +8,5 @@ export * from './contract.js';
 export * from './errors.js';
 export * from './escape.js';
 export * from './inbound.js';
+export * from './on-call.js';
 export * from './signing.js';

@@ -58,6 +58,7 @@ beforeAll(async () => {
   pd = await startFakePagerDuty();
   pd.dir.addUser({ name: 'Access Bot', email: 'accessbot@example.com' });
   pd.dir.addService('Databases');
+  pd.dir.addSchedule('DB primary');
 }, 60_000);
 
 afterAll(async () => {
@@ -76,6 +77,8 @@ function configFile(
     expired: string;
     fromEmail: string;
     pdReviewAs: string;
+    /** `plugins.pagerduty.auto_approval.schedules`. */
+    pdSchedule: string;
     jiraReviewAs: string;
     slackTarget: string;
     redisUrl?: string;
@@ -112,6 +115,9 @@ plugins:
     api_key: ${pd.apiKey}
     base_url: ${pd.url}
     from_email: ${opts.fromEmail}
+    auto_approval:
+      max_escalation_level: 1
+      schedules: ['${opts.pdSchedule}']
 `,
   );
   return file;
@@ -143,6 +149,7 @@ describe('config check --online', { timeout: 120_000 }, () => {
       expired: 'Expired',
       fromEmail: 'accessbot@example.com',
       pdReviewAs: 'pagerduty-bot',
+      pdSchedule: 'db PRIMARY',
       jiraReviewAs: 'alice',
       slackTarget: 'alice@example.com',
       redisUrl: `unix://${process.env.ACCESSBOT_TEST_REDIS_SOCKET}`,
@@ -167,6 +174,7 @@ describe('config check --online', { timeout: 120_000 }, () => {
       expired: 'Closed',
       fromEmail: 'nobody@example.com',
       pdReviewAs: 'ghost',
+      pdSchedule: 'No such rota',
       jiraReviewAs: 'jira-bot',
       slackTarget: 'nobody@example.com',
       redisUrl: 'redis://127.0.0.1:9',
@@ -189,11 +197,12 @@ describe('config check --online', { timeout: 120_000 }, () => {
     expectLine('plugins.jira.review_as', 'access user "jira-bot" has no review rights');
     expectLine('plugins.pagerduty', 'from_email nobody@example.com is not a PagerDuty user');
     expectLine('plugins.pagerduty.review_as', 'access user "ghost" does not exist');
+    expectLine('plugins.pagerduty.auto_approval.schedules', 'PagerDuty has no schedule No such rota');
     expectLine('host.redis.url', 'Redis does not answer');
     // Every problem line names its place; nothing else is printed between them.
     for (const line of problems)
       expect(line).toMatch(
-        /^ {2}(api|host\.redis\.url|plugins\.[a-z]+(\.review_as)?|host\.routing\[\d+\]\.targets\.[a-z]+): \S/,
+        /^ {2}(api|host\.redis\.url|plugins\.[a-z]+(\.review_as|\.auto_approval\.schedules)?|host\.routing\[\d+\]\.targets\.[a-z]+): \S/,
       );
     expect(r.stdout).toContain(`online OK: api ${api.api.url} (as admin)`);
   });
@@ -205,6 +214,7 @@ describe('config check --online', { timeout: 120_000 }, () => {
       expired: 'Expired',
       fromEmail: 'accessbot@example.com',
       pdReviewAs: 'pagerduty-bot',
+      pdSchedule: 'db PRIMARY',
       jiraReviewAs: 'alice',
       slackTarget: '#ops',
     });

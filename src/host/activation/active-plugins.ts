@@ -4,6 +4,7 @@
 import type { Redis } from 'ioredis';
 import type { AccessClient } from '../../client/types.js';
 import type { ConfiguredPlugin } from '../../config/plugin-blocks.js';
+import type { OnCallPolicy } from '../../config/schema.js';
 import type { Logger as PinoLogger } from '../../log.js';
 import {
   capabilitiesOf,
@@ -14,6 +15,7 @@ import {
 } from '../../plugin-sdk/index.js';
 import { type StepUp, submitDecision } from '../inbound/decision-to-review.js';
 import { tokenHolderOf } from '../inbound/token-holder.js';
+import { AutoReviewReadiness } from '../on-call/readiness-check.js';
 import type { HostKeys } from '../redis/keys.js';
 import type { RequestReader } from '../stream/request-reader.js';
 import { redisPluginKv } from './plugin-kv.js';
@@ -26,6 +28,10 @@ export interface ActivePlugin {
   capabilities: PluginCapabilities;
   /** Access user that automatic reviews are authored as. */
   reviewAs: string;
+  /** `auto_approval` of a plugin that offers on-call (its instance has `onCall`). */
+  onCall?: OnCallPolicy;
+  /** For /readyz: can its automatic reviews work (review_as user, schedules)? */
+  autoReviewSetup?: AutoReviewReadiness;
   healthy: boolean;
   lastError?: string;
 }
@@ -41,6 +47,8 @@ export interface ActivationDeps {
   /** host.step_up_roles: approvals of these roles count only from a signed-in page. */
   stepUpRoles?: readonly string[];
   onDecision?: (pluginId: string, outcome: string) => void;
+  /** How stale /readyz's review_as check may get (AutoReviewReadiness's default otherwise). */
+  autoReviewCheckMs?: number;
 }
 
 export async function activatePlugins(
@@ -53,7 +61,7 @@ export async function activatePlugins(
     roles: new Set(deps.stepUpRoles ?? []),
     ...(deps.publicUrl && signInPage ? { signInUrl: `${deps.publicUrl.replace(/\/+$/, '')}/sign-in` } : {}),
   };
-  for (const [id, { definition, settings, reviewAs }] of configured) {
+  for (const [id, { definition, settings, reviewAs, onCall }] of configured) {
     const log = deps.log.child({ plugin: id });
     const ctx: PluginContext<unknown> = {
       id,
@@ -102,8 +110,28 @@ export async function activatePlugins(
       instance,
       capabilities: capabilitiesOf(definition, instance),
       reviewAs,
+      ...(onCall ? { onCall } : {}),
       healthy: true,
     };
+    if (!!onCall !== !!instance.onCall)
+      throw new Error(
+        `plugin ${id}: traits.onCall and the instance's onCall provider must come together (one is missing)`,
+      );
+    const reviews = instance.onCall ? onCall?.enabled === true : typeof instance.autoReview === 'function';
+    if (reviews) {
+      plugin.autoReviewSetup = new AutoReviewReadiness(
+        deps.client,
+        {
+          pluginId: id,
+          reviewAs,
+          ...(instance.onCall && onCall ? { onCall: { provider: instance.onCall, policy: onCall } } : {}),
+        },
+        log,
+        deps.autoReviewCheckMs,
+      );
+      // Bounded: a slow API must not hold the start; /readyz refreshes it later.
+      await Promise.race([plugin.autoReviewSetup.refresh(), new Promise((r) => setTimeout(r, 2000).unref())]);
+    }
     try {
       await instance.healthCheck();
     } catch (err) {

@@ -16,6 +16,8 @@
 import { DelayedError, type Job, Worker } from 'bullmq';
 import { AccessbotError } from '../../errors.js';
 import { type Card, type DeliveryContext, PluginError, permanent } from '../../plugin-sdk/index.js';
+import { decideOnCall } from '../on-call/decide.js';
+import { requesterOf } from '../on-call/requester.js';
 import { runReminder } from '../reminders/reminders.js';
 import { RecipientResolver } from '../routing/recipient-resolver.js';
 import { createRouting } from '../routing/routing-jobs.js';
@@ -187,7 +189,14 @@ export function startDeliveryWorker(deps: WorkerDeps): Worker<DeliveryJobData> {
     const request = await deps.api.reader.current(job.data.requestId);
     if (request?.state !== 'PENDING') return 'skipped';
     const card = await deps.api.reader.card(request);
-    const decision = await platformCall(() => plugin.instance.autoReview!(card));
+    const provider = plugin.instance.onCall;
+    const policy = plugin.onCall;
+    const decision =
+      provider && policy
+        ? await platformCall(() =>
+            decideOnCall(provider, policy, card, () => requesterOf(deps.api.client, request.user), log),
+          )
+        : await platformCall(() => plugin.instance.autoReview!(card));
     if (!decision) return 'skipped';
     try {
       await deps.api.client.submitReview(request.id, {

@@ -29,6 +29,9 @@ export async function readiness(d: ReadinessDeps): Promise<Readiness> {
     (await within(redisCheck(d.redis), READINESS_BUDGET_MS)) ??
     `down: no answer within ${READINESS_BUDGET_MS} ms`;
   checks.watcher = d.watcherStatus();
-  for (const p of d.plugins) checks[`plugin.${p.id}`] = p.healthy ? 'ok' : `unhealthy: ${p.lastError ?? ''}`;
+  for (const p of d.plugins) {
+    checks[`plugin.${p.id}`] = p.healthy ? 'ok' : `unhealthy: ${p.lastError ?? ''}`;
+    if (p.autoReviewSetup) checks[`plugin.${p.id}.auto_review`] = p.autoReviewSetup.status();
+  }
   return { ready: Object.values(checks).every((c) => c === 'ok'), checks };
 }

@@ -166,6 +166,14 @@ export async function startFakePagerDuty(opts: { apiKey?: string } = {}): Promis
         query,
       );
     }
+    if (method === 'GET' && path === '/schedules') {
+      // PagerDuty's `query` filters schedules by name.
+      const q = (query.get('query') ?? '').toLowerCase();
+      const schedules = [...dir.schedules.values()]
+        .filter((s) => !q || (s.summary ?? '').toLowerCase().includes(q))
+        .map((s) => ({ ...s, type: 'schedule', name: s.summary }));
+      return paginate('schedules', schedules, query);
+    }
     if (method === 'GET' && path === '/oncalls') {
       const users = arrayParam(query, 'user_ids');
       const policies = arrayParam(query, 'escalation_policy_ids');
