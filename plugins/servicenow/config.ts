@@ -97,14 +97,8 @@ export const serviceNowConfigSchema = z
       .refine((d) => d.source !== 'state' || (d.approve_state && d.deny_state), {
         message: 'source: state needs approve_state and deny_state',
       }),
-    on_call: z
-      .object({
-        enabled: z.boolean().default(false),
-        /** Request annotation holding on-call rota sys_ids. */
-        rotas_annotation: z.string().min(1).default('servicenow_rotas'),
-      })
-      .strict()
-      .prefault({}),
+    /** Request annotation naming the on-call rotas (sys_id or name) for on-call approval (`auto_approval`). */
+    rotas_annotation: z.string().min(1).default('servicenow_rotas'),
     /** Per-call timeout towards ServiceNow (ms). */
     timeout_ms: z.number().int().min(100).max(120_000).default(15_000),
     // Read by the host, accepted here so the block validates whole.

@@ -73,13 +73,5 @@ export async function checkSetup(
         'decisions.poll_interval_seconds is 0 and no decisions.push_secret is set: decisions taken in ServiceNow are never read',
       fix: 'set poll_interval_seconds above 0, or configure the push business rule and push_secret (README.md)',
     });
-  if (
-    config.on_call.enabled &&
-    !(await readable(() => api.whoIsOnCall(['00000000000000000000000000000000'], new Date())))
-  )
-    problems.push({
-      problem: 'on_call.enabled is set but the on_call_rota API refuses the user',
-      fix: 'install the On-Call Scheduling plugin and grant the user the role rota_admin (or on_call_rota read access)',
-    });
   return problems;
 }

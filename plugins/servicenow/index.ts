@@ -9,6 +9,7 @@ import { type ServiceNowConfig, serviceNowConfigSchema } from './config.js';
 import { type DecisionDeps, pollDecisions } from './decisions.js';
 import { checkSetup, healthCheck } from './health.js';
 import { asIncidentRef, type IncidentRef, Incidents, NO_GROUP } from './incidents.js';
+import { serviceNowOnCall } from './on-call.js';
 import { pushRoute } from './push.js';
 import { reviewNote, withdrawnNote } from './render.js';
 
@@ -27,6 +28,7 @@ export default definePlugin<typeof serviceNowConfigSchema, IncidentRef>({
   id: 'servicenow',
   description: 'A ServiceNow incident per request; approvals recorded in ServiceNow become reviews',
   configSchema: serviceNowConfigSchema,
+  traits: { onCall: true },
   create(ctx) {
     const config: ServiceNowConfig = ctx.config;
     const api = new ServiceNowApi(config);
@@ -79,6 +81,8 @@ export default definePlugin<typeof serviceNowConfigSchema, IncidentRef>({
         const ref = asIncidentRef(rawRef);
         if (ref) await incidents.note(ref, withdrawnNote(card), delivery);
       },
+
+      onCall: serviceNowOnCall(api, config),
 
       routes() {
         return config.decisions.source === 'none' ? [] : [pushRoute(deps)];

@@ -397,3 +397,87 @@ async function hookServer(route: import('../../src/plugin-sdk/index.js').Inbound
   const port = (server.address() as import('node:net').AddressInfo).port;
   return { url: `http://127.0.0.1:${port}/`, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
+
+describe('on-call provider', () => {
+  it('asks whoisoncall per named rota at the current time and reports the shifts held now', async () => {
+    const { plugin } = await pluginWith();
+    const provider = plugin.onCall!;
+    expect(provider.scopeAnnotation).toBe('servicenow_rotas');
+    const dbaRota = sn.addRota('DBA primary');
+    const webRota = sn.addRota('Web primary');
+    const alice = sn.userByName('alice.s')!.sys_id!;
+    const bob = sn.userByName('bob.r')!.sys_id!;
+    const hour = 3_600_000;
+    sn.addShift({
+      rotaId: dbaRota,
+      userSysId: alice,
+      from: new Date(Date.now() - hour),
+      to: new Date(Date.now() + hour),
+    });
+    // A shift that ended does not count.
+    sn.addShift({
+      rotaId: webRota,
+      userSysId: alice,
+      from: new Date(Date.now() - 2 * hour),
+      to: new Date(Date.now() - hour),
+    });
+    sn.addShift({
+      rotaId: webRota,
+      userSysId: bob,
+      from: new Date(Date.now() - hour),
+      to: new Date(Date.now() + hour),
+    });
+    const person = { name: 'alice', email: 'alice@example.com', traits: {} };
+    const answer = await provider.shiftsOf({ person, scopes: ['DBA primary', webRota, 'No such rota'] });
+    expect(answer).toEqual({
+      person: 'found',
+      shifts: [{ scope: 'DBA primary', level: 1, schedule: { id: dbaRota, name: 'DBA primary' } }],
+      unknownScopes: ['No such rota'],
+    });
+    const asked = sn.callsTo('GET', '/api/now/on_call_rota/whoisoncall');
+    expect(asked.map((c) => c.query.get('rota_ids'))).toEqual([dbaRota, webRota]);
+    const at = Date.parse(`${asked[0]!.query.get('date_time')!.replace(' ', 'T')}Z`);
+    expect(Math.abs(at - Date.now())).toBeLessThan(5000);
+    expect(await provider.unknownSchedules!(['DBA primary', 'Nope'])).toEqual(['Nope']);
+  });
+
+  it('maps the requester by email or by the user_name trait, and says why when it cannot', async () => {
+    const byEmail = (await pluginWith()).plugin.onCall!;
+    expect(await byEmail.shiftsOf({ person: { name: 'x', traits: {} }, scopes: ['r'] })).toMatchObject({
+      person: 'unknown',
+      why: 'no_email',
+    });
+    expect(
+      await byEmail.shiftsOf({
+        person: { name: 'x', email: 'nobody@example.com', traits: {} },
+        scopes: ['r'],
+      }),
+    ).toMatchObject({ person: 'unknown', why: 'user_not_found' });
+    const byName = (await pluginWith({ people: { match: 'user_name' } })).plugin.onCall!;
+    expect(
+      await byName.shiftsOf({ person: { name: 'bob', email: 'bob@example.com', traits: {} }, scopes: ['r'] }),
+    ).toMatchObject({
+      person: 'unknown',
+      why: 'no_identity',
+    });
+    expect(
+      await byName.shiftsOf({
+        person: { name: 'bob', traits: { servicenow_user: ['bob.r'] } },
+        scopes: ['r'],
+      }),
+    ).toEqual({ person: 'found', shifts: [], unknownScopes: ['r'] });
+  });
+
+  it('throws on a failed read rather than answering "not on call"', async () => {
+    const { plugin } = await pluginWith();
+    sn.addRota('DBA primary');
+    sn.failNext(1, { status: 502, match: (m, p) => m === 'GET' && p.endsWith('/whoisoncall') });
+    const err = await caught(
+      plugin.onCall!.shiftsOf({
+        person: { name: 'a', email: 'alice@example.com', traits: {} },
+        scopes: ['DBA primary'],
+      }),
+    );
+    expect(err.kind).toBe('transient');
+  });
+});

@@ -87,6 +87,8 @@ export interface FakeServiceNow {
   ): string;
   /** A person moves the incident to `state` (sys_updated_by is them). */
   moveIncident(incidentSysId: string, state: string, userName: string): void;
+  /** An on-call rota (cmn_rota) of a group; returns its sys_id. */
+  addRota(name: string, groupSysId?: string): string;
   addShift(shift: FakeShift): void;
   failNext(n: number, opts?: { status?: number; match?: CallMatch }): void;
   rateLimitNext(n: number, retryAfterSeconds: number, match?: CallMatch): void;
@@ -409,6 +411,11 @@ export async function startFakeServiceNow(): Promise<FakeServiceNow> {
       if (!row) throw new Error(`no incident ${incidentSysId}`);
       const refused = write('incident', row, { state }, userName);
       if (refused) throw new Error(JSON.stringify(refused.body));
+    },
+    addRota(name, groupSysId) {
+      const sysId = newSysId();
+      tables.insert('cmn_rota', { sys_id: sysId, name, group: groupSysId ?? '', active: 'true' });
+      return sysId;
     },
     addShift: (shift) => shifts.push(shift),
     failNext(n, opts = {}) {

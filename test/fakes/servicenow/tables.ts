@@ -20,6 +20,7 @@ const REFERENCES: Record<string, Record<string, string>> = {
   sys_user: {},
   sys_user_group: {},
   sys_journal_field: {},
+  cmn_rota: { group: 'sys_user_group' },
 };
 
 export const TABLES = Object.keys(REFERENCES);
