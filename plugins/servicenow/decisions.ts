@@ -72,22 +72,37 @@ export function movedIncidentsQuery(config: ServiceNowConfig): string {
   return `correlation_display=${CORRELATION_DISPLAY}^active=true^stateIN${a},${d}^ORDERBYDESCsys_updated_on`;
 }
 
+/** Records handled at once by a poll: each is a few calls, and they are independent. */
+const POLL_CONCURRENCY = 4;
+
 /** One poll: every decision waiting in ServiceNow is handed over. */
 export async function pollDecisions(deps: DecisionDeps): Promise<number> {
+  const source = deps.config.decisions.source;
+  if (source === 'none') return 0;
+  const rows =
+    source === 'approvals'
+      ? await deps.api.listAll('sysapproval_approver', {
+          query: decidedApprovalsQuery(),
+          fields: APPROVAL_FIELDS,
+        })
+      : await deps.api.listAll('incident', { query: movedIncidentsQuery(deps.config), fields: MOVE_FIELDS });
+  const handle = source === 'approvals' ? handleApproval : handleStateMove;
   let handled = 0;
-  if (deps.config.decisions.source === 'approvals') {
-    const rows = await deps.api.listAll('sysapproval_approver', {
-      query: decidedApprovalsQuery(),
-      fields: APPROVAL_FIELDS,
-    });
-    for (const row of rows) if ((await handleApproval(deps, row)).handled) handled++;
-  } else if (deps.config.decisions.source === 'state') {
-    const rows = await deps.api.listAll('incident', {
-      query: movedIncidentsQuery(deps.config),
-      fields: MOVE_FIELDS,
-    });
-    for (const row of rows) if ((await handleStateMove(deps, row)).handled) handled++;
-  }
+  let failure: unknown;
+  let next = 0;
+  const worker = async () => {
+    while (next < rows.length) {
+      const row = rows[next++]!;
+      try {
+        if ((await handle(deps, row)).handled) handled++;
+      } catch (err) {
+        // One record's failure (released for the next poll) does not hold up the others.
+        failure ??= err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(POLL_CONCURRENCY, rows.length) }, worker));
+  if (failure) throw failure;
   return handled;
 }
 
