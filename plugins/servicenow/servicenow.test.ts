@@ -339,6 +339,57 @@ describe('decisions from ServiceNow (plugin level)', () => {
     ]);
   });
 
+  it('source: state — a move to the approve state is a review by the mover; one that decided nothing goes back with a note', async () => {
+    let answer: DecisionOutcome = { kind: 'done', message: 'recorded' };
+    const { plugin, decisions } = await pluginWith(
+      { decisions: { source: 'state', approve_state: '101', deny_state: '102', poll_interval_seconds: 5 } },
+      () => answer,
+    );
+    const a = await openIncident(plugin);
+    sn.moveIncident(a.ref.sysId, '101', 'bob.r');
+    answer = { kind: 'not_allowed', message: 'bob may not review this request.' };
+    await plugin.poll!()!.run();
+    await plugin.poll!()!.run();
+    expect(decisions).toEqual([
+      expect.objectContaining({
+        requestId: a.card.requestId,
+        action: 'approve',
+        person: { email: 'bob@example.com' },
+      }),
+    ]);
+    const incident = sn.incidentsOf(a.card.requestId)[0]!;
+    expect(incident.state).toBe('2');
+    expect(sn.journal(a.ref.sysId, 'work_notes')).toEqual([
+      expect.stringContaining('the review was not recorded: bob may not review this request.'),
+    ]);
+    // Moved again by someone else: a new decision (a new modification of the incident).
+    sn.moveIncident(a.ref.sysId, '102', 'alice.s');
+    await plugin.poll!()!.run();
+    expect(decisions.map((d) => [d.action, d.person])).toEqual([
+      ['approve', { email: 'bob@example.com' }],
+      ['deny', { email: 'alice@example.com' }],
+    ]);
+  });
+
+  it('a failure after the decision releases the record: the next poll hands it over again and the note is posted once', async () => {
+    const { plugin, decisions } = await pluginWith({ decisions: { poll_interval_seconds: 5 } }, () => ({
+      kind: 'own_request',
+      message: 'You cannot review your own request.',
+    }));
+    const a = await openIncident(plugin);
+    sn.recordApproval(a.ref.sysId, 'alice.s', 'approved');
+    // The note's PATCH lands but its answer is lost: the poll fails, the claim is released.
+    sn.loseNextAnswer((m) => m === 'PATCH');
+    await expect(plugin.poll!()!.run()).rejects.toBeInstanceOf(PluginError);
+    await plugin.poll!()!.run();
+    await plugin.poll!()!.run();
+    expect(decisions).toHaveLength(2);
+    expect(sn.journal(a.ref.sysId, 'work_notes')).toEqual([
+      expect.stringContaining('cannot review your own request'),
+    ]);
+    expect(sn.unusedFaults()).toBe(0);
+  });
+
   it('a push is read back from ServiceNow; a forged, unsigned or stale push is refused before anything is read', async () => {
     const { plugin, decisions } = await pluginWith();
     const a = await openIncident(plugin);
