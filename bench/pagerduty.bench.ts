@@ -1,4 +1,5 @@
-// PagerDuty plugin: what the idempotent incident open and the on-call check cost, measured
+// PagerDuty plugin: what the idempotent incident open costs (the on-call check is in
+// on-call.bench.ts, beside every other provider), measured
 // against the fake PagerDuty REST API on 127.0.0.1 (so the figures are our overhead and the
 // number of round trips, not PagerDuty's latency).
 
@@ -64,15 +65,6 @@ export default async function run(): Promise<BenchSection> {
       plugin.deliver(target, cards[i < 0 ? N - i - 1 : i]!, firstTry()),
     );
 
-    const onCallCard = requestCard(
-      { annotations: { pagerduty_services: ['Databases', 'Payments'] } },
-      { email: 'alice@example.com' },
-    );
-    const before = pd.calls.length;
-    const approve = await meanMs(N, () => plugin.autoReview!(onCallCard));
-    const callsPerDecision = (pd.calls.length - before) / (N + 10);
-    const ping = await meanMs(N, () => plugin.healthCheck());
-
     return {
       title: 'PagerDuty plugin (fake PagerDuty on 127.0.0.1)',
       rows: [
@@ -88,17 +80,11 @@ export default async function run(): Promise<BenchSection> {
           unit: 'ms',
           baseline: { name: 'bare POST /incidents', value: bare, unit: 'ms' },
         },
-        {
-          name: 'on-call auto-approval decision (2 services)',
-          value: approve,
-          unit: 'ms',
-          baseline: { name: 'one authenticated GET (/abilities)', value: ping, unit: 'ms' },
-        },
-        { name: 'PagerDuty calls per auto-approval decision', value: callsPerDecision, unit: 'calls' },
       ],
       notes: [
         `${N} sequential operations each after 10 warm-up runs; means.`,
         'De-duplication costs one extra GET per new incident and saves the POST on every retry.',
+        'The on-call decision moved to bench/on-call.bench.ts (the host policy beside every provider).',
       ],
     };
   } finally {

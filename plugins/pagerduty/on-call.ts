@@ -27,8 +27,10 @@ export function pagerDutyOnCall(client: PagerDutyClient, config: PagerDutyConfig
       // Several named services may share one escalation policy: an entry counts for each.
       const scopesByPolicy = new Map<string, string[]>();
       const unknownScopes: string[] = [];
-      for (const name of scopes) {
-        const service = await client.findServiceByName(name);
+      // Looked up side by side (a request names a few services): one round trip, not one each.
+      const found = await Promise.all(scopes.map((name) => client.findServiceByName(name)));
+      for (const [i, name] of scopes.entries()) {
+        const service = found[i];
         if (!service) {
           unknownScopes.push(name);
           continue;

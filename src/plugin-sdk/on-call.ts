@@ -13,12 +13,20 @@
 // A scope (service, schedule, rota) or a person the provider does not know is not an error:
 // it is part of the answer (`unknownScopes`, `person: 'unknown'`).
 
-import type { PersonInfo } from './contract.js';
+/**
+ * The requester as the access API knows them (the same shape as contract.ts's PersonInfo,
+ * spelt out here because contract.ts imports this file).
+ */
+export interface OnCallRequester {
+  name: string;
+  email?: string;
+  /** Map provider ids through a trait (JSM Ops: an Atlassian account id), since emails may be hidden. */
+  traits: Record<string, string[]>;
+}
 
 /** What the host asks a provider, once per request. */
 export interface OnCallQuestion {
-  /** The requester as the access API knows them (email, traits: map ids through a trait). */
-  person: PersonInfo;
+  person: OnCallRequester;
   /**
    * The named scopes (services, schedules, rotas: whatever the provider's annotation names),
    * from the request's `scopeAnnotation`, trimmed, de-duplicated, in request order. Never empty.

@@ -106,9 +106,10 @@ describe('config/accessbot.example.yaml', () => {
     const enabled = readFileSync(EXAMPLE, 'utf8').replaceAll('enabled: false', 'enabled: true');
     const file = join(dir, 'pagerduty-enabled.yaml');
     writeFileSync(file, enabled.replace('file:/run/secrets/slack-bot-token', 'xoxb-inline'));
-    const { pluginConfigs } = await loadConfig({ file, env: SECRETS });
-    const autoApproval = (pluginConfigs.get('pagerduty') as { auto_approval: Record<string, unknown> })
-      .auto_approval;
+    const { plugins } = await loadConfig({ file, env: SECRETS });
+    // auto_approval is read by the host (the on-call policy), not handed to the plugin.
+    const autoApproval = plugins.get('pagerduty')!.onCall!;
+    expect(autoApproval.enabled).toBe(true);
     expect(autoApproval.schedules).toBeUndefined();
     expect(autoApproval.roles).toBeUndefined();
   });

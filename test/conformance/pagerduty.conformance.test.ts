@@ -1,7 +1,7 @@
 // The PagerDuty plugin against the fake PagerDuty REST API (test/fakes/pagerduty). A message is
 // the incident opened on the "Access Requests" service; it shows PENDING while open and, once
 // resolved, the state its resolution note names; notes are its replies. PagerDuty offers no
-// decisions (people approve elsewhere; the plugin's automatic on-call approval is tested in
+// decisions (people approve elsewhere; its on-call auto-approval is tested in test/on-call/ and
 // test/plugins/pagerduty.test.ts), so no incident ever carries actions.
 
 import pagerdutyPlugin from '../../plugins/pagerduty/index.js';

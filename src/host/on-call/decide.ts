@@ -3,7 +3,7 @@
 // the provider propagates (the delivery worker retries it) and never becomes an approval.
 
 import type { OnCallPolicy } from '../../config/schema.js';
-import type { AutoReview, Card, Logger, OnCallProvider, PersonInfo } from '../../plugin-sdk/index.js';
+import type { AutoReview, Card, Logger, OnCallProvider, OnCallRequester } from '../../plugin-sdk/index.js';
 import { judgeAnswer, type OnCallVerdict, refuse, rolesOutsideLimit } from './policy.js';
 
 /** The scopes a request names in the provider's annotation: trimmed, de-duplicated, in order. */
@@ -15,7 +15,7 @@ export function scopesOf(card: Card, annotation: string): string[] {
  * The requester as the access API knows them (email and traits), fetched only once the cheap
  * checks passed.
  */
-export type RequesterLookup = () => Promise<PersonInfo>;
+export type RequesterLookup = () => Promise<OnCallRequester>;
 
 export async function onCallVerdict(
   provider: OnCallProvider,
@@ -34,7 +34,10 @@ export async function onCallVerdict(
   if (outside.length > 0)
     return refuse('role_not_allowed', `roles not allowed for auto-approval: ${outside.join(', ')}`);
   const answer = await provider.shiftsOf({ person: await requester(), scopes });
-  return judgeAnswer(answer, scopes, policy, provider);
+  const verdict = judgeAnswer(answer, scopes, policy, provider);
+  return answer.person === 'found' && answer.unknownScopes.length > 0
+    ? { ...verdict, unknownScopes: answer.unknownScopes }
+    : verdict;
 }
 
 /** The automatic review to submit as the plugin's review_as user, or null (logged with why). */
@@ -49,7 +52,13 @@ export async function decideOnCall(
   const scopes = scopesOf(card, provider.scopeAnnotation);
   if (!verdict.approve) {
     log.info(
-      { requestId: card.requestId, requester: card.requester.name, scopes, why: verdict.why },
+      {
+        requestId: card.requestId,
+        requester: card.requester.name,
+        scopes,
+        why: verdict.why,
+        ...(verdict.unknownScopes ? { unknown_scopes: verdict.unknownScopes } : {}),
+      },
       `no on-call auto-approval: ${verdict.detail}`,
     );
     return null;
@@ -61,6 +70,7 @@ export async function decideOnCall(
       scopes: verdict.scopes,
       // Not `level`: that is the log line's own severity field.
       escalation_level: verdict.level,
+      ...(verdict.unknownScopes ? { unknown_scopes: verdict.unknownScopes } : {}),
     },
     'on call: auto-approving',
   );

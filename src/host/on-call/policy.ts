@@ -17,9 +17,13 @@ export type NoApprovalReason =
   | 'level_too_high'
   | 'schedule_not_allowed';
 
-export type OnCallVerdict =
+export type OnCallVerdict = (
   | { approve: true; reason: string; scopes: string[]; level: number }
-  | { approve: false; why: NoApprovalReason; detail: string };
+  | { approve: false; why: NoApprovalReason; detail: string }
+) & {
+  /** Named scopes the provider does not know (a typo in a role's annotation), for the log. */
+  unknownScopes?: string[];
+};
 
 export const refuse = (why: NoApprovalReason, detail: string): OnCallVerdict => ({
   approve: false,

@@ -2,9 +2,9 @@
 // Atlassian account ids through a trait, since Atlassian may hide emails).
 
 import type { AccessClient } from '../../client/types.js';
-import type { PersonInfo } from '../../plugin-sdk/index.js';
+import type { OnCallRequester } from '../../plugin-sdk/index.js';
 
-export async function requesterOf(client: AccessClient, userName: string): Promise<PersonInfo> {
+export async function requesterOf(client: AccessClient, userName: string): Promise<OnCallRequester> {
   const user = await client.getUser(userName);
   return { name: user.name, ...(user.email ? { email: user.email } : {}), traits: user.traits ?? {} };
 }
