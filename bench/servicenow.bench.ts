@@ -7,10 +7,12 @@
 import { performance } from 'node:perf_hooks';
 import type { IncidentRef } from '../plugins/servicenow/incidents.js';
 import definition from '../plugins/servicenow/index.js';
+import { onCallPolicySchema } from '../src/config/schema.js';
 import type { PluginInstance } from '../src/plugin-sdk/index.js';
 import { requestCard } from '../test/fakes/pagerduty/plugin-context.js';
 import { firstTry, MemoryKv, testPluginContext } from '../test/fakes/plugin-context.js';
 import { startFakeServiceNow } from '../test/fakes/servicenow/server.js';
+import { measureOnCallSection, type OnCallBenchSpec } from './on-call-section.js';
 import { meanMs, percentile } from './stats.js';
 import type { BenchSection } from './types.js';
 
@@ -27,7 +29,56 @@ async function timed(n: number, fn: (i: number) => Promise<unknown>): Promise<nu
   return out;
 }
 
-export default async function run(): Promise<BenchSection> {
+/** The on-call decision (shared section of bench/on-call-section.ts): 2 rotas named, 20 others on call. */
+const onCall: OnCallBenchSpec = {
+  name: 'ServiceNow',
+  async start() {
+    const sn = await startFakeServiceNow();
+    const hour = 3_600_000;
+    const shift = (rotaId: string, userSysId: string) =>
+      sn.addShift({ rotaId, userSysId, from: new Date(Date.now() - hour), to: new Date(Date.now() + hour) });
+    const db = sn.addRota('DBA primary');
+    const pay = sn.addRota('Payments primary');
+    shift(pay, sn.addUser({ user_name: 'alice', email: 'alice@example.com' }));
+    sn.addUser({ user_name: 'oscar', email: 'oscar@example.com' });
+    for (let i = 0; i < 20; i++) shift(db, sn.addUser({ user_name: `u${i}`, email: `u${i}@example.com` }));
+    const config = definition.configSchema.parse({
+      instance_url: sn.url,
+      auth: { type: 'basic', ...sn.basic },
+    });
+    const ctx = testPluginContext('servicenow', config, {
+      decide: async () => ({ kind: 'done', message: '' }),
+      getCard: async () => null,
+    });
+    const plugin = (await definition.create(ctx)) as unknown as PluginInstance;
+    const annotations = { servicenow_rotas: ['DBA primary', 'Payments primary'] };
+    const who = (name: string) => {
+      const email = `${name}@example.com`;
+      return { card: requestCard({ annotations }, { email }), person: { name, email, traits: {} } };
+    };
+    const auth = `Basic ${Buffer.from(`${sn.basic.username}:${sn.basic.password}`).toString('base64')}`;
+    return {
+      provider: plugin.onCall!,
+      policy: onCallPolicySchema.parse({ schedules: ['Payments primary', 'DBA primary'], roles: ['dba'] }),
+      onCall: who('alice'),
+      offCall: who('oscar'),
+      scopeCount: 2,
+      calls: () => sn.calls.length,
+      bareGet: () =>
+        fetch(`${sn.url}/api/now/table/incident?sysparm_limit=1`, {
+          headers: { Authorization: auth, Accept: 'application/json' },
+        }).then((r) => r.text()),
+      bareGetName: 'authenticated GET /table/incident',
+      stop: () => sn.stop(),
+    };
+  },
+};
+
+export default async function run(): Promise<BenchSection[]> {
+  return [await incidentsAndPolls(), await measureOnCallSection(onCall, N)];
+}
+
+async function incidentsAndPolls(): Promise<BenchSection> {
   const sn = await startFakeServiceNow();
   try {
     sn.addGroup('Access Approvers');
