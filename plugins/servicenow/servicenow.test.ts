@@ -371,6 +371,40 @@ describe('decisions from ServiceNow (plugin level)', () => {
     ]);
   });
 
+  it('a push naming a moved incident (source: state) is read back; ServiceNow down answers 503 so the next poll takes it', async () => {
+    const { plugin, decisions } = await pluginWith({
+      decisions: {
+        source: 'state',
+        approve_state: '101',
+        deny_state: '102',
+        poll_interval_seconds: 5,
+        push_secret: pushKey,
+      },
+    });
+    const a = await openIncident(plugin);
+    sn.moveIncident(a.ref.sysId, '102', 'bob.r');
+    const hook = await hookServer(plugin.routes!()[0]!);
+    try {
+      const record = { table: 'incident' as const, sys_id: a.ref.sysId, state: '102' };
+      sn.failNext(1, { status: 503, match: (m) => m === 'GET' });
+      const down = await pushChange(hook.url, record, { secret: pushKey });
+      expect(down.status).toBe(503);
+      expect(decisions).toEqual([]);
+      const ok = await pushChange(hook.url, record, { secret: pushKey });
+      expect(ok.body).toMatchObject({ handled: true, outcome: 'done' });
+      expect(decisions.map((d) => [d.action, d.person])).toEqual([['deny', { email: 'bob@example.com' }]]);
+      // An approval push is not a decision when decisions come from state moves.
+      const other = await pushChange(
+        hook.url,
+        { table: 'sysapproval_approver', sys_id: a.ref.sysId },
+        { secret: pushKey },
+      );
+      expect(other.body).toMatchObject({ ignored: expect.stringContaining('decides nothing') });
+    } finally {
+      await hook.close();
+    }
+  });
+
   it('a failure after the decision releases the record: the next poll hands it over again and the note is posted once', async () => {
     const { plugin, decisions } = await pluginWith({ decisions: { poll_interval_seconds: 5 } }, () => ({
       kind: 'own_request',
