@@ -89,6 +89,12 @@ export const serviceNowConfigSchema = z
          * decisions.
          */
         push_secret: z.string().min(32, 'at least 32 characters (openssl rand -hex 32)').optional(),
+        /**
+         * ServiceNow users (user_name) asked for an approval on every pending request's incident
+         * (source: approvals), so it waits in their My Approvals. Empty: approvers are added in
+         * ServiceNow (by hand or a flow).
+         */
+        request_approval_from: z.array(z.string().min(1)).max(50).default([]),
         /** How far a push's signed timestamp may be from now (seconds). */
         push_max_age_seconds: z.number().int().min(10).max(3600).default(300),
       })

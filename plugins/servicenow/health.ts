@@ -51,6 +51,12 @@ export async function checkSetup(
       problem: `assigned_to "${config.assigned_to}" is no active user in ServiceNow`,
       fix: 'set assigned_to to the user_name of an active user',
     });
+  for (const userName of config.decisions.request_approval_from)
+    if (!(await incidents.userId('user_name', userName)))
+      problems.push({
+        problem: `decisions.request_approval_from names "${userName}", no active user in ServiceNow`,
+        fix: 'list the user_name of active ServiceNow users',
+      });
   if (!(await readable(() => api.list('sys_journal_field', { fields: ['sys_id'], limit: 1 }))))
     problems.push({
       problem:

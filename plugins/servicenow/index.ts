@@ -4,6 +4,7 @@
 // business rule. See README.md for the config keys and the ServiceNow set-up.
 
 import { definePlugin, permanent, type Target } from '../../src/plugin-sdk/index.js';
+import { ApprovalRequests } from './approval-requests.js';
 import { ServiceNowApi } from './client.js';
 import { type ServiceNowConfig, serviceNowConfigSchema } from './config.js';
 import { type DecisionDeps, pollDecisions } from './decisions.js';
@@ -34,6 +35,7 @@ export default definePlugin<typeof serviceNowConfigSchema, IncidentRef>({
     const api = new ServiceNowApi(config);
     const reviewUrl = ctx.publicUrl ? `${ctx.publicUrl.replace(/\/+$/, '')}/sign-in` : undefined;
     const incidents = new Incidents(api, config, ctx.log, reviewUrl, howToDecide(config));
+    const approvals = new ApprovalRequests(api, config, incidents, ctx.log);
     const deps: DecisionDeps = {
       api,
       config,
@@ -63,12 +65,19 @@ export default definePlugin<typeof serviceNowConfigSchema, IncidentRef>({
       async deliver(target, card) {
         const ref = await incidents.ensure(target.id, card);
         ctx.log.info({ requestId: card.requestId, incident: ref.number }, 'servicenow incident open');
-        return card.state === 'PENDING' ? ref : incidents.close(ref, card);
+        if (card.state === 'PENDING') {
+          await approvals.ask(ref);
+          return ref;
+        }
+        await approvals.release(ref);
+        return incidents.close(ref, card);
       },
 
       async update(_target, rawRef, card) {
         const ref = asIncidentRef(rawRef);
         if (!ref || card.state === 'PENDING' || ref.closedAs === card.state) return undefined;
+        // Approvals first: a retry after a failed close redoes both, each a no-op when done.
+        await approvals.release(ref);
         return incidents.close(ref, card);
       },
 
@@ -79,7 +88,9 @@ export default definePlugin<typeof serviceNowConfigSchema, IncidentRef>({
 
       async withdraw(_target, rawRef, card, delivery) {
         const ref = asIncidentRef(rawRef);
-        if (ref) await incidents.note(ref, withdrawnNote(card), delivery);
+        if (!ref) return;
+        await approvals.release(ref);
+        await incidents.note(ref, withdrawnNote(card), delivery);
       },
 
       onCall: serviceNowOnCall(api, config),

@@ -424,6 +424,40 @@ describe('decisions from ServiceNow (plugin level)', () => {
     expect(sn.unusedFaults()).toBe(0);
   });
 
+  it('asks the configured approvers once (even after a lost answer), and releases the waiting ones on resolution', async () => {
+    const { plugin } = await pluginWith({
+      decisions: { poll_interval_seconds: 5, request_approval_from: ['bob.r', 'alice.s', 'nobody'] },
+    });
+    const card = requestCard();
+    const target = await plugin.resolveRecipient('Access Approvers', 'reviewer');
+    sn.loseNextAnswer((m, p) => m === 'POST' && p === '/api/now/table/sysapproval_approver');
+    await caught(plugin.deliver(target, card, firstTry('d')));
+    const ref = await plugin.deliver(target, card, { deliveryId: 'd', attempt: 2, mayHaveBeenSent: true });
+    const approvals = () =>
+      sn.tables
+        .query('sysapproval_approver', `sysapproval=${ref.sysId}`)
+        .map((a) => [sn.tables.value('sysapproval_approver', a, 'approver.user_name'), a.state]);
+    expect(approvals().sort()).toEqual([
+      ['alice.s', 'requested'],
+      ['bob.r', 'requested'],
+    ]);
+    sn.recordApproval(ref.sysId, 'bob.r', 'approved');
+    const decided = {
+      ...card,
+      state: 'APPROVED' as const,
+      actions: [],
+      resolution: { state: 'APPROVED' as const, by: 'bob' },
+    };
+    await plugin.update(target, ref, decided, firstTry());
+    expect(approvals().sort()).toEqual([
+      ['alice.s', 'not_required'],
+      ['bob.r', 'approved'],
+    ]);
+    expect((await plugin.checkSetup!()).map((p) => p.problem)).toEqual([
+      'decisions.request_approval_from names "nobody", no active user in ServiceNow',
+    ]);
+  });
+
   it('a push is read back from ServiceNow; a forged, unsigned or stale push is refused before anything is read', async () => {
     const { plugin, decisions } = await pluginWith();
     const a = await openIncident(plugin);
