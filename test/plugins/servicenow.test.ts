@@ -29,7 +29,11 @@ const stackPolling = (pollSeconds: number) =>
         instance_url: sn.url,
         auth: { type: 'basic', ...sn.basic },
         assignment_group: 'Access Approvers',
-        decisions: { poll_interval_seconds: pollSeconds, push_secret: pushKey },
+        decisions: {
+          poll_interval_seconds: pollSeconds,
+          push_secret: pushKey,
+          request_approval_from: ['bob.sn', 'carol.sn'],
+        },
       },
     },
   });
@@ -88,6 +92,13 @@ describe('by polling', () => {
     expect(await reviewsOf(d.req.id)).toEqual([['carol', 'DENIED', 'not now']]);
     expect(sn.incidentsOf(a.req.id)[0]).toMatchObject({ close_code: 'Solution provided', active: 'false' });
     expect(sn.incidentsOf(d.req.id)[0]!.close_notes).toContain('DENIED by carol');
+    // Both were asked on each incident; the one who did not answer is no longer required.
+    const approvalsOf = (incidentId: string) =>
+      sn.tables
+        .query('sysapproval_approver', `sysapproval=${incidentId}^ORDERBYapprover.user_name`)
+        .map((a) => `${sn.tables.value('sysapproval_approver', a, 'approver.user_name')} ${a.state}`);
+    expect(approvalsOf(a.incident.sys_id!)).toEqual(['bob.sn approved', 'carol.sn not_required']);
+    expect(approvalsOf(d.incident.sys_id!)).toEqual(['bob.sn not_required', 'carol.sn rejected']);
   });
 
   it('refusals by the API are written back as work notes; an approval short of the threshold says so', async () => {
