@@ -4,8 +4,20 @@
 // refusal logging are the host's (src/host/on-call); this file only reports what PagerDuty says.
 
 import type { OnCallAnswer, OnCallProvider, OnCallShift } from '../../src/plugin-sdk/index.js';
-import type { PagerDutyClient } from './client.js';
+import type { PagerDutyClient, PdService } from './client.js';
 import type { PagerDutyConfig } from './config.js';
+
+/** Service lookups in flight at once for one decision. */
+const LOOKUPS_AT_ONCE = 4;
+
+async function servicesNamed(client: PagerDutyClient, names: string[]): Promise<(PdService | null)[]> {
+  const found: (PdService | null)[] = [];
+  for (let i = 0; i < names.length; i += LOOKUPS_AT_ONCE)
+    found.push(
+      ...(await Promise.all(names.slice(i, i + LOOKUPS_AT_ONCE).map((n) => client.findServiceByName(n)))),
+    );
+  return found;
+}
 
 export function pagerDutyOnCall(client: PagerDutyClient, config: PagerDutyConfig): OnCallProvider {
   return {
@@ -16,7 +28,12 @@ export function pagerDutyOnCall(client: PagerDutyClient, config: PagerDutyConfig
     async shiftsOf({ person, scopes }): Promise<OnCallAnswer> {
       if (!person.email)
         return { person: 'unknown', why: 'no_email', detail: 'the requester has no email address' };
-      const user = await client.findUserByEmail(person.email);
+      // The user and the named services are looked up side by side (services a few at a time:
+      // two named cost one round trip, fifty do not fire fifty calls into PagerDuty's rate limit).
+      const [user, found] = await Promise.all([
+        client.findUserByEmail(person.email),
+        servicesNamed(client, scopes),
+      ]);
       if (!user)
         return {
           person: 'unknown',
@@ -27,8 +44,6 @@ export function pagerDutyOnCall(client: PagerDutyClient, config: PagerDutyConfig
       // Several named services may share one escalation policy: an entry counts for each.
       const scopesByPolicy = new Map<string, string[]>();
       const unknownScopes: string[] = [];
-      // Looked up side by side (a request names a few services): one round trip, not one each.
-      const found = await Promise.all(scopes.map((name) => client.findServiceByName(name)));
       for (const [i, name] of scopes.entries()) {
         const service = found[i];
         if (!service) {

@@ -401,6 +401,22 @@ describe('on-call auto-approval', () => {
     expect((await autoReview(card))?.action).toBe('approve');
   });
 
+  it('at the maximum of 50 named services, finds the one on call in the last; past it, asks nothing', async () => {
+    const w = world();
+    const names = Array.from({ length: 49 }, (_, i) => pd.dir.addService(`Svc ${i}`).name);
+    pd.dir.putOnCall(w.alice, w.pay.escalation_policy, 1, w.primary);
+    const { autoReview, log } = await pluginWith();
+    const review = await autoReview(
+      requestCard(named([...names, 'Payments']), { email: 'alice@example.com' }),
+    );
+    expect(review?.reason).toContain('for Payments (escalation level 1');
+    const callsBefore = pd.calls.length;
+    const tooMany = requestCard(named([...names, 'Payments', 'Databases']), { email: 'alice@example.com' });
+    expect(await autoReview(tooMany)).toBeNull();
+    expect(pd.calls.length).toBe(callsBefore);
+    expect(log.lines.find((l) => l.obj.requestId === tooMany.requestId)?.obj.why).toBe('too_many_scopes');
+  });
+
   it('does nothing without named services, and never logs the API key', async () => {
     world();
     const { autoReview, log } = await pluginWith();

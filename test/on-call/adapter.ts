@@ -55,6 +55,8 @@ export interface OnCallFake {
 export interface OnCallAdapter {
   /** The plugin id (folder under plugins/, key under `plugins:`). */
   id: string;
+  /** For the describe title when one plugin runs the suite twice (`jsm-ops (flavor: opsgenie)`); default `id`. */
+  name?: string;
   definition: PluginDefinition;
   /** False for providers without escalation levels (they say 1): the level test is not defined. */
   levels: boolean;

@@ -31,7 +31,7 @@ const RETRY_AFTER_S = 1;
 type LogLine = Record<string, unknown> & { msg?: string; requestId?: string; why?: string };
 
 export function describeOnCallContract(adapter: OnCallAdapter): void {
-  const title = `on-call contract: ${adapter.id}${adapter.levels ? '' : '; not defined here: escalation levels (the provider has none)'}`;
+  const title = `on-call contract: ${adapter.name ?? adapter.id}${adapter.levels ? '' : '; not defined here: escalation levels (the provider has none)'}`;
   describe(title, () => {
     let fake: OnCallFake;
     let stack: TestStack;

@@ -9,7 +9,8 @@
 //   reply        → post one review into the message's thread (plugins with threaded replies)
 //   remind       → nudge the reviewer threads of a request still waiting (reminders.ts)
 //   withdraw     → the request was deleted: show every posted message as withdrawn
-//   auto-review  → ask the plugin for a review (e.g. on-call) and submit it as the plugin's user
+//   auto-review  → the host's on-call policy over the plugin's onCall provider (src/host/on-call), or the
+//                  plugin's own autoReview; submit the review as the plugin's review_as user
 //
 // This file holds the worker: the platform gate, retries and dead letters, and the small jobs.
 

@@ -6,6 +6,12 @@ import type { OnCallPolicy } from '../../config/schema.js';
 import type { AutoReview, Card, Logger, OnCallProvider, OnCallRequester } from '../../plugin-sdk/index.js';
 import { judgeAnswer, type OnCallVerdict, refuse, rolesOutsideLimit } from './policy.js';
 
+/**
+ * At most this many named scopes are asked about per request (each may cost the provider a
+ * lookup); a request naming more is refused, not cut short, so no scope is silently ignored.
+ */
+export const MAX_ONCALL_SCOPES = 50;
+
 /** The scopes a request names in the provider's annotation: trimmed, de-duplicated, in order. */
 export function scopesOf(card: Card, annotation: string): string[] {
   return [...new Set((card.annotations[annotation] ?? []).map((v) => v.trim()).filter(Boolean))];
@@ -29,6 +35,11 @@ export async function onCallVerdict(
     return refuse(
       'no_scopes',
       `the request names no ${provider.label} ${provider.scopeKind} (annotation ${provider.scopeAnnotation})`,
+    );
+  if (scopes.length > MAX_ONCALL_SCOPES)
+    return refuse(
+      'too_many_scopes',
+      `the request names ${scopes.length} ${provider.label} ${provider.scopeKind}s; at most ${MAX_ONCALL_SCOPES} are looked up`,
     );
   const outside = rolesOutsideLimit(card.roles, policy.roles);
   if (outside.length > 0)

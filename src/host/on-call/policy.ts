@@ -8,6 +8,7 @@ import type { OnCallAnswer, OnCallProvider, OnCallShift } from '../../plugin-sdk
 export type NoApprovalReason =
   | 'disabled'
   | 'no_scopes'
+  | 'too_many_scopes'
   | 'role_not_allowed'
   | 'no_email'
   | 'no_identity'
