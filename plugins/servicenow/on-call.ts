@@ -9,8 +9,24 @@ import type { OnCallAnswer, OnCallProvider, OnCallShift } from '../../src/plugin
 import { queryValue, type Row, type ServiceNowApi } from './client.js';
 import type { ServiceNowConfig } from './config.js';
 
-/** A request naming more rotas than this is answered for the first ones only (bounded reads). */
-export const MAX_ROTAS = 20;
+/** The host refuses requests naming more scopes (MAX_ONCALL_SCOPES); a bound here all the same. */
+export const MAX_ROTAS = 50;
+/** Rotas asked about at once. */
+const CONCURRENCY = 4;
+
+/** `fn` over `items`, at most CONCURRENCY at a time, results in order. */
+async function mapLimited<T, R>(items: T[], fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, items.length) }, worker));
+  return out;
+}
 
 async function findRota(api: ServiceNowApi, nameOrId: string): Promise<Row | null> {
   const v = queryValue(nameOrId);
@@ -50,30 +66,32 @@ export function serviceNowOnCall(
           detail: 'the requester has no active ServiceNow user',
         };
 
-      const shifts: OnCallShift[] = [];
-      const unknownScopes: string[] = [];
       const at = now();
-      for (const scope of scopes.slice(0, MAX_ROTAS)) {
+      const asked = scopes.slice(0, MAX_ROTAS);
+      const answers = await mapLimited(asked, async (scope) => {
         const rota = await findRota(api, scope);
-        if (!rota?.sys_id) {
-          unknownScopes.push(scope);
-          continue;
-        }
+        if (!rota?.sys_id) return { scope, rota: null, onCall: false };
         const onCall = await api.whoIsOnCall([rota.sys_id], at);
-        if (onCall.some((entry) => entry.userId === user.sys_id))
-          shifts.push({
-            scope,
-            level: 1,
-            schedule: { id: rota.sys_id, ...(rota.name ? { name: rota.name } : {}) },
-          });
-      }
+        return { scope, rota, onCall: onCall.some((entry) => entry.userId === user.sys_id) };
+      });
+      const unknownScopes = answers.filter((a) => !a.rota).map((a) => a.scope);
+      const shifts: OnCallShift[] = answers.flatMap((a) =>
+        a.rota && a.onCall
+          ? [
+              {
+                scope: a.scope,
+                level: 1,
+                schedule: { id: a.rota.sys_id!, ...(a.rota.name ? { name: a.rota.name } : {}) },
+              },
+            ]
+          : [],
+      );
       return { person: 'found', shifts, unknownScopes };
     },
 
     async unknownSchedules(wanted) {
-      const unknown: string[] = [];
-      for (const w of wanted.slice(0, MAX_ROTAS * 5)) if (!(await findRota(api, w))) unknown.push(w);
-      return unknown;
+      const found = await mapLimited(wanted.slice(0, MAX_ROTAS), (w) => findRota(api, w));
+      return wanted.slice(0, MAX_ROTAS).filter((_, i) => !found[i]);
     },
   };
 }

@@ -57,6 +57,12 @@ async function openIncident(roles: string[], reason: string) {
   const tom = await stack.clientFor('tom');
   const req = await tom.createRequest({ roles, reason });
   const incident = await stack.waitFor(() => sn.incidentsOf(req.id)[0], 10_000, 'the incident');
+  // The configured approvers are asked right after the incident exists.
+  await stack.waitFor(
+    () => sn.tables.query('sysapproval_approver', `sysapproval=${incident.sys_id}`).length === 2,
+    10_000,
+    'the two approval requests',
+  );
   return { req, incident };
 }
 
