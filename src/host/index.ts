@@ -19,6 +19,7 @@ import { signInPageOf } from './inbound/sign-in-page.js';
 import { createHostMetrics } from './ops/metrics.js';
 import { metricsScrape } from './ops/metrics-scrape.js';
 import { readiness } from './ops/readiness.js';
+import { startPluginPolls } from './polling/plugin-polls.js';
 import { startFailFastRedis } from './redis/fail-fast-redis.js';
 import { hostKeys } from './redis/keys.js';
 import { resolveRedis } from './redis/redis-connection.js';
@@ -161,6 +162,8 @@ export async function startHost(opts: StartHostOptions): Promise<RunningHost> {
     log,
   });
 
+  const polls = startPluginPolls({ redis: fastRedis, keys, plugins: plugins.values(), log });
+
   const routes = new Map([...plugins].map(([id, p]) => [id, p.instance.routes?.() ?? []]));
   const authFailures = new AuthFailures(log, {
     ...(opts.tuning?.inboundFailureWindowMs ? { windowMs: opts.tuning.inboundFailureWindowMs } : {}),
@@ -202,6 +205,7 @@ export async function startHost(opts: StartHostOptions): Promise<RunningHost> {
         authFailures.close();
         await watcher.stop();
         await reminderSweeper.stop();
+        await polls.stop();
         // Worker.close waits for jobs in flight, so nothing is cut off half-sent.
         await Promise.all(workers.map((worker) => worker.close()));
         await queues.close();

@@ -205,6 +205,23 @@ export interface SetupProblem {
 }
 
 /**
+ * Work the host runs on a timer for a plugin whose platform has to be asked rather than calling
+ * us (decisions recorded on a ticket, with no inbound exposure). With several hosts on one
+ * Redis, each interval's run happens on one host only (a Redis lease); a run that outlasts the
+ * interval may meet the next one on another host, so a run must be safe to repeat. Decisions it
+ * finds go through `ctx.decide`, the same path as inbound calls.
+ */
+export interface PeriodicPoll {
+  /** How often to run, ms (at least MIN_POLL_INTERVAL_MS). */
+  intervalMs: number;
+  /** One pass. A throw is logged and the next interval tries again. */
+  run(): Promise<void>;
+}
+
+/** The shortest poll interval the host accepts. */
+export const MIN_POLL_INTERVAL_MS = 100;
+
+/**
  * A running plugin. `Ref` is the plugin's own message reference type. Optional methods are
  * the plugin's capabilities: the host derives them from which methods exist (see
  * `capabilitiesOf`), so there is no flag to keep in step with the code.
@@ -251,6 +268,8 @@ export interface PluginInstance<Ref extends object = MessageRef> {
   onCall?: OnCallProvider;
   /** Inbound routes that turn clicks or transitions into decisions (mounted under /hooks/<id>). */
   routes?(): InboundRoute[];
+  /** Periodic work (e.g. reading decisions back from the platform); null when the config turns it off. */
+  poll?(): PeriodicPoll | null;
   close?(): Promise<void>;
 }
 

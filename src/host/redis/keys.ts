@@ -29,6 +29,8 @@ export interface HostKeys {
   reminderDue(pluginId: string): string;
   resolveCache(pluginId: string): string;
   pluginKv(pluginId: string): string;
+  /** Lease of one interval's run of a plugin's periodic poll, shared by every replica. */
+  pollLease(pluginId: string): string;
 }
 
 export function hostKeys(prefix: string, requestRetentionMs = DEFAULT_REQUEST_RETENTION_MS): HostKeys {
@@ -44,6 +46,7 @@ export function hostKeys(prefix: string, requestRetentionMs = DEFAULT_REQUEST_RE
     reminderDue: (pluginId) => `${prefix}:remind-due:${pluginId}`,
     resolveCache: (pluginId) => `${prefix}:resolve:${pluginId}`,
     pluginKv: (pluginId) => `${prefix}:plugin:${pluginId}:`,
+    pollLease: (pluginId) => `${prefix}:poll-lease:${pluginId}`,
   };
 }
 

@@ -1,0 +1,2 @@
+export { pushChange } from './push.js';
+export { type FakeServiceNow, startFakeServiceNow } from './server.js';
