@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system packages accessbot needs when they are missing: redis-server (the host's
 # queue, and the tests' private instances), a C++ toolchain for better-sqlite3's native build, and,
-# with --tests, chromium (the review page's browser tests drive it through playwright-core; nothing
+# with --tests, openssl (throwaway CAs of the Teleport tests) and chromium (the review page's browser tests drive it through playwright-core; nothing
 # downloads a browser at run time). `make serve` needs no browser.
 # Debian/Ubuntu only; prints one clear line and fails elsewhere.
 set -euo pipefail
@@ -13,6 +13,8 @@ command -v make >/dev/null 2>&1 || need+=(make)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 if [ "${1:-}" = "--tests" ]; then
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
+  # The Teleport source's tests make a throwaway CA and certificates at test time.
+  command -v openssl >/dev/null 2>&1 || need+=(openssl)
 fi
 
 if [ ${#need[@]} -eq 0 ]; then
