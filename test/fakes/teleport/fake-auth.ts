@@ -91,6 +91,8 @@ function failure(code: grpc.status, details: string): grpc.ServiceError {
 export class FakeTeleportAuth {
   readonly requests = new Map<string, StoredRequest>();
   readonly submissions: Submission[] = [];
+  /** Requests deleted at the end of their pending TTL. */
+  readonly expired = new Set<string>();
   /** Every call's caller: certificate CN and fingerprint, in order. */
   readonly callers: { method: string; cn: string; fingerprint: string }[] = [];
   /** How many watch streams were opened. */
@@ -285,7 +287,10 @@ export class FakeTeleportAuth {
   private expire(): void {
     const now = Date.now();
     for (const [id, r] of this.requests) {
-      if (r.Spec.State === 'PENDING' && msOf(r.Metadata.Expires) <= now) this.deleteRequest(id);
+      if (r.Spec.State === 'PENDING' && msOf(r.Metadata.Expires) <= now) {
+        this.expired.add(id);
+        this.deleteRequest(id);
+      }
     }
   }
 
