@@ -184,10 +184,16 @@ async function checkPlugin(
 
 export async function checkOnline(
   loaded: LoadedConfig,
-  api: { url: string; client: AccessClient },
+  api: { url: string; client: AccessClient } | undefined,
 ): Promise<OnlineReport> {
   const report: OnlineReport = { ok: [], problems: [], apiUnreachable: false };
-  const apiUp = await checkApi(api.client, api.url, report);
+  const teleport = loaded.config.host.source === 'teleport' ? loaded.config.host.teleport : undefined;
+  // With a Teleport source the host talks to the cluster, not to our API.
+  const apiUp = teleport
+    ? (await (await import('./teleport-check.js')).checkTeleport(teleport, report)) && false
+    : api
+      ? await checkApi(api.client, api.url, report)
+      : false;
   await checkRedis(loaded.config.host.redis.url, report);
   const ids = [...loaded.pluginConfigs.keys()];
   const definitions = await loadPluginDefinitions(undefined, ids);
@@ -223,7 +229,7 @@ export async function checkOnline(
       await instance.close?.().catch(() => undefined);
     }
     const reviewAs = (loaded.config.plugins[id] as { review_as?: unknown } | undefined)?.review_as;
-    if (apiUp && typeof reviewAs === 'string') await checkReviewAs(api.client, id, reviewAs, report);
+    if (apiUp && api && typeof reviewAs === 'string') await checkReviewAs(api.client, id, reviewAs, report);
   }
   return report;
 }

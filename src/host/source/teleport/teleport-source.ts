@@ -123,16 +123,19 @@ export class TeleportSource implements AccessSource {
     }
   }
 
-  /** Who the cluster lets author reviews: the person, or only the plugin (review-mode.ts). */
+  /** Who authors the reviews this source submits: `review_as`, or with `auto` what the cluster allows. */
   reviewMode(): Promise<ReviewMode> {
     if (this.o.reviewAs !== 'auto') return Promise.resolve(this.o.reviewAs);
-    this.mode ??= probeReviewMode((submission) => this.unary('SubmitAccessReview', submission)).catch(
-      (err) => {
-        this.mode = undefined;
-        throw err;
-      },
-    );
+    this.mode ??= this.clusterReviewMode().catch((err) => {
+      this.mode = undefined;
+      throw err;
+    });
     return this.mode;
+  }
+
+  /** Whether the cluster lets this identity author reviews for others (asked each time; review-mode.ts). */
+  clusterReviewMode(): Promise<ReviewMode> {
+    return probeReviewMode((submission) => this.unary('SubmitAccessReview', submission));
   }
 
   // ---- AccessSource ------------------------------------------------------------------------
