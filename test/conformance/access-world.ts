@@ -13,7 +13,7 @@ import { openTeleportSource } from '../../src/host/source/teleport/index.js';
 import { toAccessRequest } from '../../src/host/source/teleport/request-mapping.js';
 import { createLogger } from '../../src/log.js';
 import type { PluginDefinition } from '../../src/plugin-sdk/index.js';
-import { startTestCluster } from '../fakes/teleport/teleport-cluster.js';
+import { startTestCluster, type TestCluster } from '../fakes/teleport/teleport-cluster.js';
 import { freePort, startTestStack, testRedisOptions, waitFor } from '../support/stack.js';
 import type { PlatformFake } from './adapter.js';
 import { accessUsers, PEOPLE, QUICK_ROLE, ROLES_YAML, SLOW_APPROVALS, SLOW_ROLE } from './world.js';
@@ -28,6 +28,8 @@ export interface AccessWorld {
   /** `accessbot request rm` / `tctl request rm`. */
   deleteRequest(id: string): Promise<void>;
   hookUrl(pluginId: string, path?: string): string;
+  /** The fake cluster, in the Teleport world (for faults and requests the suite cannot make). */
+  teleport?: TestCluster;
   stop(): Promise<void>;
 }
 
@@ -143,6 +145,7 @@ async function startTeleportWorld(o: WorldOptions): Promise<AccessWorld> {
     },
     hookUrl: (pluginId, path = '/') =>
       `${running.url}/hooks/${pluginId}${path.startsWith('/') ? path : `/${path}`}`,
+    teleport: cluster,
     async stop() {
       await running.close();
       await source.close();

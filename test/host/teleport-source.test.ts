@@ -255,6 +255,37 @@ describe('Teleport source (fake auth service, mTLS)', () => {
     }
   });
 
+  it('a first start leaves history alone; a host that ran before gets what was decided while it was down', async () => {
+    const old = cluster.auth.createRequest({
+      user: 'rita',
+      roles: ['dba'],
+      createdAt: Date.now() - 7_200_000,
+    });
+    cluster.auth.reviewAsUser('alice', old, 'APPROVED', 'long ago');
+    const first = await sourceFor(cluster);
+    const fresh = follow(first.source, 0);
+    const pending = cluster.auth.createRequest({
+      user: 'rita',
+      roles: ['dba'],
+      createdAt: Date.now() - 7_200_000,
+    });
+    const restarted = await sourceFor(cluster);
+    const resumed = follow(restarted.source, 1);
+    closers.push(
+      () => first.connection.close(),
+      () => fresh.stop(),
+      () => restarted.connection.close(),
+      () => resumed.stop(),
+    );
+    await waitFor(
+      () => fresh.latest(pending) && resumed.latest(old) && resumed.latest(pending),
+      5_000,
+      'the catch-ups',
+    );
+    expect(fresh.latest(old), 'a first start posts no history').toBeUndefined();
+    expect(resumed.latest(old)!.request.state).toBe('APPROVED');
+  });
+
   it('an identity file replaced on disk: a new connection with the new certificate, and the watch goes on', async () => {
     const { source, connection } = await sourceFor(cluster);
     const w = follow(source);

@@ -177,14 +177,16 @@ export class FakeTeleportAuth {
     suggestedReviewers?: string[];
     annotations?: Record<string, string[]>;
     resources?: { ClusterName: string; Kind: string; Name: string; SubResourceName?: string }[];
+    /** When it was created (default now): history a first start should not post. */
+    createdAt?: number;
   }): string {
     const id = randomUUID();
-    const now = Date.now();
+    const now = opts.createdAt ?? Date.now();
     const policy = this.o.policies[opts.roles[0] ?? ''];
     const r: StoredRequest = {
       Kind: 'access_request',
       Version: 'v3',
-      Metadata: { Name: id, Expires: ts(now + (opts.ttlMs ?? 3_600_000)) },
+      Metadata: { Name: id, Expires: ts(Date.now() + (opts.ttlMs ?? 3_600_000)) },
       Spec: {
         User: opts.user,
         Roles: opts.roles,

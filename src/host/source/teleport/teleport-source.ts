@@ -51,6 +51,8 @@ const KNOWN_MAX = 50_000;
 const MAX_LISTED = 50_000;
 /** A delete this close to (or after) the pending TTL's end is the expiry. */
 const EXPIRY_SLACK_MS = 2_000;
+/** How far the cluster's clock may be from ours when telling history from requests made since the watch began. */
+const CLOCK_SLACK_MS = 60_000;
 const INITIAL_BACKOFF_MS = 100;
 const MAX_BACKOFF_MS = 5_000;
 
@@ -277,6 +279,7 @@ export class TeleportSource implements AccessSource {
     catchUpResolved: boolean,
     progressed: () => void,
   ): Promise<boolean> {
+    const askedAt = Date.now();
     const call = this.client.WatchEvents!({
       Kinds: [{ Kind: 'access_request' }],
     }) as grpc.ClientReadableStream<PbEvent>;
@@ -293,7 +296,7 @@ export class TeleportSource implements AccessSource {
       const first = await withTimeout(events.next(), this.o.initTimeoutMs, () => call.cancel());
       if (first.done || first.value.Type !== 'INIT')
         throw new AccessbotError('API_UNAVAILABLE', 'Teleport watch did not start with INIT');
-      await this.catchUp(opts, catchUpResolved);
+      await this.catchUp(opts, catchUpResolved, askedAt);
       progressed();
       for (;;) {
         const next = await events.next();
@@ -312,15 +315,21 @@ export class TeleportSource implements AccessSource {
     return renewed;
   }
 
-  /** After INIT: the current state of what may have changed while nobody watched. */
-  private async catchUp(opts: WatchOptions, catchUpResolved: boolean): Promise<void> {
+  /**
+   * After INIT: the current state of what may have changed while nobody watched. On a first
+   * start a request already resolved is history and is not handed over, unless it was created
+   * once this watch was asked for (its events may have been lost with a dropped stream).
+   */
+  private async catchUp(opts: WatchOptions, catchUpResolved: boolean, watchAskedAt: number): Promise<void> {
     const listed = await this.listAll({});
     const seen = new Set<string>();
     for (const request of listed) {
       seen.add(request.id);
       const before = this.known.get(request.id);
       const changed = !before || before.version !== request.version;
-      if (request.state === 'PENDING' || (catchUpResolved && changed)) await this.emit(opts, 'put', request);
+      const recent = Date.parse(request.created) >= watchAskedAt - CLOCK_SLACK_MS;
+      if (request.state === 'PENDING' || (changed && (catchUpResolved || recent)))
+        await this.emit(opts, 'put', request);
       else this.remember(request);
     }
     for (const [id, before] of [...this.known]) {
