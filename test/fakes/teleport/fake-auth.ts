@@ -32,6 +32,8 @@ export interface FakeAuthOptions {
   reviewForOthers: boolean;
   /** Pending requests past their TTL are deleted this often. */
   sweepMs?: number;
+  /** Serve plain HTTP/2 behind a TLS-routing proxy that did the mTLS (the caller is then `proxied`). */
+  behindProxy?: boolean;
 }
 
 interface Ts {
@@ -147,11 +149,13 @@ export class FakeTeleportAuth {
         }
       },
     });
-    const creds = grpc.ServerCredentials.createSsl(
-      this.o.ca.certPem,
-      [{ private_key: this.o.server.keyPem, cert_chain: this.o.server.certPem }],
-      true,
-    );
+    const creds = this.o.behindProxy
+      ? grpc.ServerCredentials.createInsecure()
+      : grpc.ServerCredentials.createSsl(
+          this.o.ca.certPem,
+          [{ private_key: this.o.server.keyPem, cert_chain: this.o.server.certPem }],
+          true,
+        );
     this.port = await new Promise<number>((resolve, reject) =>
       this.server.bindAsync(`127.0.0.1:${this.port}`, creds, (err, port) =>
         err ? reject(err) : resolve(port),
@@ -246,7 +250,7 @@ export class FakeTeleportAuth {
     call: { getAuthContext(): { sslPeerCertificate?: import('node:tls').PeerCertificate } },
   ): string {
     const peer = call.getAuthContext().sslPeerCertificate;
-    const cn = String(peer?.subject?.CN ?? '');
+    const cn = this.o.behindProxy ? 'proxied' : String(peer?.subject?.CN ?? '');
     this.callers.push({ method, cn, fingerprint: peer?.fingerprint256 ?? '' });
     return cn;
   }
