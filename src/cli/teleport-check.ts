@@ -5,11 +5,17 @@
 import type { TeleportSourceConfig } from '../config/schema.js';
 import { AccessbotError } from '../errors.js';
 import { createLogger } from '../log.js';
-import type { OnlineReport } from './setup-check.js';
+
+/** The part of setup-check's report this check writes to (kept structural: no import cycle). */
+interface Report {
+  ok: string[];
+  problems: { path: string; message: string }[];
+  apiUnreachable: boolean;
+}
 
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
-export async function checkTeleport(cfg: TeleportSourceConfig, report: OnlineReport): Promise<boolean> {
+export async function checkTeleport(cfg: TeleportSourceConfig, report: Report): Promise<boolean> {
   const { openTeleportSource } = await import('../host/source/teleport/index.js');
   let opened: Awaited<ReturnType<typeof openTeleportSource>>;
   try {
