@@ -144,7 +144,9 @@ export class AuthConnection {
   private newClient(): AuthServiceClient {
     const Client = authServiceConstructor();
     const options: grpc.ChannelOptions = {
-      'grpc.keepalive_time_ms': 30_000,
+      // Pings as often as Teleport's own clients (its server keep-alive period, 5 min by
+      // default): a server refuses clients that ping more often than it allows.
+      'grpc.keepalive_time_ms': 300_000,
       'grpc.keepalive_timeout_ms': 10_000,
       'grpc.max_receive_message_length': 64 * 1024 * 1024,
       // Each channel its own connections: a renewed certificate must not reuse the old one's.
