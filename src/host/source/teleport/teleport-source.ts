@@ -128,10 +128,20 @@ export class TeleportSource implements AccessSource {
   /** Who authors the reviews this source submits: `review_as`, or with `auto` what the cluster allows. */
   reviewMode(): Promise<ReviewMode> {
     if (this.o.reviewAs !== 'auto') return Promise.resolve(this.o.reviewAs);
-    this.mode ??= this.clusterReviewMode().catch((err) => {
-      this.mode = undefined;
-      throw err;
-    });
+    this.mode ??= this.clusterReviewMode().then(
+      (mode) => {
+        if (mode === 'plugin')
+          this.o.log.warn(
+            { user: this.o.connection.identity.user },
+            "Teleport does not let this identity author reviews for others: reviews are submitted as it, the person named in the reason; the cluster checks no person's own rights (set host.teleport.review_as to silence this)",
+          );
+        return mode;
+      },
+      (err) => {
+        this.mode = undefined;
+        throw err;
+      },
+    );
     return this.mode;
   }
 
