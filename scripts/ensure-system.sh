@@ -2,8 +2,9 @@
 # Installs the system packages accessbot needs when they are missing: redis-server (the host's
 # queue, and the tests' private instances), a C++ toolchain for better-sqlite3's native build, and,
 # with --tests, chromium (the review page's browser tests drive it through playwright-core; nothing
-# downloads a browser at run time) and docker-compose v1 (the tests render deploy/docker-compose.yml
-# with `docker-compose config`, which needs no Docker engine). `make serve` needs neither.
+# downloads a browser at run time), docker-compose v1 (the tests render deploy/docker-compose.yml
+# with `docker-compose config`, which needs no Docker engine) and openssl (throwaway CAs of the
+# Teleport and Redis TLS tests). `make serve` needs none of them.
 # redis-server also provides the Sentinel the Redis failover tests start (`redis-server --sentinel`).
 # Debian/Ubuntu only; prints one clear line and fails elsewhere.
 set -euo pipefail
@@ -16,6 +17,8 @@ command -v python3 >/dev/null 2>&1 || need+=(python3)
 if [ "${1:-}" = "--tests" ]; then
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
   command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
+  # The Teleport source's tests make a throwaway CA and certificates at test time.
+  command -v openssl >/dev/null 2>&1 || need+=(openssl)
 fi
 
 if [ ${#need[@]} -eq 0 ]; then

@@ -90,6 +90,38 @@ async function startHostWith(
   return host;
 }
 
+/** `host.source: teleport`: the host follows the Teleport cluster; no access API is involved. */
+async function startHostOnTeleport(
+  ctx: CliContext,
+  config: Config,
+  log: Logger,
+  plugins: LoadedConfig['plugins'],
+): Promise<RunningHost> {
+  const { openTeleportSource } = await import('../host/source/teleport/index.js');
+  const teleport = config.host.teleport!;
+  const opened = await openTeleportSource(teleport, log);
+  let host: RunningHost;
+  try {
+    const ping = await opened.source.ping();
+    ctx.io.out(
+      `following Teleport cluster ${ping.clusterName} (${ping.serverVersion}) at ${teleport.address}`,
+    );
+    host = await startHost({ config, client: opened.source, log, plugins });
+  } catch (err) {
+    await opened.close();
+    throw err;
+  }
+  ctx.io.out(`plugin host listening on ${host.url}`);
+  return {
+    ...host,
+    reloadRouting: (rules) => host.reloadRouting(rules),
+    close: async () => {
+      await host.close();
+      await opened.close();
+    },
+  };
+}
+
 /** Loads the config file again; the routing rules are what a running host can take without a restart. */
 export type ConfigReloader = () => Promise<Config>;
 
@@ -115,6 +147,17 @@ function announceApi(ctx: CliContext, api: RunningApi): void {
 export async function runServe(ctx: CliContext, loaded: LoadedConfig, reload: ConfigReloader): Promise<void> {
   const { config } = loaded;
   const log = createLogger({ level: config.log.level });
+  if (config.host.source === 'teleport') {
+    // Requests live in Teleport: the access API has nothing to serve the host.
+    const host = await startHostOnTeleport(ctx, config, log, loaded.plugins);
+    await closeOnSignal(
+      ctx,
+      log,
+      [{ name: 'host', close: () => host.close() }],
+      reloadRoutingOnHangup(ctx, host, reload),
+    );
+    return;
+  }
   const parts: Closable[] = [];
   let host: RunningHost;
   try {
@@ -144,13 +187,14 @@ export async function runApiOnly(ctx: CliContext, config: Config): Promise<void>
 export async function runHostOnly(
   ctx: CliContext,
   loaded: LoadedConfig,
-  apiUrl: string,
-  token: string,
+  api: { url: string; token: string } | undefined,
   reload: ConfigReloader,
 ): Promise<void> {
   const { config } = loaded;
   const log = createLogger({ level: config.log.level });
-  const host = await startHostWith(ctx, config, apiUrl, token, log, loaded.plugins);
+  const host = api
+    ? await startHostWith(ctx, config, api.url, api.token, log, loaded.plugins)
+    : await startHostOnTeleport(ctx, config, log, loaded.plugins);
   await closeOnSignal(
     ctx,
     log,

@@ -188,10 +188,16 @@ async function checkPlugin(
 
 export async function checkOnline(
   loaded: LoadedConfig,
-  api: { url: string; client: AccessClient },
+  api: { url: string; client: AccessClient } | undefined,
 ): Promise<OnlineReport> {
   const report: OnlineReport = { ok: [], problems: [], apiUnreachable: false };
-  const apiUp = await checkApi(api.client, api.url, report);
+  const teleport = loaded.config.host.source === 'teleport' ? loaded.config.host.teleport : undefined;
+  // With a Teleport source the host talks to the cluster, not to our API.
+  const apiUp = teleport
+    ? (await (await import('./teleport-check.js')).checkTeleport(teleport, report)) && false
+    : api
+      ? await checkApi(api.client, api.url, report)
+      : false;
   await checkRedis(loaded.config.host.redis, report);
   const ids = [...loaded.pluginConfigs.keys()];
   const definitions = await loadPluginDefinitions(undefined, ids);
@@ -221,7 +227,7 @@ export async function checkOnline(
     }
     try {
       await within(PLUGIN_CHECK_TIMEOUT_MS, 'the checks', checkPlugin(id, instance, loaded, report));
-      if (apiUp)
+      if (apiUp && api)
         await within(
           PLUGIN_CHECK_TIMEOUT_MS,
           'the automatic review checks',

@@ -167,8 +167,46 @@ export const redisConfigSchema = z
     }
   });
 
+/** `host.teleport`: the Teleport cluster the host follows when `host.source` is `teleport`. */
+export const teleportSourceSchema = z
+  .object({
+    /** The auth service (`auth.example.com:3025`), or with `tls_routing` the proxy (`teleport.example.com:443`). */
+    address: hostPort,
+    /** Identity file from `tctl auth sign --format=file` or tbot; re-read when it changes. */
+    identity_file: z.string().min(1),
+    /** `address` is a proxy with TLS routing (Teleport Cloud): connect through the ALPN bridge. */
+    tls_routing: z.boolean().default(false),
+    /** The cluster's name; needed with `tls_routing` (the proxy routes by it). */
+    cluster_name: z.string().min(1).optional(),
+    /** Deadline of each call (a listing included). */
+    timeout: duration.prefault('15s'),
+    /** How long a new watch may take to send INIT. */
+    init_timeout: duration.prefault('30s'),
+    /** How often the identity file is looked at for a renewed certificate. */
+    identity_reload_interval: duration.prefault('10s'),
+    /**
+     * Who authors a review made on a platform: `person` (the cluster must allow the plugin to
+     * review for others), `plugin` (the plugin's user, the person named in the reason), or
+     * `auto` (person where the cluster allows it, else plugin; `config check` says which).
+     */
+    review_as: z.enum(['auto', 'person', 'plugin']).default('auto'),
+    /** Local users: user `name` has the email `name@<email_domain>`. Unset: user names are emails (SSO). */
+    email_domain: z
+      .string()
+      .regex(/^[^@\s]+\.[^@\s]+$/, 'a domain like example.com')
+      .optional(),
+  })
+  .strict()
+  .refine((t) => !t.tls_routing || t.cluster_name, {
+    message: 'tls_routing needs cluster_name (the proxy routes to the auth service by it)',
+    path: ['cluster_name'],
+  });
+
 export const hostConfigSchema = z
   .object({
+    /** Where requests come from: our access API (`host.api`) or a Teleport cluster (`host.teleport`). */
+    source: z.enum(['api', 'teleport']).default('api'),
+    teleport: teleportSourceSchema.optional(),
     /** Inbound hooks, health and metrics. */
     listen: hostPort.default('127.0.0.1:3081'),
     /** Public base URL of the inbound server, for callback links. */
@@ -195,7 +233,11 @@ export const hostConfigSchema = z
     /** How long a signed inbound call stays valid, both directions (seconds). */
     replay_window_seconds: z.number().int().min(1).max(3600).default(300),
   })
-  .strict();
+  .strict()
+  .refine((h) => h.source !== 'teleport' || h.teleport, {
+    message: 'host.source is teleport: add a host.teleport block (address, identity_file)',
+    path: ['teleport'],
+  });
 
 export const logConfigSchema = z
   .object({
@@ -254,6 +296,7 @@ export const configSchema = z
 export type Config = z.infer<typeof configSchema>;
 export type ApiConfig = z.infer<typeof apiConfigSchema>;
 export type HostConfig = z.infer<typeof hostConfigSchema>;
+export type TeleportSourceConfig = z.infer<typeof teleportSourceSchema>;
 export type RouteRule = z.infer<typeof routeRuleSchema>;
 export type RedisConfig = z.infer<typeof redisConfigSchema>;
 export type DeliveryConfig = z.infer<typeof deliveryConfigSchema>;

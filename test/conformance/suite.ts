@@ -9,9 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccessRequest } from '../../src/access/types.js';
 import type { RouteRule } from '../../src/config/schema.js';
 import type { PluginDefinition } from '../../src/plugin-sdk/index.js';
-import { startTestStack, type TestStack } from '../support/stack.js';
+import { type AccessWorld, startWorld, type WorldKind, waitFor } from './access-world.js';
 import type { ConformanceAdapter, DecisionArgs, PlatformFake, PlatformMessage } from './adapter.js';
-import { accessUsers, PEOPLE, platformUsers, QUICK_ROLE, ROLES_YAML, SLOW_ROLE } from './world.js';
+import { PEOPLE, platformUsers, QUICK_ROLE, SLOW_ROLE } from './world.js';
 
 /** How long the suite waits for something a person should see (generous: a loaded 2-core machine). */
 const SEE_MS = 20_000;
@@ -34,13 +34,14 @@ export interface ConformanceCapabilities {
   decisions: boolean;
 }
 
-function titleOf(id: string, caps: ConformanceCapabilities): string {
+function titleOf(id: string, caps: ConformanceCapabilities, world: WorldKind): string {
   const missing = [
     caps.decisions ? undefined : 'inbound decisions (the platform takes none)',
     caps.replies ? undefined : 'threaded replies (the platform does not thread)',
     caps.lostAnswers ? undefined : 'lost answers (the fake cannot lose one)',
   ].filter((x): x is string => x !== undefined);
-  return `plugin conformance: ${id}${missing.length > 0 ? `; not defined here: ${missing.join(', ')}` : ''}`;
+  const on = world === 'teleport' ? ' on a Teleport cluster' : '';
+  return `plugin conformance: ${id}${on}${missing.length > 0 ? `; not defined here: ${missing.join(', ')}` : ''}`;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -50,10 +51,14 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * gives (the suite checks it once the fake is up), so the title and the defined tests are
  * known when vitest collects them.
  */
-export function describeConformance(adapter: ConformanceAdapter, caps: ConformanceCapabilities): void {
-  describe(titleOf(adapter.id, caps), () => {
+export function describeConformance(
+  adapter: ConformanceAdapter,
+  caps: ConformanceCapabilities,
+  world: WorldKind = 'api',
+): void {
+  describe(titleOf(adapter.id, caps, world), () => {
     let fake: PlatformFake;
-    let stack: TestStack;
+    let stack: AccessWorld;
     /** Root messages a new request gets: one per reviewer recipient, and the requester's copy. */
     let expectedMessages: number;
 
@@ -64,14 +69,12 @@ export function describeConformance(adapter: ConformanceAdapter, caps: Conforman
         'the capabilities the test file declares match its fake',
       ).toEqual(caps);
       const routing: RouteRule[] = [{ roles: ['*'], targets: { [adapter.id]: fake.reviewerRecipients } }];
-      stack = await startTestStack({
-        rolesYaml: ROLES_YAML,
-        users: accessUsers(fake),
-        definitions: new Map([[adapter.id, adapter.definition as PluginDefinition]]),
-        plugins: { [adapter.id]: fake.pluginConfig },
+      stack = await startWorld(world, {
+        fake,
+        pluginId: adapter.id,
+        definition: adapter.definition as PluginDefinition,
         routing,
         delivery: { backoff: '50ms', max_backoff: '1s', attempts: 30 },
-        expiryInterval: '100ms',
       });
       expectedMessages = fake.reviewerRecipients.length + (adapter.definition.traits?.directMessages ? 1 : 0);
     });
@@ -81,17 +84,13 @@ export function describeConformance(adapter: ConformanceAdapter, caps: Conforman
       await fake?.stop();
     });
 
-    const request = async (user: string, role: string, reason: string, requestTtl?: string) =>
-      (await stack.clientFor(user)).createRequest({
-        roles: [role],
-        reason,
-        ...(requestTtl ? { requestTtl } : {}),
-      });
+    const request = (user: string, role: string, reason: string, requestTtl?: string) =>
+      stack.createRequest(user, role, reason, requestTtl);
     const quickRequest = (reason: string, requestTtl?: string) =>
       request(PEOPLE.requester, QUICK_ROLE, reason, requestTtl);
-    const current = (id: string): Promise<AccessRequest> => stack.adminClient.getRequest(id);
-    const review = async (user: string, id: string, state: 'APPROVED' | 'DENIED', reason: string) =>
-      (await stack.clientFor(user)).submitReview(id, { proposedState: state, reason });
+    const current = (id: string): Promise<Pick<AccessRequest, 'state' | 'reviews'>> => stack.current(id);
+    const review = (user: string, id: string, state: 'APPROVED' | 'DENIED', reason: string) =>
+      stack.review(user, id, state, reason);
 
     /** Waits until every expected message of `id` is there and passes `check`; returns them. */
     async function messagesWhen(
@@ -101,7 +100,7 @@ export function describeConformance(adapter: ConformanceAdapter, caps: Conforman
     ): Promise<PlatformMessage[]> {
       let last: PlatformMessage[] = [];
       try {
-        return await stack.waitFor(
+        return await waitFor(
           async () => {
             last = await fake.messages(id);
             return last.length >= expectedMessages && last.every(check) ? last : undefined;
@@ -209,7 +208,7 @@ export function describeConformance(adapter: ConformanceAdapter, caps: Conforman
     it('a withdrawal (request deleted) shows WITHDRAWN without actions', async () => {
       const req = await quickRequest('conformance: to be withdrawn');
       await pending(req.id);
-      await stack.adminClient.deleteRequest(req.id);
+      await stack.deleteRequest(req.id);
       await resolvedAs(req.id, 'WITHDRAWN');
       await expectOnePerTarget(req.id);
     });
@@ -235,7 +234,7 @@ export function describeConformance(adapter: ConformanceAdapter, caps: Conforman
         const [first, second] = PEOPLE.reviewers;
         for (const reviewer of [first, second]) {
           await review(reviewer, req.id, 'APPROVED', `reply check by ${reviewer}`);
-          await stack.waitFor(
+          await waitFor(
             async () => (await naming(reviewer)).length >= threads,
             SEE_MS,
             `a reply naming ${reviewer} under each of the ${threads} messages`,
@@ -255,7 +254,7 @@ export function describeConformance(adapter: ConformanceAdapter, caps: Conforman
         const naming = async () => (await fake.replies!(req.id)).filter((t) => t.includes(reviewer));
         fake.loseNextAnswers!(1);
         await review(reviewer, req.id, 'APPROVED', 'the answer to this reply is lost');
-        await stack.waitFor(
+        await waitFor(
           async () => (await naming()).length >= threads && (fake.unusedFaults?.() ?? 0) === 0,
           SEE_MS,
           `a reply naming ${reviewer} under each of the ${threads} messages`,

@@ -97,7 +97,7 @@ export async function waitFor<T>(
 }
 
 /** A port free on 127.0.0.1 right now (the OS picks it; the stack listens on it next). */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

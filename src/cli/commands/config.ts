@@ -99,11 +99,16 @@ export function registerConfigCommands(program: Command, ctx: CliContext): void 
         ]);
         return;
       }
-      const url = apiUrlFor(ctx, cmd, loaded);
-      const { createAccessClient } = await import('../api-client.js');
-      const client = createAccessClient(url, await ctx.resolveToken(cmd));
       const { checkOnline } = await import('../setup-check.js');
-      const report = await checkOnline(loaded, { url, client });
+      let report: Awaited<ReturnType<typeof checkOnline>>;
+      if (loaded.config.host.source === 'teleport') {
+        report = await checkOnline(loaded, undefined);
+      } else {
+        const url = apiUrlFor(ctx, cmd, loaded);
+        const { createAccessClient } = await import('../api-client.js');
+        const client = createAccessClient(url, await ctx.resolveToken(cmd));
+        report = await checkOnline(loaded, { url, client });
+      }
       if (report.problems.length === 0) {
         ctx.emit(cmd, { ok: true, source: loaded.source ?? null, plugins, checked: report.ok }, () => [
           `config OK: ${safeText(where)}`,

@@ -42,10 +42,17 @@ export function registerServeCommands(program: Command, ctx: CliContext): void {
 
   program
     .command('host')
-    .description('run the plugin host only, against an API given by --api or host.api.url')
+    .description(
+      'run the plugin host only, against an API given by --api or host.api.url (or the Teleport cluster of host.teleport)',
+    )
     .action(async (_flags: unknown, cmd: Command) => {
       const loaded = await ctx.config(cmd);
       const { config } = loaded;
+      const reload = async () => (await ctx.reloadConfig(cmd)).config;
+      if (config.host.source === 'teleport') {
+        await (await runtime()).runHostOnly(ctx, loaded, undefined, reload);
+        return;
+      }
       const apiUrl = ctx.globals(cmd).api ?? ctx.io.env.ACCESSBOT_API ?? config.host.api.url;
       if (!apiUrl) {
         throw new AccessbotError(
@@ -54,12 +61,6 @@ export function registerServeCommands(program: Command, ctx: CliContext): void {
         );
       }
       const token = config.host.api.token ?? (await ctx.resolveToken(cmd));
-      await (await runtime()).runHostOnly(
-        ctx,
-        loaded,
-        apiUrl,
-        token,
-        async () => (await ctx.reloadConfig(cmd)).config,
-      );
+      await (await runtime()).runHostOnly(ctx, loaded, { url: apiUrl, token }, reload);
     });
 }
