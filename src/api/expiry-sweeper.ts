@@ -11,10 +11,19 @@ export interface ExpirySweeper {
   stop(): Promise<void>;
 }
 
-export function startExpirySweeper(requests: RequestService, intervalMs: number, log: Logger): ExpirySweeper {
+/**
+ * `mayRun` is asked before each tick: with several API replicas only the one holding the
+ * cluster-wide singleton sweeps (the others' ticks count 0), and another takes over when it dies.
+ */
+export function startExpirySweeper(
+  requests: RequestService,
+  intervalMs: number,
+  log: Logger,
+  mayRun: () => Promise<boolean> = async () => true,
+): ExpirySweeper {
   const task = startPeriodicTask({
     intervalMs,
-    task: () => requests.expireDue(),
+    task: async () => ((await mayRun()) ? requests.expireDue() : 0),
     log,
     countField: 'expired',
     done: 'expired pending requests',

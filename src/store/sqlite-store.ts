@@ -16,6 +16,7 @@ import type {
   PositionedRequest,
   RequestFilter,
   RequestPageQuery,
+  SingletonName,
   Store,
   StoredEvent,
   TokenRecord,
@@ -387,6 +388,11 @@ export class SqliteStore implements Store {
   onCommit(listener: CommitListener): () => void {
     this.notifier.on('event', listener);
     return () => this.notifier.off('event', listener);
+  }
+
+  /** One process owns the file: it runs every singleton. */
+  async holdsSingleton(_name: SingletonName): Promise<boolean> {
+    return true;
   }
 
   async listUsers(): Promise<User[]> {

@@ -62,6 +62,9 @@ export interface TokenRecord {
   description?: string;
 }
 
+/** Periodic tasks that must run on one API replica only. */
+export type SingletonName = 'expiry-sweeper' | 'event-pruner';
+
 /** Called after a request change has committed, in commit (seq) order. */
 export type CommitListener = (event: RequestEvent) => void;
 
@@ -92,8 +95,16 @@ export interface Store {
   firstSeq(): Promise<number | null>;
   /** Removes events recorded before `before`; resolves with how many. Never moves latestSeq. */
   pruneEventsBefore(before: Date): Promise<number>;
-  /** Subscribes to committed events; returns the unsubscribe function. */
+  /**
+   * Subscribes to committed events, every replica's (once each, in seq order); returns the
+   * unsubscribe function.
+   */
   onCommit(listener: CommitListener): () => void;
+  /**
+   * Whether this process should run the cluster-wide singleton `name` now: true on one replica
+   * at a time, taken over by another when that one dies. A single-process store always says true.
+   */
+  holdsSingleton(name: SingletonName): Promise<boolean>;
 
   listUsers(): Promise<User[]>;
   getUser(name: string): Promise<User | null>;

@@ -1,0 +1,181 @@
+// A private PostgreSQL per test run (or per fault test that restarts it): initdb and pg_ctl in
+// a temp folder, listening on a unix socket in that folder only (no TCP port), so tests never
+// touch whatever PostgreSQL the machine happens to run. initdb refuses to run as root, so as
+// root the cluster belongs to the `postgres` user (runuser); the tests connect as the cluster's
+// superuser `postgres` over the socket (trust, local only). Each suite takes a database of its own.
+
+import { execFileSync, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+
+export interface TestPostgres {
+  /** The folder holding the socket (a `host=` for libpq and `pg`). */
+  socketDir: string;
+  dataDir: string;
+  /** postgres:// URL of database `db` on this server. */
+  urlFor(db: string): string;
+  /** A fresh empty database; `drop` removes it (closing anything still connected). */
+  createDatabase(): Promise<{ url: string; name: string; drop(): Promise<void> }>;
+  /** Stops the server like a crash (`pg_ctl stop -m immediate`: recovery on the next start). */
+  kill(): void;
+  start(): void;
+  /** Kills, waits `downMs`, starts again on the same data and socket. */
+  restart(opts?: { downMs?: number }): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** The folder holding initdb and pg_ctl: ACCESSBOT_PG_BIN, Debian's newest /usr/lib/postgresql/N/bin, or PATH. */
+export function postgresBinDir(): string {
+  if (process.env.ACCESSBOT_PG_BIN) return process.env.ACCESSBOT_PG_BIN;
+  const root = '/usr/lib/postgresql';
+  if (existsSync(root)) {
+    const versions = readdirSync(root)
+      .filter((v) => existsSync(join(root, v, 'bin', 'initdb')))
+      .sort((a, b) => Number(b) - Number(a));
+    if (versions[0]) return join(root, versions[0], 'bin');
+  }
+  const which = spawnSync('sh', ['-c', 'command -v initdb'], { encoding: 'utf8' });
+  const found = which.stdout.trim();
+  if (which.status === 0 && found) return found.slice(0, found.lastIndexOf('/'));
+  throw new Error('PostgreSQL is not installed (no initdb): run scripts/ensure-system.sh --tests');
+}
+
+const asRoot = process.getuid?.() === 0;
+
+/** Runs a PostgreSQL tool as the cluster's owner (`postgres` when we are root). */
+function runAsOwner(tool: string, args: string[]): void {
+  const bin = join(postgresBinDir(), tool);
+  const [cmd, argv] = asRoot ? ['runuser', ['-u', 'postgres', '--', bin, ...args]] : [bin, args];
+  try {
+    execFileSync(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], cwd: '/' });
+  } catch (err) {
+    const e = err as { stderr?: Buffer; stdout?: Buffer; message: string };
+    throw new Error(`${tool} failed: ${e.stderr?.toString() || e.stdout?.toString() || e.message}`);
+  }
+}
+
+export async function startTestPostgres(): Promise<TestPostgres> {
+  const root = mkdtempSync(join(tmpdir(), 'accessbot-pg-'));
+  const dataDir = join(root, 'data');
+  const socketDir = root;
+  if (asRoot) {
+    const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
+    const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
+    chownSync(root, uid, gid);
+    chmodSync(root, 0o755);
+  }
+  runAsOwner('initdb', [
+    '-D',
+    dataDir,
+    '-U',
+    'postgres',
+    '--auth=trust',
+    '--no-sync',
+    '-E',
+    'UTF8',
+    '--locale=C',
+  ]);
+  // No TCP at all; fsync off (the tests crash the server process, never the machine, so written
+  // WAL survives in the page cache); enough connections for two replicas per suite and workers.
+  const options = [
+    "-c listen_addresses=''",
+    `-k ${socketDir}`,
+    '-c fsync=off',
+    '-c full_page_writes=off',
+    '-c max_connections=300',
+    '-c shared_buffers=32MB',
+  ].join(' ');
+  const start = () =>
+    runAsOwner('pg_ctl', [
+      '-D',
+      dataDir,
+      '-l',
+      join(root, 'server.log'),
+      '-o',
+      options,
+      '-w',
+      '-t',
+      '60',
+      'start',
+    ]);
+  const kill = () => {
+    if (existsSync(join(dataDir, 'postmaster.pid')))
+      runAsOwner('pg_ctl', ['-D', dataDir, '-m', 'immediate', '-w', 'stop']);
+  };
+  start();
+  const urlFor = (db: string) => `postgres://postgres@/${db}?host=${encodeURIComponent(socketDir)}`;
+  const admin = async <T>(run: (c: pg.Client) => Promise<T>): Promise<T> => {
+    const c = new pg.Client({ connectionString: urlFor('postgres') });
+    await c.connect();
+    try {
+      return await run(c);
+    } finally {
+      await c.end();
+    }
+  };
+  return {
+    socketDir,
+    dataDir,
+    urlFor,
+    async createDatabase() {
+      const name = `t_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
+      await admin((c) => c.query(`CREATE DATABASE ${name}`));
+      return {
+        url: urlFor(name),
+        name,
+        drop: () =>
+          admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+      };
+    },
+    kill,
+    start,
+    async restart({ downMs = 0 } = {}) {
+      kill();
+      if (downMs > 0) await sleep(downMs);
+      start();
+    },
+    async stop() {
+      try {
+        kill();
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+/** The run's shared server (started by global-setup), as a TestPostgres without stop/kill rights. */
+export function sharedTestPostgresUrl(db: string): string {
+  const dir = process.env.ACCESSBOT_TEST_PG_SOCKET_DIR;
+  if (!dir) throw new Error('ACCESSBOT_TEST_PG_SOCKET_DIR is not set: run through vitest (global setup)');
+  return `postgres://postgres@/${db}?host=${encodeURIComponent(dir)}`;
+}
+
+/** A fresh database on the run's shared server; `drop` removes it. */
+export async function createSharedTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `t_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
+  const admin = async (sql: string) => {
+    const c = new pg.Client({ connectionString: sharedTestPostgresUrl('postgres') });
+    await c.connect();
+    try {
+      await c.query(sql);
+    } finally {
+      await c.end();
+    }
+  };
+  await admin(`CREATE DATABASE ${name}`);
+  return {
+    url: sharedTestPostgresUrl(name),
+    drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+  };
+}
+
+/** The server's log (for a failing test's message). */
+export function serverLog(pgServer: TestPostgres): string {
+  const file = join(pgServer.socketDir, 'server.log');
+  return existsSync(file) ? readFileSync(file, 'utf8').slice(-5000) : '';
+}
