@@ -27,6 +27,13 @@ import { MAX_PAGE_BYTES } from './limits.js';
 import { resolveSuggestedReviewers } from './suggested-reviewers.js';
 
 const MAX_CAS_ATTEMPTS = 8;
+/**
+ * Requests expired per transaction: small enough that one batch holds the database for a few
+ * milliseconds, so other calls get in between batches.
+ */
+export const EXPIRY_BATCH = 100;
+/** Batches one sweep may run before it returns (the next sweep goes on): bounds a sweep's length. */
+const MAX_EXPIRY_BATCHES = 1000;
 /** Store reads one page may take before it is returned short (bounds each HTTP call). */
 const MAX_CHUNKS_PER_PAGE = 10;
 
@@ -58,12 +65,12 @@ export class RequestService {
     const ctx = await this.context();
     const stored = await this.store.getRequest(id);
     if (!stored || !this.isVisible(caller, stored, ctx)) throw notFound(id);
-    return this.expireOnRead(stored, ctx);
+    return asOf(stored, ctx.now);
   }
 
   /**
    * Up to `limit` visible requests after store position `after`, in store order. State and
-   * user are filtered in SQL; visibility and expire-on-read in JS, so a page may hold fewer
+   * user are filtered in SQL; visibility and the due-request view (`asOf`) in JS, so a page may hold fewer
    * than `limit` (a caller who sees few requests gets short pages rather than one request
    * scanning the whole table). A page also stops once its requests reach `maxBytes` (default
    * MAX_PAGE_BYTES) of stored JSON. `nextPosition` is set whenever more may follow.
@@ -84,8 +91,6 @@ export class RequestService {
       const budget = maxBytes - bytes;
       const rows = await this.store.listRequestsPage({
         ...filter,
-        // Expire-on-read: a due PENDING request lists as EXPIRED, never as PENDING.
-        dueAt: ctx.now,
         after: position,
         limit: want,
         maxBytes: budget,
@@ -95,7 +100,7 @@ export class RequestService {
         position = row.position;
         read += row.bytes;
         if (!seeAll && !this.isVisible(caller, row.request, ctx)) continue;
-        const current = await this.expireOnRead(row.request, ctx);
+        const current = asOf(row.request, ctx.now);
         if (!filter.state || current.state === filter.state) {
           out.push(current);
           bytes += row.bytes;
@@ -153,22 +158,32 @@ export class RequestService {
     await this.store.deleteRequest(id);
   }
 
-  /** Expires due PENDING requests, each as its own change + event. Returns how many. */
-  async expireDue(batch = 500): Promise<number> {
+  /**
+   * Expires every due PENDING request, `batch` per transaction (each expiry its own event),
+   * yielding to other work between batches; returns how many it expired. A request reviewed or
+   * deleted meanwhile is skipped by the compare-and-set and seen fresh by the next batch.
+   */
+  async expireDue(batch = EXPIRY_BATCH): Promise<number> {
     let expired = 0;
-    const now = this.settings.now();
-    for (const request of await this.store.listDueRequests(now, batch)) {
-      const next = expireIfDue(request, now);
-      if (!next) continue;
-      try {
-        await this.store.updateRequest(next, request.version);
-        expired++;
-      } catch (err) {
-        // Someone reviewed or deleted it meanwhile; the next sweep sees the fresh state.
-        if (!hasCode(err, 'CONFLICT') && !hasCode(err, 'REQUEST_NOT_FOUND')) throw err;
-      }
+    for (let round = 0; round < MAX_EXPIRY_BATCHES; round++) {
+      const now = this.settings.now();
+      const due = await this.store.listDueRequests(now, batch);
+      const updates = due.flatMap((request) => {
+        const next = expireIfDue(request, now);
+        return next ? [{ request: next, expectedVersion: request.version }] : [];
+      });
+      expired += (await this.store.updateRequestsIfUnchanged(updates)).length;
+      if (due.length < batch) break;
+      // Let HTTP calls (and the watch streams carrying these events) in between batches.
+      await new Promise((resolve) => setImmediate(resolve));
     }
     return expired;
+  }
+
+  /** When the next PENDING request falls due, if before `horizon` (null: none does). */
+  async nextExpiryBefore(horizon: Date): Promise<Date | null> {
+    const { oldestDue } = await this.store.dueBacklog(horizon, 0);
+    return oldestDue === null ? null : new Date(oldestDue);
   }
 
   private isVisible(caller: User, request: AccessRequest, ctx: AccessContext): boolean {
@@ -179,7 +194,8 @@ export class RequestService {
     );
   }
 
-  private async expireOnRead(request: AccessRequest, ctx: AccessContext): Promise<AccessRequest> {
+  /** Before a change (a write anyway): a due request is expired, with its event, so the model refuses the change. */
+  private async expireBeforeChange(request: AccessRequest, ctx: AccessContext): Promise<AccessRequest> {
     const expired = expireIfDue(request, ctx.now);
     if (!expired) return request;
     try {
@@ -203,7 +219,7 @@ export class RequestService {
       // not expired on their behalf either): its id must not leak.
       if (!stored || !this.isVisible(caller, stored, ctx)) throw notFound(id);
       // A due request is expired (and its event written) before the model refuses the change.
-      const current = await this.expireOnRead(stored, ctx);
+      const current = await this.expireBeforeChange(stored, ctx);
       const next = change(current, ctx);
       try {
         await this.store.updateRequest(next, current.version);
@@ -213,6 +229,14 @@ export class RequestService {
       }
     }
   }
+}
+
+/**
+ * What a read shows: a PENDING request past its expiry is shown as the sweeper will record it
+ * (EXPIRED), without writing anything; reads never write (see src/api/README.md, "Expiry").
+ */
+function asOf(request: AccessRequest, now: Date): AccessRequest {
+  return expireIfDue(request, now) ?? request;
 }
 
 /** Reviews are what makes a request grow: each must leave room for the resolution. */

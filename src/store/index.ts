@@ -1,2 +1,2 @@
 export { SqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
-export type { CommitListener, RequestFilter, Store, TokenRecord } from './types.js';
+export type { CommitListener, Store, TokenRecord } from './types.js';

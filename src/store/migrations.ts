@@ -52,6 +52,15 @@ const STEPS: string[] = [
     data BLOB NOT NULL
   );
   `,
+  `
+  -- Walks page by position (rowid): an index whose columns are the filter, rowid implied after
+  -- them, makes each page one range read (state = ? AND rowid > ?) with no sort. The old
+  -- (state, request_expires) index keeps serving the expiry sweeper's due query.
+  CREATE INDEX requests_state ON requests(state);
+  CREATE INDEX requests_user_state ON requests(user, state);
+  -- The pruner finds old events by time.
+  CREATE INDEX events_at ON events(at);
+  `,
 ];
 
 export function migrate(db: Database): void {

@@ -43,6 +43,7 @@ const STEPS: string[] = [
   CREATE INDEX requests_state_expires ON requests (state, request_expires);
   CREATE INDEX requests_state_position ON requests (state, position);
   CREATE INDEX requests_user_position ON requests ("user", position);
+  CREATE INDEX requests_user_state_position ON requests ("user", state, position);
 
   CREATE TABLE events (
     seq bigint PRIMARY KEY,
@@ -51,6 +52,7 @@ const STEPS: string[] = [
     request text NOT NULL,
     at text NOT NULL
   );
+  CREATE INDEX events_at ON events (at);
 
   -- The event counter: one row, updated by every change in the same transaction as its event.
   -- Its row lock orders writers, so seq is gapless and in commit order (see postgres-store.ts),

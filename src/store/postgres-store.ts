@@ -26,9 +26,10 @@ import { clientConfig, createPool, EVENTS_CHANNEL, LOCK_KEYS, LOCK_NAMESPACE } f
 import { PostgresSingletons } from './postgres-singleton.js';
 import type {
   CommitListener,
+  ConditionalUpdate,
+  DueBacklog,
   EventReadLimit,
   PositionedRequest,
-  RequestFilter,
   RequestPageQuery,
   SingletonName,
   Store,
@@ -37,7 +38,7 @@ import type {
 } from './types.js';
 
 /** Events removed per DELETE when pruning the log. */
-const PRUNE_CHUNK = 5000;
+const PRUNE_CHUNK = 500;
 const WRITE_PROBE_BYTES = MAX_REQUEST_BYTES;
 const WRITE_PROBE_INTERVAL_MS = 1000;
 /** A write that lost a deadlock or serialization race is tried again this many times. */
@@ -299,36 +300,47 @@ export class PostgresStore implements Store {
     });
   }
 
+  async updateRequestsIfUnchanged(updates: ConditionalUpdate[]): Promise<RequestEvent[]> {
+    if (updates.length === 0) return [];
+    const at = this.now().toISOString();
+    const rows = updates.map((u) => ({ ...u, json: JSON.stringify(u.request) }));
+    const written = await this.transaction(async (c) => {
+      // Every row first, in id order: a single update (row, then counter) can then never hold a
+      // row this batch waits for while waiting for the counter this batch holds.
+      await c.query('SELECT 1 FROM requests WHERE id = ANY($1) ORDER BY id FOR UPDATE', [
+        rows.map((r) => r.request.id),
+      ]);
+      const out: RequestEvent[] = [];
+      for (const { request, expectedVersion, json } of rows) {
+        const { rows: seqRows } = await c.query<{ seq: number }>(SQL.updateRequest, [
+          request.id,
+          request.user,
+          request.state,
+          request.version,
+          request.requestExpires,
+          json,
+          expectedVersion,
+          at,
+        ]);
+        if (seqRows[0]) out.push({ seq: seqRows[0].seq, type: 'put', request, at });
+      }
+      return out;
+    });
+    if (written.length > 0) this.feed.wake(written[written.length - 1]!.seq);
+    return written;
+  }
+
   async getRequest(id: string): Promise<AccessRequest | null> {
     const rows = await this.query<{ doc: string }>('SELECT doc FROM requests WHERE id = $1', [id]);
     return rows[0] ? (JSON.parse(rows[0].doc) as AccessRequest) : null;
   }
 
-  async listRequests(filter: RequestFilter = {}): Promise<AccessRequest[]> {
-    const where: string[] = [];
-    const params: string[] = [];
-    if (filter.state) {
-      params.push(filter.state);
-      where.push(`state = $${params.length}`);
-    }
-    if (filter.user) {
-      params.push(filter.user);
-      where.push(`"user" = $${params.length}`);
-    }
-    const rows = await this.query<{ doc: string }>(
-      `SELECT doc FROM requests ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY position`,
-      params,
-    );
-    return rows.map((r) => JSON.parse(r.doc) as AccessRequest);
-  }
-
   async listRequestsPage(query: RequestPageQuery): Promise<PositionedRequest[]> {
+    // Filters match the stored state only (a read never expires anything); each filter has an
+    // index ending in position, so a page is one range read in position order.
     const params: (string | number)[] = [query.after];
     const where: string[] = ['position > $1'];
-    if (query.state === 'EXPIRED' && query.dueAt) {
-      params.push(query.dueAt.toISOString());
-      where.push(`(state = 'EXPIRED' OR (state = 'PENDING' AND request_expires <= $${params.length}))`);
-    } else if (query.state) {
+    if (query.state) {
       params.push(query.state);
       where.push(`state = $${params.length}`);
     }
@@ -365,6 +377,16 @@ export class PostgresStore implements Store {
     return rows.map((r) => JSON.parse(r.doc) as AccessRequest);
   }
 
+  async dueBacklog(now: Date, countLimit: number): Promise<DueBacklog> {
+    const rows = await this.query<{ count: number; oldest: string | null }>(
+      `SELECT
+         (SELECT count(*) FROM (SELECT 1 FROM requests WHERE state = 'PENDING' AND request_expires <= $1 LIMIT $2) d) AS count,
+         (SELECT min(request_expires) FROM requests WHERE state = 'PENDING' AND request_expires <= $1) AS oldest`,
+      [now.toISOString(), countLimit],
+    );
+    return { count: rows[0]?.count ?? 0, oldestDue: rows[0]?.oldest ?? null };
+  }
+
   async eventsSince(seq: number, limit: number): Promise<RequestEvent[]> {
     return (await this.query<EventRow>(SQL.eventsAfter, [seq, limit, Number.MAX_SAFE_INTEGER])).map(toEvent);
   }
@@ -386,13 +408,13 @@ export class PostgresStore implements Store {
     const cutoff = before.toISOString();
     let total = 0;
     for (;;) {
-      // The oldest chunk, and of it only what is past the cutoff: events are appended in time
-      // order, so this never scans the whole log to find nothing.
+      // The oldest events through the time index (a range read, never a scan of the log); a
+      // chunk at a time keeps each transaction short.
       const deleted = await this.write(
         async () =>
           (
             await this.pool.query(
-              'DELETE FROM events WHERE seq IN (SELECT seq FROM events ORDER BY seq LIMIT $2) AND at < $1',
+              'DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE at < $1 ORDER BY at LIMIT $2)',
               [cutoff, PRUNE_CHUNK],
             )
           ).rowCount ?? 0,
@@ -415,6 +437,15 @@ export class PostgresStore implements Store {
     return (await this.query<{ doc: string }>('SELECT doc FROM users ORDER BY name')).map(
       (r) => JSON.parse(r.doc) as User,
     );
+  }
+
+  async listUsersPage(after: string, limit: number): Promise<User[]> {
+    return (
+      await this.query<{ doc: string }>('SELECT doc FROM users WHERE name > $1 ORDER BY name LIMIT $2', [
+        after,
+        limit,
+      ])
+    ).map((r) => JSON.parse(r.doc) as User);
   }
 
   async getUser(name: string): Promise<User | null> {

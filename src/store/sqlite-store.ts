@@ -9,12 +9,14 @@ import type { AccessRequest, RequestEvent, Role, User } from '../access/types.js
 import { AccessbotError } from '../errors.js';
 import { ensurePrivateFile, ensurePrivateFolder, fileProblem } from '../private-files.js';
 import { migrate } from './migrations.js';
+import { requestPageSql } from './sqlite-request-page.js';
 import { storeFailure } from './store-errors.js';
 import type {
   CommitListener,
+  ConditionalUpdate,
+  DueBacklog,
   EventReadLimit,
   PositionedRequest,
-  RequestFilter,
   RequestPageQuery,
   SingletonName,
   Store,
@@ -22,8 +24,8 @@ import type {
   TokenRecord,
 } from './types.js';
 
-/** Events removed per DELETE when pruning the log. */
-const PRUNE_CHUNK = 5000;
+/** Events removed per DELETE when pruning the log: one short transaction each. */
+const PRUNE_CHUNK = 500;
 /** After a failed write, readiness tries a write this large (a maximum-size request) at most this often. */
 const WRITE_PROBE_BYTES = MAX_REQUEST_BYTES;
 const WRITE_PROBE_INTERVAL_MS = 1000;
@@ -110,23 +112,32 @@ export class SqliteStore implements Store {
       getRequest: db.prepare<[string], { doc: string }>('SELECT doc FROM requests WHERE id = ?'),
       deleteRequest: db.prepare('DELETE FROM requests WHERE id = ?'),
       dueRequests: db.prepare<[string, number], { doc: string }>(
-        "SELECT doc FROM requests WHERE state = 'PENDING' AND request_expires <= ? ORDER BY request_expires LIMIT ?",
+        "SELECT doc FROM requests INDEXED BY requests_state_expires WHERE state = 'PENDING' AND request_expires <= ? ORDER BY request_expires LIMIT ?",
+      ),
+      dueCount: db.prepare<[string, number], { n: number }>(
+        "SELECT count(*) AS n FROM (SELECT 1 FROM requests INDEXED BY requests_state_expires WHERE state = 'PENDING' AND request_expires <= ? LIMIT ?)",
+      ),
+      oldestDue: db.prepare<[string], { request_expires: string }>(
+        "SELECT request_expires FROM requests INDEXED BY requests_state_expires WHERE state = 'PENDING' AND request_expires <= ? ORDER BY request_expires LIMIT 1",
       ),
       insertEvent: db.prepare('INSERT INTO events (request_id, type, request, at) VALUES (?, ?, ?, ?)'),
       eventsSince: db.prepare<[number, number], EventRow>(
         'SELECT seq, type, request, at FROM events WHERE seq > ? ORDER BY seq LIMIT ?',
       ),
       firstSeq: db.prepare<[], { seq: number | null }>('SELECT MIN(seq) AS seq FROM events'),
-      // Events are appended in time order, so the oldest are the first rows: a chunk at a time
-      // keeps the write lock short.
+      // The oldest events through the time index (a range read, never a scan of the log); a
+      // chunk at a time keeps the write lock short.
       pruneEvents: db.prepare<[string, number]>(
-        'DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE at < ? ORDER BY seq LIMIT ?)',
+        'DELETE FROM events WHERE seq IN (SELECT seq FROM events INDEXED BY events_at WHERE at < ? ORDER BY at LIMIT ?)',
       ),
       // sqlite_sequence keeps the high-water mark even when the newest events are pruned.
       latestSeq: db.prepare<[], { seq: number | null }>(
         "SELECT (SELECT seq FROM sqlite_sequence WHERE name = 'events') AS seq",
       ),
       listUsers: db.prepare<[], { doc: string }>('SELECT doc FROM users ORDER BY name'),
+      usersPage: db.prepare<[string, number], { doc: string }>(
+        'SELECT doc FROM users WHERE name > ? ORDER BY name LIMIT ?',
+      ),
       getUser: db.prepare<[string], { doc: string }>('SELECT doc FROM users WHERE name = ?'),
       userByEmail: db.prepare<[string], { doc: string }>(
         'SELECT doc FROM users WHERE email_lc = ? ORDER BY name LIMIT 1',
@@ -277,6 +288,33 @@ export class SqliteStore implements Store {
     });
   }
 
+  async updateRequestsIfUnchanged(updates: ConditionalUpdate[]): Promise<RequestEvent[]> {
+    if (updates.length === 0) return [];
+    const rows = updates.map((u) => ({ ...u, json: JSON.stringify(u.request) }));
+    const events = this.write(() =>
+      this.db
+        .transaction(() => {
+          const written: RequestEvent[] = [];
+          for (const { request, expectedVersion, json } of rows) {
+            const info = this.prepared.casRequest.run(
+              request.user,
+              request.state,
+              request.version,
+              request.requestExpires,
+              json,
+              request.id,
+              expectedVersion,
+            );
+            if (info.changes > 0) written.push(this.appendEvent('put', request, json));
+          }
+          return written;
+        })
+        .immediate(),
+    );
+    for (const event of events) this.notifier.emit('event', event);
+    return events;
+  }
+
   async deleteRequest(id: string): Promise<RequestEvent> {
     return this.commit(() => {
       const row = this.prepared.getRequest.get(id);
@@ -291,40 +329,8 @@ export class SqliteStore implements Store {
     return row ? (JSON.parse(row.doc) as AccessRequest) : null;
   }
 
-  async listRequests(filter: RequestFilter = {}): Promise<AccessRequest[]> {
-    const where: string[] = [];
-    const params: string[] = [];
-    if (filter.state) {
-      where.push('state = ?');
-      params.push(filter.state);
-    }
-    if (filter.user) {
-      where.push('user = ?');
-      params.push(filter.user);
-    }
-    const sql = `SELECT doc FROM requests ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY rowid`;
-    const rows = this.db.prepare<string[], { doc: string }>(sql).all(...params);
-    return rows.map((r) => JSON.parse(r.doc) as AccessRequest);
-  }
-
   async listRequestsPage(query: RequestPageQuery): Promise<PositionedRequest[]> {
-    // The rowid is the position: requests are never re-inserted (updates keep it), so a
-    // request's position never changes and paging by it sees each request at most once.
-    const where: string[] = ['rowid > ?'];
-    const params: (string | number)[] = [query.after];
-    if (query.state === 'EXPIRED' && query.dueAt) {
-      where.push("(state = 'EXPIRED' OR (state = 'PENDING' AND request_expires <= ?))");
-      params.push(query.dueAt.toISOString());
-    } else if (query.state) {
-      where.push('state = ?');
-      params.push(query.state);
-    }
-    if (query.user) {
-      where.push('user = ?');
-      params.push(query.user);
-    }
-    params.push(query.limit);
-    const sql = `SELECT rowid AS position, doc FROM requests WHERE ${where.join(' AND ')} ORDER BY rowid LIMIT ?`;
+    const { sql, params } = requestPageSql(query);
     // Row by row, so a byte budget bounds what is held even when every row is large.
     const out: PositionedRequest[] = [];
     let total = 0;
@@ -339,10 +345,46 @@ export class SqliteStore implements Store {
     return out;
   }
 
+  /** SQLite's plan for a page query (EXPLAIN QUERY PLAN details): tests check each is a range read. */
+  explainRequestsPage(query: RequestPageQuery): string[] {
+    const { sql, params } = requestPageSql(query);
+    return this.explain(sql, params);
+  }
+
+  /** SQLite's plan for one of the store's fixed statements, by name (tests only). */
+  explainStatement(
+    name: 'dueRequests' | 'dueCount' | 'oldestDue' | 'eventsSince' | 'pruneEvents' | 'usersPage',
+  ): string[] {
+    const params: Record<typeof name, (string | number)[]> = {
+      dueRequests: ['2026-01-01T00:00:00.000Z', 100],
+      dueCount: ['2026-01-01T00:00:00.000Z', 100],
+      oldestDue: ['2026-01-01T00:00:00.000Z'],
+      eventsSince: [0, 100],
+      pruneEvents: ['2026-01-01T00:00:00.000Z', 100],
+      usersPage: ['', 100],
+    };
+    return this.explain(this.prepared[name].source, params[name]);
+  }
+
+  private explain(sql: string, params: (string | number)[]): string[] {
+    return this.db
+      .prepare<(string | number)[], { detail: string }>(`EXPLAIN QUERY PLAN ${sql}`)
+      .all(...params)
+      .map((r) => r.detail);
+  }
+
   async listDueRequests(now: Date, limit: number): Promise<AccessRequest[]> {
     return this.prepared.dueRequests
       .all(now.toISOString(), limit)
       .map((r) => JSON.parse(r.doc) as AccessRequest);
+  }
+
+  async dueBacklog(now: Date, countLimit: number): Promise<DueBacklog> {
+    const at = now.toISOString();
+    return {
+      count: this.prepared.dueCount.get(at, countLimit)?.n ?? 0,
+      oldestDue: this.prepared.oldestDue.get(at)?.request_expires ?? null,
+    };
   }
 
   async eventsSince(seq: number, limit: number): Promise<RequestEvent[]> {
@@ -397,6 +439,10 @@ export class SqliteStore implements Store {
 
   async listUsers(): Promise<User[]> {
     return this.prepared.listUsers.all().map((r) => JSON.parse(r.doc) as User);
+  }
+
+  async listUsersPage(after: string, limit: number): Promise<User[]> {
+    return this.prepared.usersPage.all(after, limit).map((r) => JSON.parse(r.doc) as User);
   }
 
   async getUser(name: string): Promise<User | null> {

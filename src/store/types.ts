@@ -5,20 +5,14 @@
 import type { AccessRequest, RequestEvent, RequestState, Role, User } from '../access/types.js';
 import type { AccessbotError } from '../errors.js';
 
-export interface RequestFilter {
-  state?: RequestState;
-  user?: string;
-}
-
-/** One page of requests in store order (insertion order), after a position. */
+/**
+ * One page of requests in store order (insertion order), after a position. Filters match the
+ * stored state: a read never expires anything (the expiry sweeper writes expiries).
+ * Every page is one range read of an index, so walking all requests of a filter is O(n).
+ */
 export interface RequestPageQuery {
   state?: RequestState;
   user?: string;
-  /**
-   * With `state: 'EXPIRED'`: also PENDING requests whose request expiry is at or before this
-   * instant, since reading them expires them.
-   */
-  dueAt?: Date;
   /** Only requests stored after this position (0: from the start). */
   after: number;
   limit: number;
@@ -65,6 +59,20 @@ export interface TokenRecord {
 /** Periodic tasks that must run on one API replica only. */
 export type SingletonName = 'expiry-sweeper' | 'event-pruner';
 
+/** One compare-and-set of a batch: write `request` only if the stored version is still `expectedVersion`. */
+export interface ConditionalUpdate {
+  request: AccessRequest;
+  expectedVersion: number;
+}
+
+/** How far behind expiry is: PENDING requests whose request expiry has passed. */
+export interface DueBacklog {
+  /** How many are due, counted up to the `countLimit` asked for (so a count equal to it means "at least"). */
+  count: number;
+  /** The request expiry of the oldest due one (ISO 8601); null when none is due. */
+  oldestDue: string | null;
+}
+
 /** Called after a request change has committed, in commit (seq) order. */
 export type CommitListener = (event: RequestEvent) => void;
 
@@ -78,22 +86,33 @@ export interface Store {
   updateRequest(request: AccessRequest, expectedVersion: number): Promise<RequestEvent>;
   /** Removes the request and writes a `delete` event carrying it as it was. */
   deleteRequest(id: string): Promise<RequestEvent>;
+  /**
+   * Many compare-and-sets in one short transaction: each request whose stored version is still
+   * its `expectedVersion` is written with its `put` event; the others (changed meanwhile, or
+   * gone) are skipped without error. Resolves with the events written, in seq order; listeners
+   * hear them after the commit. The expiry sweeper writes its batches with it.
+   */
+  updateRequestsIfUnchanged(updates: ConditionalUpdate[]): Promise<RequestEvent[]>;
   getRequest(id: string): Promise<AccessRequest | null>;
-  listRequests(filter?: RequestFilter): Promise<AccessRequest[]>;
   /**
    * Up to `limit` requests after `after`, filtered in the database, in store order; with
    * `maxBytes`, stops after the request whose document crosses that many bytes.
    */
   listRequestsPage(query: RequestPageQuery): Promise<PositionedRequest[]>;
-  /** PENDING requests whose request expiry is at or before `now`. */
+  /** PENDING requests whose request expiry is at or before `now`, oldest expiry first (a range read). */
   listDueRequests(now: Date, limit: number): Promise<AccessRequest[]>;
+  /** The due-but-not-yet-expired backlog at `now`; counting stops at `countLimit`. */
+  dueBacklog(now: Date, countLimit: number): Promise<DueBacklog>;
   eventsSince(seq: number, limit: number): Promise<RequestEvent[]>;
   /** The events after `seq` as stored (no parsing), bounded in count and bytes. */
   readEvents(seq: number, limit: EventReadLimit): Promise<StoredEvent[]>;
   latestSeq(): Promise<number>;
   /** The oldest event still in the log; null when the log holds none. */
   firstSeq(): Promise<number | null>;
-  /** Removes events recorded before `before`; resolves with how many. Never moves latestSeq. */
+  /**
+   * Removes events recorded before `before`, in small batches (each its own short transaction,
+   * found through an index on the event time); resolves with how many. Never moves latestSeq.
+   */
   pruneEventsBefore(before: Date): Promise<number>;
   /**
    * Subscribes to committed events, every replica's (once each, in seq order); returns the
@@ -106,7 +125,10 @@ export interface Store {
    */
   holdsSingleton(name: SingletonName): Promise<boolean>;
 
+  /** Every user, by name (internal checks only; routes list users with `listUsersPage`). */
   listUsers(): Promise<User[]>;
+  /** Up to `limit` users whose name sorts after `after` ('' from the start), by name (a range read). */
+  listUsersPage(after: string, limit: number): Promise<User[]>;
   getUser(name: string): Promise<User | null>;
   /** Case-insensitive match on the email address. */
   findUserByEmail(email: string): Promise<User | null>;

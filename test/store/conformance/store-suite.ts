@@ -133,18 +133,19 @@ export function storeConformanceSuite(backend: StoreBackend): void {
       expect(
         (await store.listRequestsPage({ after: 0, limit: 10, state: 'PENDING' })).map((p) => p.request.id),
       ).toEqual(['p2', 'p3']);
-      // EXPIRED with dueAt also names PENDING requests already past their expiry.
+      // Filters match the stored state only: a read never expires a due PENDING request.
       expect(
-        (await store.listRequestsPage({ after: 0, limit: 10, state: 'EXPIRED', dueAt: DUE })).map(
+        (await store.listRequestsPage({ after: 0, limit: 10, state: 'EXPIRED' })).map((p) => p.request.id),
+      ).toEqual([]);
+      expect(
+        (await store.listRequestsPage({ after: 0, limit: 10, user: 'bob', state: 'APPROVED' })).map(
           (p) => p.request.id,
         ),
-      ).toEqual(['p3']);
+      ).toEqual(['p1']);
       // The row crossing the budget is included, nothing after it.
       expect(
         (await store.listRequestsPage({ after: 0, limit: 10, maxBytes: 1 })).map((p) => p.request.id),
       ).toEqual(['p1']);
-      expect((await store.listRequests({ user: 'bob' })).map((r) => r.id)).toEqual(['p1', 'p3']);
-      expect((await store.listRequests({ state: 'APPROVED' })).map((r) => r.id)).toEqual(['p1']);
       expect((await store.listDueRequests(new Date('2026-01-06T00:00:00Z'), 10)).map((r) => r.id)).toEqual([
         'p3',
         'p2',
@@ -152,6 +153,54 @@ export function storeConformanceSuite(backend: StoreBackend): void {
       expect((await store.listDueRequests(new Date('2026-01-06T00:00:00Z'), 1)).map((r) => r.id)).toEqual([
         'p3',
       ]);
+    });
+
+    it('writes a batch of conditional updates in one go, skipping those changed meanwhile or gone', async () => {
+      const location = await fresh();
+      const store = await location.open();
+      const other = await location.open();
+      const heard: number[] = [];
+      store.onCommit((e) => heard.push(e.seq));
+      for (const id of ['b1', 'b2', 'b3', 'b4']) await store.createRequest(request(id));
+      await other.updateRequest(request('b2', 2, 'APPROVED'), 1);
+      await other.deleteRequest('b4');
+      const events = await store.updateRequestsIfUnchanged([
+        { request: request('b1', 2, 'EXPIRED'), expectedVersion: 1 },
+        { request: request('b2', 2, 'EXPIRED'), expectedVersion: 1 },
+        { request: request('b3', 2, 'EXPIRED'), expectedVersion: 1 },
+        { request: request('b4', 2, 'EXPIRED'), expectedVersion: 1 },
+        { request: request('nope', 2, 'EXPIRED'), expectedVersion: 1 },
+      ]);
+      expect(events.map((e) => [e.seq, e.request.id])).toEqual([
+        [7, 'b1'],
+        [8, 'b3'],
+      ]);
+      expect(await store.updateRequestsIfUnchanged([])).toEqual([]);
+      expect((await other.getRequest('b2'))?.state).toBe('APPROVED');
+      expect((await other.getRequest('b3'))?.state).toBe('EXPIRED');
+      await eventually(() => heard.includes(8), 'the batch heard');
+      expect(heard.filter((s) => s >= 7)).toEqual([7, 8]);
+    });
+
+    it('reports the due backlog, counting up to the limit asked for', async () => {
+      const store = await open();
+      expect(await store.dueBacklog(DUE, 10)).toEqual({ count: 0, oldestDue: null });
+      await store.createRequest(request('d1', 1, 'PENDING', { requestExpires: '2026-01-02T05:00:00.000Z' }));
+      await store.createRequest(request('d2', 1, 'PENDING', { requestExpires: '2026-01-02T01:00:00.000Z' }));
+      await store.createRequest(request('d3', 1, 'APPROVED', { requestExpires: '2026-01-01T00:00:00.000Z' }));
+      await store.createRequest(request('d4', 1, 'PENDING', { requestExpires: '2026-02-01T00:00:00.000Z' }));
+      expect(await store.dueBacklog(DUE, 10)).toEqual({ count: 2, oldestDue: '2026-01-02T01:00:00.000Z' });
+      expect(await store.dueBacklog(DUE, 1)).toEqual({ count: 1, oldestDue: '2026-01-02T01:00:00.000Z' });
+      expect(await store.dueBacklog(DUE, 0)).toEqual({ count: 0, oldestDue: '2026-01-02T01:00:00.000Z' });
+    });
+
+    it('pages users by name', async () => {
+      const store = await open();
+      for (const name of ['cy', 'al', 'bo', 'di'])
+        await store.putUser({ name, roles: [], traits: {}, createdAt: 'x' });
+      expect((await store.listUsersPage('', 3)).map((u) => u.name)).toEqual(['al', 'bo', 'cy']);
+      expect((await store.listUsersPage('cy', 3)).map((u) => u.name)).toEqual(['di']);
+      expect(await store.listUsersPage('di', 3)).toEqual([]);
     });
 
     it('refuses a new request too large to store, and writes nothing for it', async () => {
@@ -309,7 +358,7 @@ export function storeConformanceSuite(backend: StoreBackend): void {
         const location = await fresh();
         const replicas = [await location.open(), await location.open(), await location.open()];
         const heard = replicas.map(() => [] as number[]);
-        replicas.forEach((r, i) => r.onCommit((e) => heard[i]!.push(e.seq)));
+        for (const [i, r] of replicas.entries()) r.onCommit((e) => heard[i]!.push(e.seq));
         const lanes = Array.from({ length: 6 }, (_, lane) =>
           (async () => {
             for (let i = 0; i < 10; i++)
