@@ -2,7 +2,9 @@
 # Installs the system packages accessbot needs when they are missing: redis-server (the host's
 # queue, and the tests' private instances), a C++ toolchain for better-sqlite3's native build, and,
 # with --tests, chromium (the review page's browser tests drive it through playwright-core; nothing
-# downloads a browser at run time). `make serve` needs no browser.
+# downloads a browser at run time) and PostgreSQL's server binaries (the tests run the PostgreSQL
+# store on a private initdb/pg_ctl cluster in a temp folder, never on a running server).
+# `make serve` needs neither.
 # Debian/Ubuntu only; prints one clear line and fails elsewhere.
 set -euo pipefail
 
@@ -13,6 +15,10 @@ command -v make >/dev/null 2>&1 || need+=(make)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 if [ "${1:-}" = "--tests" ]; then
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
+  # Debian keeps initdb and pg_ctl off PATH, under /usr/lib/postgresql/<version>/bin.
+  if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+    need+=(postgresql)
+  fi
 fi
 
 if [ ${#need[@]} -eq 0 ]; then

@@ -65,12 +65,13 @@ const postgresStoreSchema = z
 
 /**
  * `api.store`: SQLite (one API process, the default) or PostgreSQL (several API replicas over
- * one database). A block without `driver` is SQLite, as before drivers existed.
+ * one database). A block without `driver` is PostgreSQL when it has a `url`
+ * (ACCESSBOT_DATABASE_URL alone is enough), else SQLite, as before drivers existed.
  */
 export const storeConfigSchema = z.preprocess(
   (value) =>
     value && typeof value === 'object' && !Array.isArray(value) && !('driver' in value)
-      ? { ...value, driver: 'sqlite' }
+      ? { ...value, driver: 'url' in value ? 'postgres' : 'sqlite' }
       : value,
   z.discriminatedUnion('driver', [sqliteStoreSchema, postgresStoreSchema]),
 );
