@@ -122,3 +122,45 @@ it('replicas starting together on an empty database migrate once and create one 
     await fresh.drop();
   }
 });
+
+it('the expiry sweeper runs on one replica at a time and moves to another when its holder goes', async () => {
+  const fresh = await createSharedTestDatabase();
+  let offsetMs = 0;
+  const now = () => new Date(Date.now() + offsetMs);
+  const x = await startTestApi({
+    store: { postgresUrl: fresh.url },
+    rolesYaml: ALL_SEED_ROLES_YAML,
+    users: [seedUsers.alice],
+    now,
+    expiryInterval: '100ms',
+  });
+  const token = readFileSync(x.api.adminTokenFile, 'utf8').trim();
+  const y = await startTestApi({
+    store: { postgresUrl: fresh.url },
+    adminToken: token,
+    now,
+    expiryInterval: '100ms',
+  });
+  try {
+    await new Promise((r) => setTimeout(r, 500));
+    const holds = [
+      await x.api.store.holdsSingleton('expiry-sweeper'),
+      await y.api.store.holdsSingleton('expiry-sweeper'),
+    ];
+    expect(holds.filter(Boolean)).toHaveLength(1);
+    const [holder, survivor] = holds[0] ? [x, y] : [y, x];
+    await holder.stop();
+    // Reads expire nothing: only a sweeper can expire this request, and only the survivor runs.
+    const alice = await survivor.clientFor('alice');
+    const req = await alice.createRequest({ roles: ['dba'], requestTtl: '1h' });
+    offsetMs = 2 * 3_600_000;
+    await waitFor(
+      async () => ((await survivor.api.store.getRequest(req.id))?.state === 'EXPIRED' ? true : undefined),
+      'the survivor to expire the request',
+    );
+  } finally {
+    await x.stop().catch(() => undefined);
+    await y.stop().catch(() => undefined);
+    await fresh.drop();
+  }
+});
