@@ -20,8 +20,17 @@ export class PostgresSingletons {
     if (this.closed) return false;
     const client = await this.connection();
     if (!client) return false;
-    if (this.held.has(name)) return true;
     try {
+      if (this.held.has(name)) {
+        // Still ours? A session cut without a word (a network partition) must not leave two
+        // replicas both believing they run the task: ask the server, on the session itself.
+        const { rowCount } = await client.query(
+          "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND classid = $1 AND objid = $2 AND granted",
+          [LOCK_NAMESPACE, LOCK_KEYS[name]],
+        );
+        if (rowCount) return true;
+        this.held.delete(name);
+      }
       const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [
         LOCK_NAMESPACE,
         LOCK_KEYS[name],
