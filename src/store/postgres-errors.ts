@@ -11,6 +11,8 @@ import { AccessbotError } from '../errors.js';
 const UNAVAILABLE_CLASSES = ['08', '53', '57', '58'];
 const UNAVAILABLE_CODES = ['25006', '40001', '40P01', '55P03'];
 const DISK_FULL = '53100';
+/** invalid_authorization_specification (28…), invalid_catalog_name (3D…: no such database). */
+const REFUSED_LOGIN_CLASSES = ['28', '3D'];
 /** Transient conflicts between concurrent transactions: the write is simply tried again. */
 export const RETRYABLE_CODES = new Set(['40001', '40P01']);
 
@@ -27,6 +29,14 @@ export function postgresFailure(err: unknown): AccessbotError {
       return new AccessbotError('STORAGE_FULL', `the PostgreSQL server is out of disk space (${code})`, {
         cause: code,
       });
+    }
+    if (REFUSED_LOGIN_CLASSES.includes(code.slice(0, 2))) {
+      // Wrong user, password or database name: the settings, not an outage (the URL stays unsaid).
+      return new AccessbotError(
+        'STORE_UNAVAILABLE',
+        `the PostgreSQL server refused the login (${code}); check the user, password and database in api.store.url`,
+        { cause: code },
+      );
     }
     if (UNAVAILABLE_CLASSES.includes(code.slice(0, 2)) || UNAVAILABLE_CODES.includes(code)) {
       return new AccessbotError('STORE_UNAVAILABLE', `the PostgreSQL store cannot serve now (${code})`, {
