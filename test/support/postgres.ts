@@ -6,7 +6,7 @@
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -172,10 +172,4 @@ export async function createSharedTestDatabase(): Promise<{ url: string; drop():
     url: sharedTestPostgresUrl(name),
     drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
   };
-}
-
-/** The server's log (for a failing test's message). */
-export function serverLog(pgServer: TestPostgres): string {
-  const file = join(pgServer.socketDir, 'server.log');
-  return existsSync(file) ? readFileSync(file, 'utf8').slice(-5000) : '';
 }
