@@ -1,7 +1,8 @@
 // The access API on PostgreSQL, every figure beside a baseline measured in the same run:
 //   1. creates/s over HTTP with the API on PostgreSQL, beside the same API on SQLite, and beside
-//      a bare `INSERT` of the same rows through `pg` (same pool size and concurrency): what the
-//      store's event log, counter row and NOTIFY cost over a plain insert.
+//      a bare `INSERT` of the same rows through `pg` (same pool size and concurrency); and the
+//      store's own createRequest in-process beside that bare INSERT: what the event log, the
+//      counter row and NOTIFY cost over a plain insert, apart from HTTP and the API's reads.
 //   2. watch latency across replicas: a create committed through replica A's store until the SSE
 //      event arrives from replica B (LISTEN/NOTIFY wake-up, then a read from the log), beside the
 //      same on one SQLite API (in-process notifier). Goal: p99 ≤ 50 ms.
@@ -18,6 +19,7 @@ import pg from 'pg';
 import type { AccessRequest } from '../src/access/types.js';
 import { ensureServiceToken } from '../src/api/server.js';
 import type { HttpAccessClient } from '../src/client/http-access-client.js';
+import { PostgresStore } from '../src/store/postgres-store.js';
 import { HOST_ROLES, HOST_USERS } from '../test/host/fixtures.js';
 import { startTestApi, type TestApi, type TestApiOptions } from '../test/support/api.js';
 import { startTestPostgres, type TestPostgres } from '../test/support/postgres.js';
@@ -95,6 +97,26 @@ async function bareInserts(url: string, docs: AccessRequest[]): Promise<number> 
     return perSecond(rows.length, start);
   } finally {
     await pool.end();
+  }
+}
+
+/** The same rows through PostgresStore.createRequest in-process: the store's own cost, no HTTP or auth reads. */
+async function storeCreates(url: string, docs: AccessRequest[]): Promise<number> {
+  const store = await PostgresStore.open({
+    config: { url, pool_size: POOL_SIZE, statement_timeout: 30_000, connect_timeout: 5000 },
+  });
+  try {
+    const rows = docs.slice(-CREATES).map((r) => ({ ...r, id: randomUUID() }));
+    let next = 0;
+    const start = performance.now();
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (next < rows.length) await store.createRequest(rows[next++]!);
+      }),
+    );
+    return perSecond(rows.length, start);
+  } finally {
+    await store.close();
   }
 }
 
@@ -185,6 +207,7 @@ export default async function bench(): Promise<BenchSection[]> {
     const onPostgres = await httpCreates(await database());
     const onSqlite = await httpCreates('sqlite');
     const bare = await bareInserts((await database()).postgresUrl, onPostgres.docs);
+    const direct = await storeCreates((await database()).postgresUrl, onPostgres.docs);
 
     // Two replicas on one database; writes go through A's store, the watch reads from B.
     const shared = await database();
@@ -221,8 +244,17 @@ export default async function bench(): Promise<BenchSection[]> {
             unit: '/s',
             baseline: { name: 'bare INSERT of the same rows through pg', value: round(bare), unit: '/s' },
           },
+          {
+            name: 'PostgresStore.createRequest in-process (row + counter + event + NOTIFY)',
+            value: round(direct),
+            unit: '/s',
+            baseline: { name: 'bare INSERT of the same rows through pg', value: round(bare), unit: '/s' },
+          },
         ],
-        notes: ['PostgreSQL: private cluster on a unix socket, fsync off (as in the tests).'],
+        notes: [
+          'PostgreSQL: private cluster on a unix socket, fsync off (as in the tests).',
+          'An HTTP create also reads the token, the user, the roles and the reviewers: each a round trip on PostgreSQL, an in-process call on SQLite.',
+        ],
       },
       {
         title: `PostgreSQL store: watch latency across replicas (${WATCH_EVENTS} events, ping-pong)`,
