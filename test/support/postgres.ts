@@ -63,8 +63,24 @@ export async function startTestPostgres(): Promise<TestPostgres> {
   const dataDir = join(root, 'data');
   const socketDir = root;
   if (asRoot) {
-    const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
-    const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
+    let uid: number;
+    let gid: number;
+    try {
+      uid = Number(
+        execFileSync('id', ['-u', 'postgres'], { stdio: ['ignore', 'pipe', 'ignore'] })
+          .toString()
+          .trim(),
+      );
+      gid = Number(
+        execFileSync('id', ['-g', 'postgres'], { stdio: ['ignore', 'pipe', 'ignore'] })
+          .toString()
+          .trim(),
+      );
+    } catch {
+      throw new Error(
+        'as root, the test PostgreSQL runs as the `postgres` user (initdb refuses root), and there is none: run scripts/ensure-system.sh --tests',
+      );
+    }
     chownSync(root, uid, gid);
     chmodSync(root, 0o755);
   }
