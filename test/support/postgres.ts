@@ -6,7 +6,7 @@
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -58,10 +58,16 @@ function runAsOwner(tool: string, args: string[]): void {
   }
 }
 
-export async function startTestPostgres(): Promise<TestPostgres> {
+export interface TestPostgresOptions {
+  /** Also listen on 127.0.0.1:<port> with TLS (PEM certificate and key): for the TLS settings' tests. */
+  tls?: { port: number; certPem: string; keyPem: string };
+}
+
+export async function startTestPostgres(opts: TestPostgresOptions = {}): Promise<TestPostgres> {
   const root = mkdtempSync(join(tmpdir(), 'accessbot-pg-'));
   const dataDir = join(root, 'data');
   const socketDir = root;
+  let owner: { uid: number; gid: number } | undefined;
   if (asRoot) {
     let uid: number;
     let gid: number;
@@ -83,6 +89,7 @@ export async function startTestPostgres(): Promise<TestPostgres> {
     }
     chownSync(root, uid, gid);
     chmodSync(root, 0o755);
+    owner = { uid, gid };
   }
   runAsOwner('initdb', [
     '-D',
@@ -95,10 +102,26 @@ export async function startTestPostgres(): Promise<TestPostgres> {
     'UTF8',
     '--locale=C',
   ]);
-  // No TCP at all; fsync off (the tests crash the server process, never the machine, so written
-  // WAL survives in the page cache); enough connections for two replicas per suite and workers.
+  const tcp: string[] = [];
+  if (opts.tls) {
+    // The server reads its key only when the key belongs to it and no one else can read it.
+    const cert = join(root, 'server.crt');
+    const key = join(root, 'server.key');
+    writeFileSync(cert, opts.tls.certPem);
+    writeFileSync(key, opts.tls.keyPem, { mode: 0o600 });
+    if (owner) for (const f of [cert, key]) chownSync(f, owner.uid, owner.gid);
+    tcp.push(
+      '-c listen_addresses=127.0.0.1',
+      `-c port=${opts.tls.port}`,
+      '-c ssl=on',
+      `-c ssl_cert_file=${cert}`,
+      `-c ssl_key_file=${key}`,
+    );
+  }
+  // No TCP unless asked; fsync off (the tests crash the server process, never the machine, so
+  // written WAL survives in the page cache); enough connections for two replicas per suite and workers.
   const options = [
-    "-c listen_addresses=''",
+    ...(tcp.length ? tcp : ["-c listen_addresses=''"]),
     `-k ${socketDir}`,
     '-c fsync=off',
     '-c full_page_writes=off',
@@ -123,7 +146,9 @@ export async function startTestPostgres(): Promise<TestPostgres> {
       runAsOwner('pg_ctl', ['-D', dataDir, '-m', 'immediate', '-w', 'stop']);
   };
   start();
-  const urlFor = (db: string) => `postgres://postgres@/${db}?host=${encodeURIComponent(socketDir)}`;
+  const port = opts.tls?.port ?? 5432;
+  const urlFor = (db: string) =>
+    `postgres://postgres@/${db}?host=${encodeURIComponent(socketDir)}${port === 5432 ? '' : `&port=${port}`}`;
   const admin = async <T>(run: (c: pg.Client) => Promise<T>): Promise<T> => {
     const c = new pg.Client({ connectionString: urlFor('postgres') });
     await c.connect();
