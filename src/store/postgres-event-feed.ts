@@ -13,7 +13,7 @@ import { EventEmitter } from 'node:events';
 import type { RequestEvent } from '../access/types.js';
 import type { CommitListener } from './types.js';
 
-/** Events read per query while catching up. */
+/** Events read per query while catching up (the store also bounds each read in bytes). */
 const FEED_BATCH = 500;
 /** Re-read even without a wake-up this often while someone listens (a lost notification costs at most this). */
 const FEED_POLL_MS = 2000;
@@ -27,7 +27,10 @@ export class PostgresEventFeed {
   private closed = false;
 
   constructor(
-    private readonly readAfter: (seq: number, limit: number) => Promise<RequestEvent[]>,
+    private readonly readAfter: (
+      seq: number,
+      limit: number,
+    ) => Promise<{ events: RequestEvent[]; more: boolean }>,
     startAt: number,
   ) {
     this.cursor = startAt;
@@ -72,19 +75,19 @@ export class PostgresEventFeed {
 
   private async pump(): Promise<void> {
     for (;;) {
-      let events: RequestEvent[];
+      let slice: { events: RequestEvent[]; more: boolean };
       try {
-        events = await this.readAfter(this.cursor, FEED_BATCH);
+        slice = await this.readAfter(this.cursor, FEED_BATCH);
       } catch {
         // The database is away: the next wake-up (reconnect, poll) reads from the same cursor.
         return;
       }
-      for (const event of events) {
+      for (const event of slice.events) {
         if (this.closed) return;
         this.cursor = event.seq;
         this.emitter.emit('event', event);
       }
-      if (events.length < FEED_BATCH) return;
+      if (!slice.more) return;
     }
   }
 

@@ -42,6 +42,8 @@ import type {
 const PRUNE_CHUNK = 500;
 const WRITE_PROBE_BYTES = MAX_REQUEST_BYTES;
 const WRITE_PROBE_INTERVAL_MS = 1000;
+/** Request JSON one read of the commit feed holds at most (plus the event that crosses it). */
+const FEED_READ_BYTES = 1024 * 1024;
 /** A write that lost a deadlock or serialization race is tried again this many times. */
 const WRITE_ATTEMPTS = 3;
 
@@ -97,8 +99,12 @@ export class PostgresStore implements Store {
       await pool.end().catch(() => undefined);
       throw postgresFailure(err);
     }
-    const readAfter = async (seq: number, limit: number) =>
-      (await pool.query<EventRow>(SQL.eventsAfter, [seq, limit, Number.MAX_SAFE_INTEGER])).rows.map(toEvent);
+    // A slice bounded in count and bytes (128 KiB events add up); `more` when it stopped at either.
+    const readAfter = async (seq: number, limit: number) => {
+      const { rows } = await pool.query<EventRow>(SQL.eventsAfter, [seq, limit, FEED_READ_BYTES]);
+      const bytes = rows.reduce((n, r) => n + Buffer.byteLength(r.request, 'utf8'), 0);
+      return { events: rows.map(toEvent), more: rows.length === limit || bytes >= FEED_READ_BYTES };
+    };
     const feed = new PostgresEventFeed(readAfter, latest);
     const listener = startPostgresListener({
       config: clientConfig(opts.config, 'accessbot-api-listen'),

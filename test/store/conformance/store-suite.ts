@@ -354,6 +354,23 @@ export function storeConformanceSuite(backend: StoreBackend): void {
     });
 
     if (backend.replicas) {
+      it('delivers large events to another replica’s onCommit in bounded reads, none skipped', async () => {
+        const location = await fresh();
+        const writer = await location.open();
+        const follower = await location.open();
+        const heard: number[] = [];
+        follower.onCommit((e) => heard.push(e.seq));
+        // 24 events of ~80 KB (near the new-request limit): more than one bounded read of the commit feed.
+        const big = 'b'.repeat(80 * 1024);
+        await Promise.all(
+          Array.from({ length: 24 }, (_, i) =>
+            writer.createRequest(request(`big-${i}`, 1, 'PENDING', { reason: big })),
+          ),
+        );
+        await eventually(() => heard.length >= 24, 'every large event');
+        expect(heard).toEqual(Array.from({ length: 24 }, (_, i) => i + 1));
+      });
+
       it('delivers every event to every replica’s onCommit, once each and in seq order', async () => {
         const location = await fresh();
         const replicas = [await location.open(), await location.open(), await location.open()];
