@@ -3,8 +3,10 @@
 # queue, and the tests' private instances), a C++ toolchain for better-sqlite3's native build, and,
 # with --tests, chromium (the review page's browser tests drive it through playwright-core; nothing
 # downloads a browser at run time), docker-compose v1 (the tests render deploy/docker-compose.yml
-# with `docker-compose config`, which needs no Docker engine) and openssl (throwaway CAs of the
-# Teleport and Redis TLS tests). `make serve` needs none of them.
+# with `docker-compose config`, which needs no Docker engine), openssl (throwaway CAs of the
+# Teleport and Redis TLS tests) and PostgreSQL's server binaries (the tests run the PostgreSQL
+# store on a private initdb/pg_ctl cluster in a temp folder, never on a running server).
+# `make serve` needs none of them.
 # redis-server also provides the Sentinel the Redis failover tests start (`redis-server --sentinel`).
 # Debian/Ubuntu only; prints one clear line and fails elsewhere.
 set -euo pipefail
@@ -19,6 +21,10 @@ if [ "${1:-}" = "--tests" ]; then
   command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
   # The Teleport source's tests make a throwaway CA and certificates at test time.
   command -v openssl >/dev/null 2>&1 || need+=(openssl)
+  # Debian keeps initdb and pg_ctl off PATH, under /usr/lib/postgresql/<version>/bin.
+  if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+    need+=(postgresql)
+  fi
 fi
 
 if [ ${#need[@]} -eq 0 ]; then

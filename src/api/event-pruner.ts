@@ -22,7 +22,11 @@ export function startEventPruner(
   const task = startPeriodicTask({
     intervalMs: PRUNE_INTERVAL_MS,
     atStart: true,
-    task: () => store.pruneEventsBefore(new Date(now().getTime() - retentionMs)),
+    // With several API replicas on one database, only the one holding the singleton prunes.
+    task: async () =>
+      (await store.holdsSingleton('event-pruner'))
+        ? store.pruneEventsBefore(new Date(now().getTime() - retentionMs))
+        : 0,
     log,
     countField: 'pruned',
     done: 'pruned watch events past retention',

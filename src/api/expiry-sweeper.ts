@@ -25,8 +25,17 @@ export function startExpirySweeper(
   store: Store,
   intervalMs: number,
   log: Logger,
-  now: () => Date = () => new Date(),
+  opts: {
+    now?: () => Date;
+    /**
+     * Asked before each sweep: with several API replicas only the one holding the cluster-wide
+     * singleton sweeps (the others' sweeps count 0), and another takes over when it dies.
+     */
+    mayRun?: () => Promise<boolean>;
+  } = {},
 ): ExpirySweeper {
+  const now = opts.now ?? (() => new Date());
+  const mayRun = opts.mayRun ?? (async () => true);
   let running: Promise<number> | undefined;
   let timer: NodeJS.Timeout | undefined;
   /** When the timer fires (by our clock); undefined while a sweep runs (it reschedules when done). */
@@ -62,8 +71,8 @@ export function startExpirySweeper(
   };
 
   const sweep = (): Promise<number> => {
-    running ??= requests
-      .expireDue()
+    running ??= mayRun()
+      .then((mine) => (mine ? requests.expireDue() : 0))
       .then((n) => {
         if (n > 0) log.info({ expired: n }, 'expired pending requests');
         return n;

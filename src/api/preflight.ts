@@ -19,7 +19,7 @@ export function withAbsoluteApiPaths(api: ApiConfig, cwd: string): ApiConfig {
   const abs = (path: string) => (isAbsolute(path) ? path : resolve(cwd, path));
   return {
     ...api,
-    store: { ...api.store, path: abs(api.store.path) },
+    store: api.store.driver === 'sqlite' ? { ...api.store, path: abs(api.store.path) } : api.store,
     data_dir: abs(api.data_dir),
     ...(api.roles_file === undefined ? {} : { roles_file: abs(api.roles_file) }),
   };
@@ -64,12 +64,15 @@ export function apiConfigProblems(api: ApiConfig): ApiConfigProblem[] {
     problems.push({ path: 'api.listen', message: `bad port in ${api.listen} (0-65535)` });
   const dataDir = folderProblem(api.data_dir);
   if (dataDir) problems.push({ path: 'api.data_dir', message: dataDir });
-  const db = api.store.path;
-  if (existsSync(db) && !statSync(db).isFile())
-    problems.push({ path: 'api.store.path', message: `${db} is not a file` });
-  else {
-    const folder = folderProblem(dirname(db));
-    if (folder) problems.push({ path: 'api.store.path', message: folder });
+  // A PostgreSQL store is checked by connecting, at start (a check here would need the network).
+  if (api.store.driver === 'sqlite') {
+    const db = api.store.path;
+    if (existsSync(db) && !statSync(db).isFile())
+      problems.push({ path: 'api.store.path', message: `${db} is not a file` });
+    else {
+      const folder = folderProblem(dirname(db));
+      if (folder) problems.push({ path: 'api.store.path', message: folder });
+    }
   }
   if (api.roles_file !== undefined) {
     try {

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { ApiConfig } from '../config/schema.js';
 import { AccessbotError } from '../errors.js';
 import { packageVersion } from '../package-version.js';
-import { SqliteStore } from '../store/sqlite-store.js';
+import { describeStore, openStore } from '../store/open-store.js';
 import type { Store } from '../store/types.js';
 import type { ServiceSettings } from './access-context.js';
 import { buildApp } from './app.js';
@@ -50,7 +50,7 @@ export async function startApiServer(opts: {
   // Read and checked before anything is written: a bad roles file must not leave a database,
   // an admin user and a token behind on a first start that then fails.
   const roles = config.roles_file ? readRolesFile(config.roles_file) : undefined;
-  const store = new SqliteStore({ path: config.store.path, now });
+  const store = await openStore(config.store, { now, log });
   try {
     const settings: ServiceSettings = {
       now,
@@ -87,12 +87,16 @@ export async function startApiServer(opts: {
     await app.listen({ host, port });
     const address = app.server.address();
     const boundPort = typeof address === 'object' && address ? address.port : port;
-    const sweeper = startExpirySweeper(requests, store, config.expiry_interval, log, now);
+    // With several replicas on one database, one of them at a time sweeps and prunes.
+    const sweeper = startExpirySweeper(requests, store, config.expiry_interval, log, {
+      now,
+      mayRun: () => store.holdsSingleton('expiry-sweeper'),
+    });
     const pruner = startEventPruner(store, config.event_retention, log);
     const urlHost =
       host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
     const url = `http://${urlHost}:${boundPort}`;
-    log.info({ url, db: config.store.path }, 'access API listening');
+    log.info({ url, store: describeStore(config.store) }, 'access API listening');
 
     let closing: Promise<void> | undefined;
     return {

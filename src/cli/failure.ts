@@ -42,7 +42,8 @@ const HINTS: Partial<Record<ErrorCode, string>> = {
   REQUEST_TOO_LARGE: 'name fewer or shorter resources, or shorten the reason',
   TOO_MANY_FAILED_AUTH: 'wait a minute, then retry with a valid token',
   STORAGE_FULL: 'free disk space where the path lives, then retry',
-  STORE_UNAVAILABLE: 'check the database file and its folder (permissions, disk, other processes)',
+  STORE_UNAVAILABLE:
+    'check the database: SQLite, its file and folder (permissions, disk, other processes); PostgreSQL, that the server is up and api.store.url reaches it',
   FILE_ACCESS:
     'check that the folder exists and that accessbot may write it (owner, permissions, read-only mount)',
   INTERNAL: 'see the API server log',

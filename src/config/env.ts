@@ -20,6 +20,8 @@ export const ENV_MAPPING: ReadonlyArray<{ variable: string; path: string[]; kind
   { variable: 'ACCESSBOT_API_LISTEN', path: ['api', 'listen'] },
   { variable: 'ACCESSBOT_DATA_DIR', path: ['api', 'data_dir'] },
   { variable: 'ACCESSBOT_DB_PATH', path: ['api', 'store', 'path'] },
+  // A PostgreSQL URL holds a password: an env var (or `file:`) keeps it out of the config file.
+  { variable: 'ACCESSBOT_DATABASE_URL', path: ['api', 'store', 'url'] },
   { variable: 'ACCESSBOT_ROLES_FILE', path: ['api', 'roles_file'] },
   { variable: 'ACCESSBOT_HOST_LISTEN', path: ['host', 'listen'] },
   { variable: 'ACCESSBOT_PUBLIC_URL', path: ['host', 'public_url'] },

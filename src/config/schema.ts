@@ -22,18 +22,68 @@ const MIN_REQUEST_RETENTION_MS = 3_600_000;
 
 const hostPort = z.string().regex(/^[^:\s]+:\d{1,5}$|^:\d{1,5}$/, 'host:port, e.g. 127.0.0.1:3080');
 
+const sqliteStoreSchema = z
+  .object({
+    driver: z.literal('sqlite'),
+    /** SQLite file; its folder is created when missing. */
+    path: z.string().min(1).default('./data/accessbot.db'),
+  })
+  .strict();
+
+/** TLS to PostgreSQL; PEM text (or `file:/path`, expanded by the loader). */
+const postgresTlsSchema = z
+  .object({
+    /** CA bundle that signed the server certificate (default: the system's CAs). */
+    ca: z.string().min(1).optional(),
+    /** Client certificate and key, for servers that require them. */
+    cert: z.string().min(1).optional(),
+    key: z.string().min(1).optional(),
+    /** Name checked against the server certificate (default: the URL's host). */
+    servername: z.string().min(1).optional(),
+    /** false accepts any server certificate: only for a first test, never in production. */
+    reject_unauthorized: z.boolean().default(true),
+  })
+  .strict();
+
+const postgresStoreSchema = z
+  .object({
+    driver: z.literal('postgres'),
+    /**
+     * postgres://user:password@host:5432/db (or `${ENV}` / `file:/path`); a secret, never logged.
+     * A unix socket: postgres://user@/db?host=/var/run/postgresql.
+     */
+    url: z
+      .string()
+      .min(1)
+      .regex(/^postgres(ql)?:\/\//, 'a postgres:// or postgresql:// URL'),
+    /** Connections per API replica (the live-watch listener and the singleton lock take one more each). */
+    pool_size: z.number().int().min(1).max(1000).default(10),
+    /** Longest any one statement may run before the server cancels it (503 STORE_UNAVAILABLE). */
+    statement_timeout: duration.prefault('30s'),
+    /** How long to wait for a connection (from the pool, or a new one) before 503 STORE_UNAVAILABLE. */
+    connect_timeout: duration.prefault('5s'),
+    tls: postgresTlsSchema.optional(),
+  })
+  .strict();
+
+/**
+ * `api.store`: SQLite (one API process, the default) or PostgreSQL (several API replicas over
+ * one database). A block without `driver` is PostgreSQL when it has a `url`
+ * (ACCESSBOT_DATABASE_URL alone is enough), else SQLite, as before drivers existed.
+ */
+export const storeConfigSchema = z.preprocess(
+  (value) =>
+    value && typeof value === 'object' && !Array.isArray(value) && !('driver' in value)
+      ? { ...value, driver: 'url' in value ? 'postgres' : 'sqlite' }
+      : value,
+  z.discriminatedUnion('driver', [sqliteStoreSchema, postgresStoreSchema]),
+);
+
 export const apiConfigSchema = z
   .object({
     /** Where `accessbot serve|api` listens. */
     listen: hostPort.default('127.0.0.1:3080'),
-    store: z
-      .object({
-        driver: z.literal('sqlite').default('sqlite'),
-        /** SQLite file; its folder is created when missing. */
-        path: z.string().min(1).default('./data/accessbot.db'),
-      })
-      .strict()
-      .prefault({}),
+    store: storeConfigSchema.prefault({}),
     /** Folder for the bootstrap admin token and other local state. */
     data_dir: z.string().min(1).default('./data'),
     /** Pending TTL when a requester gives none, and the most they may ask for. */
@@ -295,6 +345,8 @@ export const configSchema = z
 
 export type Config = z.infer<typeof configSchema>;
 export type ApiConfig = z.infer<typeof apiConfigSchema>;
+export type StoreConfig = z.infer<typeof storeConfigSchema>;
+export type PostgresStoreConfig = z.infer<typeof postgresStoreSchema>;
 export type HostConfig = z.infer<typeof hostConfigSchema>;
 export type TeleportSourceConfig = z.infer<typeof teleportSourceSchema>;
 export type RouteRule = z.infer<typeof routeRuleSchema>;

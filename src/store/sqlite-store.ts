@@ -18,6 +18,7 @@ import type {
   EventReadLimit,
   PositionedRequest,
   RequestPageQuery,
+  SingletonName,
   Store,
   StoredEvent,
   TokenRecord,
@@ -429,6 +430,11 @@ export class SqliteStore implements Store {
   onCommit(listener: CommitListener): () => void {
     this.notifier.on('event', listener);
     return () => this.notifier.off('event', listener);
+  }
+
+  /** One process owns the file: it runs every singleton. */
+  async holdsSingleton(_name: SingletonName): Promise<boolean> {
+    return true;
   }
 
   async listUsers(): Promise<User[]> {

@@ -56,6 +56,9 @@ export interface TokenRecord {
   description?: string;
 }
 
+/** Periodic tasks that must run on one API replica only. */
+export type SingletonName = 'expiry-sweeper' | 'event-pruner';
+
 /** One compare-and-set of a batch: write `request` only if the stored version is still `expectedVersion`. */
 export interface ConditionalUpdate {
   request: AccessRequest;
@@ -111,8 +114,16 @@ export interface Store {
    * found through an index on the event time); resolves with how many. Never moves latestSeq.
    */
   pruneEventsBefore(before: Date): Promise<number>;
-  /** Subscribes to committed events; returns the unsubscribe function. */
+  /**
+   * Subscribes to committed events, every replica's (once each, in seq order); returns the
+   * unsubscribe function.
+   */
   onCommit(listener: CommitListener): () => void;
+  /**
+   * Whether this process should run the cluster-wide singleton `name` now: true on one replica
+   * at a time, taken over by another when that one dies. A single-process store always says true.
+   */
+  holdsSingleton(name: SingletonName): Promise<boolean>;
 
   /** Every user, by name (internal checks only; routes list users with `listUsersPage`). */
   listUsers(): Promise<User[]>;

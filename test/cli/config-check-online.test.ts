@@ -314,13 +314,14 @@ describe('config check catches a Redis TLS file serve cannot read', { timeout: 1
 });
 
 describe('accessbot --help', () => {
-  it('agrees with the README about API replicas: one API process per SQLite database', async () => {
+  it('agrees with the README about API replicas: one per SQLite database, several on PostgreSQL', async () => {
     const help = await runCli(['--help']);
     expect(help.code).toBe(0);
     const apiLine = help.stdout.split('\n').find((l) => /^\s+api\b/.test(l));
     expect(apiLine).toContain('one process per SQLite database');
-    expect(help.stdout).not.toMatch(/several replicas may share/);
+    expect(apiLine).toContain('several replicas share one PostgreSQL database');
     const readme = readFileSync(join(dirname(dirname(EXAMPLE_ROLES_FILE)), 'README.md'), 'utf8');
-    expect(readme).toContain("today's store is SQLite (one API process)");
+    expect(readme).toContain('Several `accessbot api` replicas share one PostgreSQL database');
+    expect(readme).toContain('with\n  SQLite the API is one process');
   });
 });

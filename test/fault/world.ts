@@ -65,33 +65,43 @@ export async function startFaultWorld(
       await Promise.all(Array.from({ length: parallel }, lane));
       return ids;
     },
-    async expectExactlyOnce(ids, timeoutMs = 60_000) {
-      const want = new Set(ids.flatMap((id) => TARGET_PATHS.map((p) => `${id} ${p}`)));
-      await waitFor(
-        () => {
-          const got = receiver.postsByTarget();
-          for (const key of want) if (!got.has(key)) return false;
-          return true;
-        },
-        timeoutMs,
-        `${want.size} deliveries`,
-      );
-      // A late duplicate would arrive within a lock period or two: give it the chance.
-      await new Promise((r) => setTimeout(r, 2000));
-      const byTarget = receiver.postsByTarget();
-      const extra = [...want].filter((k) => (byTarget.get(k)?.length ?? 0) !== 1);
-      expect(extra, 'targets with other than exactly one distinct post').toEqual([]);
-      const strays = [...byTarget.keys()].filter((k) => !want.has(k) && ids.some((id) => k.startsWith(id)));
-      expect(strays).toEqual([]);
-      const duplicatesDropped = receiver
-        .deliveries()
-        .filter((d) => d.event === 'request.posted')
-        .reduce((n, d) => n + d.copies - 1, 0);
-      return { duplicatesDropped };
-    },
+    expectExactlyOnce: (ids, timeoutMs) => expectDeliveredExactlyOnce(receiver, ids, timeoutMs),
     async stop() {
       await receiver.stop();
       await testApi.stop();
     },
   };
+}
+
+/**
+ * Waits until every request reached every target, then checks each got exactly one distinct post
+ * (re-sent copies of one delivery, deduplicated by delivery id, are counted and returned).
+ */
+export async function expectDeliveredExactlyOnce(
+  receiver: Receiver,
+  ids: string[],
+  timeoutMs = 60_000,
+): Promise<{ duplicatesDropped: number }> {
+  const want = new Set(ids.flatMap((id) => TARGET_PATHS.map((p) => `${id} ${p}`)));
+  await waitFor(
+    () => {
+      const got = receiver.postsByTarget();
+      for (const key of want) if (!got.has(key)) return false;
+      return true;
+    },
+    timeoutMs,
+    `${want.size} deliveries`,
+  );
+  // A late duplicate would arrive within a lock period or two: give it the chance.
+  await new Promise((r) => setTimeout(r, 2000));
+  const byTarget = receiver.postsByTarget();
+  const extra = [...want].filter((k) => (byTarget.get(k)?.length ?? 0) !== 1);
+  expect(extra, 'targets with other than exactly one distinct post').toEqual([]);
+  const strays = [...byTarget.keys()].filter((k) => !want.has(k) && ids.some((id) => k.startsWith(id)));
+  expect(strays).toEqual([]);
+  const duplicatesDropped = receiver
+    .deliveries()
+    .filter((d) => d.event === 'request.posted')
+    .reduce((n, d) => n + d.copies - 1, 0);
+  return { duplicatesDropped };
 }

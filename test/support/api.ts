@@ -1,5 +1,6 @@
-// A real access API for tests: temp-dir SQLite, 127.0.0.1 port 0, silent logger, the
-// bootstrap admin's token, and real tokens minted over HTTP for any user.
+// A real access API for tests: temp-dir SQLite (or a database of its own on the run's private
+// PostgreSQL: `store: 'postgres'`, or ACCESSBOT_TEST_STORE=postgres for a whole suite), 127.0.0.1
+// port 0, silent logger, the bootstrap admin's token, and real tokens minted over HTTP for any user.
 
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import { HttpAccessClient } from '../../src/client/http-access-client.js';
 import type { UserInput } from '../../src/client/types.js';
 import { apiConfigSchema } from '../../src/config/schema.js';
 import { createLogger, type Logger } from '../../src/log.js';
+import { createSharedTestDatabase } from './postgres.js';
 
 export interface TestApiOptions {
   /** Role documents applied (as YAML, through the API) before the users are created. */
@@ -25,6 +27,13 @@ export interface TestApiOptions {
   authFailuresPerWindow?: number;
   /** The API's logger (default: silent), for suites that read what the API logs. */
   log?: Logger;
+  /**
+   * The store: 'sqlite' (default, or ACCESSBOT_TEST_STORE), 'postgres' (a fresh database), or
+   * `{ postgresUrl }` to share a database with another API (replicas; the caller drops it).
+   */
+  store?: 'sqlite' | 'postgres' | { postgresUrl: string };
+  /** With a shared database: the admin token the first API wrote (a replica writes none). */
+  adminToken?: string;
 }
 
 export interface TestApi {
@@ -38,9 +47,14 @@ export interface TestApi {
 
 export async function startTestApi(opts: TestApiOptions = {}): Promise<TestApi> {
   const dataDir = mkdtempSync(join(tmpdir(), 'accessbot-api-'));
+  const choice = opts.store ?? (process.env.ACCESSBOT_TEST_STORE === 'postgres' ? 'postgres' : 'sqlite');
+  const database = choice === 'postgres' ? await createSharedTestDatabase() : undefined;
+  const postgresUrl = typeof choice === 'object' ? choice.postgresUrl : database?.url;
   const config = apiConfigSchema.parse({
     listen: '127.0.0.1:0',
-    store: { path: join(dataDir, 'accessbot.db') },
+    store: postgresUrl
+      ? { driver: 'postgres', url: postgresUrl, pool_size: 4 }
+      : { path: join(dataDir, 'accessbot.db') },
     data_dir: dataDir,
     ...(opts.expiryInterval ? { expiry_interval: opts.expiryInterval } : {}),
   });
@@ -53,10 +67,11 @@ export async function startTestApi(opts: TestApiOptions = {}): Promise<TestApi> 
   });
   const stop = async () => {
     await api.close();
+    await database?.drop();
     rmSync(dataDir, { recursive: true, force: true });
   };
   try {
-    const adminToken = readFileSync(api.adminTokenFile, 'utf8').trim();
+    const adminToken = opts.adminToken ?? readFileSync(api.adminTokenFile, 'utf8').trim();
     const adminClient = new HttpAccessClient({ baseUrl: api.url, token: adminToken });
     if (opts.rolesYaml) await adminClient.applyRolesYaml(opts.rolesYaml);
     for (const user of opts.users ?? []) await adminClient.upsertUser(user);

@@ -33,7 +33,7 @@ export function registerServeCommands(program: Command, ctx: CliContext): void {
   program
     .command('api')
     .description(
-      'run the access API only (one process per SQLite database; replicas need a shared database store, not yet available)',
+      'run the access API only (one process per SQLite database; several replicas share one PostgreSQL database)',
     )
     .action(async (_flags: unknown, cmd: Command) => {
       const { config } = await withApiPaths(ctx, cmd);

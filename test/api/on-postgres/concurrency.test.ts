@@ -1,0 +1,10 @@
+// test/api/concurrency.test.ts, with the API on PostgreSQL (a database of its own on the run's private server).
+import { afterAll } from 'vitest';
+
+const previous = process.env.ACCESSBOT_TEST_STORE;
+process.env.ACCESSBOT_TEST_STORE = 'postgres';
+afterAll(() => {
+  if (previous === undefined) delete process.env.ACCESSBOT_TEST_STORE;
+  else process.env.ACCESSBOT_TEST_STORE = previous;
+});
+await import('../concurrency.test.js');
