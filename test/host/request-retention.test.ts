@@ -37,16 +37,19 @@ afterAll(async () => {
   await world?.stop();
 });
 
-async function keysOf(requestId: string, prefix = stack.prefix): Promise<string[]> {
+/** Every key matching `pattern`: a whole SCAN walk, since one call may return none of them. */
+async function scanAll(pattern: string): Promise<string[]> {
   const found: string[] = [];
   let cursor = '0';
   do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*${requestId}*`, 'COUNT', 1000);
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
     cursor = next;
     found.push(...keys);
   } while (cursor !== '0');
   return found;
 }
+
+const keysOf = (requestId: string, prefix = stack.prefix) => scanAll(`${prefix}:*${requestId}*`);
 
 it('gives every per-request key the configured retention', { timeout: 60_000 }, async () => {
   const alice = await stack.clientFor('alice');
@@ -111,13 +114,7 @@ it('gives a plugin’s per-request memo the same retention (Slack’s posted mes
     // The memo is keyed by the delivery id: find it by the plugin's prefix.
     const memos = await slack.waitFor(
       async () => {
-        const [, keys] = await redis.scan(
-          '0',
-          'MATCH',
-          `${slack!.prefix}:plugin:slack:posted:*`,
-          'COUNT',
-          1000,
-        );
+        const keys = await scanAll(`${slack!.prefix}:plugin:slack:posted:*`);
         return keys.length > 0 ? keys : undefined;
       },
       10_000,
