@@ -8,30 +8,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccessRequest, RequestState } from '../../src/access/types.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { request as storedRequest } from '../store/conformance/fixtures.js';
 
 let dir: string;
 let store: SqliteStore;
 
 function request(n: number, state: RequestState, user: string): AccessRequest {
   const expires = new Date(Date.UTC(2026, 0, 1) + n * 1000).toISOString();
-  return {
-    id: `r${n}`,
-    user,
-    roles: ['dba'],
-    resources: [],
-    reason: '',
-    suggestedReviewers: [],
-    annotations: {},
-    thresholds: [{ approve: 1, deny: 1 }],
-    roleThresholds: { dba: [0] },
-    state,
-    reviews: [],
-    created: '2026-01-01T00:00:00.000Z',
-    requestExpires: expires,
-    accessExpires: expires,
-    approvedRoles: [],
-    version: 1,
-  };
+  return storedRequest(`r${n}`, 1, state, { user, requestExpires: expires, accessExpires: expires });
 }
 
 const STATES: RequestState[] = ['PENDING', 'APPROVED', 'DENIED', 'EXPIRED'];

@@ -6,8 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import type { AccessRequest } from '../../src/access/types.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { request } from './conformance/fixtures.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -18,27 +18,6 @@ function tempDb(): string {
   const dir = mkdtempSync(join(tmpdir(), 'accessbot-store-'));
   dirs.push(dir);
   return join(dir, 'nested', 'accessbot.db');
-}
-
-function request(id: string, version = 1, state: AccessRequest['state'] = 'PENDING'): AccessRequest {
-  return {
-    id,
-    user: 'alice',
-    roles: ['dba'],
-    resources: [],
-    reason: '',
-    suggestedReviewers: [],
-    annotations: {},
-    thresholds: [{ approve: 1, deny: 1 }],
-    roleThresholds: { dba: [0] },
-    state,
-    reviews: [],
-    created: '2026-01-01T00:00:00.000Z',
-    requestExpires: '2026-01-02T00:00:00.000Z',
-    accessExpires: '2026-01-01T08:00:00.000Z',
-    approvedRoles: [],
-    version,
-  };
 }
 
 it('prunes old events in small batches, letting other work in between, and keeps the newer ones', async () => {
