@@ -6,7 +6,7 @@
 import {
   type Card,
   type CardReview,
-  neutraliseInvisible,
+  plainTextRenderer,
   type RequestState,
   truncate,
 } from '../../src/plugin-sdk/index.js';
@@ -16,47 +16,31 @@ const SHORT_MAX = 160;
 const DESCRIPTION_MAX = 4_000;
 const NOTE_MAX = 4_000;
 
-const isControl = (cp: number) => (cp < 0x20 && cp !== 0x0a && cp !== 0x09) || (cp >= 0x7f && cp <= 0x9f);
+/**
+ * `[code]` opens raw HTML in a journal field; a zero-width break would be dropped as invisible,
+ * so the bracket becomes a visible fullwidth one.
+ */
+const breakCodeTags = (text: string) => text.replace(/\[(\/?\s*code\s*)\]/gi, '［$1］');
 
-/** Plain text safe in any ServiceNow field: no control characters, no [code] HTML escape hatch. */
-export function plainText(text: string): string {
-  let out = '';
-  for (const ch of neutraliseInvisible(text.replace(/\r\n?/g, '\n'))) {
-    if (!isControl(ch.codePointAt(0) ?? 0)) out += ch;
-  }
-  // `[code]` opens raw HTML in a journal field; a zero-width break would be dropped by the
-  // neutraliser, so the bracket becomes a visible fullwidth one.
-  return out.replace(/\[(\/?\s*code\s*)\]/gi, '［$1］');
-}
-
-export function oneLine(text: string): string {
-  return plainText(text)
-    .replace(/[\n\t]+/g, ' ')
-    .trim();
-}
-
-function what(card: Card): string {
-  return card.resources.length > 0
-    ? `resources ${card.resources.map(oneLine).join(', ')}`
-    : `roles ${card.roles.map(oneLine).join(', ')}`;
-}
+/** Plain text safe in any ServiceNow field: bidi controls shown as `[U+202E]`, no [code] escape hatch. */
+const text = plainTextRenderer({ bidi: 'mark', neutralise: breakCodeTags });
+const { plainText, oneLine } = text;
 
 export function shortDescription(card: Card): string {
-  return truncate(oneLine(`Access request from ${card.requester.name} for ${what(card)}`), SHORT_MAX, '…');
+  return truncate(
+    oneLine(`Access request from ${card.requester.name} for ${text.requested(card)}`),
+    SHORT_MAX,
+    '…',
+  );
 }
 
 export function description(card: Card, reviewUrl: string | undefined, howToDecide: string): string {
-  const lines = [
-    `${oneLine(card.requester.name)} requested ${what(card)}.`,
-    card.roles.length > 0 && card.resources.length > 0 ? `Roles: ${card.roles.map(oneLine).join(', ')}` : '',
-    card.reason ? `Reason: ${plainText(card.reason)}` : 'No reason given.',
-    `Request ID: ${card.requestId}`,
-    `Expires if not reviewed by: ${card.requestExpires}`,
+  const review = [
     howToDecide,
     `Or from the CLI: ${card.cliHint}`,
     reviewUrl ? `Review page: ${reviewUrl}` : '',
-    ...card.links.map((l) => `${oneLine(l.label)}: ${oneLine(l.url)}`),
-  ].filter(Boolean);
+  ];
+  const lines = text.summaryLines(card, review.filter(Boolean), { rolesLine: true });
   return truncate(lines.join('\n'), DESCRIPTION_MAX);
 }
 
@@ -80,8 +64,8 @@ export function closeNotes(card: Card, prefix: string): string {
   const state = card.state === 'PENDING' ? 'PENDING' : STATE_WORD[card.state];
   const by = card.resolution?.by ? ` by ${oneLine(card.resolution.by)}` : '';
   const why = card.resolution?.reason ? `: ${plainText(card.resolution.reason)}` : '';
-  const text = `${prefix ? `${plainText(prefix)}\n` : ''}Access request ${card.requestId} ${state}${state === 'EXPIRED' ? '' : by}${why}`;
-  return truncate(text, NOTE_MAX);
+  const note = `${prefix ? `${plainText(prefix)}\n` : ''}Access request ${card.requestId} ${state}${state === 'EXPIRED' ? '' : by}${why}`;
+  return truncate(note, NOTE_MAX);
 }
 
 /** The work note answering a decision taken in ServiceNow that did not decide the request. */

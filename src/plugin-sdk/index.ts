@@ -9,4 +9,5 @@ export * from './errors.js';
 export * from './escape.js';
 export * from './inbound.js';
 export * from './on-call.js';
+export * from './plain-text.js';
 export * from './signing.js';

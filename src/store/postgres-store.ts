@@ -14,7 +14,7 @@
 
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import { MAX_REQUEST_BYTES, openRequestOverflow } from '../access/limits.js';
+import { MAX_REQUEST_BYTES } from '../access/limits.js';
 import type { AccessRequest, RequestEvent, Role, User } from '../access/types.js';
 import type { PostgresStoreConfig } from '../config/schema.js';
 import { AccessbotError } from '../errors.js';
@@ -25,6 +25,7 @@ import { migratePostgres } from './postgres-migrations.js';
 import { clientConfig, createPool, EVENTS_CHANNEL, LOCK_KEYS, LOCK_NAMESPACE } from './postgres-pool.js';
 import { PostgresSingletons } from './postgres-singleton.js';
 import { SQL } from './postgres-statements.js';
+import * as sqlRows from './sql-rows.js';
 import type {
   CommitListener,
   ConditionalUpdate,
@@ -46,21 +47,6 @@ const WRITE_PROBE_INTERVAL_MS = 1000;
 const FEED_READ_BYTES = 1024 * 1024;
 /** A write that lost a deadlock or serialization race is tried again this many times. */
 const WRITE_ATTEMPTS = 3;
-
-interface EventRow {
-  seq: number;
-  type: 'put' | 'delete';
-  request: string;
-  at: string;
-}
-
-interface TokenRow {
-  hash: string;
-  user: string;
-  created: string;
-  expires: string | null;
-  description: string | null;
-}
 
 export interface PostgresStoreOptions {
   config: Pick<PostgresStoreConfig, 'url' | 'pool_size' | 'statement_timeout' | 'connect_timeout' | 'tls'>;
@@ -101,9 +87,12 @@ export class PostgresStore implements Store {
     }
     // A slice bounded in count and bytes (128 KiB events add up); `more` when it stopped at either.
     const readAfter = async (seq: number, limit: number) => {
-      const { rows } = await pool.query<EventRow>(SQL.eventsAfter, [seq, limit, FEED_READ_BYTES]);
+      const { rows } = await pool.query<sqlRows.EventRow>(SQL.eventsAfter, [seq, limit, FEED_READ_BYTES]);
       const bytes = rows.reduce((n, r) => n + Buffer.byteLength(r.request, 'utf8'), 0);
-      return { events: rows.map(toEvent), more: rows.length === limit || bytes >= FEED_READ_BYTES };
+      return {
+        events: rows.map(sqlRows.eventFromRow),
+        more: rows.length === limit || bytes >= FEED_READ_BYTES,
+      };
     };
     const feed = new PostgresEventFeed(readAfter, latest);
     const listener = startPostgresListener({
@@ -191,31 +180,13 @@ export class PostgresStore implements Store {
     return this.writeFailure;
   }
 
-  private newRequestJson(request: AccessRequest): string {
-    const json = JSON.stringify(request);
-    const overflow = openRequestOverflow(json);
-    if (overflow) {
-      throw new AccessbotError(
-        'REQUEST_TOO_LARGE',
-        `request ${request.id} would be ${overflow.bytes} bytes stored; the limit is ${overflow.limit} bytes (name fewer resources or shorten the reason)`,
-        overflow,
-      );
-    }
-    return json;
-  }
-
   async createRequest(request: AccessRequest): Promise<RequestEvent> {
-    const json = this.newRequestJson(request);
+    const json = sqlRows.newRequestJson(request);
     const at = this.now().toISOString();
     const seq = await this.write(async () => {
       try {
         const { rows } = await this.pool.query<{ seq: number }>(SQL.createRequest, [
-          request.id,
-          request.user,
-          request.state,
-          request.version,
-          request.requestExpires,
-          json,
+          ...sqlRows.requestRowValues(request, json),
           at,
         ]);
         return rows[0]!.seq;
@@ -233,12 +204,7 @@ export class PostgresStore implements Store {
     const at = this.now().toISOString();
     const seq = await this.write(async () => {
       const { rows } = await this.pool.query<{ seq: number }>(SQL.updateRequest, [
-        request.id,
-        request.user,
-        request.state,
-        request.version,
-        request.requestExpires,
-        json,
+        ...sqlRows.requestRowValues(request, json),
         expectedVersion,
         at,
       ]);
@@ -280,12 +246,7 @@ export class PostgresStore implements Store {
       const out: RequestEvent[] = [];
       for (const { request, expectedVersion, json } of rows) {
         const { rows: seqRows } = await c.query<{ seq: number }>(SQL.updateRequest, [
-          request.id,
-          request.user,
-          request.state,
-          request.version,
-          request.requestExpires,
-          json,
+          ...sqlRows.requestRowValues(request, json),
           expectedVersion,
           at,
         ]);
@@ -355,11 +316,13 @@ export class PostgresStore implements Store {
   }
 
   async eventsSince(seq: number, limit: number): Promise<RequestEvent[]> {
-    return (await this.query<EventRow>(SQL.eventsAfter, [seq, limit, Number.MAX_SAFE_INTEGER])).map(toEvent);
+    return (await this.query<sqlRows.EventRow>(SQL.eventsAfter, [seq, limit, Number.MAX_SAFE_INTEGER])).map(
+      sqlRows.eventFromRow,
+    );
   }
 
   async readEvents(seq: number, limit: EventReadLimit): Promise<StoredEvent[]> {
-    const rows = await this.query<EventRow>(SQL.eventsAfter, [seq, limit.maxEvents, limit.maxBytes]);
+    const rows = await this.query<sqlRows.EventRow>(SQL.eventsAfter, [seq, limit.maxEvents, limit.maxBytes]);
     return rows.map((r) => ({ seq: r.seq, type: r.type, requestJson: r.request, at: r.at }));
   }
 
@@ -456,7 +419,7 @@ export class PostgresStore implements Store {
       await c.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_NAMESPACE, LOCK_KEYS.firstUser]);
       if ((await c.query('SELECT 1 FROM users LIMIT 1')).rowCount) return false;
       await c.query(SQL.putUser, [user.name, user.email?.trim().toLowerCase() ?? null, JSON.stringify(user)]);
-      await c.query(SQL.putToken, tokenParams(token));
+      await c.query(SQL.putToken, sqlRows.tokenRowValues(token));
       return true;
     });
   }
@@ -494,24 +457,17 @@ export class PostgresStore implements Store {
   }
 
   async putToken(token: TokenRecord): Promise<void> {
-    await this.write(() => this.pool.query(SQL.putToken, tokenParams(token)));
+    await this.write(() => this.pool.query(SQL.putToken, sqlRows.tokenRowValues(token)));
   }
 
   async findToken(hash: string): Promise<TokenRecord | null> {
     const row = (
-      await this.query<TokenRow>(
+      await this.query<sqlRows.TokenRow>(
         'SELECT hash, "user", created, expires, description FROM tokens WHERE hash = $1',
         [hash],
       )
     )[0];
-    if (!row) return null;
-    return {
-      hash: row.hash,
-      user: row.user,
-      created: row.created,
-      ...(row.expires ? { expires: row.expires } : {}),
-      ...(row.description ? { description: row.description } : {}),
-    };
+    return row ? sqlRows.tokenFromRow(row) : null;
   }
 
   async deleteTokens(user: string, description?: string): Promise<number> {
@@ -545,12 +501,4 @@ export class PostgresStore implements Store {
     await this.singletons.close();
     await this.pool.end().catch(() => undefined);
   }
-}
-
-function toEvent(r: EventRow): RequestEvent {
-  return { seq: r.seq, type: r.type, request: JSON.parse(r.request) as AccessRequest, at: r.at };
-}
-
-function tokenParams(token: TokenRecord): (string | null)[] {
-  return [token.hash, token.user, token.created, token.expires ?? null, token.description ?? null];
 }

@@ -4,11 +4,12 @@
 
 import { EventEmitter } from 'node:events';
 import Database from 'better-sqlite3';
-import { MAX_REQUEST_BYTES, openRequestOverflow } from '../access/limits.js';
+import { MAX_REQUEST_BYTES } from '../access/limits.js';
 import type { AccessRequest, RequestEvent, Role, User } from '../access/types.js';
 import { AccessbotError } from '../errors.js';
 import { ensurePrivateFile, ensurePrivateFolder, fileProblem } from '../private-files.js';
 import { migrate } from './migrations.js';
+import * as sqlRows from './sql-rows.js';
 import { requestPageSql } from './sqlite-request-page.js';
 import { storeFailure } from './store-errors.js';
 import type {
@@ -29,21 +30,6 @@ const PRUNE_CHUNK = 500;
 /** After a failed write, readiness tries a write this large (a maximum-size request) at most this often. */
 const WRITE_PROBE_BYTES = MAX_REQUEST_BYTES;
 const WRITE_PROBE_INTERVAL_MS = 1000;
-
-interface EventRow {
-  seq: number;
-  type: 'put' | 'delete';
-  request: string;
-  at: string;
-}
-
-interface TokenRow {
-  hash: string;
-  user: string;
-  created: string;
-  expires: string | null;
-  description: string | null;
-}
 
 export interface SqliteStoreOptions {
   /** File path, or ':memory:'. The parent folder is created when missing. */
@@ -121,7 +107,7 @@ export class SqliteStore implements Store {
         "SELECT request_expires FROM requests INDEXED BY requests_state_expires WHERE state = 'PENDING' AND request_expires <= ? ORDER BY request_expires LIMIT 1",
       ),
       insertEvent: db.prepare('INSERT INTO events (request_id, type, request, at) VALUES (?, ?, ?, ?)'),
-      eventsSince: db.prepare<[number, number], EventRow>(
+      eventsSince: db.prepare<[number, number], sqlRows.EventRow>(
         'SELECT seq, type, request, at FROM events WHERE seq > ? ORDER BY seq LIMIT ?',
       ),
       firstSeq: db.prepare<[], { seq: number | null }>('SELECT MIN(seq) AS seq FROM events'),
@@ -155,7 +141,7 @@ export class SqliteStore implements Store {
       putToken: db.prepare(
         'INSERT INTO tokens (hash, user, created, expires, description) VALUES (?, ?, ?, ?, ?)',
       ),
-      findToken: db.prepare<[string], TokenRow>(
+      findToken: db.prepare<[string], sqlRows.TokenRow>(
         'SELECT hash, user, created, expires, description FROM tokens WHERE hash = ?',
       ),
       deleteUserTokens: db.prepare('DELETE FROM tokens WHERE user = ?'),
@@ -225,37 +211,11 @@ export class SqliteStore implements Store {
     this.db.pragma(`max_page_count = ${Math.max(pageCount, Math.ceil(bytes / pageSize))}`);
   }
 
-  /**
-   * A new request's JSON, refused when it leaves no room for reviews and a resolution. Updates
-   * are not checked here: reviews are checked by the service (only they add without bound), and a
-   * resolution or an expiry adds at most RESOLUTION_ROOM_BYTES. So an event is never past
-   * MAX_REQUEST_BYTES, and a request stored before these limits can still be expired or resolved.
-   */
-  private newRequestJson(request: AccessRequest): string {
-    const json = JSON.stringify(request);
-    const overflow = openRequestOverflow(json);
-    if (overflow) {
-      throw new AccessbotError(
-        'REQUEST_TOO_LARGE',
-        `request ${request.id} would be ${overflow.bytes} bytes stored; the limit is ${overflow.limit} bytes (name fewer resources or shorten the reason)`,
-        overflow,
-      );
-    }
-    return json;
-  }
-
   async createRequest(request: AccessRequest): Promise<RequestEvent> {
-    const json = this.newRequestJson(request);
+    const json = sqlRows.newRequestJson(request);
     return this.commit(() => {
       try {
-        this.prepared.insertRequest.run(
-          request.id,
-          request.user,
-          request.state,
-          request.version,
-          request.requestExpires,
-          json,
-        );
+        this.prepared.insertRequest.run(...sqlRows.requestRowValues(request, json));
       } catch (err) {
         if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
           throw new AccessbotError('CONFLICT', `request ${request.id} already exists`);
@@ -266,18 +226,16 @@ export class SqliteStore implements Store {
     });
   }
 
+  /** better-sqlite3 binds `?` only in order (no `?NNN`), so the id comes after the columns set. */
+  private compareAndSet(request: AccessRequest, json: string, expectedVersion: number): Database.RunResult {
+    const [id, ...columns] = sqlRows.requestRowValues(request, json);
+    return this.prepared.casRequest.run(...columns, id, expectedVersion);
+  }
+
   async updateRequest(request: AccessRequest, expectedVersion: number): Promise<RequestEvent> {
     const json = JSON.stringify(request);
     return this.commit(() => {
-      const info = this.prepared.casRequest.run(
-        request.user,
-        request.state,
-        request.version,
-        request.requestExpires,
-        json,
-        request.id,
-        expectedVersion,
-      );
+      const info = this.compareAndSet(request, json, expectedVersion);
       if (info.changes === 0) {
         if (!this.prepared.getRequest.get(request.id)) {
           throw new AccessbotError('REQUEST_NOT_FOUND', `no access request ${request.id}`);
@@ -296,15 +254,7 @@ export class SqliteStore implements Store {
         .transaction(() => {
           const written: RequestEvent[] = [];
           for (const { request, expectedVersion, json } of rows) {
-            const info = this.prepared.casRequest.run(
-              request.user,
-              request.state,
-              request.version,
-              request.requestExpires,
-              json,
-              request.id,
-              expectedVersion,
-            );
+            const info = this.compareAndSet(request, json, expectedVersion);
             if (info.changes > 0) written.push(this.appendEvent('put', request, json));
           }
           return written;
@@ -388,12 +338,7 @@ export class SqliteStore implements Store {
   }
 
   async eventsSince(seq: number, limit: number): Promise<RequestEvent[]> {
-    return this.prepared.eventsSince.all(seq, limit).map((r) => ({
-      seq: r.seq,
-      type: r.type,
-      request: JSON.parse(r.request) as AccessRequest,
-      at: r.at,
-    }));
+    return this.prepared.eventsSince.all(seq, limit).map(sqlRows.eventFromRow);
   }
 
   async readEvents(seq: number, limit: EventReadLimit): Promise<StoredEvent[]> {
@@ -524,25 +469,12 @@ export class SqliteStore implements Store {
   }
 
   private insertToken(token: TokenRecord): void {
-    this.prepared.putToken.run(
-      token.hash,
-      token.user,
-      token.created,
-      token.expires ?? null,
-      token.description ?? null,
-    );
+    this.prepared.putToken.run(...sqlRows.tokenRowValues(token));
   }
 
   async findToken(hash: string): Promise<TokenRecord | null> {
     const row = this.prepared.findToken.get(hash);
-    if (!row) return null;
-    return {
-      hash: row.hash,
-      user: row.user,
-      created: row.created,
-      ...(row.expires ? { expires: row.expires } : {}),
-      ...(row.description ? { description: row.description } : {}),
-    };
+    return row ? sqlRows.tokenFromRow(row) : null;
   }
 
   async deleteTokens(user: string, description?: string): Promise<number> {
