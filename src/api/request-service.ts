@@ -33,7 +33,7 @@ const MAX_CAS_ATTEMPTS = 8;
  * 2-core machine (bench/scale.bench.ts): 50 held it ~2 ms (p50) at ~5,000 expirations/s alone;
  * 100 held it ~8-12 ms for no faster draining alone, and tripled other calls' p99 meanwhile.
  */
-export const EXPIRY_BATCH = 50;
+export const EXPIRY_BATCH = 20;
 /** Batches one sweep may run before it returns (the next sweep goes on): bounds a sweep's length. */
 const MAX_EXPIRY_BATCHES = 1000;
 /** Store reads one page may take before it is returned short (bounds each HTTP call). */
