@@ -8,15 +8,15 @@ import webhookPlugin from '../plugins/webhook/index.js';
 import type { PluginDefinition } from '../src/plugin-sdk/index.js';
 import { FakeDiscordInteractions } from '../test/fakes/discord/interactions.js';
 import { FakeDiscord, type FakeDiscordMessage } from '../test/fakes/discord/server.js';
-import { postSignedDecision, startReceiver } from '../test/support/receiver.js';
+import { startReceiver } from '../test/support/receiver.js';
 import { startTestRedis } from '../test/support/redis.js';
 import { DBA_ROLES_YAML } from '../test/support/seed-world.js';
 import { startTestStack } from '../test/support/stack.js';
 import { percentile, until } from './stats.js';
 import type { BenchSection } from './types.js';
+import { timeCreates, timeWebhookDecision, WEBHOOK_SECRET } from './webhook-baseline.js';
 
 const N = 60;
-const WEBHOOK_SECRET = 'bench-webhook-secret-0123456789';
 
 export default async function run(): Promise<BenchSection> {
   const redis = await startTestRedis();
@@ -57,23 +57,19 @@ export default async function run(): Promise<BenchSection> {
       fake.channelMessages(ops).find((m) => JSON.stringify(m.embeds[0]?.footer ?? '').includes(id)) as
         | FakeDiscordMessage
         | undefined;
-    const postedTo = (id: string) =>
-      receiver.deliveries().find((d) => d.requestId === id && d.event === 'request.posted');
-
     // create → message, both plugins fed by the same request.
-    const createToDiscord: number[] = [];
-    const createToWebhook: number[] = [];
-    const ids: string[] = [];
-    for (let i = 0; i < N + 5; i++) {
-      const start = Date.now();
-      const req = await requester.createRequest({ roles: ['dba'], reason: `bench ${i}` });
-      const message = await until(() => rootOf(req.id), 'discord message');
-      const hook = await until(() => postedTo(req.id), 'webhook delivery');
-      ids.push(req.id);
-      if (i < 5) continue; // warm-up
-      createToDiscord.push(message.postedAt - start);
-      createToWebhook.push(hook.at - start);
-    }
+    const {
+      ids,
+      toPlatform: createToDiscord,
+      toWebhook: createToWebhook,
+    } = await timeCreates({
+      requester,
+      receiver,
+      count: N,
+      what: 'discord message',
+      find: rootOf,
+      postedAt: (m) => m.postedAt,
+    });
 
     // Discord: click, the modal opens, submitted at once; the answer (type 7) is the updated
     // message, and the host then posts the review into the thread. Webhook: a signed decision →
@@ -95,20 +91,7 @@ export default async function run(): Promise<BenchSection> {
       const thread = await until(() => fake.threadMessages(root.id)[0], 'thread message');
       submitToThread.push(thread.postedAt - submitWall);
 
-      const hookId = ids[i + 1]!;
-      const decided = Date.now();
-      const res = await postSignedDecision(stack.hookUrl('webhook', '/'), WEBHOOK_SECRET, {
-        request_id: hookId,
-        action: 'approve',
-        reason: 'bench',
-        person: { email: 'alice@example.com' },
-      });
-      if (res.status !== 200) throw new Error(`bench: webhook decision answered ${res.status}`);
-      const seen = await until(
-        () => receiver.deliveries().find((d) => d.requestId === hookId && d.card.reviews.length > 0),
-        'webhook update with the review',
-      );
-      decisionToWebhook.push(seen.at - decided);
+      decisionToWebhook.push(await timeWebhookDecision(stack, receiver, ids[i + 1]!));
     }
 
     const duplicates = ids.filter(

@@ -11,12 +11,12 @@ import { startReceiver } from '../test/support/receiver.js';
 import { startTestRedis } from '../test/support/redis.js';
 import { DBA_ROLES_YAML } from '../test/support/seed-world.js';
 import { startTestStack } from '../test/support/stack.js';
-import { percentile, until } from './stats.js';
+import { percentile, } from './stats.js';
 import type { BenchSection } from './types.js';
+import { timeCreates, WEBHOOK_SECRET } from './webhook-baseline.js';
 
 const N = 60;
 const PAGE_VIEWS = 200;
-const WEBHOOK_SECRET = 'bench-webhook-secret-0123456789';
 const LINK = /https?:\/\/[^\s"<>]+\/hooks\/email\/review\?t=[A-Za-z0-9_-]{43}/;
 
 export default async function run(): Promise<BenchSection> {
@@ -47,22 +47,18 @@ export default async function run(): Promise<BenchSection> {
   try {
     const requester = await stack.clientFor('req');
     const mailOf = (id: string) => smtp.mails.find((m) => m.header('x-accessbot-request') === id);
-    const postedTo = (id: string) =>
-      receiver.deliveries().find((d) => d.requestId === id && d.event === 'request.posted');
-
-    const createToMail: number[] = [];
-    const createToWebhook: number[] = [];
-    const ids: string[] = [];
-    for (let i = 0; i < N + 5; i++) {
-      const start = Date.now();
-      const req = await requester.createRequest({ roles: ['dba'], reason: `bench ${i}` });
-      const mail = await until(() => mailOf(req.id), 'mail accepted by SMTP');
-      const hook = await until(() => postedTo(req.id), 'webhook delivery');
-      ids.push(req.id);
-      if (i < 5) continue; // warm-up
-      createToMail.push(mail.receivedAt - start);
-      createToWebhook.push(hook.at - start);
-    }
+    const {
+      ids,
+      toPlatform: createToMail,
+      toWebhook: createToWebhook,
+    } = await timeCreates({
+      requester,
+      receiver,
+      count: N,
+      what: 'mail accepted by SMTP',
+      find: mailOf,
+      postedAt: (m) => m.receivedAt,
+    });
 
     // The review page as a browser asks for it (cookie set by the link), against /healthz on
     // the same inbound server.

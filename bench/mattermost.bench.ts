@@ -9,16 +9,16 @@ import webhookPlugin from '../plugins/webhook/index.js';
 import type { PluginDefinition } from '../src/plugin-sdk/index.js';
 import { click, submitDialog } from '../test/fakes/mattermost/interactions.js';
 import { FakeMattermost, type FakePost } from '../test/fakes/mattermost/server.js';
-import { postSignedDecision, startReceiver } from '../test/support/receiver.js';
+import { startReceiver } from '../test/support/receiver.js';
 import { startTestRedis } from '../test/support/redis.js';
 import { DBA_ROLES_YAML } from '../test/support/seed-world.js';
 import { startTestStack } from '../test/support/stack.js';
 import { percentile, until } from './stats.js';
 import type { BenchSection } from './types.js';
+import { timeCreates, timeWebhookDecision, WEBHOOK_SECRET } from './webhook-baseline.js';
 
 const N = 60;
 const ACTION_SECRET = 'bench-mattermost-action-secret-0123456789';
-const WEBHOOK_SECRET = 'bench-webhook-secret-0123456789';
 const HOOK_HOST = 'accessbot.bench';
 
 export default async function run(): Promise<BenchSection> {
@@ -56,23 +56,19 @@ export default async function run(): Promise<BenchSection> {
     const requester = await stack.clientFor('req');
     const rootOf = (id: string) =>
       fake.rootPosts(ops).find((p) => p.props.accessbot_request_id === id) as FakePost | undefined;
-    const postedTo = (id: string) =>
-      receiver.deliveries().find((d) => d.requestId === id && d.event === 'request.posted');
-
     // create → post, both plugins fed by the same request.
-    const createToPost: number[] = [];
-    const createToWebhook: number[] = [];
-    const ids: string[] = [];
-    for (let i = 0; i < N + 5; i++) {
-      const start = Date.now();
-      const req = await requester.createRequest({ roles: ['dba'], reason: `bench ${i}` });
-      const post = await until(() => rootOf(req.id), 'mattermost root post');
-      const hook = await until(() => postedTo(req.id), 'webhook delivery');
-      ids.push(req.id);
-      if (i < 5) continue; // warm-up
-      createToPost.push(post.create_at - start);
-      createToWebhook.push(hook.at - start);
-    }
+    const {
+      ids,
+      toPlatform: createToPost,
+      toWebhook: createToWebhook,
+    } = await timeCreates({
+      requester,
+      receiver,
+      count: N,
+      what: 'mattermost root post',
+      find: rootOf,
+      postedAt: (m) => m.create_at,
+    });
 
     // Mattermost: click (the dialog opens), then the dialog submitted at once → the post edited
     // to APPROVED, on half the requests; a signed webhook decision → the receiver sees the
@@ -99,20 +95,7 @@ export default async function run(): Promise<BenchSection> {
       clickToUpdate.push(updated.edit_at - start);
       submitToUpdate.push(updated.edit_at - submitAt);
 
-      const hookId = ids[i + 1]!;
-      const decided = Date.now();
-      const res = await postSignedDecision(stack.hookUrl('webhook', '/'), WEBHOOK_SECRET, {
-        request_id: hookId,
-        action: 'approve',
-        reason: 'bench',
-        person: { email: 'alice@example.com' },
-      });
-      if (res.status !== 200) throw new Error(`bench: webhook decision answered ${res.status}`);
-      const seen = await until(
-        () => receiver.deliveries().find((d) => d.requestId === hookId && d.card.reviews.length > 0),
-        'webhook update with the review',
-      );
-      decisionToWebhook.push(seen.at - decided);
+      decisionToWebhook.push(await timeWebhookDecision(stack, receiver, ids[i + 1]!));
     }
 
     const duplicates = ids.filter(

@@ -13,16 +13,16 @@ import {
   submitPayload,
 } from '../test/fakes/slack/interactions.js';
 import { FakeSlack, type FakeSlackMessage } from '../test/fakes/slack/server.js';
-import { postSignedDecision, startReceiver } from '../test/support/receiver.js';
+import { startReceiver } from '../test/support/receiver.js';
 import { startTestRedis } from '../test/support/redis.js';
 import { DBA_ROLES_YAML } from '../test/support/seed-world.js';
 import { startTestStack } from '../test/support/stack.js';
 import { percentile, until } from './stats.js';
 import type { BenchSection } from './types.js';
+import { timeCreates, timeWebhookDecision, WEBHOOK_SECRET } from './webhook-baseline.js';
 
 const N = 60;
 const SIGNING_SECRET = 'bench-slack-signing-secret';
-const WEBHOOK_SECRET = 'bench-webhook-secret-0123456789';
 
 export default async function run(): Promise<BenchSection> {
   const redis = await startTestRedis();
@@ -54,23 +54,19 @@ export default async function run(): Promise<BenchSection> {
       fake.rootMessages(ops).find((m) => JSON.stringify(m.blocks).includes(id)) as
         | FakeSlackMessage
         | undefined;
-    const postedTo = (id: string) =>
-      receiver.deliveries().find((d) => d.requestId === id && d.event === 'request.posted');
-
     // create → message, both plugins fed by the same request.
-    const createToSlack: number[] = [];
-    const createToWebhook: number[] = [];
-    const ids: string[] = [];
-    for (let i = 0; i < N + 5; i++) {
-      const start = Date.now();
-      const req = await requester.createRequest({ roles: ['dba'], reason: `bench ${i}` });
-      const slackMsg = await until(() => rootOf(req.id), 'slack root message');
-      const hook = await until(() => postedTo(req.id), 'webhook delivery');
-      ids.push(req.id);
-      if (i < 5) continue; // warm-up
-      createToSlack.push(slackMsg.postedAt - start);
-      createToWebhook.push(hook.at - start);
-    }
+    const {
+      ids,
+      toPlatform: createToSlack,
+      toWebhook: createToWebhook,
+    } = await timeCreates({
+      requester,
+      receiver,
+      count: N,
+      what: 'slack root message',
+      find: rootOf,
+      postedAt: (m) => m.postedAt,
+    });
 
     // click → thread reply (Slack: click, the modal opens, submitted at once) on half the
     // requests; signed webhook decision → the receiver sees the review, on the other half.
@@ -94,20 +90,7 @@ export default async function run(): Promise<BenchSection> {
       clickToReply.push(reply.postedAt - start);
       submitToReply.push(reply.postedAt - submitAt);
 
-      const hookId = ids[i + 1]!;
-      const decided = Date.now();
-      const res = await postSignedDecision(stack.hookUrl('webhook', '/'), WEBHOOK_SECRET, {
-        request_id: hookId,
-        action: 'approve',
-        reason: 'bench',
-        person: { email: 'alice@example.com' },
-      });
-      if (res.status !== 200) throw new Error(`bench: webhook decision answered ${res.status}`);
-      const seen = await until(
-        () => receiver.deliveries().find((d) => d.requestId === hookId && d.card.reviews.length > 0),
-        'webhook update with the review',
-      );
-      decisionToWebhook.push(seen.at - decided);
+      decisionToWebhook.push(await timeWebhookDecision(stack, receiver, ids[i + 1]!));
     }
 
     const duplicates = ids.filter(

@@ -10,15 +10,15 @@ import webhookPlugin from '../plugins/webhook/index.js';
 import type { PluginDefinition } from '../src/plugin-sdk/index.js';
 import { cardInvoke, cardText, postActivity } from '../test/fakes/teams/activities.js';
 import { FakeTeams, type FakeTeamsMessage } from '../test/fakes/teams/server.js';
-import { postSignedDecision, startReceiver } from '../test/support/receiver.js';
+import { startReceiver } from '../test/support/receiver.js';
 import { startTestRedis } from '../test/support/redis.js';
 import { DBA_ROLES_YAML } from '../test/support/seed-world.js';
 import { startTestStack } from '../test/support/stack.js';
 import { percentile, until } from './stats.js';
 import type { BenchSection } from './types.js';
+import { timeCreates, timeWebhookDecision, WEBHOOK_SECRET } from './webhook-baseline.js';
 
 const N = 60;
-const WEBHOOK_SECRET = 'bench-webhook-secret-0123456789';
 const CHANNEL = '19:approvals@thread.tacv2';
 
 export default async function run(): Promise<BenchSection> {
@@ -60,22 +60,18 @@ export default async function run(): Promise<BenchSection> {
       fake.roots().find((m) => m.conversationId === CHANNEL && JSON.stringify(m.attachments).includes(id)) as
         | FakeTeamsMessage
         | undefined;
-    const postedTo = (id: string) =>
-      receiver.deliveries().find((d) => d.requestId === id && d.event === 'request.posted');
-
-    const createToCard: number[] = [];
-    const createToWebhook: number[] = [];
-    const ids: string[] = [];
-    for (let i = 0; i < N + 5; i++) {
-      const start = Date.now();
-      const req = await requester.createRequest({ roles: ['dba'], reason: `bench ${i}` });
-      const card = await until(() => cardOf(req.id), 'teams card');
-      const hook = await until(() => postedTo(req.id), 'webhook delivery');
-      ids.push(req.id);
-      if (i < 5) continue; // warm-up
-      createToCard.push(card.postedAt - start);
-      createToWebhook.push(hook.at - start);
-    }
+    const {
+      ids,
+      toPlatform: createToCard,
+      toWebhook: createToWebhook,
+    } = await timeCreates({
+      requester,
+      receiver,
+      count: N,
+      what: 'teams card',
+      find: cardOf,
+      postedAt: (m) => m.postedAt,
+    });
 
     const hookUrl = stack.hookUrl('teams', '/messages');
     const clickToAnswer: number[] = [];
@@ -101,20 +97,7 @@ export default async function run(): Promise<BenchSection> {
       );
       clickToUpdated.push((updated.editedAt ?? Date.now()) - start);
 
-      const hookId = ids[i + 1]!;
-      const decided = Date.now();
-      const res = await postSignedDecision(stack.hookUrl('webhook', '/'), WEBHOOK_SECRET, {
-        request_id: hookId,
-        action: 'approve',
-        reason: 'bench',
-        person: { email: 'alice@example.com' },
-      });
-      if (res.status !== 200) throw new Error(`bench: webhook decision answered ${res.status}`);
-      const seen = await until(
-        () => receiver.deliveries().find((d) => d.requestId === hookId && d.card.reviews.length > 0),
-        'webhook update with the review',
-      );
-      decisionToWebhook.push(seen.at - decided);
+      decisionToWebhook.push(await timeWebhookDecision(stack, receiver, ids[i + 1]!));
     }
 
     const duplicates = ids.filter(
