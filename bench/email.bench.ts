@@ -11,7 +11,7 @@ import { startReceiver } from '../test/support/receiver.js';
 import { startTestRedis } from '../test/support/redis.js';
 import { DBA_ROLES_YAML } from '../test/support/seed-world.js';
 import { startTestStack } from '../test/support/stack.js';
-import { percentile, } from './stats.js';
+import { percentile } from './stats.js';
 import type { BenchSection } from './types.js';
 import { timeCreates, WEBHOOK_SECRET } from './webhook-baseline.js';
 
